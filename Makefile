@@ -1,0 +1,157 @@
+# supervisord and supctl: a plain GNU Makefile.
+#
+#   make            build/supervisord, build/supctl
+#   make run        build, then run the daemon with conf/supervisord.conf
+#   make check      build and run every test (unit, integration, man lint)
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make bench      side-by-side benchmark against Python Supervisor
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Missing build dependencies are installed with apt-get (through sudo when
+# not root) by the 'deps' target that run and check depend on.
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+PYTHON	?= /usr/bin/python3
+
+PKGS	:= libcjson inih
+CSTD	:= -std=gnu11
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wno-unused-parameter
+OPT	?= -O2 -g
+ifeq ($(SAN),1)
+OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+SANLD	:= -fsanitize=address,undefined
+endif
+
+CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS	+= $(CSTD) $(OPT) $(WARN) -MMD -MP
+LDLIBS	:= -lev $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDFLAGS	+= $(SANLD)
+
+LIB_SRCS	:= $(wildcard lib/*.c)
+DAEMON_SRCS	:= $(wildcard supervisord/*.c)
+CTL_SRCS	:= $(wildcard supctl/*.c)
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+# Everything of the daemon but main(), for unit tests of its modules.
+DAEMON_CORE	:= $(filter-out $(BUILD)/supervisord/main.o,$(DAEMON_OBJS))
+CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+LIBSUP	:= $(BUILD)/libsup.a
+
+.PHONY: all deps run check check-unit check-integration check-man asan \
+	bench fuzz soak install clean helpers
+
+all: $(BUILD)/supervisord $(BUILD)/supctl
+
+$(LIBSUP): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/supervisord: $(DAEMON_OBJS) $(LIBSUP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/supctl: $(CTL_OBJS) $(LIBSUP)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isupervisord -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_CORE) $(LIBSUP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isupervisord -Itests/unit $(LDFLAGS) -o $@ \
+	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) \
+	    $(shell pkg-config --libs check 2>/dev/null)
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+helpers: $(HELPER_BINS)
+
+# Build dependencies: Debian package names, installed when missing.
+DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check
+DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc
+SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_BUILD) $(if $(filter check% asan,$(MAKECMDGOALS)),$(DEB_TEST)); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing missing packages:$$missing"; \
+		if ! command -v apt-get >/dev/null; then \
+			echo "no apt-get here: install$$missing by hand" >&2; \
+			exit 1; \
+		fi; \
+		if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then \
+			echo "not root and no sudo: run as root:" >&2; \
+			echo "  apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+		$(SUDO) apt-get update -qq || true; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+		    --no-install-recommends $$missing || { \
+			echo "could not install; run:" >&2; \
+			echo "  $(SUDO) apt-get install -y$$missing" >&2; exit 1; }; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p run
+	exec $(BUILD)/supervisord -c conf/supervisord.conf
+
+check: deps
+	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-unit check-integration check-man
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+
+PYTEST_ARGS ?= -n 4
+check-integration: all helpers
+	cd tests/integration && BUILD=$(abspath $(BUILD)) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+check-man:
+	@set -e; for m in man/*.[0-9]; do \
+		[ -f "$$m" ] || continue; \
+		out=$$(mandoc -T lint -W warning "$$m" 2>&1) || true; \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+		echo "mandoc lint ok: $$m"; \
+	done
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 check
+
+bench: deps all helpers
+	$(PYTHON) tests/bench/bench.py --build $(abspath $(BUILD))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/share/doc/supervisord
+	install -m 755 $(BUILD)/supervisord $(BUILD)/supctl $(DESTDIR)$(PREFIX)/bin/
+	for m in man/*.1; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	for m in man/*.5; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
+	for m in man/*.8; do [ -f $$m ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+	for u in systemd/*.service; do [ -f $$u ] && sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) || true; done
+	install -m 644 conf/supervisord.conf $(DESTDIR)$(PREFIX)/share/doc/supervisord/supervisord.conf.example
+
+clean:
+	rm -rf build build-* run
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

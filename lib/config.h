@@ -1,0 +1,197 @@
+/*
+ * The supervisord.conf model: what the loader returns and the daemon runs.
+ *
+ * config_load() reads a file (and its includes) the way Python Supervisor
+ * 4.2 reads it and returns a self-contained struct config with no global
+ * state, so the daemon can swap a running configuration for a new one on
+ * reload.  Every value is already expanded and defaulted; the daemon never
+ * looks at INI text.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cJSON;
+
+/* One diagnostic: where, and what.  file may be NULL for whole-file ones. */
+struct diag {
+	char	*file;
+	int	 line;
+	bool	 error;		/* false: a warning */
+	char	*msg;		/* "[program:web] startsecs: invalid integer 'x'" */
+};
+
+struct diags {
+	struct diag	*v;
+	size_t		 n;
+	size_t		 nerrors;
+};
+
+void	diags_add(struct diags *, bool error, const char *file, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void	diags_print(const struct diags *, int fd);	/* "file:line: msg" */
+void	diags_release(struct diags *);
+
+/* An ordered KEY=VALUE list (environment=, environment_file=). */
+struct env {
+	char	**keys;
+	char	**vals;
+	size_t	  n;
+};
+
+void	env_set(struct env *, const char *key, const char *val);
+const char *env_get(const struct env *, const char *key);
+void	env_release(struct env *);
+
+enum autorestart {
+	AUTORESTART_FALSE = 0,
+	AUTORESTART_UNEXPECTED,
+	AUTORESTART_TRUE,
+};
+
+/* How restart delays grow (ours; Supervisor's is linear and uncapped). */
+enum backoff_growth {
+	BACKOFF_LINEAR = 0,
+	BACKOFF_EXPONENTIAL,
+};
+
+/* What a log destination is. */
+enum log_dest {
+	LOG_DEST_NONE = 0,	/* NONE: /dev/null, no pipe */
+	LOG_DEST_AUTO,		/* AUTO: a file in childlogdir */
+	LOG_DEST_FILE,		/* a path (may be /dev/stdout, /dev/stderr) */
+};
+
+/* One output stream of a process: stdout or stderr. */
+struct stream_config {
+	enum log_dest	 dest;
+	char		*logfile;	/* path as configured; for AUTO, the
+					   resolved file in childlogdir */
+	uint64_t	 logfile_maxbytes;	/* 0: never rotate */
+	int		 logfile_backups;
+	uint64_t	 capture_maxbytes;
+	bool		 events_enabled;
+	bool		 syslog;
+};
+
+/* One process: a [program:x] section expands to numprocs of these. */
+struct proc_config {
+	char		*name;		/* process_name, expanded */
+	char		*group;		/* group name */
+	char		*program;	/* the [program:x] name */
+	int		 process_num;
+	int		 numprocs;
+	int		 numprocs_start;
+
+	char		*command;	/* expanded command line */
+	char		**argv;		/* shlex split, NULL-terminated */
+	int		 argc;
+
+	int		 priority;
+	bool		 autostart;
+	int		 startsecs;
+	int		 startretries;
+	enum autorestart autorestart;
+	int		*exitcodes;
+	size_t		 nexitcodes;
+	int		 stopsignal;
+	int		 stopwaitsecs;
+	bool		 stopasgroup;	/* default true: see supervisord.conf(5) */
+	bool		 killasgroup;	/* default true */
+	char		*user;		/* NULL: the daemon's own */
+	bool		 redirect_stderr;
+	struct stream_config stdout_cfg;
+	struct stream_config stderr_cfg;
+	struct env	 environment;
+	char		*directory;	/* NULL: the daemon's */
+	int		 umask;		/* -1: inherit */
+	char		*serverurl;	/* NULL: AUTO */
+
+	/* Keys of ours (not in Supervisor). */
+	enum backoff_growth backoff_growth;	/* backoff_growth=linear */
+	int		 backoff_max_ms;	/* backoff_max=60 (seconds) */
+	int		 backoff_reset_ms;	/* backoff_reset=60 (seconds) */
+
+	char		*file;		/* where the section was (first) */
+	int		 line;
+};
+
+struct group_config {
+	char		*name;
+	int		 priority;
+	bool		 from_group;	/* [group:x] (else a lone program) */
+	struct proc_config **procs;
+	size_t		 nprocs;
+	char		*file;
+	int		 line;
+};
+
+struct supervisord_config {
+	char		*logfile;	/* NULL: stderr */
+	uint64_t	 logfile_maxbytes;
+	int		 logfile_backups;
+	int		 loglevel;	/* enum log_level */
+	char		*pidfile;
+	bool		 nodaemon;
+	bool		 silent;
+	long		 minfds;
+	long		 minprocs;
+	int		 umask;
+	char		*user;
+	char		*directory;
+	char		*childlogdir;
+	char		*identifier;
+	struct env	 environment;
+	bool		 nocleanup;
+	char		*rundir;	/* ours: per-process pidfiles */
+};
+
+struct unix_server_config {
+	char		*file;		/* socket path (defaulted) */
+	int		 chmod;		/* default 0700 */
+	char		*chown;		/* "user[:group]" or NULL */
+	char		*access_group;	/* ours: group whose members may use
+					   the socket; NULL: only root and
+					   the daemon's user */
+};
+
+struct config {
+	char		*path;		/* the main file, absolute */
+	struct supervisord_config sd;
+	struct unix_server_config unix_server;
+	char		*ctl_serverurl;	/* [supervisorctl] serverurl, or NULL */
+	struct group_config **groups;	/* sorted by priority, then name */
+	size_t		 ngroups;
+};
+
+/*
+ * Parse and expand path and its includes.  Returns NULL when any error was
+ * found; every error and warning is in diags with file:line either way.
+ */
+struct config *config_load(const char *path, struct diags *);
+void	config_free(struct config *);
+
+/*
+ * What `supervisord -t` adds on top of loading: users exist, directories
+ * exist, commands are found on PATH.  Returns the number of errors added.
+ */
+size_t	config_check(const struct config *, struct diags *);
+
+/* The --print-config document (see supervisord(8)). */
+struct cJSON *config_to_json(const struct config *);
+
+/* Lookups used by the daemon. */
+struct group_config *config_find_group(const struct config *, const char *);
+struct proc_config *config_find_proc(const struct config *, const char *group,
+	    const char *name);
+size_t	config_nprocs(const struct config *);
+
+/* Signal names as Supervisor spells them ("TERM"), and back. */
+const char *signal_name(int sig);
+int	signal_parse(const char *, int *sig);
+
+#endif
