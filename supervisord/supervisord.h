@@ -48,6 +48,25 @@ void	 proc_describe(const struct proc *, char *buf, size_t);
 /* "group:name", or "name" when the group has the program's own name. */
 void	 proc_fullname(const struct proc *, char *buf, size_t);
 
+/*
+ * logcap.c: capture of a process's stdout and stderr.  The engine calls
+ * these around each spawn; logcap owns the pipes, their watchers and the
+ * log files, and drains every pipe until EOF, even after the process died.
+ */
+/* Before fork: child_fds[0]/[1] become the child's stdout/stderr (pipe
+   write ends, a file, or /dev/null).  -1 with a reason on failure. */
+int	 logcap_prepare(struct proc *, int child_fds[2], char *cause, size_t);
+/* In the parent after a successful fork: close the child's ends, read. */
+void	 logcap_spawned(struct proc *);
+/* In the parent after a failed fork: undo logcap_prepare. */
+void	 logcap_abort(struct proc *);
+/* The process is dropped from the configuration: flush, close, free. */
+void	 logcap_release(struct proc *);
+/* Start-up: AUTO log clean-up (unless nocleanup), the daemon's own log. */
+int	 logcap_init(struct daemon *, char *cause, size_t);
+/* SIGUSR2: reopen every log file (external logrotate). */
+void	 logcap_reopen_all(struct daemon *);
+
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
 	bool	 foreground;	/* -n: the default anyway */
@@ -161,6 +180,25 @@ int	 proc_signal(struct proc *, int sig, char *cause, size_t);
 void	 proc_describe(const struct proc *, char *buf, size_t);
 /* "group:name", or "name" when the group has the program's own name. */
 void	 proc_fullname(const struct proc *, char *buf, size_t);
+
+/*
+ * logcap.c: capture of a process's stdout and stderr.  The engine calls
+ * these around each spawn; logcap owns the pipes, their watchers and the
+ * log files, and drains every pipe until EOF, even after the process died.
+ */
+/* Before fork: child_fds[0]/[1] become the child's stdout/stderr (pipe
+   write ends, a file, or /dev/null).  -1 with a reason on failure. */
+int	 logcap_prepare(struct proc *, int child_fds[2], char *cause, size_t);
+/* In the parent after a successful fork: close the child's ends, read. */
+void	 logcap_spawned(struct proc *);
+/* In the parent after a failed fork: undo logcap_prepare. */
+void	 logcap_abort(struct proc *);
+/* The process is dropped from the configuration: flush, close, free. */
+void	 logcap_release(struct proc *);
+/* Start-up: AUTO log clean-up (unless nocleanup), the daemon's own log. */
+int	 logcap_init(struct daemon *, char *cause, size_t);
+/* SIGUSR2: reopen every log file (external logrotate). */
+void	 logcap_reopen_all(struct daemon *);
 
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
