@@ -128,8 +128,10 @@ class Daemon:
             stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
             env=e, cwd=self.dir)
         if wait:
-            wait_for(lambda: os.path.exists(self.sock) or self.proc.poll()
-                     is not None, what="the daemon's socket")
+            # The pidfile is written once the daemon holds its lock; the
+            # socket follows it, and request() retries until it answers.
+            wait_for(lambda: os.path.exists(self.pidfile) or self.proc.poll()
+                     is not None, what="the daemon's pidfile")
             assert self.proc.poll() is None, self.output()
         return self
 
@@ -151,12 +153,26 @@ class Daemon:
         return wait_for(lambda: needle in self.log() + self.output(),
                         timeout, what="log line %r" % needle)
 
+    def connect(self, timeout=DEADLINE):
+        """A connected socket, retrying while the daemon comes up."""
+        end = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            try:
+                s.connect(self.sock)
+                return s
+            except (FileNotFoundError, ConnectionRefusedError):
+                s.close()
+                if time.monotonic() > end or (self.proc and
+                                              self.proc.poll() is not None):
+                    raise
+                time.sleep(0.01)
+
     def request(self, obj, timeout=DEADLINE):
         """One JSON request on a fresh connection; returns the reply."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
+        s = self.connect(timeout)
         try:
-            s.connect(self.sock)
             s.sendall((json.dumps(obj) + "\n").encode())
             buf = b""
             while b"\n" not in buf:
