@@ -16,9 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <ini.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +27,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define INI_MAX_DEPTH	32	/* nested includes */
 #define INI_MARK	"\x01"	/* stands for a value inih cannot take */
 #define INI_NAME_MAX	49	/* inih keeps section names this long */
 
@@ -66,18 +63,6 @@ struct ini_reader {
 
 	bool			 sets_include;	/* this file set [include] files */
 };
-
-/* The whole load: the include stack, for cycles. */
-struct ini_loader {
-	struct ini		*ini;
-	struct diags		*diags;
-	const struct expn	*env;
-	char			*stack[INI_MAX_DEPTH + 1];
-	size_t			 depth;
-};
-
-static int	ini_read_file(struct ini_loader *, const char *path,
-		    const char *from_file, int from_line);
 
 static const char *
 ini_intern_file(struct ini *ini, const char *path)
@@ -450,129 +435,6 @@ ini_reader_fn(char *str, int num, void *arg)
 	return str;
 }
 
-/* Supervisor's expand_here(): %(here)s as text, in every new value. */
-static void
-replace_here(struct ini *ini, const char *here)
-{
-	struct ini_section	*sec;
-	struct ini_entry	*e;
-	char			*s, *p, *out;
-	size_t			 i, j, hl = strlen(here), n;
-
-	for (i = 0; i <= ini->n; i++) {
-		sec = i < ini->n ? ini->v[i] : ini->defaults;
-		for (j = 0; sec != NULL && j < sec->n; j++) {
-			e = &sec->v[j];
-			if (e->here_done)
-				continue;
-			e->here_done = true;
-			for (n = 0, p = e->value; (p = strstr(p, "%(here)s"));
-			    p += 8)
-				n++;
-			if (n == 0)
-				continue;
-			out = xmalloc(strlen(e->value) + n * hl + 1);
-			*out = '\0';
-			for (s = e->value; (p = strstr(s, "%(here)s")) != NULL;
-			    s = p + 8) {
-				strncat(out, s, (size_t)(p - s));
-				strcat(out, here);
-			}
-			strcat(out, s);
-			free(e->value);
-			e->value = out;
-		}
-	}
-}
-
-static int
-glob_error(const char *path, int err)
-{
-	(void)path;
-	(void)err;
-	return 0;	/* keep going; a pattern without files is a warning */
-}
-
-static int
-compare_paths(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* One pattern of [include] files, relative to the including file. */
-static void
-include_pattern(struct ini_loader *ld, const char *base, const char *pattern,
-    const struct ini_entry *from)
-{
-	glob_t	 g;
-	char	*joined;
-	size_t	 i;
-	int	 r;
-
-	if (pattern[0] == '/')
-		joined = xstrdup(pattern);
-	else
-		xasprintf(&joined, "%s%s%s", base, base[strlen(base) - 1] ==
-		    '/' ? "" : "/", pattern);
-	memset(&g, 0, sizeof(g));
-	r = glob(joined, GLOB_NOSORT | GLOB_NOESCAPE, glob_error, &g);
-	if (r != 0 || g.gl_pathc == 0) {
-		diags_add(ld->diags, false, from->file, from->line, "[include] "
-		    "files: no file matches '%s'", joined);
-		globfree(&g);
-		free(joined);
-		return;
-	}
-	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), compare_paths);
-	for (i = 0; i < g.gl_pathc; i++)
-		ini_read_file(ld, g.gl_pathv[i], from->file, from->line);
-	globfree(&g);
-	free(joined);
-}
-
-/* After a file: its %(here)s, then the files it includes, in order. */
-static void
-include_files(struct ini_loader *ld, struct ini_reader *rd, const char *path,
-    bool is_main)
-{
-	struct ini		*ini = ld->ini;
-	struct ini_section	*inc = ini_section(ini, "include");
-	const struct ini_entry	*e;
-	struct expn		 ex = { 0 };
-	char			*abs, *here, *files, cause[512], **pat;
-	size_t			 n, i;
-
-	abs = value_abspath(path);
-	here = value_dirname(abs);
-	if (is_main)
-		ini->include_mode = inc != NULL;
-	if (ini->include_mode)
-		replace_here(ini, here);
-	if (is_main && inc != NULL && section_entry(inc, "files") == NULL)
-		diags_add(ld->diags, true, inc->file, inc->line, "[include] "
-		    "has no files key");
-	if (inc == NULL || !rd->sets_include ||
-	    (e = section_entry(inc, "files")) == NULL)
-		goto out;
-
-	expn_merge(&ex, ld->env);
-	expn_set(&ex, "here", here);
-	if (expand(e->value, &ex, &files, cause, sizeof(cause)) == -1) {
-		diags_add(ld->diags, true, e->file, e->line, "[include] files: "
-		    "%s in '%.200s'", cause, e->value);
-		goto out;
-	}
-	pat = value_split_ws(files, &n);
-	free(files);
-	for (i = 0; i < n; i++)
-		include_pattern(ld, here, pat[i], e);
-	value_free_list(pat);
-out:
-	expn_release(&ex);
-	free(here);
-	free(abs);
-}
-
 /* Read the whole file into memory: inih reads it from there. */
 static int
 slurp(const char *path, char **buf, size_t *len)
@@ -611,49 +473,26 @@ slurp(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-static int
-ini_read_file(struct ini_loader *ld, const char *path, const char *from_file,
-    int from_line)
+/*
+ * Read one file into ini: its sections and keys, merged with what is
+ * there.  -1 (errno set) if it cannot be read; *sets_include tells
+ * whether it set [include] files.
+ */
+int
+ini_read_one(struct ini *ini, struct diags *diags, const char *path,
+    bool *sets_include)
 {
 	struct ini_reader	 rd;
-	char			*buf, *real;
-	size_t			 len, i;
+	char			*buf;
+	size_t			 len;
 	int			 r;
 
-	if ((real = realpath(path, NULL)) == NULL)
-		real = xstrdup(path);
-	for (i = 0; i < ld->depth; i++) {
-		if (strcmp(ld->stack[i], real) == 0) {
-			diags_add(ld->diags, true, from_file, from_line,
-			    "[include] files: include cycle: '%s' includes "
-			    "'%s', which is being read", from_file, path);
-			free(real);
-			return 0;
-		}
-	}
-	if (ld->depth == INI_MAX_DEPTH) {
-		diags_add(ld->diags, true, from_file, from_line, "[include] "
-		    "files: includes nested deeper than %d", INI_MAX_DEPTH);
-		free(real);
-		return 0;
-	}
-	if (slurp(path, &buf, &len) == -1) {
-		if (from_file == NULL) {
-			free(real);
-			return -1;
-		}
-		diags_add(ld->diags, false, from_file, from_line, "[include] "
-		    "files: cannot read '%s': %s (skipped, as Supervisor does)",
-		    path, strerror(errno));
-		free(real);
-		return 0;
-	}
-	ld->stack[ld->depth++] = real;
-
+	if (slurp(path, &buf, &len) == -1)
+		return -1;
 	memset(&rd, 0, sizeof(rd));
-	rd.ini = ld->ini;
-	rd.diags = ld->diags;
-	rd.file = ini_intern_file(ld->ini, path);
+	rd.ini = ini;
+	rd.diags = diags;
+	rd.file = ini_intern_file(ini, path);
 	rd.buf = buf;
 	rd.len = len;
 	rd.optidx = -1;
@@ -661,28 +500,13 @@ ini_read_file(struct ini_loader *ld, const char *path, const char *from_file,
 	if (r == -2)
 		fatalx("cannot allocate memory");
 	if (r > 0 || rd.kind != LINE_OTHER)
-		diags_add(ld->diags, true, rd.file, r > 0 ? r : rd.lineno,
+		diags_add(diags, true, rd.file, r > 0 ? r : rd.lineno,
 		    "cannot parse line: inih did not read it as the INI "
 		    "reader did");
 	free(rd.name_full);
 	free(rd.value_full);
 	free(rd.scratch);
 	free(buf);
-
-	include_files(ld, &rd, path, from_file == NULL);
-	free(ld->stack[--ld->depth]);
+	*sets_include = rd.sets_include;
 	return 0;
-}
-
-int
-ini_load(struct ini *ini, const char *path, const struct expn *env,
-    struct diags *diags)
-{
-	struct ini_loader	ld;
-
-	memset(&ld, 0, sizeof(ld));
-	ld.ini = ini;
-	ld.diags = diags;
-	ld.env = env;
-	return ini_read_file(&ld, path, NULL, 0);
 }

@@ -44,7 +44,9 @@ struct ini {
 };
 
 struct expn;
-/* Read path and its includes; -1 if path itself cannot be read. */
+int	 ini_read_one(struct ini *, struct diags *, const char *path,
+	    bool *sets_include);
+/* config_include.c: path and its includes; -1 if path cannot be read. */
 int	 ini_load(struct ini *, const char *path, const struct expn *env,
 	    struct diags *);
 void	 ini_release(struct ini *);
@@ -141,8 +143,12 @@ void	 config_daemon_load(struct loader *);
 /* config_keys.c: warnings for sections and keys we do not use. */
 void	 config_sections_check(struct loader *);
 
-/* config_program.c: [program:x] and [group:x] into groups of processes. */
-void	 config_programs_load(struct loader *);
+/* config_program.c: one [program:x] into processes of group g. */
+void	 program_processes(struct loader *, const struct ini_section *,
+	    struct group_config *g, int *priority);
 void	 proc_config_free(struct proc_config *);
+
+/* config_group.c: [group:x] and [program:x] into sorted groups. */
+void	 config_programs_load(struct loader *);
 
 #endif
