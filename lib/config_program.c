@@ -358,8 +358,9 @@ proc_make(struct prog *p, int num, bool first)
 	pc->nexitcodes = p->nexitcodes;
 	pc->exitcodes = xreallocarray(NULL, p->nexitcodes + 1,
 	    sizeof(*pc->exitcodes));
-	memcpy(pc->exitcodes, p->exitcodes, p->nexitcodes *
-	    sizeof(*pc->exitcodes));
+	if (p->nexitcodes > 0)
+		memcpy(pc->exitcodes, p->exitcodes, p->nexitcodes *
+		    sizeof(*pc->exitcodes));
 	pc->stopsignal = p->stopsignal;
 	pc->stopwaitsecs = p->stopwaitsecs;
 	pc->stopasgroup = p->stopasgroup;
@@ -425,14 +426,16 @@ program_processes(struct loader *ld, const struct ini_section *sec,
 	expn_set(&p.pre, "group_name", g->name);
 	prog_once(&p);
 	*priority = p.priority;
-	for (num = p.numprocs_start; p.sc.nerrors == 0 &&
-	    num < p.numprocs_start + p.numprocs; num++) {
+	/* Even after an error, so that all of them are reported. */
+	for (num = p.numprocs_start; num < p.numprocs_start + p.numprocs;
+	    num++) {
 		if ((pc = proc_make(&p, num, num == p.numprocs_start)) == NULL)
 			break;
 		procs = xreallocarray(procs, n + 1, sizeof(*procs));
 		procs[n++] = pc;
 	}
-	qsort(procs, n, sizeof(*procs), compare_procs);
+	if (n > 1)
+		qsort(procs, n, sizeof(*procs), compare_procs);
 	g->procs = xreallocarray(g->procs, g->nprocs + n + 1,
 	    sizeof(*g->procs));
 	for (i = 0; i < n; i++)
