@@ -105,6 +105,20 @@ def _autorestart(value):
     return "false"
 
 
+def _signame(num):
+    try:
+        return signal.Signals(num).name[3:]
+    except ValueError:
+        return str(num)     # 0: Supervisor takes it, and sends nothing
+
+
+def _argv(command):
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return None         # Supervisor fails only when it spawns it
+
+
 def _process(group, p):
     out = {
         "name": p.name,
@@ -113,7 +127,7 @@ def _process(group, p):
         "process_num": p.x_process_num,
         "process_name": p.name,
         "command": p.command,
-        "argv": shlex.split(p.command),
+        "argv": _argv(p.command),
         "numprocs": p.x_numprocs,
         "numprocs_start": p.x_numprocs_start,
         "priority": p.priority,
@@ -122,7 +136,7 @@ def _process(group, p):
         "startretries": p.startretries,
         "autorestart": _autorestart(p.autorestart),
         "exitcodes": list(p.exitcodes),
-        "stopsignal": signal.Signals(p.stopsignal).name[3:],
+        "stopsignal": _signame(p.stopsignal),
         "stopwaitsecs": p.stopwaitsecs,
         "stopasgroup": p.stopasgroup,
         "killasgroup": p.killasgroup,
