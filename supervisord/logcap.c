@@ -9,6 +9,12 @@
  * and its watcher), which drains until end of file and then goes away,
  * even when the process has already been respawned.  Log files are shared
  * by path, so two streams naming one file write through one descriptor.
+ *
+ * Bytes go to a file as they come (spliced when nothing else wants them);
+ * for the line destinations (/dev/stdout, /dev/stderr, syslog) each pipe
+ * keeps a bounded line buffer, and a line longer than the bound, or the
+ * partial line left at end of file, goes out with a newline added so that
+ * lines of different programs never run into each other.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -31,11 +37,16 @@
 #define LOGCAP_BUDGET	(1024 * 1024)
 /* Pipe capacity asked for: slack for bursts, fewer wake-ups. */
 #define LOGCAP_PIPE_SIZE (256 * 1024)
+/* The longest line a line destination gets in one piece. */
+#define LOGCAP_LINE_MAX	(16 * 1024)
 
 struct capture {
 	struct logcap		*lc;
 	int			 fd;		/* read end, non-blocking */
 	ev_io			 io;
+	pid_t			 pid;		/* the spawn's, for syslog */
+	char			*line;		/* partial line, or NULL */
+	size_t			 linelen;
 	LIST_ENTRY(capture)	 entry;
 };
 LIST_HEAD(capture_list, capture);
@@ -45,6 +56,9 @@ struct logcap {
 	const char		*stream;	/* "stdout", "stderr" */
 	char			*autopath;	/* AUTO name, kept across spawns */
 	struct logfile		*file;		/* NULL: no file */
+	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
+	bool			 syslog;
+	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
 
@@ -60,10 +74,6 @@ static struct {
 } pending = { NULL, { -1, -1 }, { NULL, NULL } };
 
 static char	logcap_buf[64 * 1024];
-
-/* The daemon's own log file, or NULL for stderr. */
-static struct logfile	*daemon_log;
-static void	logcap_daemon_reopen(void);
 
 static void	capture_cb(struct ev_loop *, ev_io *, int);
 
@@ -187,10 +197,25 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 {
 	const char	*path = NULL;
 
+	const struct proc_config *pc = lc->proc->cfg;
+
 	if (sc->dest == LOG_DEST_FILE)
 		path = sc->logfile;
 	else if (sc->dest == LOG_DEST_AUTO)
 		path = logcap_autopath(lc, sc);
+	lc->std = 0;
+	if (path != NULL && strcmp(path, "/dev/stdout") == 0)
+		lc->std = STDOUT_FILENO;
+	else if (path != NULL && strcmp(path, "/dev/stderr") == 0)
+		lc->std = STDERR_FILENO;
+	if (lc->std != 0)
+		path = NULL;
+	lc->syslog = sc->syslog;
+	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
+		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
+	else
+		snprintf(lc->tag, sizeof(lc->tag), "%s:%s", pc->group,
+		    pc->name);
 
 	if (lc->file != NULL &&
 	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
@@ -218,6 +243,60 @@ logcap_dropped(struct logcap *lc, size_t n)
 	}
 }
 
+/* One line (without its newline) to the line destinations. */
+static void
+capture_emit(struct capture *c, const char *line, size_t len)
+{
+	struct logcap	*lc = c->lc;
+	bool		 lost = false;
+
+	if (lc->std != 0 && !logsink_std_write(lc->std, line, len, true))
+		lost = true;
+	if (lc->syslog && !logsink_syslog(lc->tag, c->pid,
+	    strcmp(lc->stream, "stderr") == 0, line, len))
+		lost = true;
+	if (lost)
+		logcap_dropped(lc, len + 1);
+}
+
+/* Cut bytes into lines, keeping a partial line for the next read. */
+static void
+capture_lines(struct capture *c, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 n, take;
+
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl != NULL ? (size_t)(nl - buf) : len;
+		if (c->linelen == 0 && nl != NULL && n <= LOGCAP_LINE_MAX) {
+			capture_emit(c, buf, n);
+			buf += n + 1;
+			len -= n + 1;
+			continue;
+		}
+		if (c->line == NULL)
+			c->line = xmalloc(LOGCAP_LINE_MAX);
+		take = LOGCAP_LINE_MAX - c->linelen;
+		if (take > n)
+			take = n;
+		memcpy(c->line + c->linelen, buf, take);
+		c->linelen += take;
+		buf += take;
+		len -= take;
+		if (nl != NULL && take == n) {
+			/* The line is complete: its newline goes with it. */
+			capture_emit(c, c->line, c->linelen);
+			c->linelen = 0;
+			buf++;
+			len--;
+		} else if (c->linelen == LOGCAP_LINE_MAX) {
+			capture_emit(c, c->line, c->linelen);
+			c->linelen = 0;
+		}
+	}
+}
+
 /* Give bytes read from a pipe to the destinations. */
 static void
 capture_deliver(struct capture *c, const char *buf, size_t len)
@@ -225,10 +304,12 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
 	struct logcap	*lc = c->lc;
 	size_t		 n;
 
-	if (lc->file == NULL)
-		return;
-	n = logfile_write(lc->file, buf, len);
-	logcap_dropped(lc, len - n);
+	if (lc->file != NULL) {
+		n = logfile_write(lc->file, buf, len);
+		logcap_dropped(lc, len - n);
+	}
+	if (lc->std != 0 || lc->syslog)
+		capture_lines(c, buf, len);
 }
 
 /*
@@ -242,7 +323,7 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL) {
+	if (lc->file != NULL && !lc->syslog) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -277,6 +358,9 @@ capture_close(struct capture *c)
 
 	if (ev_is_active(&c->io))
 		ev_io_stop(logcap_loop(lc->proc), &c->io);
+	if (c->linelen > 0)
+		capture_emit(c, c->line, c->linelen);
+	free(c->line);
 	close(c->fd);
 	LIST_REMOVE(c, entry);
 	free(c);
@@ -412,6 +496,7 @@ pending_clear(bool spawned)
 			continue;
 		pending.caps[i] = NULL;
 		if (spawned) {
+			c->pid = c->lc->proc->pid;
 			LIST_INSERT_HEAD(&c->lc->captures, c, entry);
 			ev_io_start(logcap_loop(c->lc->proc), &c->io);
 		} else {
@@ -511,48 +596,8 @@ logcap_reopen_all(struct daemon *d)
 		if (logfile_reopen(lf) == -1)
 			logfile_report(lf, "reopen");
 	}
-	logcap_daemon_reopen();
+	logsink_daemon_reopen();
 	log_info("reopened %zu log files", logcap_nfiles);
-}
-
-/* The daemon's own log line, through its rotating file. */
-static void
-logcap_daemon_sink(enum log_level level, const char *line, size_t len,
-    void *arg)
-{
-	char	buf[8192 + 1];
-	char	msg[PATH_MAX + 256];
-	int	n;
-
-	if (len > sizeof(buf) - 1)
-		len = sizeof(buf) - 1;
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
-	logfile_write(daemon_log, buf, len);
-	if (daemon_log->failing == daemon_log->reported)
-		return;
-	/* Its own failures cannot go through itself: stderr it is. */
-	if (daemon_log->failing)
-		n = snprintf(msg, sizeof(msg), "supervisord: cannot %s '%s': "
-		    "%s; dropping the daemon's log until it can be written\n",
-		    daemon_log->failed_op, daemon_log->path,
-		    strerror(daemon_log->error));
-	else
-		n = snprintf(msg, sizeof(msg), "supervisord: writing to '%s' "
-		    "again after dropping %llu bytes\n", daemon_log->path,
-		    (unsigned long long)daemon_log->episode_dropped);
-	daemon_log->reported = daemon_log->failing;
-	if (!daemon_log->failing)
-		daemon_log->episode_dropped = 0;
-	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) == -1)
-		return;
-}
-
-static void
-logcap_daemon_reopen(void)
-{
-	if (daemon_log != NULL)
-		logfile_reopen(daemon_log);
 }
 
 /*
@@ -616,27 +661,5 @@ logcap_init(struct daemon *d, char *cause, size_t len)
 		logcap_cleanup(dir, sd->identifier != NULL ? sd->identifier :
 		    "supervisor");
 
-	if (daemon_log != NULL && (sd->logfile == NULL ||
-	    strcmp(daemon_log->path, sd->logfile) != 0)) {
-		log_set_sink(NULL, NULL);
-		logfile_free(daemon_log);
-		daemon_log = NULL;
-	}
-	if (sd->logfile == NULL)
-		return 0;
-	if (daemon_log == NULL) {
-		daemon_log = logfile_open(sd->logfile, sd->logfile_maxbytes,
-		    sd->logfile_backups);
-		if (daemon_log->fd == -1) {
-			snprintf(cause, len, "cannot open '%s': %s",
-			    sd->logfile, strerror(daemon_log->error));
-			logfile_free(daemon_log);
-			daemon_log = NULL;
-			return -1;
-		}
-	}
-	logfile_set_limits(daemon_log, sd->logfile_maxbytes,
-	    sd->logfile_backups);
-	log_set_sink(logcap_daemon_sink, NULL);
-	return 0;
+	return logsink_daemon_open(sd, cause, len);
 }
