@@ -6,6 +6,7 @@
 #define SUPERVISORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,65 +19,6 @@
 #ifndef container_of
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-/*
- * The engine's interface to the rest of the daemon (control.c, logcap.c,
- * reload).  Implemented in proc.c / daemon.c; every call returns at once.
- */
-
-/* Observers see every state transition, in order (events, waiters). */
-typedef void (*proc_observer_fn)(struct proc *, enum proc_state from,
-	    enum proc_state to, void *arg);
-void	 daemon_add_observer(struct daemon *, proc_observer_fn, void *arg);
-void	 daemon_remove_observer(struct daemon *, proc_observer_fn, void *arg);
-
-/* "name", "group:name"; NULL when unknown. */
-struct proc *daemon_find_proc(struct daemon *, const char *);
-/* "group:*" or a group name: fills out (allocated), returns the count. */
-size_t	 daemon_find_group(struct daemon *, const char *, struct proc ***out);
-
-/*
- * Ask for a process to run / not run.  They return 0 when the request was
- * taken (the outcome arrives through the observers), or -1 with a reason
- * in cause (e.g. already started, not running).
- */
-int	 proc_start(struct proc *, char *cause, size_t);
-int	 proc_stop(struct proc *, char *cause, size_t);
-int	 proc_signal(struct proc *, int sig, char *cause, size_t);
-
-/* "pid 1234, uptime 1:02:03", "Exited too quickly ...", as supervisorctl. */
-void	 proc_describe(const struct proc *, char *buf, size_t);
-/* "group:name", or "name" when the group has the program's own name. */
-void	 proc_fullname(const struct proc *, char *buf, size_t);
-
-/*
- * logcap.c: capture of a process's stdout and stderr.  The engine calls
- * these around each spawn; logcap owns the pipes, their watchers and the
- * log files, and drains every pipe until EOF, even after the process died.
- */
-/* Before fork: child_fds[0]/[1] become the child's stdout/stderr (pipe
-   write ends, a file, or /dev/null).  -1 with a reason on failure. */
-int	 logcap_prepare(struct proc *, int child_fds[2], char *cause, size_t);
-/* In the parent after a successful fork: close the child's ends, read. */
-void	 logcap_spawned(struct proc *);
-/* In the parent after a failed fork: undo logcap_prepare. */
-void	 logcap_abort(struct proc *);
-/* The process is dropped from the configuration: flush, close, free. */
-void	 logcap_release(struct proc *);
-/* Start-up: AUTO log clean-up (unless nocleanup), the daemon's own log. */
-int	 logcap_init(struct daemon *, char *cause, size_t);
-/* SIGUSR2: reopen every log file (external logrotate). */
-void	 logcap_reopen_all(struct daemon *);
-
-/* daemon.c: start-up, signals, the loop. */
-struct daemon_opts {
-	bool	 foreground;	/* -n: the default anyway */
-	bool	 daemonize;	/* -d */
-};
-int	 daemon_main(const char *config_path, const struct daemon_opts *);
-
-/* Stop everything (reverse priority), then leave the loop with status. */
-void	 daemon_shutdown(struct daemon *, int status);
-
 #endif
 
 /*
