@@ -204,6 +204,18 @@ int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
 
+/*
+ * logsink.c: line destinations that never block the loop: the daemon's
+ * own stdout/stderr (bounded queues of whole lines), syslog, and the
+ * daemon's own log.  They return false when the bytes were dropped.
+ */
+bool	 logsink_std_write(int fd, const char *, size_t, bool add_newline);
+bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
+	    size_t);
+int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
+	    size_t);
+void	 logsink_daemon_reopen(void);
+
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
 	bool	 foreground;	/* -n: the default anyway */
