@@ -13,16 +13,12 @@
 
 static const char	*file;
 
+/* Append one line in one write(2): async-signal-safe enough for us. */
 static void
-append(const char *what)
+append(const char *line, int n)
 {
-	struct timespec	ts;
-	char		line[128];
-	int		fd, n;
+	int	fd;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n = snprintf(line, sizeof(line), "%s %.3f\n", what,
-	    ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6);
 	if ((fd = open(file, O_WRONLY | O_APPEND | O_CREAT, 0666)) == -1)
 		return;
 	if (write(fd, line, (size_t)n) != n)
@@ -33,7 +29,12 @@ append(const char *what)
 static void
 on_term(int sig)
 {
-	append("TERM");
+	struct timespec	ts;
+	char		line[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	append(line, snprintf(line, sizeof(line), "TERM %.3f\n",
+	    ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6));
 }
 
 int
@@ -52,8 +53,7 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) == -1)
 		return 1;
-	snprintf(line, sizeof(line), "pid %d", (int)getpid());
-	append(line);
+	append(line, snprintf(line, sizeof(line), "pid %d\n", (int)getpid()));
 	for (;;)
 		pause();
 }

@@ -135,4 +135,4 @@ def exit_after(ms, code=0, record=None):
     cmd = helper("exit_after")
     if record:
         cmd += " -r " + record
-    return "%s %d %d" % (cmd, ms, code)
+    return "%s -- %d %d" % (cmd, ms, code)

@@ -132,7 +132,7 @@ def test_autorestart_unexpected_uses_exitcodes(daemon):
 def test_killed_by_signal_is_unexpected(daemon):
     rec = os.path.join(daemon.dir, "starts")
     daemon.write_config(program(
-        "sig", "%s -r %s -k 9 1100 0" % (helper("exit_after"), rec),
+        "sig", "%s -r %s -k 9 -- 1100 0" % (helper("exit_after"), rec),
         startsecs=1, autorestart="unexpected", exitcodes="0"))
     daemon.start()
     wait_count(daemon, "exited: sig (terminated by SIGKILL; not expected)")
@@ -193,7 +193,7 @@ def test_spawn_errors_are_reported(daemon, tmp_path):
 
 def test_path_search_for_a_bare_name(daemon):
     daemon.write_config(program(
-        "bare", "exit_after -1 0", startsecs=0,
+        "bare", "exit_after -- -1 0", startsecs=0,
         environment="PATH=\"/nonexistent:%s:/usr/bin\"" % helper("")[:-1]))
     daemon.start()
     wait_state(daemon, "bare", "RUNNING")

@@ -203,15 +203,20 @@ def test_orphans_are_reaped(daemon):
     assert count(daemon, "left of orphans") == 0
 
 
-def test_no_zombie_after_exits(daemon):
+def test_no_zombie_and_no_leak_across_restarts(daemon):
     rec = os.path.join(daemon.dir, "starts")
     daemon.write_config(program("brief", exit_after(50, 0, rec),
                                 startsecs=0, autorestart="true",
                                 backoff_reset=0))
     daemon.start()
-    records = wait_records(rec, 20)
+    fds = "/proc/%d/fd" % daemon.proc.pid
+    wait_records(rec, 3)
+    before = len(os.listdir(fds))
+    records = wait_records(rec, 30)
     for pid, _ in records[:-1]:
         wait(daemon, lambda: pid not in
              [c[0] for c in children_of(daemon.proc.pid)],
              "pid %d reaped" % pid)
+    # one run in flight at most: its report pipe and log pipes come and go
+    assert len(os.listdir(fds)) <= before + 3
     assert daemon.proc.poll() is None
