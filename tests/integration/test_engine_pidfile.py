@@ -122,3 +122,33 @@ def test_process_pidfiles(daemon):
     assert sorted(os.listdir(run)) == ["other.pid"]
     assert len(read_records(rec)) == 3
     wait_count(daemon, "every process is down")
+
+
+def test_racing_daemons_one_wins(daemon):
+    """Daemons started at the same moment on one pidfile: exactly one
+    runs, every other says which one."""
+    daemon.write_config("")
+    procs = [subprocess.Popen([SUPERVISORD, "-n", "-c", daemon.conf],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True,
+                              cwd=daemon.dir)
+             for _ in range(6)]
+    try:
+        wait(daemon, lambda: sum(p.poll() is not None for p in procs) == 5,
+             "five of six daemons to give up")
+        (winner,) = [p for p in procs if p.poll() is None]
+        assert _load(daemon.pidfile)["pid"] == winner.pid
+        for p in procs:
+            if p is not winner:
+                assert p.returncode == 1
+                assert "already running as pid %d" % winner.pid in \
+                    p.stderr.read()
+        winner.send_signal(signal.SIGTERM)
+        assert winner.wait(timeout=15) == 0
+        assert not os.path.exists(daemon.pidfile)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stderr.close()
