@@ -39,11 +39,11 @@ UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
-DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 # Everything of the daemon but main(), for unit tests of its modules.
-DAEMON_CORE	:= $(filter-out $(BUILD)/supervisord/main.o,$(DAEMON_OBJS))
-CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_CORE	:= $(filter-out $(BUILD)/obj/supervisord/main.o,$(DAEMON_OBJS))
+CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
@@ -64,7 +64,7 @@ $(BUILD)/supervisord: $(DAEMON_OBJS) $(LIBSUP)
 $(BUILD)/supctl: $(CTL_OBJS) $(LIBSUP)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isupervisord -c -o $@ $<
 

@@ -6,6 +6,7 @@
 #define SUPERVISORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,65 +19,6 @@
 #ifndef container_of
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-/*
- * The engine's interface to the rest of the daemon (control.c, logcap.c,
- * reload).  Implemented in proc.c / daemon.c; every call returns at once.
- */
-
-/* Observers see every state transition, in order (events, waiters). */
-typedef void (*proc_observer_fn)(struct proc *, enum proc_state from,
-	    enum proc_state to, void *arg);
-void	 daemon_add_observer(struct daemon *, proc_observer_fn, void *arg);
-void	 daemon_remove_observer(struct daemon *, proc_observer_fn, void *arg);
-
-/* "name", "group:name"; NULL when unknown. */
-struct proc *daemon_find_proc(struct daemon *, const char *);
-/* "group:*" or a group name: fills out (allocated), returns the count. */
-size_t	 daemon_find_group(struct daemon *, const char *, struct proc ***out);
-
-/*
- * Ask for a process to run / not run.  They return 0 when the request was
- * taken (the outcome arrives through the observers), or -1 with a reason
- * in cause (e.g. already started, not running).
- */
-int	 proc_start(struct proc *, char *cause, size_t);
-int	 proc_stop(struct proc *, char *cause, size_t);
-int	 proc_signal(struct proc *, int sig, char *cause, size_t);
-
-/* "pid 1234, uptime 1:02:03", "Exited too quickly ...", as supervisorctl. */
-void	 proc_describe(const struct proc *, char *buf, size_t);
-/* "group:name", or "name" when the group has the program's own name. */
-void	 proc_fullname(const struct proc *, char *buf, size_t);
-
-/*
- * logcap.c: capture of a process's stdout and stderr.  The engine calls
- * these around each spawn; logcap owns the pipes, their watchers and the
- * log files, and drains every pipe until EOF, even after the process died.
- */
-/* Before fork: child_fds[0]/[1] become the child's stdout/stderr (pipe
-   write ends, a file, or /dev/null).  -1 with a reason on failure. */
-int	 logcap_prepare(struct proc *, int child_fds[2], char *cause, size_t);
-/* In the parent after a successful fork: close the child's ends, read. */
-void	 logcap_spawned(struct proc *);
-/* In the parent after a failed fork: undo logcap_prepare. */
-void	 logcap_abort(struct proc *);
-/* The process is dropped from the configuration: flush, close, free. */
-void	 logcap_release(struct proc *);
-/* Start-up: AUTO log clean-up (unless nocleanup), the daemon's own log. */
-int	 logcap_init(struct daemon *, char *cause, size_t);
-/* SIGUSR2: reopen every log file (external logrotate). */
-void	 logcap_reopen_all(struct daemon *);
-
-/* daemon.c: start-up, signals, the loop. */
-struct daemon_opts {
-	bool	 foreground;	/* -n: the default anyway */
-	bool	 daemonize;	/* -d */
-};
-int	 daemon_main(const char *config_path, const struct daemon_opts *);
-
-/* Stop everything (reverse priority), then leave the loop with status. */
-void	 daemon_shutdown(struct daemon *, int status);
-
 #endif
 
 /*
@@ -131,10 +73,54 @@ struct proc {
 	struct logcap	*out;		/* NULL when the stream is NONE */
 	struct logcap	*err;		/* NULL when NONE or redirected */
 	uint64_t	 dropped_bytes;	/* log bytes lost (ENOSPC, ...) */
+
+	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
+	ev_tstamp	 stopped_at;	/* ev_time() of the last exit, or 0 */
+	bool		 ever_started;	/* spawned at least once */
+	bool		 execd;		/* exec succeeded in this run */
+	bool		 startsecs_done;	/* startsecs elapsed in this run */
+	bool		 killed;	/* SIGKILL sent in this stop */
+	bool		 exit_pending;	/* leader gone, its group is stopped
+					   before the exit counts */
+	bool		 exit_in_starting;	/* ... and it exited in STARTING */
+	ev_timer	 group_timer;	/* probes a group whose leader left */
+	ev_tstamp	 group_probe;	/* the probe's current interval */
+	struct proc	*pid_next;	/* reap.c: pid hash chain */
+	int		 priority[2];	/* group, process: start/stop order */
 };
 
 const char *proc_state_name(enum proc_state);
 int	 proc_state_parse(const char *, enum proc_state *);
+
+/*
+ * What the state machine asks of the world.  The daemon's are real
+ * (fork, kill, ev_timer); tests/unit/test_proc.c records them instead.
+ */
+struct proc_effects {
+	/* fork and exec: set pid and pgid; -1 with a reason if no child */
+	int	 (*spawn)(struct proc *, char *cause, size_t);
+	/* signal the process group, or the leader only: 0 or an errno */
+	int	 (*kill)(struct proc *, int sig, bool group);
+	/* arm p->timer after secs, or stop it when secs < 0 */
+	void	 (*timer)(struct proc *, ev_tstamp secs);
+	/* probe p->pgid until it is empty, then call proc_group_empty() */
+	void	 (*watch_group)(struct proc *);
+	ev_tstamp (*now)(struct proc *);
+};
+
+/* The state machine's inputs (proc.c): every one is a transition. */
+void	 proc_init(struct proc *, struct daemon *, struct proc_config *);
+void	 proc_timer_fired(struct proc *);
+void	 proc_exec_ok(struct proc *);
+void	 proc_exec_failed(struct proc *, const char *error);
+void	 proc_exited(struct proc *, int wstatus, bool group_left);
+void	 proc_group_empty(struct proc *);
+/* Not running and nothing of it left: what shutdown waits for. */
+bool	 proc_is_down(const struct proc *);
+/* "exit status 1", "terminated by SIGKILL (core dumped)", as Supervisor. */
+void	 exit_describe(const struct exit_info *, char *buf, size_t);
+/* Restart delay n (1, 2, ...) with the program's growth and cap. */
+ev_tstamp proc_backoff_delay(const struct proc_config *, unsigned n);
 
 /*
  * The daemon: the running configuration and every process.  One instance,
@@ -149,6 +135,20 @@ struct daemon {
 	bool		 shutting_down;
 	int		 exit_status;
 	ev_tstamp	 started_at;
+
+	/* Engine internals (daemon.c, reap.c, pidfile.c). */
+	const struct proc_effects *effects;
+	struct observer	*observers;
+	size_t		 nobservers;
+	unsigned	 notifying;	/* observer calls in progress */
+	struct proc	**pidtab;	/* reap.c: pid -> proc hash */
+	size_t		 pidtab_size;
+	size_t		 pidtab_count;
+	ev_child	 child_watcher;	/* pid 0: every child */
+	ev_signal	 sig_watchers[5];
+	int		 pidfile_fd;	/* locked for our lifetime, or -1 */
+	bool		 stepping;	/* shutdown_step() is running */
+	bool		 step_again;
 };
 
 /*
@@ -159,6 +159,10 @@ struct daemon {
 /* Observers see every state transition, in order (events, waiters). */
 typedef void (*proc_observer_fn)(struct proc *, enum proc_state from,
 	    enum proc_state to, void *arg);
+struct observer {
+	proc_observer_fn fn;		/* NULL: removed during a call */
+	void		*arg;
+};
 void	 daemon_add_observer(struct daemon *, proc_observer_fn, void *arg);
 void	 daemon_remove_observer(struct daemon *, proc_observer_fn, void *arg);
 
@@ -200,6 +204,18 @@ int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
 
+/*
+ * logsink.c: line destinations that never block the loop: the daemon's
+ * own stdout/stderr (bounded queues of whole lines), syslog, and the
+ * daemon's own log.  They return false when the bytes were dropped.
+ */
+bool	 logsink_std_write(int fd, const char *, size_t, bool add_newline);
+bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
+	    size_t);
+int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
+	    size_t);
+void	 logsink_daemon_reopen(void);
+
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
 	bool	 foreground;	/* -n: the default anyway */
@@ -209,5 +225,42 @@ int	 daemon_main(const char *config_path, const struct daemon_opts *);
 
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
+
+/*
+ * control.c: the control socket.  daemon_main calls control_init once the
+ * processes exist (before autostart) and control_free after the loop; it
+ * links without control.c (weak references) until that file lands.
+ */
+int	 control_init(struct daemon *, char *cause, size_t);
+void	 control_free(struct daemon *);
+/* Call every observer for a transition (proc.c calls it). */
+void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
+	    enum proc_state to);
+
+/* spawn.c: fork and exec with the child's set-up, every step checked. */
+int	 spawn_proc(struct proc *, char *cause, size_t);
+/* Read a pending exec report without waiting (before an exit counts). */
+void	 spawn_exec_drain(struct proc *);
+/* The child's environment: ours + [supervisord] + program + SUPERVISOR_*. */
+char	**spawn_environ(const struct proc *, char *const *base);
+void	 spawn_environ_free(char **);
+
+/* reap.c: every child is reaped here; pid -> proc lookup. */
+void	 reap_init(struct daemon *);
+void	 reap_free(struct daemon *);
+void	 reap_track(struct daemon *, struct proc *);
+void	 reap_untrack(struct daemon *, struct proc *);
+struct proc *reap_find(struct daemon *, pid_t);
+void	 reap_watch_group(struct proc *);
+void	 reap_stop_watch(struct proc *);
+
+/* pidfile.c: the daemon's locked pidfile, one pidfile per process. */
+int	 pidfile_acquire(struct daemon *, char *cause, size_t);
+void	 pidfile_release(struct daemon *);
+void	 pidfile_proc_write(struct proc *);
+void	 pidfile_proc_remove(struct proc *);
+void	 pidfile_proc_clean(struct daemon *);
+/* "2026-11-24T21:29:35.123Z" */
+void	 rfc3339(ev_tstamp, char *buf, size_t);
 
 #endif

@@ -1,0 +1,67 @@
+/*
+ * A log file that rotates by size and never stops its writer: bytes land
+ * exactly up to maxbytes, then file -> file.1 -> ... -> file.N; when the
+ * disk is full or the file cannot be opened, bytes are dropped and
+ * counted, and writing resumes as soon as it can.
+ */
+#ifndef LOGFILE_H
+#define LOGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct logfile {
+	char		*path;
+	int		 fd;		/* -1 while it cannot be opened */
+	uint64_t	 maxbytes;	/* 0: never rotate */
+	int		 backups;	/* 0: truncate when maxbytes is hit */
+	uint64_t	 size;		/* bytes in the current file */
+	bool		 regular;	/* a regular file: rotate, splice */
+	bool		 nosplice;	/* splice(2) refused: read/write only */
+
+	/* Failure accounting: an episode runs from a failure to recovery. */
+	bool		 failing;
+	int		 error;		/* errno of the failure */
+	const char	*failed_op;	/* "open", "write", "rotate" */
+	uint64_t	 dropped;	/* bytes dropped, in total */
+	uint64_t	 episode_dropped;
+	bool		 reported;	/* the episode's start was logged */
+	double		 retry_at;	/* monotonic time of the next open try */
+	double		 retry_interval;	/* seconds between open tries */
+
+	int		 refs;		/* users sharing this file (logcap) */
+};
+
+/* Open (or start failing to open) path for appending.  Never NULL. */
+struct logfile *logfile_open(const char *path, uint64_t maxbytes,
+	    int backups);
+void	 logfile_free(struct logfile *);
+
+/* Write len bytes, rotating at maxbytes; returns how many landed (the
+   rest was dropped and counted). */
+size_t	 logfile_write(struct logfile *, const void *, size_t);
+
+/*
+ * Move up to max bytes from a non-blocking pipe straight into the file
+ * with splice(2).  Returns the bytes moved, 0 at end of file, or -1 with
+ * errno EAGAIN (the pipe is empty) or EOPNOTSUPP (the bytes must be read
+ * and given to logfile_write: no splice here, or the file is failing).
+ */
+ssize_t	 logfile_splice(struct logfile *, int fd, size_t max);
+
+/* Close and open the path again (SIGUSR2, after an external rotation). */
+int	 logfile_reopen(struct logfile *);
+
+/* Set a new size limit and backups count (configuration reload). */
+void	 logfile_set_limits(struct logfile *, uint64_t maxbytes, int backups);
+
+/*
+ * Say once per episode in the daemon's log that bytes are being dropped,
+ * and once that writing resumed, with how much was lost.  who prefixes
+ * the message ("web stdout").
+ */
+void	 logfile_report(struct logfile *, const char *who);
+
+#endif

@@ -1,0 +1,583 @@
+/*
+ * The daemon: start-up (configuration, limits, pidfile, subreaper), the
+ * signal watchers, the processes in priority order, the libev loop, and
+ * the shutdown that stops them all in reverse order before exiting.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+/* control.c (the socket) may not be linked in yet: call it if it is. */
+#pragma weak control_init
+#pragma weak control_free
+
+static int	 fx_kill(struct proc *, int, bool);
+static void	 fx_timer(struct proc *, ev_tstamp);
+static ev_tstamp fx_now(struct proc *);
+
+static const struct proc_effects daemon_effects = {
+	.spawn = spawn_proc,
+	.kill = fx_kill,
+	.timer = fx_timer,
+	.watch_group = reap_watch_group,
+	.now = fx_now,
+};
+
+static const struct {
+	int	 sig;
+	bool	 shutdown;
+} watched_signals[] = {
+	{ SIGTERM, true }, { SIGINT, true }, { SIGQUIT, true },
+	{ SIGHUP, false }, { SIGUSR2, false },
+};
+
+/* Never signal pid 0 or 1 (ourselves, everyone, init) by accident. */
+static int
+fx_kill(struct proc *p, int sig, bool group)
+{
+	pid_t	target = group ? p->pgid : p->pid;
+
+	if (target <= 1)
+		return ESRCH;
+	if (kill(group ? -target : target, sig) == -1)
+		return errno;
+	return 0;
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	proc_timer_fired(container_of(w, struct proc, timer));
+}
+
+/* Arm from the current time, not the loop's cached one: to the ms. */
+static void
+fx_timer(struct proc *p, ev_tstamp secs)
+{
+	struct ev_loop	*loop = p->daemon->loop;
+
+	ev_timer_stop(loop, &p->timer);
+	if (secs < 0)
+		return;
+	ev_now_update(loop);
+	ev_timer_set(&p->timer, secs, 0);
+	ev_timer_start(loop, &p->timer);
+}
+
+static ev_tstamp
+fx_now(struct proc *p)
+{
+	return ev_time();
+}
+
+void
+daemon_add_observer(struct daemon *d, proc_observer_fn fn, void *arg)
+{
+	d->observers = xreallocarray(d->observers, d->nobservers + 1,
+	    sizeof(*d->observers));
+	d->observers[d->nobservers].fn = fn;
+	d->observers[d->nobservers].arg = arg;
+	d->nobservers++;
+}
+
+/* Drop the holes left by removals made during a notification. */
+static void
+observers_compact(struct daemon *d)
+{
+	size_t	i, j = 0;
+
+	for (i = 0; i < d->nobservers; i++)
+		if (d->observers[i].fn != NULL)
+			d->observers[j++] = d->observers[i];
+	d->nobservers = j;
+}
+
+void
+daemon_remove_observer(struct daemon *d, proc_observer_fn fn, void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nobservers; i++) {
+		if (d->observers[i].fn == fn && d->observers[i].arg == arg) {
+			d->observers[i].fn = NULL;
+			break;
+		}
+	}
+	if (d->notifying == 0)
+		observers_compact(d);
+}
+
+/* Observers added during a call see the next transition, not this one. */
+void
+daemon_notify(struct daemon *d, struct proc *p, enum proc_state from,
+    enum proc_state to)
+{
+	size_t	i, n = d->nobservers;
+
+	d->notifying++;
+	for (i = 0; i < n; i++) {
+		if (d->observers[i].fn != NULL)
+			d->observers[i].fn(p, from, to, d->observers[i].arg);
+	}
+	if (--d->notifying == 0)
+		observers_compact(d);
+}
+
+/* "group:name", or "name" (a full name, else a unique process name). */
+struct proc *
+daemon_find_proc(struct daemon *d, const char *name)
+{
+	struct proc	*found = NULL;
+	char		 full[512];
+	size_t		 i, n = 0;
+
+	for (i = 0; i < d->nprocs; i++) {
+		proc_fullname(d->procs[i], full, sizeof(full));
+		if (strcmp(full, name) == 0)
+			return d->procs[i];
+	}
+	for (i = 0; i < d->nprocs; i++) {
+		if (strcmp(d->procs[i]->cfg->name, name) == 0) {
+			found = d->procs[i];
+			n++;
+		}
+	}
+	return n == 1 ? found : NULL;
+}
+
+size_t
+daemon_find_group(struct daemon *d, const char *name, struct proc ***out)
+{
+	size_t	 i, n = 0, len = strlen(name);
+
+	if (len >= 2 && strcmp(name + len - 2, ":*") == 0)
+		len -= 2;
+	*out = NULL;
+	for (i = 0; i < d->nprocs; i++) {
+		if (strncmp(d->procs[i]->cfg->group, name, len) != 0 ||
+		    d->procs[i]->cfg->group[len] != '\0')
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		(*out)[n++] = d->procs[i];
+	}
+	return n;
+}
+
+static int
+prio_cmp(const struct proc *a, const struct proc *b)
+{
+	if (a->priority[0] != b->priority[0])
+		return a->priority[0] < b->priority[0] ? -1 : 1;
+	if (a->priority[1] != b->priority[1])
+		return a->priority[1] < b->priority[1] ? -1 : 1;
+	return 0;
+}
+
+/* Processes in start order: group priority, then process priority. */
+static void
+procs_create(struct daemon *d)
+{
+	struct config	*cfg = d->config;
+	struct proc	*p, *t;
+	size_t		 g, i, j;
+
+	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
+	for (g = 0; g < cfg->ngroups; g++) {
+		for (i = 0; i < cfg->groups[g]->nprocs; i++) {
+			p = xmalloc(sizeof(*p));
+			proc_init(p, d, cfg->groups[g]->procs[i]);
+			p->priority[0] = cfg->groups[g]->priority;
+			p->priority[1] = p->cfg->priority;
+			ev_timer_init(&p->timer, timer_cb, 0, 0);
+			d->procs[d->nprocs++] = p;
+		}
+	}
+	/* Insertion sort: stable, and the input is nearly sorted. */
+	for (i = 1; i < d->nprocs; i++) {
+		t = d->procs[i];
+		for (j = i; j > 0 && prio_cmp(d->procs[j - 1], t) > 0; j--)
+			d->procs[j] = d->procs[j - 1];
+		d->procs[j] = t;
+	}
+}
+
+static void
+procs_free(struct daemon *d)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	for (i = 0; i < d->nprocs; i++) {
+		p = d->procs[i];
+		ev_timer_stop(d->loop, &p->timer);
+		reap_stop_watch(p);
+		if (p->exec_fd != -1) {
+			ev_io_stop(d->loop, &p->exec_watcher);
+			close(p->exec_fd);
+		}
+		if (p->pid != 0)
+			reap_untrack(d, p);
+		logcap_release(p);
+		free(p);
+	}
+	free(d->procs);
+	d->procs = NULL;
+	d->nprocs = 0;
+}
+
+/*
+ * One step of the shutdown: stop the processes of the highest priority
+ * still up (equal priorities together), and leave the loop once every
+ * process is down.  Called again on each transition.
+ */
+static void
+shutdown_step(struct daemon *d)
+{
+	struct proc	*tier = NULL;
+	char		 cause[128];
+	size_t		 i;
+
+	if (d->stepping) {
+		d->step_again = true;
+		return;
+	}
+	d->stepping = true;
+	do {
+		d->step_again = false;
+		tier = NULL;
+		for (i = d->nprocs; i > 0; i--) {
+			if (!proc_is_down(d->procs[i - 1])) {
+				tier = d->procs[i - 1];
+				break;
+			}
+		}
+		if (tier == NULL) {
+			log_info("every process is down, exiting");
+			ev_break(d->loop, EVBREAK_ALL);
+			break;
+		}
+		for (i = d->nprocs; i > 0; i--) {
+			if (prio_cmp(d->procs[i - 1], tier) != 0 ||
+			    proc_is_down(d->procs[i - 1]))
+				continue;
+			if (d->procs[i - 1]->want_up ||
+			    d->procs[i - 1]->state == PROC_BACKOFF)
+				(void)proc_stop(d->procs[i - 1], cause,
+				    sizeof(cause));
+		}
+	} while (d->step_again);
+	d->stepping = false;
+}
+
+static void
+shutdown_observer(struct proc *p, enum proc_state from, enum proc_state to,
+    void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->shutting_down)
+		shutdown_step(d);
+}
+
+void
+daemon_shutdown(struct daemon *d, int status)
+{
+	if (d->shutting_down) {
+		log_info("already shutting down");
+		return;
+	}
+	d->shutting_down = true;
+	d->exit_status = status;
+	shutdown_step(d);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon	*d = ev_userdata(loop);
+
+	switch (w->signum) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		log_warnx("received SIG%s indicating exit request",
+		    signal_name(w->signum));
+		daemon_shutdown(d, 0);
+		break;
+	case SIGHUP:
+		log_warnx("received SIGHUP: reload is not available yet");
+		break;
+	case SIGUSR2:
+		log_info("received SIGUSR2 indicating log reopen request");
+		logcap_reopen_all(d);
+		break;
+	}
+}
+
+static void
+syserr_cb(const char *msg)
+{
+	fatal("%s", msg);
+}
+
+/* libev's allocator: realloc semantics, size 0 frees, never NULL. */
+static void *
+ev_alloc(void *ptr, long size)
+{
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	return xrealloc(ptr, (size_t)size);
+}
+
+/* minfds and minprocs raise our limits (and the children's), as Supervisor. */
+static void
+set_rlimits(const struct config *cfg)
+{
+	const struct {
+		int		 resource;
+		long		 min;
+		const char	*key;
+	} limits[] = {
+		{ RLIMIT_NOFILE, cfg->sd.minfds, "minfds" },
+		{ RLIMIT_NPROC, cfg->sd.minprocs, "minprocs" },
+	};
+	struct rlimit	 rl;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (limits[i].min <= 0)
+			continue;
+		if (getrlimit(limits[i].resource, &rl) == -1)
+			fatal("cannot get the limit for %s", limits[i].key);
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur >= (rlim_t)limits[i].min)
+			continue;
+		if (rl.rlim_cur == RLIM_INFINITY)
+			continue;
+		rl.rlim_cur = (rlim_t)limits[i].min;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(limits[i].resource, &rl) == -1)
+			fatal("cannot raise the limit to %ld as %s asks (the "
+			    "environment allows less: raise it, or lower %s)",
+			    limits[i].min, limits[i].key, limits[i].key);
+	}
+}
+
+/* [supervisord] user: drop root for good before anything runs. */
+static void
+switch_user(const char *user)
+{
+	struct passwd	*pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("cannot switch to user '%s': no such user", user);
+	if (geteuid() != 0) {
+		if (pw->pw_uid == geteuid())
+			return;
+		fatalx("cannot switch to user '%s': not running as root", user);
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1)
+		fatal("cannot set the groups of user '%s'", user);
+	if (setgid(pw->pw_gid) == -1)
+		fatal("cannot set gid %d", (int)pw->pw_gid);
+	if (setuid(pw->pw_uid) == -1)
+		fatal("cannot set uid %d", (int)pw->pw_uid);
+}
+
+/* Descriptors 0-2 open, so no pipe or file of ours ever lands there. */
+static void
+open_std_fds(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd == -1)
+		fatal("cannot open /dev/null");
+	close(fd);
+}
+
+/*
+ * -d: fork, the parent waits for the child to be ready (pidfile written,
+ * processes started) and exits 0, or 1 when the child failed.  Returns
+ * the child's end of the readiness pipe.
+ */
+static int
+daemonize(void)
+{
+	int	 fds[2];
+	char	 c;
+	pid_t	 pid;
+	ssize_t	 n;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		fatal("cannot create a pipe");
+	if ((pid = fork()) == -1)
+		fatal("cannot fork");
+	if (pid != 0) {
+		close(fds[1]);
+		do
+			n = read(fds[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(fds[0]);
+	if (setsid() == -1)
+		fatal("cannot create a session");
+	return fds[1];
+}
+
+static void
+daemonize_ready(int fd, bool to_file)
+{
+	int	null;
+
+	if (fd == -1)
+		return;
+	if (write(fd, "", 1) != 1)
+		log_warn("cannot tell the parent that we are ready");
+	close(fd);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return;
+	(void)dup2(null, STDIN_FILENO);
+	(void)dup2(null, STDOUT_FILENO);
+	if (to_file)
+		(void)dup2(null, STDERR_FILENO);
+	close(null);
+}
+
+/* Remove the control socket's file, if it is one, at exit. */
+static void
+remove_socket(const struct config *cfg)
+{
+	struct stat	st;
+
+	if (cfg->unix_server.file == NULL)
+		return;
+	if (lstat(cfg->unix_server.file, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    unlink(cfg->unix_server.file) == -1)
+		log_warn("cannot remove %s", cfg->unix_server.file);
+}
+
+static struct config *
+load_config(const char *path)
+{
+	struct diags	 diags = { 0 };
+	struct config	*cfg;
+
+	cfg = config_load(path, &diags);
+	diags_print(&diags, STDERR_FILENO);
+	diags_release(&diags);
+	if (cfg == NULL)
+		fatalx("cannot load the configuration from %s", path);
+	return cfg;
+}
+
+int
+daemon_main(const char *config_path, const struct daemon_opts *opts)
+{
+	struct daemon	 d;
+	char		 cause[512];
+	size_t		 i;
+	int		 ready_fd = -1, status;
+
+	memset(&d, 0, sizeof(d));
+	d.pidfile_fd = -1;
+	d.started_at = ev_time();
+	d.effects = &daemon_effects;
+	d.config_path = xstrdup(config_path);
+	d.config = load_config(config_path);
+	log_set_level((enum log_level)d.config->sd.loglevel);
+
+	if (d.config->sd.user != NULL)
+		switch_user(d.config->sd.user);
+	set_rlimits(d.config);
+	if (opts->daemonize && !opts->foreground)
+		ready_fd = daemonize();
+	if (d.config->sd.umask >= 0)
+		umask((mode_t)d.config->sd.umask);
+	if (d.config->sd.directory != NULL &&
+	    chdir(d.config->sd.directory) == -1)
+		fatal("cannot change directory to %s", d.config->sd.directory);
+	open_std_fds();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("cannot ignore SIGPIPE");
+
+	if (pidfile_acquire(&d, cause, sizeof(cause)) == -1)
+		fatalx("%s", cause);
+
+	ev_set_allocator(ev_alloc);
+	ev_set_syserr_cb(syserr_cb);
+	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot initialise the event loop");
+	ev_set_userdata(d.loop, &d);
+
+	/* Orphans of our children become ours, to reap (as PID 1 does). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("cannot become a child subreaper");
+	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
+	    i++) {
+		ev_signal_init(&d.sig_watchers[i], signal_cb,
+		    watched_signals[i].sig);
+		ev_signal_start(d.loop, &d.sig_watchers[i]);
+	}
+	reap_init(&d);
+	daemon_add_observer(&d, shutdown_observer, &d);
+
+	procs_create(&d);
+	pidfile_proc_clean(&d);
+	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
+		pidfile_release(&d);
+		fatalx("cannot set up logging: %s", cause);
+	}
+	if (control_init != NULL && control_init(&d, cause, sizeof(cause)) ==
+	    -1) {
+		pidfile_release(&d);
+		fatalx("cannot set up the control socket: %s", cause);
+	}
+	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
+	    (int)getpid());
+
+	for (i = 0; i < d.nprocs; i++)
+		if (d.procs[i]->cfg->autostart)
+			(void)proc_start(d.procs[i], cause, sizeof(cause));
+	daemonize_ready(ready_fd, d.config->sd.logfile != NULL);
+
+	ev_run(d.loop, 0);
+
+	if (control_free != NULL)
+		control_free(&d);
+	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
+	    i++)
+		ev_signal_stop(d.loop, &d.sig_watchers[i]);
+	procs_free(&d);
+	reap_free(&d);
+	remove_socket(d.config);
+	pidfile_release(&d);
+	log_info("supervisord exiting with status %d", d.exit_status);
+	status = d.exit_status;
+	config_free(d.config);
+	free(d.config_path);
+	free(d.observers);
+	ev_loop_destroy(d.loop);
+	return status;
+}

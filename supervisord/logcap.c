@@ -1,0 +1,730 @@
+/*
+ * Capture of each process's stdout and stderr: the daemon reads every pipe
+ * without blocking, from the spawn to the last byte after the process
+ * exited, and copies it to the stream's destination, so a program never
+ * hangs on a full pipe and nothing it wrote before exiting is lost.
+ *
+ * A struct logcap is one output stream of a process and lives across its
+ * spawns; each spawn adds a struct capture (the read end of a fresh pipe
+ * and its watcher), which drains until end of file and then goes away,
+ * even when the process has already been respawned.  Log files are shared
+ * by path, so two streams naming one file write through one descriptor.
+ *
+ * Bytes go to a file as they come (spliced when nothing else wants them);
+ * for the line destinations (/dev/stdout, /dev/stderr, syslog) each pipe
+ * keeps a bounded line buffer, and a line longer than the bound, or the
+ * partial line left at end of file, goes out with a newline added so that
+ * lines of different programs never run into each other.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+/* Bytes one pipe may move in one turn of the loop: the others' turn. */
+#define LOGCAP_BUDGET	(1024 * 1024)
+/*
+ * A stream that moved a pipe's default 64 KiB in one turn is busy: its
+ * pipe grows to this (idle streams keep the default, which costs less
+ * kernel memory and stays within an unprivileged user's pipe quota).
+ */
+#define LOGCAP_PIPE_BIG	(1024 * 1024)
+#define LOGCAP_PIPE_BUSY (64 * 1024)
+/*
+ * After a turn that found little in the pipe, wait this long before
+ * reading again: a program writing small pieces fast is read in batches
+ * instead of once per write, at the cost of at most this much latency
+ * (a 1 MiB pipe absorbs 1 GB/s for that long without blocking anyone).
+ */
+#define LOGCAP_BATCH_S	0.001
+#define LOGCAP_BATCH_MIN (16 * 1024)
+/* The longest line a line destination gets in one piece. */
+#define LOGCAP_LINE_MAX	(16 * 1024)
+
+struct capture {
+	struct logcap		*lc;
+	int			 fd;		/* read end, non-blocking */
+	ev_io			 io;
+	ev_timer		 batch;		/* a pause between small reads */
+	bool			 big;		/* the pipe was grown */
+	bool			 small;		/* the writer writes small pieces */
+	pid_t			 pid;		/* the spawn's, for syslog */
+	char			*line;		/* partial line, or NULL */
+	size_t			 linelen;
+	LIST_ENTRY(capture)	 entry;
+};
+LIST_HEAD(capture_list, capture);
+
+struct logcap {
+	struct proc		*proc;
+	const char		*stream;	/* "stdout", "stderr" */
+	char			*autopath;	/* AUTO name, kept across spawns */
+	struct logfile		*file;		/* NULL: no file */
+	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
+	bool			 syslog;
+	char			 tag[128];	/* syslog tag: the name */
+	struct capture_list	 captures;
+};
+
+/* Every open log file, shared by path. */
+static struct logfile	**logcap_files;
+static size_t		  logcap_nfiles;
+
+/* What logcap_prepare set up for the spawn under way. */
+static struct {
+	struct proc	*proc;
+	int		 fds[2];	/* child's ends, closed after fork */
+	struct capture	*caps[2];	/* not watched until the fork */
+} pending = { NULL, { -1, -1 }, { NULL, NULL } };
+
+static char	logcap_buf[64 * 1024];
+
+static void	capture_cb(struct ev_loop *, ev_io *, int);
+
+static struct ev_loop *
+logcap_loop(struct proc *p)
+{
+	if (p->daemon != NULL && p->daemon->loop != NULL)
+		return p->daemon->loop;
+	return EV_DEFAULT;
+}
+
+/* "group:name", or "name" alone when the group is the program. */
+static void
+logcap_who(struct logcap *lc, char *buf, size_t len)
+{
+	const struct proc_config *pc = lc->proc->cfg;
+
+	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
+		snprintf(buf, len, "%s %s", pc->name, lc->stream);
+	else
+		snprintf(buf, len, "%s:%s %s", pc->group, pc->name,
+		    lc->stream);
+}
+
+/* The shared log file for a path, opened on first use. */
+static struct logfile *
+logcap_file_get(const char *path, uint64_t maxbytes, int backups)
+{
+	struct logfile	*lf;
+	size_t		 i;
+
+	for (i = 0; i < logcap_nfiles; i++) {
+		lf = logcap_files[i];
+		if (strcmp(lf->path, path) == 0) {
+			lf->refs++;
+			logfile_set_limits(lf, maxbytes, backups);
+			return lf;
+		}
+	}
+	lf = logfile_open(path, maxbytes, backups);
+	logcap_files = xreallocarray(logcap_files, logcap_nfiles + 1,
+	    sizeof(*logcap_files));
+	logcap_files[logcap_nfiles++] = lf;
+	return lf;
+}
+
+static void
+logcap_file_put(struct logfile *lf)
+{
+	size_t	i;
+
+	if (lf == NULL || --lf->refs > 0)
+		return;
+	for (i = 0; i < logcap_nfiles; i++) {
+		if (logcap_files[i] == lf) {
+			logcap_files[i] = logcap_files[--logcap_nfiles];
+			break;
+		}
+	}
+	if (logcap_nfiles == 0) {
+		free(logcap_files);
+		logcap_files = NULL;
+	}
+	logfile_free(lf);
+}
+
+/* Whether a stream needs a pipe at all (NONE without syslog does not). */
+static bool
+stream_captured(const struct stream_config *sc)
+{
+	return sc->dest != LOG_DEST_NONE || sc->syslog;
+}
+
+/*
+ * An AUTO stream's file, named as Supervisor names it
+ * (NAME-stdout---IDENTIFIER-XXXXXX.log in childlogdir) and created once,
+ * so restarts append to it.
+ */
+static const char *
+logcap_autopath(struct logcap *lc, const struct stream_config *sc)
+{
+	const struct config	*cfg = lc->proc->daemon != NULL ?
+	    lc->proc->daemon->config : NULL;
+	const char		*dir = NULL, *ident = NULL;
+	char			*path;
+	int			 fd;
+
+	if (sc->logfile != NULL)
+		return sc->logfile;
+	if (lc->autopath != NULL)
+		return lc->autopath;
+	if (cfg != NULL) {
+		dir = cfg->sd.childlogdir;
+		ident = cfg->sd.identifier;
+	}
+	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
+		dir = "/tmp";
+	if (ident == NULL)
+		ident = "supervisor";
+	xasprintf(&path, "%s/%s-%s---%s-XXXXXX.log", dir, lc->proc->cfg->name,
+	    lc->stream, ident);
+	if ((fd = mkstemps(path, 4)) != -1)
+		close(fd);
+	else {
+		/* The folder is not there (yet): keep a name, and let the
+		   file's open fail and be retried like any other. */
+		char	*x = path + strlen(path) - 10;
+		int	 i;
+
+		for (i = 0; i < 6; i++)
+			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
+			    [(unsigned)(rand() % 36)];
+	}
+	lc->autopath = path;
+	return path;
+}
+
+/* Point the stream at its configured destination (it may have changed). */
+static void
+logcap_configure(struct logcap *lc, const struct stream_config *sc)
+{
+	const char	*path = NULL;
+
+	const struct proc_config *pc = lc->proc->cfg;
+
+	if (sc->dest == LOG_DEST_FILE)
+		path = sc->logfile;
+	else if (sc->dest == LOG_DEST_AUTO)
+		path = logcap_autopath(lc, sc);
+	lc->std = 0;
+	if (path != NULL && strcmp(path, "/dev/stdout") == 0)
+		lc->std = STDOUT_FILENO;
+	else if (path != NULL && strcmp(path, "/dev/stderr") == 0)
+		lc->std = STDERR_FILENO;
+	if (lc->std != 0)
+		path = NULL;
+	lc->syslog = sc->syslog;
+	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
+		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
+	else
+		snprintf(lc->tag, sizeof(lc->tag), "%s:%s", pc->group,
+		    pc->name);
+
+	if (lc->file != NULL &&
+	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
+		logcap_file_put(lc->file);
+		lc->file = NULL;
+	}
+	if (path != NULL && lc->file == NULL)
+		lc->file = logcap_file_get(path, sc->logfile_maxbytes,
+		    sc->logfile_backups);
+	else if (lc->file != NULL)
+		logfile_set_limits(lc->file, sc->logfile_maxbytes,
+		    sc->logfile_backups);
+}
+
+/* Account for bytes that did not land, and say so once per episode. */
+static void
+logcap_dropped(struct logcap *lc, size_t n)
+{
+	char	who[256];
+
+	lc->proc->dropped_bytes += n;
+	if (lc->file != NULL && (lc->file->failing != lc->file->reported)) {
+		logcap_who(lc, who, sizeof(who));
+		logfile_report(lc->file, who);
+	}
+}
+
+/* One line (without its newline) to the line destinations. */
+static void
+capture_emit(struct capture *c, const char *line, size_t len)
+{
+	struct logcap	*lc = c->lc;
+	bool		 lost = false;
+
+	if (lc->std != 0 && !logsink_std_write(lc->std, line, len, true))
+		lost = true;
+	if (lc->syslog && !logsink_syslog(lc->tag, c->pid,
+	    strcmp(lc->stream, "stderr") == 0, line, len))
+		lost = true;
+	if (lost)
+		logcap_dropped(lc, len + 1);
+}
+
+/* Cut bytes into lines, keeping a partial line for the next read. */
+static void
+capture_lines(struct capture *c, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 n, take;
+
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl != NULL ? (size_t)(nl - buf) : len;
+		if (c->linelen == 0 && nl != NULL && n <= LOGCAP_LINE_MAX) {
+			capture_emit(c, buf, n);
+			buf += n + 1;
+			len -= n + 1;
+			continue;
+		}
+		if (c->line == NULL)
+			c->line = xmalloc(LOGCAP_LINE_MAX);
+		take = LOGCAP_LINE_MAX - c->linelen;
+		if (take > n)
+			take = n;
+		memcpy(c->line + c->linelen, buf, take);
+		c->linelen += take;
+		buf += take;
+		len -= take;
+		if (nl != NULL && take == n) {
+			/* The line is complete: its newline goes with it. */
+			capture_emit(c, c->line, c->linelen);
+			c->linelen = 0;
+			buf++;
+			len--;
+		} else if (c->linelen == LOGCAP_LINE_MAX) {
+			capture_emit(c, c->line, c->linelen);
+			c->linelen = 0;
+		}
+	}
+}
+
+/* Give bytes read from a pipe to the destinations. */
+static void
+capture_deliver(struct capture *c, const char *buf, size_t len)
+{
+	struct logcap	*lc = c->lc;
+	size_t		 n;
+
+	if (lc->file != NULL) {
+		n = logfile_write(lc->file, buf, len);
+		logcap_dropped(lc, len - n);
+	}
+	if (lc->std != 0 || lc->syslog)
+		capture_lines(c, buf, len);
+}
+
+/*
+ * Move up to budget bytes from the pipe: straight into the file when no
+ * byte needs looking at, else through a read.  Returns the bytes moved,
+ * 0 at end of file, -1 when the pipe is empty for now.
+ *
+ * splice(2) holds the pipe's lock while it writes the file: a writer of
+ * big pieces does not mind, but one writing small pieces all the time
+ * would wait (spinning) on the lock over and over; for such a writer a
+ * read, which holds the lock only for its copy, goes faster.
+ */
+static ssize_t
+capture_move(struct capture *c, size_t budget)
+{
+	struct logcap	*lc = c->lc;
+	ssize_t		 n;
+
+	if (lc->file != NULL && !lc->syslog && !c->small) {
+		n = logfile_splice(lc->file, c->fd, budget);
+		if (n >= 0)
+			return n;
+		if (errno == EAGAIN)
+			return -1;
+	}
+	if (budget > sizeof(logcap_buf))
+		budget = sizeof(logcap_buf);
+	for (;;) {
+		n = read(c->fd, logcap_buf, budget);
+		if (n > 0) {
+			capture_deliver(c, logcap_buf, (size_t)n);
+			return n;
+		}
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return -1;
+		log_warn("%s %s: cannot read output", lc->proc->cfg->name,
+		    lc->stream);
+		return 0;
+	}
+}
+
+/* End of one spawn's pipe: stop watching it and let it go. */
+static void
+capture_close(struct capture *c)
+{
+	struct logcap	*lc = c->lc;
+
+	if (ev_is_active(&c->io))
+		ev_io_stop(logcap_loop(lc->proc), &c->io);
+	if (ev_is_active(&c->batch))
+		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	if (c->linelen > 0)
+		capture_emit(c, c->line, c->linelen);
+	free(c->line);
+	close(c->fd);
+	LIST_REMOVE(c, entry);
+	free(c);
+}
+
+/* What capture_drain stopped at. */
+enum drain_end {
+	DRAIN_CLOSED,	/* end of file: the capture is gone */
+	DRAIN_EMPTY,	/* the pipe is empty for now */
+	DRAIN_BUDGET,	/* the budget is spent: more to come */
+};
+
+/* Move what is in the pipe now, up to budget; close at end of file. */
+static enum drain_end
+capture_drain(struct capture *c, size_t budget)
+{
+	ssize_t	n;
+
+	while (budget > 0) {
+		if ((n = capture_move(c, budget)) == -1)
+			return DRAIN_EMPTY;
+		if (n == 0) {
+			capture_close(c);
+			return DRAIN_CLOSED;
+		}
+		budget -= (size_t)n < budget ? (size_t)n : budget;
+	}
+	return DRAIN_BUDGET;
+}
+
+/*
+ * The pipe is readable.  Move while it holds plenty; once a move finds
+ * little (the writer writes small pieces, and chasing it would cost a
+ * system call per piece), pause the watcher for LOGCAP_BATCH_S so the
+ * pipe gathers a batch.  A budget per turn keeps the other pipes served.
+ */
+static void
+capture_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct capture	*c = container_of(w, struct capture, io);
+	size_t		 moved = 0;
+	ssize_t		 n;
+	bool		 pause = false;
+
+	while (moved < LOGCAP_BUDGET) {
+		if ((n = capture_move(c, LOGCAP_BUDGET - moved)) == 0) {
+			capture_close(c);
+			return;
+		}
+		if (n == -1) {
+			pause = moved < LOGCAP_BATCH_MIN;
+			break;
+		}
+		moved += (size_t)n;
+		if ((size_t)n < LOGCAP_BATCH_MIN) {
+			pause = true;
+			break;
+		}
+	}
+	c->small = pause;
+	if (pause) {
+		ev_io_stop(loop, &c->io);
+		ev_timer_set(&c->batch, LOGCAP_BATCH_S, 0.);
+		ev_timer_start(loop, &c->batch);
+	}
+	if (moved >= LOGCAP_PIPE_BUSY && !c->big) {
+		/* Busy: more room, fewer turns (the system may refuse). */
+		(void)fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG);
+		c->big = true;
+	}
+}
+
+/* The pause after a small read is over: watch the pipe again. */
+static void
+capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct capture	*c = container_of(w, struct capture, batch);
+
+	ev_io_start(loop, &c->io);
+}
+
+/*
+ * Drain every pipe of a stream as far as it goes now, without waiting:
+ * what a dead process left is at most a pipe's worth; a live writer
+ * (a grandchild holding the pipe) is cut off after a few budgets.
+ */
+static void
+logcap_drain_all(struct logcap *lc)
+{
+	struct capture	*c, *next;
+	int		 i;
+
+	for (c = LIST_FIRST(&lc->captures); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		for (i = 0; i < 4; i++)
+			if (capture_drain(c, LOGCAP_BUDGET) != DRAIN_BUDGET)
+				break;
+	}
+}
+
+/* A new pipe for a spawn of the stream; the child gets the write end. */
+static int
+logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
+    char *cause, size_t len)
+{
+	struct capture	*c;
+	int		 fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(cause, len, "cannot make a pipe for %s: %s",
+		    lc->stream, strerror(errno));
+		return -1;
+	}
+	/* Only our end is non-blocking: the child's stdout must block. */
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
+		snprintf(cause, len, "cannot set up the pipe for %s: %s",
+		    lc->stream, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->lc = lc;
+	c->fd = fds[0];
+	ev_io_init(&c->io, capture_cb, c->fd, EV_READ);
+	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S, 0.);
+	*child_fd = fds[1];
+	*out = c;
+	return 0;
+}
+
+static struct logcap *
+logcap_new(struct proc *p, const char *stream)
+{
+	struct logcap	*lc;
+
+	lc = xcalloc(1, sizeof(*lc));
+	lc->proc = p;
+	lc->stream = stream;
+	LIST_INIT(&lc->captures);
+	return lc;
+}
+
+/* Flush and close every pipe of a stream, close its file, free it. */
+static void
+logcap_free(struct logcap *lc)
+{
+	struct capture	*c;
+
+	if (lc == NULL)
+		return;
+	logcap_drain_all(lc);
+	while ((c = LIST_FIRST(&lc->captures)) != NULL)
+		capture_close(c);
+	logcap_file_put(lc->file);
+	free(lc->autopath);
+	free(lc);
+}
+
+/* Close what a spawn left behind: the child's ends, unwatched pipes. */
+static void
+pending_clear(bool spawned)
+{
+	struct capture	*c;
+	int		 i;
+
+	/* With redirect_stderr both slots hold the same descriptor. */
+	if (pending.fds[1] == pending.fds[0])
+		pending.fds[1] = -1;
+	for (i = 0; i < 2; i++) {
+		if (pending.fds[i] != -1)
+			close(pending.fds[i]);
+		pending.fds[i] = -1;
+		if ((c = pending.caps[i]) == NULL)
+			continue;
+		pending.caps[i] = NULL;
+		if (spawned) {
+			c->pid = c->lc->proc->pid;
+			LIST_INSERT_HEAD(&c->lc->captures, c, entry);
+			ev_io_start(logcap_loop(c->lc->proc), &c->io);
+		} else {
+			close(c->fd);
+			free(c);
+		}
+	}
+	pending.proc = NULL;
+}
+
+/* Set up one stream for a spawn: a pipe, or /dev/null for NONE. */
+static int
+logcap_prepare_stream(struct proc *p, struct logcap **lcp, const char *name,
+    const struct stream_config *sc, int slot, char *cause, size_t len)
+{
+	struct logcap	*lc;
+	int		 fd;
+
+	if (!stream_captured(sc)) {
+		logcap_free(*lcp);
+		*lcp = NULL;
+		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+			snprintf(cause, len, "cannot open /dev/null: %s",
+			    strerror(errno));
+			return -1;
+		}
+		pending.fds[slot] = fd;
+		return 0;
+	}
+	if ((lc = *lcp) == NULL)
+		lc = *lcp = logcap_new(p, name);
+	logcap_configure(lc, sc);
+	/* The last run's tail goes before this run's first byte. */
+	logcap_drain_all(lc);
+	return logcap_pipe(lc, &pending.fds[slot], &pending.caps[slot], cause,
+	    len);
+}
+
+int
+logcap_prepare(struct proc *p, int child_fds[2], char *cause, size_t len)
+{
+	const struct proc_config *pc = p->cfg;
+
+	pending_clear(false);
+	pending.proc = p;
+	if (logcap_prepare_stream(p, &p->out, "stdout", &pc->stdout_cfg, 0,
+	    cause, len) == -1)
+		goto fail;
+	if (pc->redirect_stderr) {
+		logcap_free(p->err);
+		p->err = NULL;
+		pending.fds[1] = pending.fds[0];
+	} else if (logcap_prepare_stream(p, &p->err, "stderr",
+	    &pc->stderr_cfg, 1, cause, len) == -1)
+		goto fail;
+	child_fds[0] = pending.fds[0];
+	child_fds[1] = pending.fds[1];
+	return 0;
+
+fail:
+	pending_clear(false);
+	return -1;
+}
+
+void
+logcap_spawned(struct proc *p)
+{
+	if (pending.proc == p)
+		pending_clear(true);
+}
+
+void
+logcap_abort(struct proc *p)
+{
+	if (pending.proc == p)
+		pending_clear(false);
+}
+
+void
+logcap_release(struct proc *p)
+{
+	if (pending.proc == p)
+		pending_clear(false);
+	logcap_free(p->out);
+	logcap_free(p->err);
+	p->out = p->err = NULL;
+}
+
+void
+logcap_reopen_all(struct daemon *d)
+{
+	struct logfile	*lf;
+	size_t		 i;
+
+	for (i = 0; i < logcap_nfiles; i++) {
+		lf = logcap_files[i];
+		if (logfile_reopen(lf) == -1)
+			logfile_report(lf, "reopen");
+	}
+	logsink_daemon_reopen();
+	log_info("reopened %zu log files", logcap_nfiles);
+}
+
+/*
+ * Whether a file is an AUTO log of ours, by Supervisor's own pattern:
+ * .+?---IDENTIFIER-\S+\.log (matched at the start of the name only).
+ */
+static bool
+logcap_is_autolog(const char *name, const char *ident)
+{
+	char		 mark[NAME_MAX + 8];
+	const char	*p, *q;
+
+	snprintf(mark, sizeof(mark), "---%s-", ident);
+	for (p = strstr(name + 1, mark); p != NULL; p = strstr(p + 1, mark)) {
+		for (q = p + strlen(mark) + 1; *q != '\0'; q++) {
+			if (strchr(" \t\n\r\f\v", q[-1]) != NULL)
+				break;
+			if (strncmp(q, ".log", 4) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Remove the AUTO logs a previous run left in childlogdir. */
+static void
+logcap_cleanup(const char *dir, const char *ident)
+{
+	struct dirent	*de;
+	DIR		*dp;
+	char		 path[PATH_MAX];
+
+	if ((dp = opendir(dir)) == NULL) {
+		log_warn("cannot clear childlogdir '%s'", dir);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (!logcap_is_autolog(de->d_name, ident))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) == -1)
+			log_warn("cannot remove '%s'", path);
+		else
+			log_debug("removed old log '%s'", path);
+	}
+	closedir(dp);
+}
+
+int
+logcap_init(struct daemon *d, char *cause, size_t len)
+{
+	const struct supervisord_config *sd = &d->config->sd;
+	const char	*dir;
+
+	dir = sd->childlogdir;
+	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
+		dir = "/tmp";
+	if (!sd->nocleanup)
+		logcap_cleanup(dir, sd->identifier != NULL ? sd->identifier :
+		    "supervisor");
+
+	return logsink_daemon_open(sd, cause, len);
+}

@@ -1,0 +1,367 @@
+/*
+ * Pidfiles, in JSON: the daemon's, locked for its lifetime so a second
+ * daemon refuses to start, and one per running process in the run folder.
+ * Each is written to a temporary file and renamed, never half-written,
+ * and no symbolic link is ever followed.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+#define PIDFILE_MAX	4096	/* bytes read from a pidfile */
+
+void
+rfc3339(ev_tstamp t, char *buf, size_t len)
+{
+	time_t		sec = (time_t)t;
+	struct tm	tm;
+	size_t		n;
+
+	if (gmtime_r(&sec, &tm) == NULL ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03dZ", (int)((t - (double)sec) * 1000));
+}
+
+/*
+ * Write text to path through a temporary file and a rename, so a reader
+ * never sees it half-written; keep the fd (locked) if asked.  With
+ * noreplace, fail with EEXIST if a file appeared at path meanwhile.
+ */
+static int
+write_atomic(const char *path, const char *text, int *keep, bool noreplace,
+    char *cause, size_t len)
+{
+	char	*tmp;
+	size_t	 off = 0, n = strlen(text);
+	ssize_t	 w;
+	int	 fd, error;
+
+	xasprintf(&tmp, "%s.%d.tmp", path, (int)getpid());
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd == -1) {
+		snprintf(cause, len, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		goto free_tmp;
+	}
+	if (keep != NULL && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(cause, len, "cannot lock '%s': %s", tmp,
+		    strerror(errno));
+		goto remove_tmp;
+	}
+	while (off < n) {
+		w = write(fd, text + off, n - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			snprintf(cause, len, "cannot write '%s': %s", tmp,
+			    strerror(errno));
+			goto remove_tmp;
+		}
+		off += (size_t)w;
+	}
+	if (noreplace) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) == -1 && (errno != EINVAL ||
+		    link(tmp, path) == -1 || unlink(tmp) == -1)) {
+			snprintf(cause, len, "cannot create '%s': %s", path,
+			    strerror(errno));
+			goto remove_tmp;
+		}
+	} else if (rename(tmp, path) == -1) {
+		snprintf(cause, len, "cannot rename '%s' to '%s': %s", tmp,
+		    path, strerror(errno));
+		goto remove_tmp;
+	}
+	free(tmp);
+	if (keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
+	return 0;
+
+remove_tmp:
+	error = errno;
+	close(fd);
+	(void)unlink(tmp);
+	errno = error;
+free_tmp:
+	free(tmp);
+	return -1;
+}
+
+/* Read a small JSON file through fd (or path), NULL if it is not one. */
+static cJSON *
+read_json(int fd)
+{
+	char	 buf[PIDFILE_MAX + 1];
+	ssize_t	 n;
+	size_t	 off = 0;
+
+	while (off < PIDFILE_MAX) {
+		n = pread(fd, buf + off, PIDFILE_MAX - off, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	return cJSON_Parse(buf);
+}
+
+/* Is fd still the file at path (not replaced or removed meanwhile)? */
+static bool
+same_file(int fd, const char *path)
+{
+	struct stat	a, b;
+
+	if (fstat(fd, &a) == -1 || lstat(path, &b) == -1)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static char *
+daemon_pidfile_json(struct daemon *d)
+{
+	cJSON	*o = cJSON_CreateObject();
+	char	 started[64], *text;
+
+	rfc3339(d->started_at, started, sizeof(started));
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddNumberToObject(o, "ppid", (double)getppid());
+	cJSON_AddStringToObject(o, "started", started);
+	cJSON_AddStringToObject(o, "version", SUPERVISORD_VERSION);
+	if (d->config->unix_server.file != NULL)
+		cJSON_AddStringToObject(o, "socket",
+		    d->config->unix_server.file);
+	else
+		cJSON_AddNullToObject(o, "socket");
+	if ((text = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("cannot render the pidfile");
+	cJSON_Delete(o);
+	return text;
+}
+
+/* Someone holds the lock: say who, from the file they wrote. */
+static void
+already_running(int fd, const char *path, char *cause, size_t len)
+{
+	cJSON	*o = read_json(fd), *pid;
+
+	pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
+	if (cJSON_IsNumber(pid))
+		snprintf(cause, len, "already running as pid %d",
+		    (int)pid->valuedouble);
+	else
+		snprintf(cause, len, "already running ('%s' is locked)", path);
+	cJSON_Delete(o);
+}
+
+/*
+ * Take the pidfile: put ours in place if there is none, or lock the one
+ * there (stale: its daemon is gone) and replace it with ours, locked
+ * before the rename.  The lock is on whatever file is at the path: after
+ * each lock, check it is still there (a daemon starting at the same time
+ * may have renamed its own over it).
+ */
+int
+pidfile_acquire(struct daemon *d, char *cause, size_t len)
+{
+	const char	*path = d->config->sd.pidfile;
+	char		*text;
+	int		 fd, tries, rv = -1;
+
+	if (path == NULL)
+		return 0;
+	text = daemon_pidfile_json(d);
+	for (tries = 0; tries < 100; tries++) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd == -1 && errno == ENOENT) {
+			rv = write_atomic(path, text, &d->pidfile_fd, true,
+			    cause, len);
+			if (rv == 0 || errno != EEXIST)
+				goto free_text;
+			continue;	/* another daemon was quicker */
+		}
+		if (fd == -1) {
+			snprintf(cause, len, "cannot open '%s': %s", path,
+			    strerror(errno));
+			goto free_text;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno != EWOULDBLOCK) {
+				snprintf(cause, len, "cannot lock '%s': %s",
+				    path, strerror(errno));
+				goto close_fd;
+			}
+			if (same_file(fd, path)) {
+				already_running(fd, path, cause, len);
+				goto close_fd;
+			}
+			close(fd);
+			continue;
+		}
+		if (!same_file(fd, path)) {
+			close(fd);
+			continue;
+		}
+		/* Stale, and ours now: replace it. */
+		rv = write_atomic(path, text, &d->pidfile_fd, false, cause,
+		    len);
+		goto close_fd;
+	}
+	snprintf(cause, len, "cannot lock '%s': it keeps changing", path);
+	goto free_text;
+
+close_fd:
+	close(fd);
+free_text:
+	free(text);
+	return rv;
+}
+
+void
+pidfile_release(struct daemon *d)
+{
+	const char	*path = d->config->sd.pidfile;
+
+	if (d->pidfile_fd == -1)
+		return;
+	if (same_file(d->pidfile_fd, path) && unlink(path) == -1)
+		log_warn("cannot remove %s", path);
+	close(d->pidfile_fd);
+	d->pidfile_fd = -1;
+}
+
+/* rundir/<group:name>.pid, or NULL without a run folder. */
+static char *
+proc_pidfile_path(const struct proc *p)
+{
+	const char	*rundir = p->daemon->config->sd.rundir;
+	char		 name[512], *s, *path;
+
+	if (rundir == NULL)
+		return NULL;
+	proc_fullname(p, name, sizeof(name));
+	for (s = name; *s != '\0'; s++)
+		if (*s == '/')
+			*s = '_';
+	xasprintf(&path, "%s/%s.pid", rundir, name);
+	return path;
+}
+
+void
+pidfile_proc_write(struct proc *p)
+{
+	cJSON	*o;
+	char	*path, *text, started[64], cause[512];
+
+	if ((path = proc_pidfile_path(p)) == NULL)
+		return;
+	rfc3339(p->started_at, started, sizeof(started));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", p->cfg->name);
+	cJSON_AddStringToObject(o, "group", p->cfg->group);
+	cJSON_AddNumberToObject(o, "pid", (double)p->pid);
+	cJSON_AddNumberToObject(o, "pgid", (double)p->pgid);
+	cJSON_AddNumberToObject(o, "ppid", (double)getpid());
+	cJSON_AddStringToObject(o, "started", started);
+	cJSON_AddStringToObject(o, "command", p->cfg->command != NULL ?
+	    p->cfg->command : "");
+	if ((text = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("cannot render a pidfile");
+	cJSON_Delete(o);
+	if (write_atomic(path, text, NULL, false, cause, sizeof(cause)) == -1)
+		log_warnx("%s: %s", p->cfg->name, cause);
+	free(text);
+	free(path);
+}
+
+void
+pidfile_proc_remove(struct proc *p)
+{
+	char	*path;
+
+	if ((path = proc_pidfile_path(p)) == NULL)
+		return;
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove %s", path);
+	free(path);
+}
+
+/* One of ours: a JSON object with the keys we write. */
+static bool
+is_proc_pidfile(int dirfd, const char *name)
+{
+	cJSON	*o;
+	bool	 ours;
+	int	 fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+	if (fd == -1)
+		return false;
+	o = read_json(fd);
+	close(fd);
+	ours = cJSON_IsObject(o) &&
+	    cJSON_GetObjectItemCaseSensitive(o, "name") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(o, "group") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(o, "pgid") != NULL;
+	cJSON_Delete(o);
+	return ours;
+}
+
+/* Start-up: make the run folder, remove pidfiles a previous run left. */
+void
+pidfile_proc_clean(struct daemon *d)
+{
+	const char	*rundir = d->config->sd.rundir;
+	struct dirent	*de;
+	struct stat	 st;
+	size_t		 n;
+	DIR		*dir;
+
+	if (rundir == NULL)
+		return;
+	if (mkdir(rundir, 0755) == -1 && errno != EEXIST)
+		fatal("cannot create the run folder %s", rundir);
+	if ((dir = opendir(rundir)) == NULL)
+		fatal("cannot open the run folder %s", rundir);
+	while ((de = readdir(dir)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (!is_proc_pidfile(dirfd(dir), de->d_name))
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) == -1)
+			log_warn("cannot remove %s/%s", rundir, de->d_name);
+		else
+			log_info("removed stale pidfile %s/%s", rundir,
+			    de->d_name);
+	}
+	closedir(dir);
+}

@@ -1,0 +1,651 @@
+/*
+ * The per-process state machine: Supervisor's states and transitions, in
+ * one table, free of system calls.  Every effect (fork, kill, a timer)
+ * goes through the daemon's struct proc_effects, so tests/unit/test_proc.c
+ * drives each transition without forking.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "supervisord.h"
+
+#define EXITED_TOO_QUICKLY	"Exited too quickly (process log may have details)"
+
+/* What happened to a process: the columns of the transition table. */
+enum proc_ev {
+	PEV_START,		/* the operator (or autostart) wants it up */
+	PEV_STOP,		/* the operator (or shutdown) wants it down */
+	PEV_TIMER,		/* p->timer fired: startsecs, backoff, deadline */
+	PEV_EXEC_OK,		/* exec succeeded (the report pipe closed) */
+	PEV_EXIT,		/* the leader was reaped */
+	PEV_GROUP_EMPTY,		/* nothing is left in its process group */
+	PEV_COUNT,
+};
+
+struct ev_arg {
+	int	 wstatus;	/* PEV_EXIT */
+	bool	 group_left;	/* PEV_EXIT: members of its group live on */
+};
+
+typedef void (*handler_fn)(struct proc *, const struct ev_arg *);
+
+static void	h_ignore(struct proc *, const struct ev_arg *);
+static void	h_start(struct proc *, const struct ev_arg *);
+static void	h_start_stopping(struct proc *, const struct ev_arg *);
+static void	h_stop_idle(struct proc *, const struct ev_arg *);
+static void	h_stop_backoff(struct proc *, const struct ev_arg *);
+static void	h_stop_live(struct proc *, const struct ev_arg *);
+static void	h_stop_stopping(struct proc *, const struct ev_arg *);
+static void	h_backoff_timer(struct proc *, const struct ev_arg *);
+static void	h_starting_timer(struct proc *, const struct ev_arg *);
+static void	h_starting_exec_ok(struct proc *, const struct ev_arg *);
+static void	h_exec_ok(struct proc *, const struct ev_arg *);
+static void	h_exit(struct proc *, const struct ev_arg *);
+static void	h_stopping_timer(struct proc *, const struct ev_arg *);
+static void	h_stopping_exit(struct proc *, const struct ev_arg *);
+static void	h_stopping_group_empty(struct proc *, const struct ev_arg *);
+
+/* Rows in the order of state_index(). */
+enum { S_STOPPED, S_STARTING, S_RUNNING, S_BACKOFF, S_STOPPING, S_EXITED,
+	S_FATAL, S_UNKNOWN, S_COUNT };
+
+/*
+ * The whole machine.  STOPPED, EXITED and FATAL have no process; BACKOFF
+ * waits on a timer; STARTING, RUNNING, STOPPING and UNKNOWN have one
+ * (STOPPING may have only what is left of its group).
+ */
+static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
+	/*		START		STOP		TIMER
+			EXEC_OK		EXIT		GROUP_EMPTY */
+	[S_STOPPED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore },
+	[S_STARTING] =	{ h_ignore,	h_stop_live,	h_starting_timer,
+			  h_starting_exec_ok, h_exit,	h_ignore },
+	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_ignore,
+			  h_exec_ok,	h_exit,		h_ignore },
+	[S_BACKOFF] =	{ h_ignore,	h_stop_backoff,	h_backoff_timer,
+			  h_ignore,	h_ignore,	h_ignore },
+	[S_STOPPING] =	{ h_start_stopping, h_stop_stopping, h_stopping_timer,
+			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty },
+	[S_EXITED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore },
+	[S_FATAL] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore },
+	[S_UNKNOWN] =	{ h_ignore,	h_stop_live,	h_ignore,
+			  h_exec_ok,	h_exit,		h_ignore },
+};
+
+/* The row of the table for a state. */
+static int
+state_index(enum proc_state state)
+{
+	switch (state) {
+	case PROC_STOPPED:
+		return S_STOPPED;
+	case PROC_STARTING:
+		return S_STARTING;
+	case PROC_RUNNING:
+		return S_RUNNING;
+	case PROC_BACKOFF:
+		return S_BACKOFF;
+	case PROC_STOPPING:
+		return S_STOPPING;
+	case PROC_EXITED:
+		return S_EXITED;
+	case PROC_FATAL:
+		return S_FATAL;
+	default:
+		return S_UNKNOWN;
+	}
+}
+
+/* "TERM", or the number when the signal has no name. */
+static const char *
+signame(int sig)
+{
+	static char	 buf[16];
+	const char	*name;
+
+	if ((name = signal_name(sig)) != NULL)
+		return name;
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+static const struct proc_effects *
+fx(const struct proc *p)
+{
+	return p->daemon->effects;
+}
+
+static ev_tstamp
+now(const struct proc *p)
+{
+	return fx(p)->now((struct proc *)p);
+}
+
+void
+proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->daemon = d;
+	p->state = PROC_STOPPED;
+	p->exec_fd = -1;
+	p->state_since = now(p);
+}
+
+/* Change state, log it, and tell every observer. */
+static void
+set_state(struct proc *p, enum proc_state to)
+{
+	enum proc_state	 from = p->state;
+	char		 name[512];
+
+	p->state = to;
+	p->state_since = now(p);
+	proc_fullname(p, name, sizeof(name));
+	log_debug("state: %s %s -> %s", name, proc_state_name(from),
+	    proc_state_name(to));
+	daemon_notify(p->daemon, p, from, to);
+}
+
+bool
+proc_is_down(const struct proc *p)
+{
+	switch (p->state) {
+	case PROC_STOPPED:
+	case PROC_EXITED:
+	case PROC_FATAL:
+		return p->pid == 0 && p->pgid == 0;
+	default:
+		return false;
+	}
+}
+
+/* Supervisor's exitcodes test: a death by signal is never expected. */
+static bool
+exit_expected(const struct proc_config *c, const struct exit_info *e)
+{
+	size_t	i;
+
+	if (e->signaled)
+		return false;
+	for (i = 0; i < c->nexitcodes; i++)
+		if (c->exitcodes[i] == e->code)
+			return true;
+	return false;
+}
+
+ev_tstamp
+proc_backoff_delay(const struct proc_config *c, unsigned n)
+{
+	ev_tstamp	delay;
+
+	if (n == 0)
+		return 0;
+	if (c->backoff_growth == BACKOFF_EXPONENTIAL)
+		delay = n > 30 ? 1e9 : ldexp(1.0, (int)n - 1);
+	else
+		delay = n;
+	if (c->backoff_max_ms > 0 && delay > c->backoff_max_ms / 1000.0)
+		delay = c->backoff_max_ms / 1000.0;
+	return delay;
+}
+
+/* STOPPED, EXITED, FATAL or BACKOFF -> STARTING, or BACKOFF on failure. */
+static void	start_failed(struct proc *);
+
+static void
+spawn(struct proc *p)
+{
+	char	cause[200];
+
+	p->spawn_error[0] = '\0';
+	p->execd = false;
+	p->startsecs_done = false;
+	p->killed = false;
+	p->exit_pending = false;
+	if (p->ever_started)
+		p->restarts++;
+	p->ever_started = true;
+	p->started_at = now(p);
+	set_state(p, PROC_STARTING);
+	if (p->state != PROC_STARTING)
+		return;		/* an observer acted on it */
+
+	cause[0] = '\0';
+	if (fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
+		snprintf(p->spawn_error, sizeof(p->spawn_error),
+		    "spawn error: %s", cause);
+		log_warnx("%s: %s", p->cfg->name, p->spawn_error);
+		start_failed(p);
+		return;
+	}
+	if (p->cfg->startsecs > 0)
+		fx(p)->timer(p, p->cfg->startsecs);
+}
+
+static void
+enter_running(struct proc *p)
+{
+	fx(p)->timer(p, -1);
+	p->retries = 0;
+	p->spawn_error[0] = '\0';
+	set_state(p, PROC_RUNNING);
+	log_info("success: %s entered RUNNING state, process has stayed up "
+	    "for > than %d seconds (startsecs)", p->cfg->name,
+	    p->cfg->startsecs);
+}
+
+/* A start that failed: retry after a growing delay, or give up. */
+static void
+start_failed(struct proc *p)
+{
+	p->retries++;
+	if (p->spawn_error[0] == '\0')
+		snprintf(p->spawn_error, sizeof(p->spawn_error), "%s",
+		    EXITED_TOO_QUICKLY);
+	set_state(p, PROC_BACKOFF);
+	if (p->state != PROC_BACKOFF || p->daemon->shutting_down)
+		return;
+	if (p->retries > (unsigned)p->cfg->startretries) {
+		fx(p)->timer(p, -1);
+		set_state(p, PROC_FATAL);
+		log_info("gave up: %s entered FATAL state, too many start "
+		    "retries too quickly", p->cfg->name);
+		return;
+	}
+	fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
+}
+
+/*
+ * A process ended after RUNNING: EXITED, then a restart as autorestart
+ * says.  Exits soon after each start are delayed by the growing backoff;
+ * the first after a stable run restarts at once, as Supervisor does.
+ */
+static void
+running_exited(struct proc *p)
+{
+	const struct proc_config *c = p->cfg;
+	ev_tstamp	 delay;
+	bool		 restart;
+
+	set_state(p, PROC_EXITED);
+	if (p->state != PROC_EXITED || !p->want_up ||
+	    p->daemon->shutting_down)
+		return;
+	restart = c->autorestart == AUTORESTART_TRUE ||
+	    (c->autorestart == AUTORESTART_UNEXPECTED &&
+	    !p->last_exit.expected);
+	if (!restart)
+		return;
+
+	if (now(p) - p->started_at >= c->backoff_reset_ms / 1000.0)
+		p->quick_exits = 0;
+	p->quick_exits++;
+	if (p->quick_exits == 1) {
+		spawn(p);
+		return;
+	}
+	delay = proc_backoff_delay(c, p->quick_exits - 1);
+	snprintf(p->spawn_error, sizeof(p->spawn_error),
+	    "exited %u times within %.0f seconds of starting; restarting in "
+	    "%.1f seconds", p->quick_exits, c->backoff_reset_ms / 1000.0, delay);
+	log_warnx("%s: %s", c->name, p->spawn_error);
+	set_state(p, PROC_BACKOFF);
+	if (p->state == PROC_BACKOFF)
+		fx(p)->timer(p, delay);
+}
+
+/* Record how the leader ended and log it the way Supervisor does. */
+static void
+record_exit(struct proc *p, int wstatus, bool stopping)
+{
+	struct exit_info *e = &p->last_exit;
+	char		 how[128];
+
+	memset(e, 0, sizeof(*e));
+	e->valid = true;
+	if (WIFSIGNALED(wstatus)) {
+		e->signaled = true;
+		e->code = WTERMSIG(wstatus);
+		e->core = WCOREDUMP(wstatus);
+	} else
+		e->code = WEXITSTATUS(wstatus);
+	e->expected = exit_expected(p->cfg, e);
+	p->pid = 0;
+	p->stopped_at = now(p);
+
+	exit_describe(e, how, sizeof(how));
+	if (stopping)
+		log_info("stopped: %s (%s)", p->cfg->name, how);
+	else if (e->expected && p->state == PROC_RUNNING)
+		log_info("exited: %s (%s; expected)", p->cfg->name, how);
+	else
+		log_warnx("exited: %s (%s; not expected)", p->cfg->name, how);
+}
+
+/* Send stopsignal (to the group when stopasgroup) and arm the deadline. */
+static void
+begin_stop(struct proc *p, bool group)
+{
+	int	 error;
+
+	p->killed = false;
+	error = fx(p)->kill(p, p->cfg->stopsignal, group);
+	if (error != 0 && error != ESRCH) {
+		log_error("cannot signal %s (pid %d): %s", p->cfg->name,
+		    (int)p->pid, strerror(error));
+		fx(p)->timer(p, -1);
+		set_state(p, PROC_UNKNOWN);
+		return;
+	}
+	fx(p)->timer(p, p->cfg->stopwaitsecs);
+	set_state(p, PROC_STOPPING);
+}
+
+/* The stop is over: STOPPED, then up again if the operator asked. */
+static void
+finish_stop(struct proc *p)
+{
+	fx(p)->timer(p, -1);
+	set_state(p, PROC_STOPPED);
+	if (p->state == PROC_STOPPED && p->want_up &&
+	    !p->daemon->shutting_down) {
+		p->retries = 0;
+		spawn(p);
+	}
+}
+
+static void
+h_ignore(struct proc *p, const struct ev_arg *a)
+{
+}
+
+static void
+h_start(struct proc *p, const struct ev_arg *a)
+{
+	p->want_up = true;
+	p->retries = 0;
+	p->quick_exits = 0;
+	spawn(p);
+}
+
+static void
+h_start_stopping(struct proc *p, const struct ev_arg *a)
+{
+	p->want_up = true;	/* up again once the stop is over */
+}
+
+static void
+h_stop_idle(struct proc *p, const struct ev_arg *a)
+{
+	p->want_up = false;
+}
+
+static void
+h_stop_backoff(struct proc *p, const struct ev_arg *a)
+{
+	p->want_up = false;
+	fx(p)->timer(p, -1);
+	set_state(p, PROC_STOPPED);
+}
+
+static void
+h_stop_live(struct proc *p, const struct ev_arg *a)
+{
+	p->want_up = false;
+	p->exit_pending = false;
+	if (p->pid == 0 && p->pgid == 0) {
+		/* Stopped by an observer of STARTING, before the fork. */
+		fx(p)->timer(p, -1);
+		set_state(p, PROC_STOPPED);
+		return;
+	}
+	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
+	    (int)p->pid, signame(p->cfg->stopsignal),
+	    p->cfg->stopasgroup ? " to its process group" : "");
+	begin_stop(p, p->cfg->stopasgroup);
+}
+
+static void
+h_stop_stopping(struct proc *p, const struct ev_arg *a)
+{
+	/* The escalation already under way goes on untouched. */
+	p->want_up = false;
+	p->exit_pending = false;
+}
+
+static void
+h_backoff_timer(struct proc *p, const struct ev_arg *a)
+{
+	if (p->daemon->shutting_down)
+		return;
+	spawn(p);
+}
+
+static void
+h_starting_timer(struct proc *p, const struct ev_arg *a)
+{
+	p->startsecs_done = true;
+	if (p->execd)
+		enter_running(p);
+}
+
+static void
+h_starting_exec_ok(struct proc *p, const struct ev_arg *a)
+{
+	p->execd = true;
+	if (p->startsecs_done || p->cfg->startsecs <= 0)
+		enter_running(p);
+}
+
+static void
+h_exec_ok(struct proc *p, const struct ev_arg *a)
+{
+	p->execd = true;
+}
+
+/* The leader of a STARTING, RUNNING or UNKNOWN process was reaped. */
+static void
+h_exit(struct proc *p, const struct ev_arg *a)
+{
+	bool	in_starting = p->state == PROC_STARTING;
+
+	fx(p)->timer(p, -1);
+	record_exit(p, a->wstatus, false);
+	if (a->group_left) {
+		/* Its group outlives it: stop the rest before it counts. */
+		p->exit_pending = true;
+		p->exit_in_starting = in_starting;
+		log_info("stopping: what is left of %s's process group %d "
+		    "with SIG%s", p->cfg->name, (int)p->pgid,
+		    signame(p->cfg->stopsignal));
+		begin_stop(p, true);
+		if (p->state == PROC_STOPPING) {
+			p->exit_pending = true;
+			fx(p)->watch_group(p);
+		}
+		return;
+	}
+	p->pgid = 0;
+	if (p->state == PROC_UNKNOWN && !p->want_up) {
+		set_state(p, PROC_STOPPED);
+		return;
+	}
+	if (in_starting)
+		start_failed(p);
+	else
+		running_exited(p);
+}
+
+/* stopwaitsecs is over: SIGKILL, again each stopwaitsecs if need be. */
+static void
+h_stopping_timer(struct proc *p, const struct ev_arg *a)
+{
+	bool	 group = p->cfg->killasgroup || p->pid == 0;
+	int	 error;
+
+	log_warnx("killing '%s' (%d) with SIGKILL%s", p->cfg->name,
+	    (int)(p->pid != 0 ? p->pid : p->pgid),
+	    group ? " to its process group" : "");
+	p->killed = true;
+	error = fx(p)->kill(p, SIGKILL, group);
+	if (error != 0 && error != ESRCH)
+		log_error("cannot kill %s (pid %d): %s", p->cfg->name,
+		    (int)p->pid, strerror(error));
+	fx(p)->timer(p, p->cfg->stopwaitsecs > 0 ? p->cfg->stopwaitsecs : 1);
+}
+
+static void
+h_stopping_exit(struct proc *p, const struct ev_arg *a)
+{
+	record_exit(p, a->wstatus, true);
+	if (a->group_left) {
+		fx(p)->watch_group(p);	/* the deadline timer goes on */
+		return;
+	}
+	p->pgid = 0;
+	finish_stop(p);
+}
+
+static void
+h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
+{
+	if (p->pid != 0)
+		return;		/* the leader is still to be reaped */
+	p->pgid = 0;
+	if (!p->exit_pending) {
+		finish_stop(p);
+		return;
+	}
+	/* The leader had exited on its own: now its exit counts. */
+	p->exit_pending = false;
+	fx(p)->timer(p, -1);
+	if (!p->want_up) {
+		set_state(p, PROC_STOPPED);
+		return;
+	}
+	if (p->exit_in_starting)
+		start_failed(p);
+	else
+		running_exited(p);
+}
+
+/* Feed one event to the machine: the only way a state changes. */
+static void
+proc_step(struct proc *p, enum proc_ev ev, const struct ev_arg *a)
+{
+	static const struct ev_arg none;
+
+	transitions[state_index(p->state)][ev](p, a != NULL ? a : &none);
+}
+
+void
+proc_timer_fired(struct proc *p)
+{
+	proc_step(p, PEV_TIMER, NULL);
+}
+
+void
+proc_exec_ok(struct proc *p)
+{
+	proc_step(p, PEV_EXEC_OK, NULL);
+}
+
+/* The child could not exec: keep why; its exit (127) follows. */
+void
+proc_exec_failed(struct proc *p, const char *error)
+{
+	snprintf(p->spawn_error, sizeof(p->spawn_error), "spawn error: %s",
+	    error);
+	log_warnx("%s: %s", p->cfg->name, p->spawn_error);
+}
+
+void
+proc_exited(struct proc *p, int wstatus, bool group_left)
+{
+	struct ev_arg	a = { .wstatus = wstatus, .group_left = group_left };
+
+	proc_step(p, PEV_EXIT, &a);
+}
+
+void
+proc_group_empty(struct proc *p)
+{
+	proc_step(p, PEV_GROUP_EMPTY, NULL);
+}
+
+int
+proc_start(struct proc *p, char *cause, size_t len)
+{
+	if (p->daemon->shutting_down) {
+		snprintf(cause, len, "shutting down");
+		return -1;
+	}
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+		snprintf(cause, len, "already started");
+		return -1;
+	case PROC_STOPPING:
+		if (p->want_up) {
+			snprintf(cause, len, "already started");
+			return -1;
+		}
+		break;
+	case PROC_UNKNOWN:
+		snprintf(cause, len, "in state UNKNOWN");
+		return -1;
+	default:
+		break;
+	}
+	proc_step(p, PEV_START, NULL);
+	return 0;
+}
+
+int
+proc_stop(struct proc *p, char *cause, size_t len)
+{
+	switch (p->state) {
+	case PROC_STOPPED:
+	case PROC_EXITED:
+	case PROC_FATAL:
+		p->want_up = false;
+		snprintf(cause, len, "not running");
+		return -1;
+	default:
+		break;
+	}
+	proc_step(p, PEV_STOP, NULL);
+	return 0;
+}
+
+int
+proc_signal(struct proc *p, int sig, char *cause, size_t len)
+{
+	int	 error;
+
+	if (p->pid == 0) {
+		snprintf(cause, len, "not running");
+		return -1;
+	}
+	error = fx(p)->kill(p, sig, true);
+	if (error == ESRCH) {
+		snprintf(cause, len, "not running");
+		return -1;
+	}
+	if (error != 0) {
+		snprintf(cause, len, "cannot signal pid %d: %s", (int)p->pid,
+		    strerror(error));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,178 @@
+/*
+ * Reaping: one ev_child watcher for pid 0 sees every child libev reaps
+ * (ours, and orphans reparented to us as subreaper or PID 1); a pid hash
+ * finds the process, so thousands of programs cost nothing per exit.
+ * A group whose leader is gone is probed on a short timer until empty.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+#define PROBE_FIRST	0.01	/* seconds: first look at a leaderless group */
+#define PROBE_MAX	0.25	/* the probe interval doubles up to this */
+
+static size_t
+pid_hash(pid_t pid, size_t size)
+{
+	return ((uint32_t)pid * 2654435761u) & (size - 1);
+}
+
+static void
+pidtab_grow(struct daemon *d)
+{
+	struct proc	**old = d->pidtab, *p, *next;
+	size_t		  oldsize = d->pidtab_size, i, h;
+
+	d->pidtab_size = oldsize == 0 ? 64 : oldsize * 2;
+	d->pidtab = xcalloc(d->pidtab_size, sizeof(*d->pidtab));
+	for (i = 0; i < oldsize; i++) {
+		for (p = old[i]; p != NULL; p = next) {
+			next = p->pid_next;
+			h = pid_hash(p->pid, d->pidtab_size);
+			p->pid_next = d->pidtab[h];
+			d->pidtab[h] = p;
+		}
+	}
+	free(old);
+}
+
+void
+reap_track(struct daemon *d, struct proc *p)
+{
+	size_t	h;
+
+	if (d->pidtab_count + 1 > d->pidtab_size)
+		pidtab_grow(d);
+	h = pid_hash(p->pid, d->pidtab_size);
+	p->pid_next = d->pidtab[h];
+	d->pidtab[h] = p;
+	d->pidtab_count++;
+}
+
+void
+reap_untrack(struct daemon *d, struct proc *p)
+{
+	struct proc	**pp;
+
+	if (d->pidtab_size == 0)
+		return;
+	for (pp = &d->pidtab[pid_hash(p->pid, d->pidtab_size)]; *pp != NULL;
+	    pp = &(*pp)->pid_next) {
+		if (*pp == p) {
+			*pp = p->pid_next;
+			p->pid_next = NULL;
+			d->pidtab_count--;
+			return;
+		}
+	}
+}
+
+struct proc *
+reap_find(struct daemon *d, pid_t pid)
+{
+	struct proc	*p;
+
+	if (d->pidtab_size == 0)
+		return NULL;
+	for (p = d->pidtab[pid_hash(pid, d->pidtab_size)]; p != NULL;
+	    p = p->pid_next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* Does anything of this group live on (zombies included)? */
+static bool
+group_alive(pid_t pgid)
+{
+	if (pgid <= 1)
+		return false;
+	return kill(-pgid, 0) == 0 || errno != ESRCH;
+}
+
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct daemon		*d = ev_userdata(loop);
+	struct proc		*p;
+	struct exit_info	 e = { .valid = true };
+	char			 how[128];
+	bool			 group_left;
+
+	if ((p = reap_find(d, w->rpid)) == NULL) {
+		/* An orphan reparented to us, or a member of some group. */
+		if (WIFSIGNALED(w->rstatus)) {
+			e.signaled = true;
+			e.code = WTERMSIG(w->rstatus);
+			e.core = WCOREDUMP(w->rstatus);
+		} else
+			e.code = WEXITSTATUS(w->rstatus);
+		exit_describe(&e, how, sizeof(how));
+		log_info("reaped pid %d (%s), not a program of ours",
+		    (int)w->rpid, how);
+		return;
+	}
+	reap_untrack(d, p);
+	pidfile_proc_remove(p);
+	spawn_exec_drain(p);
+	group_left = (p->cfg->stopasgroup || p->cfg->killasgroup) &&
+	    group_alive(p->pgid);
+	proc_exited(p, w->rstatus, group_left);
+}
+
+static void
+group_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct proc	*p = container_of(w, struct proc, group_timer);
+
+	if (!group_alive(p->pgid)) {
+		proc_group_empty(p);
+		return;
+	}
+	p->group_probe *= 2;
+	if (p->group_probe > PROBE_MAX)
+		p->group_probe = PROBE_MAX;
+	ev_timer_set(w, p->group_probe, 0);
+	ev_timer_start(loop, w);
+}
+
+/* The watch_group effect: no sleeping, a timer that backs off a little. */
+void
+reap_watch_group(struct proc *p)
+{
+	struct ev_loop	*loop = p->daemon->loop;
+
+	ev_timer_stop(loop, &p->group_timer);
+	p->group_probe = PROBE_FIRST;
+	ev_timer_init(&p->group_timer, group_cb, p->group_probe, 0);
+	ev_timer_start(loop, &p->group_timer);
+}
+
+void
+reap_stop_watch(struct proc *p)
+{
+	ev_timer_stop(p->daemon->loop, &p->group_timer);
+}
+
+void
+reap_init(struct daemon *d)
+{
+	ev_child_init(&d->child_watcher, child_cb, 0, 0);
+	ev_child_start(d->loop, &d->child_watcher);
+}
+
+void
+reap_free(struct daemon *d)
+{
+	ev_child_stop(d->loop, &d->child_watcher);
+	free(d->pidtab);
+	d->pidtab = NULL;
+	d->pidtab_size = d->pidtab_count = 0;
+}

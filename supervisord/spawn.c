@@ -1,0 +1,456 @@
+/*
+ * Fork and exec, all the child's hygiene in one place.  Every step in the
+ * child is checked; a failure goes back to the daemon through a
+ * close-on-exec pipe (the step and errno), read by an ev_io, so it shows
+ * as "spawn error: ..." instead of a mysterious exit 127.
+ *
+ * Plain fork(), not vfork() or clone(CLONE_VM): the child looks up users
+ * (NSS may allocate, open files, talk to sssd), builds its environment and
+ * searches PATH, none of which is safe in memory shared with the parent.
+ * fork() costs a copy of the page tables of a small daemon: well under a
+ * millisecond, which even thousands of programs can afford.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+extern char	**environ;
+
+/* The steps of the child's set-up, in order; each can fail. */
+enum spawn_step {
+	STEP_SIGNALS,
+	STEP_SETPGID,
+	STEP_PDEATHSIG,
+	STEP_CHDIR,
+	STEP_NO_USER,
+	STEP_NOT_ROOT,
+	STEP_INITGROUPS,
+	STEP_SETGID,
+	STEP_SETUID,
+	STEP_STDIN,
+	STEP_STDOUT,
+	STEP_CLOSE_FDS,
+	STEP_ENVIRON,
+	STEP_NOT_FOUND,
+	STEP_EXEC,
+};
+
+/* What the child writes to the report pipe before _exit(127). */
+struct spawn_report {
+	int	 step;
+	int	 error;
+};
+
+#define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
+
+/* Write the report and leave without running any atexit() of ours. */
+static void __attribute__((noreturn))
+child_fail(int fd, enum spawn_step step, int error)
+{
+	struct spawn_report	r = { .step = step, .error = error };
+	ssize_t			n;
+
+	do
+		n = write(fd, &r, sizeof(r));
+	while (n == -1 && errno == EINTR);
+	_exit(127);
+}
+
+/* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
+static char **
+env_put(char **env, size_t *n, const char *key, const char *val)
+{
+	size_t	i, klen = strlen(key);
+	char	*kv;
+
+	xasprintf(&kv, "%s=%s", key, val);
+	for (i = 0; i < *n; i++) {
+		if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=') {
+			free(env[i]);
+			env[i] = kv;
+			return env;
+		}
+	}
+	env = xreallocarray(env, *n + 2, sizeof(*env));
+	env[(*n)++] = kv;
+	env[*n] = NULL;
+	return env;
+}
+
+/*
+ * The child's environment, with Supervisor's precedence: the daemon's,
+ * then SUPERVISOR_*, then [supervisord] environment, then the program's.
+ */
+char **
+spawn_environ(const struct proc *p, char *const *base)
+{
+	const struct config	*cfg = p->daemon->config;
+	const struct env	*e;
+	char			**env, *url = NULL;
+	size_t			 i, n = 0;
+
+	env = xcalloc(1, sizeof(*env));
+	for (i = 0; base != NULL && base[i] != NULL; i++) {
+		if (strchr(base[i], '=') == NULL)
+			continue;
+		env = xreallocarray(env, n + 2, sizeof(*env));
+		env[n++] = xstrdup(base[i]);
+		env[n] = NULL;
+	}
+	env = env_put(env, &n, "SUPERVISOR_ENABLED", "1");
+	if (p->cfg->serverurl != NULL)
+		url = xstrdup(p->cfg->serverurl);
+	else if (cfg != NULL && cfg->unix_server.file != NULL)
+		xasprintf(&url, "unix://%s", cfg->unix_server.file);
+	if (url != NULL)
+		env = env_put(env, &n, "SUPERVISOR_SERVER_URL", url);
+	free(url);
+	env = env_put(env, &n, "SUPERVISOR_PROCESS_NAME", p->cfg->name);
+	env = env_put(env, &n, "SUPERVISOR_GROUP_NAME", p->cfg->group);
+	if (cfg != NULL) {
+		e = &cfg->sd.environment;
+		for (i = 0; i < e->n; i++)
+			env = env_put(env, &n, e->keys[i], e->vals[i]);
+	}
+	e = &p->cfg->environment;
+	for (i = 0; i < e->n; i++)
+		env = env_put(env, &n, e->keys[i], e->vals[i]);
+	return env;
+}
+
+void
+spawn_environ_free(char **env)
+{
+	size_t	i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* execve, searching PATH (the child's) for a bare name, as execvpe. */
+static void
+child_exec(int fd, char *const *argv, char **env)
+{
+	const char	*path = NULL, *dir, *end;
+	char		 file[PATH_MAX];
+	size_t		 i, len;
+	bool		 denied = false;
+
+	if (strchr(argv[0], '/') != NULL) {
+		execve(argv[0], argv, env);
+		child_fail(fd, STEP_EXEC, errno);
+	}
+	for (i = 0; env[i] != NULL; i++)
+		if (strncmp(env[i], "PATH=", 5) == 0)
+			path = env[i] + 5;
+	if (path == NULL)
+		path = DEFAULT_PATH;
+	for (dir = path; ; dir = end + 1) {
+		if ((end = strchr(dir, ':')) == NULL)
+			end = dir + strlen(dir);
+		len = (size_t)(end - dir);
+		if (len == 0)
+			snprintf(file, sizeof(file), "%s", argv[0]);
+		else if ((size_t)snprintf(file, sizeof(file), "%.*s/%s",
+		    (int)len, dir, argv[0]) >= sizeof(file))
+			goto next;
+		execve(file, argv, env);
+		switch (errno) {
+		case EACCES:
+			denied = true;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+		case ELOOP:
+		case ENAMETOOLONG:
+			break;
+		default:
+			child_fail(fd, STEP_EXEC, errno);
+		}
+next:
+		if (*end == '\0')
+			break;
+	}
+	child_fail(fd, denied ? STEP_EXEC : STEP_NOT_FOUND,
+	    denied ? EACCES : ENOENT);
+}
+
+/* Become the configured user: groups, then gid, then uid. */
+static void
+child_user(int fd, const char *user)
+{
+	struct passwd	*pw;
+	char		*end;
+	unsigned long	 uid;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		uid = strtoul(user, &end, 10);
+		if (*user == '\0' || *end != '\0' ||
+		    (pw = getpwuid((uid_t)uid)) == NULL)
+			child_fail(fd, STEP_NO_USER, errno);
+	}
+	if (geteuid() != 0) {
+		if (pw->pw_uid == geteuid())
+			return;
+		child_fail(fd, STEP_NOT_ROOT, EPERM);
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1)
+		child_fail(fd, STEP_INITGROUPS, errno);
+	if (setgid(pw->pw_gid) == -1)
+		child_fail(fd, STEP_SETGID, errno);
+	if (setuid(pw->pw_uid) == -1)
+		child_fail(fd, STEP_SETUID, errno);
+}
+
+/* Close every descriptor above 2 but the report pipe (close-on-exec). */
+static void
+child_close_fds(int fd)
+{
+	if (fd > 3 && close_range(3, (unsigned)fd - 1, 0) == -1)
+		child_fail(fd, STEP_CLOSE_FDS, errno);
+	if (close_range((unsigned)fd + 1, ~0U, 0) == -1)
+		child_fail(fd, STEP_CLOSE_FDS, errno);
+}
+
+/* The death signal is tied to our credentials: set it, then check. */
+static void
+child_pdeathsig(int fd, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		child_fail(fd, STEP_PDEATHSIG, errno);
+	if (getppid() != parent)
+		_exit(127);	/* the daemon died already: nobody to tell */
+}
+
+/* In the child: every step of issue 3's order, then exec.  No return. */
+static void __attribute__((noreturn))
+child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
+{
+	const struct proc_config *c = p->cfg;
+	struct sigaction	 sa;
+	sigset_t		 none;
+	char			**env;
+	int			 sig, null;
+
+	/* Dispositions to defaults (SIG_IGN survives exec), then the mask. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &sa, NULL) == -1 && errno != EINVAL)
+			child_fail(fd, STEP_SIGNALS, errno);
+	}
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		child_fail(fd, STEP_SIGNALS, errno);
+
+	if (setpgid(0, 0) == -1)
+		child_fail(fd, STEP_SETPGID, errno);
+	child_pdeathsig(fd, parent);
+	if (c->umask >= 0)
+		umask((mode_t)c->umask);
+	if (c->directory != NULL && chdir(c->directory) == -1)
+		child_fail(fd, STEP_CHDIR, errno);
+	if (c->user != NULL) {
+		child_user(fd, c->user);
+		child_pdeathsig(fd, parent);	/* setuid() cleared it */
+	}
+
+	if ((null = open("/dev/null", O_RDONLY)) == -1)
+		child_fail(fd, STEP_STDIN, errno);
+	if (dup2(null, STDIN_FILENO) == -1)
+		child_fail(fd, STEP_STDIN, errno);
+	if (dup2(child_fds[0], STDOUT_FILENO) == -1 ||
+	    dup2(child_fds[1], STDERR_FILENO) == -1)
+		child_fail(fd, STEP_STDOUT, errno);
+	child_close_fds(fd);
+
+	if ((env = spawn_environ(p, environ)) == NULL)
+		child_fail(fd, STEP_ENVIRON, ENOMEM);
+	child_exec(fd, c->argv, env);
+	_exit(127);
+}
+
+/* "spawn error: " follows in the state; this is the rest. */
+static void
+report_format(const struct proc *p, const struct spawn_report *r, char *buf,
+    size_t len)
+{
+	const struct proc_config *c = p->cfg;
+	const char		 *why = strerror(r->error);
+
+	switch (r->step) {
+	case STEP_SIGNALS:
+		snprintf(buf, len, "cannot reset signals: %s", why);
+		break;
+	case STEP_SETPGID:
+		snprintf(buf, len, "cannot create a process group: %s", why);
+		break;
+	case STEP_PDEATHSIG:
+		snprintf(buf, len, "cannot set the parent death signal: %s",
+		    why);
+		break;
+	case STEP_CHDIR:
+		snprintf(buf, len, "cannot change directory to '%s': %s",
+		    c->directory, why);
+		break;
+	case STEP_NO_USER:
+		snprintf(buf, len, "cannot find user '%s'%s%s", c->user,
+		    r->error != 0 ? ": " : "", r->error != 0 ? why : "");
+		break;
+	case STEP_NOT_ROOT:
+		snprintf(buf, len, "cannot switch to user '%s': the daemon "
+		    "is not running as root", c->user);
+		break;
+	case STEP_INITGROUPS:
+	case STEP_SETGID:
+	case STEP_SETUID:
+		snprintf(buf, len, "cannot switch to user '%s' (%s): %s",
+		    c->user, r->step == STEP_INITGROUPS ? "initgroups" :
+		    r->step == STEP_SETGID ? "setgid" : "setuid", why);
+		break;
+	case STEP_STDIN:
+		snprintf(buf, len, "cannot open /dev/null: %s", why);
+		break;
+	case STEP_STDOUT:
+		snprintf(buf, len, "cannot set up stdout and stderr: %s", why);
+		break;
+	case STEP_CLOSE_FDS:
+		snprintf(buf, len, "cannot close descriptors: %s", why);
+		break;
+	case STEP_ENVIRON:
+		snprintf(buf, len, "cannot build the environment: %s", why);
+		break;
+	case STEP_NOT_FOUND:
+		snprintf(buf, len, "can't find command '%s'", c->argv[0]);
+		break;
+	case STEP_EXEC:
+	default:
+		snprintf(buf, len, "%s: %s", c->argv[0], why);
+		break;
+	}
+}
+
+static void
+exec_close(struct proc *p)
+{
+	ev_io_stop(p->daemon->loop, &p->exec_watcher);
+	close(p->exec_fd);
+	p->exec_fd = -1;
+}
+
+/* Read the report: EOF means exec succeeded; a report, that it failed. */
+static void
+exec_read(struct proc *p, bool at_exit)
+{
+	struct spawn_report	 r;
+	char			 msg[256];
+	ssize_t			 n;
+
+	do
+		n = read(p->exec_fd, &r, sizeof(r));
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN && !at_exit)
+		return;
+	exec_close(p);
+	if (n == (ssize_t)sizeof(r)) {
+		report_format(p, &r, msg, sizeof(msg));
+		proc_exec_failed(p, msg);
+		return;
+	}
+	if (n == -1)
+		log_warn("%s: cannot read the spawn report", p->cfg->name);
+	else if (n > 0)
+		log_warnx("%s: short spawn report", p->cfg->name);
+	proc_exec_ok(p);
+}
+
+static void
+exec_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	exec_read(container_of(w, struct proc, exec_watcher), false);
+}
+
+/* The child exited: its report (or EOF) is in the pipe already. */
+void
+spawn_exec_drain(struct proc *p)
+{
+	if (p->exec_fd != -1)
+		exec_read(p, true);
+}
+
+/* The spawn effect: logcap's fds, the report pipe, fork, bookkeeping. */
+int
+spawn_proc(struct proc *p, char *cause, size_t len)
+{
+	struct daemon	*d = p->daemon;
+	sigset_t	 all, old;
+	pid_t		 pid, parent = getpid();
+	int		 child_fds[2], report[2], error;
+
+	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
+		snprintf(cause, len, "empty command");
+		return -1;
+	}
+	if (logcap_prepare(p, child_fds, cause, len) == -1)
+		return -1;
+	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error = errno;
+		logcap_abort(p);
+		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
+		    "too many open files to spawn" : strerror(error));
+		return -1;
+	}
+
+	/* No signal handler of ours may run in the child before exec. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		child_run(p, report[1], child_fds, parent);
+	error = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(report[1]);
+	if (pid == -1) {
+		close(report[0]);
+		logcap_abort(p);
+		snprintf(cause, len, "%s", error == EAGAIN ?
+		    "too many processes to spawn" : strerror(error));
+		return -1;
+	}
+
+	/* Both sides set the group: whichever runs first, no race. */
+	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
+		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
+	p->pid = pid;
+	p->pgid = pid;
+	p->exec_fd = report[0];
+	ev_io_init(&p->exec_watcher, exec_cb, p->exec_fd, EV_READ);
+	ev_io_start(d->loop, &p->exec_watcher);
+	reap_track(d, p);
+	logcap_spawned(p);
+	pidfile_proc_write(p);
+	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
+	return 0;
+}

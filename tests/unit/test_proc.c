@@ -1,0 +1,780 @@
+/*
+ * The process state machine without forking: recording effects stand in
+ * for fork, kill and timers, a fake clock for time, and an observer
+ * records every transition.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "supervisord.h"
+
+#define MAXREC	64
+
+struct kill_rec {
+	int	 sig;
+	bool	 group;
+};
+
+static struct {
+	int		 spawn_fail;	/* the spawn effect fails */
+	unsigned	 nspawn;
+	pid_t		 next_pid;
+	struct kill_rec	 kills[MAXREC];
+	unsigned	 nkills;
+	int		 kill_error;	/* what kill returns */
+	ev_tstamp	 timer;		/* last armed delay, -1 when stopped */
+	unsigned	 ntimers;	/* times armed */
+	unsigned	 nwatch;
+	ev_tstamp	 now;
+	enum proc_state	 from[MAXREC], to[MAXREC];
+	unsigned	 ntrans;
+} R;
+
+static struct daemon		 D;
+static struct proc_config	 C;
+static struct proc		 P;
+static int			 exitcodes[] = { 0, 2 };
+
+static int
+rec_spawn(struct proc *p, char *cause, size_t len)
+{
+	R.nspawn++;
+	if (R.spawn_fail) {
+		snprintf(cause, len, "too many processes to spawn");
+		return -1;
+	}
+	p->pid = p->pgid = R.next_pid++;
+	return 0;
+}
+
+static int
+rec_kill(struct proc *p, int sig, bool group)
+{
+	ck_assert_uint_lt(R.nkills, MAXREC);
+	R.kills[R.nkills].sig = sig;
+	R.kills[R.nkills].group = group;
+	R.nkills++;
+	return R.kill_error;
+}
+
+static void
+rec_timer(struct proc *p, ev_tstamp secs)
+{
+	R.timer = secs;
+	if (secs >= 0)
+		R.ntimers++;
+}
+
+static void
+rec_watch(struct proc *p)
+{
+	R.nwatch++;
+}
+
+static ev_tstamp
+rec_now(struct proc *p)
+{
+	return R.now;
+}
+
+static const struct proc_effects rec_effects = {
+	.spawn = rec_spawn,
+	.kill = rec_kill,
+	.timer = rec_timer,
+	.watch_group = rec_watch,
+	.now = rec_now,
+};
+
+static void
+rec_observer(struct proc *p, enum proc_state from, enum proc_state to,
+    void *arg)
+{
+	ck_assert_ptr_eq(p, &P);
+	ck_assert_uint_lt(R.ntrans, MAXREC);
+	R.from[R.ntrans] = from;
+	R.to[R.ntrans] = to;
+	R.ntrans++;
+}
+
+static void
+setup(void)
+{
+	memset(&R, 0, sizeof(R));
+	R.next_pid = 1000;
+	R.now = 1000000.0;
+	R.timer = -1;
+	memset(&D, 0, sizeof(D));
+	D.effects = &rec_effects;
+	memset(&C, 0, sizeof(C));
+	C.name = "web";
+	C.group = "web";
+	C.command = "/bin/web";
+	C.startsecs = 1;
+	C.startretries = 3;
+	C.autorestart = AUTORESTART_UNEXPECTED;
+	C.exitcodes = exitcodes;
+	C.nexitcodes = 2;
+	C.stopsignal = SIGTERM;
+	C.stopwaitsecs = 10;
+	C.stopasgroup = true;
+	C.killasgroup = true;
+	C.umask = -1;
+	C.backoff_growth = BACKOFF_LINEAR;
+	C.backoff_max_ms = 60000;
+	C.backoff_reset_ms = 60000;
+	proc_init(&P, &D, &C);
+	daemon_add_observer(&D, rec_observer, NULL);
+}
+
+static void
+teardown(void)
+{
+	free(D.observers);
+}
+
+/* The last transition was from -> to. */
+static void
+last_was(enum proc_state from, enum proc_state to)
+{
+	ck_assert_uint_gt(R.ntrans, 0);
+	ck_assert_str_eq(proc_state_name(R.from[R.ntrans - 1]),
+	    proc_state_name(from));
+	ck_assert_str_eq(proc_state_name(R.to[R.ntrans - 1]),
+	    proc_state_name(to));
+	ck_assert_int_eq(P.state, to);
+}
+
+static void
+start_ok(void)
+{
+	char	cause[128];
+
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), 0);
+}
+
+/* Start, exec and startsecs: RUNNING. */
+static void
+to_running(void)
+{
+	start_ok();
+	proc_exec_ok(&P);
+	R.now += C.startsecs;
+	proc_timer_fired(&P);
+	ck_assert_int_eq(P.state, PROC_RUNNING);
+}
+
+START_TEST(start_waits_for_startsecs_and_exec)
+{
+	start_ok();
+	last_was(PROC_STOPPED, PROC_STARTING);
+	ck_assert(P.want_up);
+	ck_assert_uint_eq(R.nspawn, 1);
+	ck_assert_int_eq(P.pid, 1000);
+	ck_assert(R.timer == 1.0);
+	/* startsecs elapsed but exec not yet confirmed: still STARTING */
+	R.now += 1;
+	proc_timer_fired(&P);
+	ck_assert_int_eq(P.state, PROC_STARTING);
+	proc_exec_ok(&P);
+	last_was(PROC_STARTING, PROC_RUNNING);
+	ck_assert(R.timer < 0);
+	ck_assert_uint_eq(P.restarts, 0);
+}
+END_TEST
+
+START_TEST(exec_then_startsecs)
+{
+	start_ok();
+	proc_exec_ok(&P);
+	ck_assert_int_eq(P.state, PROC_STARTING);
+	proc_timer_fired(&P);
+	last_was(PROC_STARTING, PROC_RUNNING);
+}
+END_TEST
+
+START_TEST(startsecs_zero_is_running_at_exec)
+{
+	C.startsecs = 0;
+	start_ok();
+	ck_assert_uint_eq(R.ntimers, 0);
+	ck_assert_int_eq(P.state, PROC_STARTING);
+	proc_exec_ok(&P);
+	last_was(PROC_STARTING, PROC_RUNNING);
+}
+END_TEST
+
+START_TEST(backoff_grows_then_fatal)
+{
+	unsigned	i;
+
+	start_ok();
+	for (i = 1; i <= 3; i++) {
+		proc_exited(&P, 1 << 8, false);
+		last_was(PROC_STARTING, PROC_BACKOFF);
+		ck_assert_int_eq(P.pid, 0);
+		ck_assert(R.timer == (ev_tstamp)i);	/* 1 s, 2 s, 3 s */
+		ck_assert_str_eq(P.spawn_error,
+		    "Exited too quickly (process log may have details)");
+		R.now += i;
+		proc_timer_fired(&P);
+		last_was(PROC_BACKOFF, PROC_STARTING);
+		ck_assert_uint_eq(P.restarts, i);
+	}
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_BACKOFF, PROC_FATAL);
+	ck_assert_int_eq(R.to[R.ntrans - 2], PROC_BACKOFF);
+	ck_assert_uint_eq(R.nspawn, 4);		/* startretries + 1 */
+	ck_assert(R.timer < 0);
+	ck_assert(P.want_up);			/* the operator's wish stays */
+	/* FATAL is left by an operator start only */
+	proc_timer_fired(&P);
+	ck_assert_int_eq(P.state, PROC_FATAL);
+	start_ok();
+	last_was(PROC_FATAL, PROC_STARTING);
+	ck_assert_uint_eq(P.retries, 0);
+}
+END_TEST
+
+START_TEST(exec_failure_keeps_its_reason)
+{
+	start_ok();
+	proc_exec_failed(&P, "/opt/x: No such file or directory");
+	ck_assert_int_eq(P.state, PROC_STARTING);
+	proc_exited(&P, 127 << 8, false);
+	last_was(PROC_STARTING, PROC_BACKOFF);
+	ck_assert_str_eq(P.spawn_error,
+	    "spawn error: /opt/x: No such file or directory");
+	ck_assert_uint_eq(P.last_exit.code, 127);
+}
+END_TEST
+
+START_TEST(spawn_effect_failure_backs_off)
+{
+	R.spawn_fail = 1;
+	start_ok();
+	ck_assert_int_eq(R.from[0], PROC_STOPPED);
+	ck_assert_int_eq(R.to[0], PROC_STARTING);
+	last_was(PROC_STARTING, PROC_BACKOFF);
+	ck_assert_int_eq(P.pid, 0);
+	ck_assert_str_eq(P.spawn_error,
+	    "spawn error: too many processes to spawn");
+	ck_assert(R.timer == 1.0);
+}
+END_TEST
+
+START_TEST(autorestart_unexpected)
+{
+	to_running();
+	R.now += 5;
+	proc_exited(&P, 0, false);		/* exit 0: expected */
+	last_was(PROC_RUNNING, PROC_EXITED);
+	ck_assert(P.last_exit.expected);
+	ck_assert_uint_eq(R.nspawn, 1);
+	start_ok();
+	proc_exec_ok(&P);
+	proc_timer_fired(&P);
+	proc_exited(&P, 2 << 8, false);		/* 2 is in exitcodes */
+	last_was(PROC_RUNNING, PROC_EXITED);
+	ck_assert_uint_eq(R.nspawn, 2);
+	start_ok();
+	proc_exec_ok(&P);
+	proc_timer_fired(&P);
+	proc_exited(&P, 1 << 8, false);		/* 1 is not */
+	ck_assert(!P.last_exit.expected);
+	last_was(PROC_EXITED, PROC_STARTING);
+	ck_assert_int_eq(R.to[R.ntrans - 2], PROC_EXITED);
+	ck_assert_uint_eq(R.nspawn, 4);
+}
+END_TEST
+
+START_TEST(autorestart_signal_is_unexpected)
+{
+	to_running();
+	proc_exited(&P, SIGSEGV, false);
+	ck_assert(P.last_exit.signaled);
+	ck_assert_int_eq(P.last_exit.code, SIGSEGV);
+	ck_assert(!P.last_exit.expected);
+	last_was(PROC_EXITED, PROC_STARTING);
+}
+END_TEST
+
+START_TEST(autorestart_true_and_false)
+{
+	C.autorestart = AUTORESTART_TRUE;
+	to_running();
+	proc_exited(&P, 0, false);
+	last_was(PROC_EXITED, PROC_STARTING);
+	C.autorestart = AUTORESTART_FALSE;
+	proc_exec_ok(&P);
+	proc_timer_fired(&P);
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_RUNNING, PROC_EXITED);
+	ck_assert_uint_eq(R.nspawn, 2);
+	ck_assert(P.want_up);
+}
+END_TEST
+
+/* Quick exits after RUNNING: at once, then 1 s, 2 s ...; reset after 60 s. */
+START_TEST(crash_loop_is_delayed)
+{
+	C.autorestart = AUTORESTART_TRUE;
+	C.startsecs = 0;
+	start_ok();
+	proc_exec_ok(&P);
+	R.now += 0.5;
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_EXITED, PROC_STARTING);		/* the first: at once */
+	proc_exec_ok(&P);
+	R.now += 0.5;
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_EXITED, PROC_BACKOFF);
+	ck_assert(R.timer == 1.0);
+	ck_assert_ptr_nonnull(strstr(P.spawn_error, "restarting in 1.0"));
+	R.now += 1;
+	proc_timer_fired(&P);
+	last_was(PROC_BACKOFF, PROC_STARTING);
+	proc_exec_ok(&P);
+	R.now += 0.5;
+	proc_exited(&P, 1 << 8, false);
+	ck_assert(R.timer == 2.0);
+	R.now += 2;
+	proc_timer_fired(&P);
+	proc_exec_ok(&P);
+	ck_assert_uint_eq(P.retries, 0);
+	R.now += 61;				/* a stable run */
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_EXITED, PROC_STARTING);
+	ck_assert_uint_eq(P.quick_exits, 1);
+}
+END_TEST
+
+START_TEST(crash_loop_exponential_capped)
+{
+	C.autorestart = AUTORESTART_TRUE;
+	C.startsecs = 0;
+	C.backoff_growth = BACKOFF_EXPONENTIAL;
+	C.backoff_max_ms = 5000;
+	ck_assert(proc_backoff_delay(&C, 1) == 1.0);
+	ck_assert(proc_backoff_delay(&C, 2) == 2.0);
+	ck_assert(proc_backoff_delay(&C, 3) == 4.0);
+	ck_assert(proc_backoff_delay(&C, 4) == 5.0);
+	ck_assert(proc_backoff_delay(&C, 1000) == 5.0);
+	C.backoff_growth = BACKOFF_LINEAR;
+	ck_assert(proc_backoff_delay(&C, 3) == 3.0);
+	ck_assert(proc_backoff_delay(&C, 7) == 5.0);
+}
+END_TEST
+
+START_TEST(crash_loop_reset_zero_is_supervisor)
+{
+	unsigned	i;
+
+	C.autorestart = AUTORESTART_TRUE;
+	C.startsecs = 0;
+	C.backoff_reset_ms = 0;
+	start_ok();
+	for (i = 0; i < 5; i++) {
+		proc_exec_ok(&P);
+		proc_exited(&P, 1 << 8, false);
+		last_was(PROC_EXITED, PROC_STARTING);
+	}
+}
+END_TEST
+
+START_TEST(stop_escalates_only_at_deadline)
+{
+	char	cause[64];
+
+	to_running();
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_RUNNING, PROC_STOPPING);
+	ck_assert(!P.want_up);
+	ck_assert_uint_eq(R.nkills, 1);
+	ck_assert_int_eq(R.kills[0].sig, SIGTERM);
+	ck_assert(R.kills[0].group);
+	ck_assert(R.timer == 10.0);
+	/* a second stop (a second SIGTERM to the daemon) changes nothing */
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	ck_assert_uint_eq(R.nkills, 1);
+	ck_assert_uint_eq(R.ntimers, 2);
+	proc_timer_fired(&P);
+	ck_assert_int_eq(P.state, PROC_STOPPING);
+	ck_assert_uint_eq(R.nkills, 2);
+	ck_assert_int_eq(R.kills[1].sig, SIGKILL);
+	ck_assert(R.kills[1].group);
+	ck_assert(P.killed);
+	ck_assert(R.timer == 10.0);		/* and again if need be */
+	proc_exited(&P, SIGKILL, false);
+	last_was(PROC_STOPPING, PROC_STOPPED);
+	ck_assert(R.timer < 0);
+	ck_assert_int_eq(P.pid, 0);
+	ck_assert_int_eq(P.pgid, 0);
+	ck_assert(proc_is_down(&P));
+}
+END_TEST
+
+START_TEST(stop_leader_only)
+{
+	char	cause[64];
+
+	C.stopasgroup = false;
+	C.killasgroup = false;
+	to_running();
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	ck_assert(!R.kills[0].group);
+	proc_timer_fired(&P);
+	ck_assert_int_eq(R.kills[1].sig, SIGKILL);
+	ck_assert(!R.kills[1].group);
+}
+END_TEST
+
+/* The leader is gone but its group is not: STOPPING until it is empty. */
+START_TEST(stop_waits_for_the_group)
+{
+	char	cause[64];
+
+	to_running();
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	proc_exited(&P, SIGTERM, true);
+	ck_assert_int_eq(P.state, PROC_STOPPING);
+	ck_assert_int_eq(P.pid, 0);
+	ck_assert_int_eq(P.pgid, 1000);
+	ck_assert_uint_eq(R.nwatch, 1);
+	ck_assert(!proc_is_down(&P));
+	proc_timer_fired(&P);			/* the rest gets SIGKILL */
+	ck_assert_int_eq(R.kills[1].sig, SIGKILL);
+	ck_assert(R.kills[1].group);
+	proc_group_empty(&P);
+	last_was(PROC_STOPPING, PROC_STOPPED);
+	ck_assert_int_eq(P.pgid, 0);
+	ck_assert(R.timer < 0);
+	ck_assert(proc_is_down(&P));
+}
+END_TEST
+
+/* A leader that exits alone: its group is stopped, then the exit counts. */
+START_TEST(leftover_group_stopped_before_restart)
+{
+	to_running();
+	R.now += 100;
+	proc_exited(&P, 1 << 8, true);
+	last_was(PROC_RUNNING, PROC_STOPPING);
+	ck_assert_int_eq(R.kills[0].sig, SIGTERM);
+	ck_assert(R.kills[0].group);
+	ck_assert_uint_eq(R.nwatch, 1);
+	ck_assert_uint_eq(R.nspawn, 1);
+	proc_group_empty(&P);
+	ck_assert_int_eq(R.to[R.ntrans - 2], PROC_EXITED);
+	last_was(PROC_EXITED, PROC_STARTING);
+	ck_assert_uint_eq(R.nspawn, 2);
+}
+END_TEST
+
+START_TEST(leftover_group_in_starting_backs_off)
+{
+	start_ok();
+	proc_exited(&P, 1 << 8, true);
+	last_was(PROC_STARTING, PROC_STOPPING);
+	proc_group_empty(&P);
+	last_was(PROC_STOPPING, PROC_BACKOFF);
+	ck_assert_uint_eq(P.retries, 1);
+}
+END_TEST
+
+START_TEST(leftover_group_then_operator_stop)
+{
+	char	cause[64];
+
+	to_running();
+	proc_exited(&P, 1 << 8, true);
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	ck_assert_uint_eq(R.nkills, 1);
+	proc_group_empty(&P);
+	last_was(PROC_STOPPING, PROC_STOPPED);
+	ck_assert_uint_eq(R.nspawn, 1);
+}
+END_TEST
+
+START_TEST(start_during_stop_restarts)
+{
+	char	cause[64];
+
+	to_running();
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), 0);
+	ck_assert(P.want_up);
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "already started");
+	proc_exited(&P, SIGTERM, false);
+	ck_assert_int_eq(R.to[R.ntrans - 2], PROC_STOPPED);
+	last_was(PROC_STOPPED, PROC_STARTING);
+	ck_assert_uint_eq(P.restarts, 1);
+}
+END_TEST
+
+START_TEST(stop_in_starting)
+{
+	char	cause[64];
+
+	start_ok();
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_STARTING, PROC_STOPPING);
+	proc_exited(&P, SIGTERM, false);
+	last_was(PROC_STOPPING, PROC_STOPPED);
+}
+END_TEST
+
+START_TEST(stop_in_backoff)
+{
+	char	cause[64];
+
+	start_ok();
+	proc_exited(&P, 1 << 8, false);
+	ck_assert_int_eq(P.state, PROC_BACKOFF);
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_BACKOFF, PROC_STOPPED);
+	ck_assert(R.timer < 0);
+	ck_assert(!P.want_up);
+	proc_timer_fired(&P);			/* a stale timer does nothing */
+	ck_assert_int_eq(P.state, PROC_STOPPED);
+}
+END_TEST
+
+START_TEST(refusals)
+{
+	char	cause[64];
+
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "not running");
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "not running");
+	to_running();
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "already started");
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), 0);
+	ck_assert_int_eq(R.kills[0].sig, SIGHUP);
+	ck_assert(R.kills[0].group);
+	ck_assert_int_eq(P.state, PROC_RUNNING);
+	R.kill_error = EPERM;
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "Operation not permitted"));
+}
+END_TEST
+
+/* Supervisor's UNKNOWN: a stop signal that could not be sent. */
+START_TEST(unknown_when_kill_fails)
+{
+	char	cause[64];
+
+	to_running();
+	R.kill_error = EPERM;
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_RUNNING, PROC_UNKNOWN);
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
+	R.kill_error = 0;
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_UNKNOWN, PROC_STOPPING);
+	proc_exited(&P, SIGTERM, false);
+	last_was(PROC_STOPPING, PROC_STOPPED);
+}
+END_TEST
+
+START_TEST(unknown_exit)
+{
+	char	cause[64];
+
+	to_running();
+	R.kill_error = EPERM;
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	proc_exited(&P, 0, false);
+	last_was(PROC_UNKNOWN, PROC_STOPPED);
+}
+END_TEST
+
+START_TEST(esrch_is_not_unknown)
+{
+	char	cause[64];
+
+	to_running();
+	R.kill_error = ESRCH;		/* exited, not reaped yet */
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	last_was(PROC_RUNNING, PROC_STOPPING);
+}
+END_TEST
+
+START_TEST(shutdown_restarts_nothing)
+{
+	char	cause[64];
+
+	C.autorestart = AUTORESTART_TRUE;
+	to_running();
+	D.shutting_down = true;
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_RUNNING, PROC_EXITED);
+	ck_assert_uint_eq(R.nspawn, 1);
+	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "shutting down");
+}
+END_TEST
+
+START_TEST(shutdown_holds_backoff)
+{
+	start_ok();
+	D.shutting_down = true;
+	proc_exited(&P, 1 << 8, false);
+	last_was(PROC_STARTING, PROC_BACKOFF);
+	proc_timer_fired(&P);
+	ck_assert_int_eq(P.state, PROC_BACKOFF);
+	ck_assert_uint_eq(R.nspawn, 1);
+}
+END_TEST
+
+/* An observer that stops the process as it enters STARTING: no fork. */
+static void
+stop_on_starting(struct proc *p, enum proc_state from, enum proc_state to,
+    void *arg)
+{
+	char	cause[64];
+
+	if (to == PROC_STARTING)
+		ck_assert_int_eq(proc_stop(p, cause, sizeof(cause)), 0);
+}
+
+START_TEST(observer_acts_on_starting)
+{
+	daemon_add_observer(&D, stop_on_starting, NULL);
+	start_ok();
+	last_was(PROC_STARTING, PROC_STOPPED);
+	ck_assert_uint_eq(R.nspawn, 0);
+	ck_assert_uint_eq(R.nkills, 0);
+}
+END_TEST
+
+static unsigned	 once_calls;
+
+static void
+remove_self(struct proc *p, enum proc_state from, enum proc_state to,
+    void *arg)
+{
+	once_calls++;
+	daemon_remove_observer(p->daemon, remove_self, arg);
+}
+
+START_TEST(observer_removes_itself)
+{
+	daemon_add_observer(&D, remove_self, &D);
+	once_calls = 0;
+	to_running();
+	ck_assert_uint_eq(once_calls, 1);
+	ck_assert_uint_eq(D.nobservers, 1);
+	ck_assert_uint_eq(R.ntrans, 2);		/* the recorder saw both */
+}
+END_TEST
+
+START_TEST(describe)
+{
+	char	buf[256];
+
+	proc_describe(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Not started");
+	to_running();
+	R.now += 3723;
+	proc_describe(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "pid 1000, uptime 1:02:04");
+	R.now += 2 * 86400;
+	proc_describe(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "pid 1000, uptime 2 days, 1:02:04");
+	C.autorestart = AUTORESTART_FALSE;
+	proc_exited(&P, SIGKILL | 0x80, false);
+	ck_assert(P.last_exit.core);
+	exit_describe(&P.last_exit, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "terminated by SIGKILL (core dumped)");
+	proc_describe(&P, buf, sizeof(buf));
+	ck_assert_uint_gt(strlen(buf), 0);
+	ck_assert_str_ne(buf, "Not started");
+	P.state = PROC_FATAL;
+	P.spawn_error[0] = '\0';
+	proc_describe(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "unknown error (try \"tail web\")");
+}
+END_TEST
+
+START_TEST(names)
+{
+	enum proc_state	s;
+	char		buf[64];
+
+	ck_assert_str_eq(proc_state_name(PROC_BACKOFF), "BACKOFF");
+	ck_assert_str_eq(proc_state_name(PROC_UNKNOWN), "UNKNOWN");
+	ck_assert_int_eq(proc_state_parse("fatal", &s), 0);
+	ck_assert_int_eq(s, PROC_FATAL);
+	ck_assert_int_eq(proc_state_parse("nope", &s), -1);
+	proc_fullname(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web");
+	C.group = "pool";
+	proc_fullname(&P, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "pool:web");
+}
+END_TEST
+
+static Suite *
+proc_suite(void)
+{
+	Suite	*s = suite_create("proc");
+	TCase	*tc = tcase_create("machine");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, start_waits_for_startsecs_and_exec);
+	tcase_add_test(tc, exec_then_startsecs);
+	tcase_add_test(tc, startsecs_zero_is_running_at_exec);
+	tcase_add_test(tc, backoff_grows_then_fatal);
+	tcase_add_test(tc, exec_failure_keeps_its_reason);
+	tcase_add_test(tc, spawn_effect_failure_backs_off);
+	tcase_add_test(tc, autorestart_unexpected);
+	tcase_add_test(tc, autorestart_signal_is_unexpected);
+	tcase_add_test(tc, autorestart_true_and_false);
+	tcase_add_test(tc, crash_loop_is_delayed);
+	tcase_add_test(tc, crash_loop_exponential_capped);
+	tcase_add_test(tc, crash_loop_reset_zero_is_supervisor);
+	tcase_add_test(tc, stop_escalates_only_at_deadline);
+	tcase_add_test(tc, stop_leader_only);
+	tcase_add_test(tc, stop_waits_for_the_group);
+	tcase_add_test(tc, leftover_group_stopped_before_restart);
+	tcase_add_test(tc, leftover_group_in_starting_backs_off);
+	tcase_add_test(tc, leftover_group_then_operator_stop);
+	tcase_add_test(tc, start_during_stop_restarts);
+	tcase_add_test(tc, stop_in_starting);
+	tcase_add_test(tc, stop_in_backoff);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, unknown_when_kill_fails);
+	tcase_add_test(tc, unknown_exit);
+	tcase_add_test(tc, esrch_is_not_unknown);
+	tcase_add_test(tc, shutdown_restarts_nothing);
+	tcase_add_test(tc, shutdown_holds_backoff);
+	tcase_add_test(tc, observer_acts_on_starting);
+	tcase_add_test(tc, observer_removes_itself);
+	tcase_add_test(tc, describe);
+	tcase_add_test(tc, names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	log_init("test_proc", LOG_LEVEL_CRIT);
+	sr = srunner_create(proc_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
