@@ -254,18 +254,6 @@ proc_stream(struct prog *p, const struct expn *ex, int i, bool first,
 		    "not fill the disk", channels[i], channels[i]);
 }
 
-/* Where an AUTO log goes: a stable name in childlogdir. */
-static char *
-auto_logfile(const struct loader *ld, const struct proc_config *pc,
-    const char *chan)
-{
-	char	*path;
-
-	xasprintf(&path, "%s/%s-%s---%s-%s.log", ld->cfg->sd.childlogdir,
-	    pc->name, chan, ld->cfg->sd.identifier, pc->group);
-	return path;
-}
-
 /* The keys read per process, with %(process_num)d and its environment. */
 static struct proc_config *
 proc_make(struct prog *p, int num, bool first)
@@ -372,10 +360,6 @@ proc_make(struct prog *p, int num, bool first)
 	pc->backoff_growth = p->backoff_growth;
 	pc->backoff_max_ms = p->backoff_max * 1000;
 	pc->backoff_reset_ms = p->backoff_reset * 1000;
-	if (pc->stdout_cfg.dest == LOG_DEST_AUTO)
-		pc->stdout_cfg.logfile = auto_logfile(ld, pc, "stdout");
-	if (pc->stderr_cfg.dest == LOG_DEST_AUTO)
-		pc->stderr_cfg.logfile = auto_logfile(ld, pc, "stderr");
 	pc->section = xstrdup(sc->sec->name);
 	pc->file = xstrdup(sc->sec->file);
 	pc->line = sc->sec->line;

@@ -111,9 +111,11 @@ START_TEST(program_values)
 	ck_assert_uint_eq(p->stdout_cfg.capture_maxbytes, 2048);
 	ck_assert(p->stdout_cfg.events_enabled);
 	ck_assert(p->stdout_cfg.syslog);
-	/* AUTO: a stable file in childlogdir. */
-	ck_assert_str_eq(p->stdout_cfg.logfile,
-	    "/var/tmp/v-stdout---ident-v.log");
+	/* AUTO: log capture makes the file in childlogdir. */
+	ck_assert_int_eq(p->stdout_cfg.dest, LOG_DEST_AUTO);
+	ck_assert_ptr_null(p->stdout_cfg.logfile);
+	ck_assert_str_eq(cfg->sd.childlogdir, "/var/tmp");
+	ck_assert_str_eq(cfg->sd.identifier, "ident");
 	ck_assert_int_eq(p->umask, 027);
 	ck_assert_ptr_null(p->serverurl);
 	ck_assert_str_eq(p->directory, "/srv");
