@@ -228,8 +228,7 @@ void	 daemon_shutdown(struct daemon *, int status);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
- * processes exist (before autostart) and control_free after the loop; it
- * links without control.c (weak references) until that file lands.
+ * processes exist (before autostart) and control_free after the loop.
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
