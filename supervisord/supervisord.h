@@ -89,6 +89,7 @@ struct proc {
 	int		 priority[2];	/* group, process: start/stop order */
 };
 
+/* procinfo.c: names and descriptions (the rest of it in the API below). */
 const char *proc_state_name(enum proc_state);
 int	 proc_state_parse(const char *, enum proc_state *);
 
@@ -240,7 +241,7 @@ void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 int	 spawn_proc(struct proc *, char *cause, size_t);
 /* Read a pending exec report without waiting (before an exit counts). */
 void	 spawn_exec_drain(struct proc *);
-/* The child's environment: ours + [supervisord] + program + SUPERVISOR_*. */
+/* The child's environment: ours, SUPERVISOR_*, [supervisord], program's. */
 char	**spawn_environ(const struct proc *, char *const *base);
 void	 spawn_environ_free(char **);
 
