@@ -460,7 +460,13 @@ def test_access_group_admits_its_members(daemon):
     shutil.rmtree(pub)
 
 
+def daemon_fds(daemon):
+    return len(os.listdir("/proc/%d/fd" % daemon.proc.pid))
+
+
 def test_thousand_clients_at_once(d):
+    d.status()
+    before = daemon_fds(d)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 1100:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
@@ -490,6 +496,8 @@ def test_thousand_clients_at_once(d):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert time.monotonic() - t0 < DEADLINE * 2
     assert_healthy(d)
+    # Every connection's descriptor is closed again.
+    wait_for(lambda: daemon_fds(d) <= before, what="descriptors released")
 
 
 def test_out_of_descriptors_pauses_accept(daemon):

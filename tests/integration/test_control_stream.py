@@ -352,7 +352,10 @@ def test_maintail(daemon):
 
 
 def test_maintail_without_a_log_file(daemon):
-    daemon.write_config("")
+    daemon.write_config("""\
+        [program:p]
+        command = sleep 1000
+        """)
     text = open(daemon.conf).read().replace(
         "logfile = %s/supervisord.log\n" % daemon.dir, "")
     open(daemon.conf, "w").write(text)
@@ -416,3 +419,36 @@ def test_events_many_subscribers_and_stop(daemon):
         assert e1["pid"] == e2["pid"] > 0
         s.close()
     assert daemon.request({"cmd": "status"})["ok"]
+
+
+def test_shutdown_with_clients_connected(daemon):
+    """Streams, a waiting request and an idle client at shutdown: all are
+    closed, the daemon exits 0 (under the sanitizers: with nothing
+    leaked)."""
+    daemon.write_config("""\
+        [program:w]
+        command = %s
+        stdout_logfile = %s/w.log
+        [program:slow]
+        command = sleep 1000
+        startsecs = 30
+        autostart = false
+        """ % (writer(None, 0.01), daemon.dir))
+    daemon.start()
+    daemon.wait_state("w", "RUNNING")
+    ev = Stream(daemon, {"cmd": "events"})
+    assert ev.next()["ok"]
+    tl = Stream(daemon, {"cmd": "tail", "name": "w", "follow": True})
+    assert tl.next()["ok"]
+    waiter = Stream(daemon, {"cmd": "start", "names": ["slow"], "id": 1})
+    wait_for(lambda: daemon.status("slow")["state"] == "STARTING",
+             what="slow STARTING")
+    idle = daemon.connect()
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+    for s in (ev, tl, waiter):
+        with pytest.raises(EOFError):
+            while True:
+                s.next()
+        s.close()
+    idle.close()
