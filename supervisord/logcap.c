@@ -35,8 +35,21 @@
 
 /* Bytes one pipe may move in one turn of the loop: the others' turn. */
 #define LOGCAP_BUDGET	(1024 * 1024)
-/* Pipe capacity asked for: slack for bursts, fewer wake-ups. */
-#define LOGCAP_PIPE_SIZE (256 * 1024)
+/*
+ * A stream that moved a pipe's default 64 KiB in one turn is busy: its
+ * pipe grows to this (idle streams keep the default, which costs less
+ * kernel memory and stays within an unprivileged user's pipe quota).
+ */
+#define LOGCAP_PIPE_BIG	(1024 * 1024)
+#define LOGCAP_PIPE_BUSY (64 * 1024)
+/*
+ * After a turn that found little in the pipe, wait this long before
+ * reading again: a program writing small pieces fast is read in batches
+ * instead of once per write, at the cost of at most this much latency
+ * (a 1 MiB pipe absorbs 1 GB/s for that long without blocking anyone).
+ */
+#define LOGCAP_BATCH_S	0.001
+#define LOGCAP_BATCH_MIN (16 * 1024)
 /* The longest line a line destination gets in one piece. */
 #define LOGCAP_LINE_MAX	(16 * 1024)
 
@@ -44,6 +57,9 @@ struct capture {
 	struct logcap		*lc;
 	int			 fd;		/* read end, non-blocking */
 	ev_io			 io;
+	ev_timer		 batch;		/* a pause between small reads */
+	bool			 big;		/* the pipe was grown */
+	bool			 small;		/* the writer writes small pieces */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
 	size_t			 linelen;
@@ -316,6 +332,11 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
  * Move up to budget bytes from the pipe: straight into the file when no
  * byte needs looking at, else through a read.  Returns the bytes moved,
  * 0 at end of file, -1 when the pipe is empty for now.
+ *
+ * splice(2) holds the pipe's lock while it writes the file: a writer of
+ * big pieces does not mind, but one writing small pieces all the time
+ * would wait (spinning) on the lock over and over; for such a writer a
+ * read, which holds the lock only for its copy, goes faster.
  */
 static ssize_t
 capture_move(struct capture *c, size_t budget)
@@ -323,7 +344,7 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL && !lc->syslog) {
+	if (lc->file != NULL && !lc->syslog && !c->small) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -358,6 +379,8 @@ capture_close(struct capture *c)
 
 	if (ev_is_active(&c->io))
 		ev_io_stop(logcap_loop(lc->proc), &c->io);
+	if (ev_is_active(&c->batch))
+		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
 	if (c->linelen > 0)
 		capture_emit(c, c->line, c->linelen);
 	free(c->line);
@@ -391,12 +414,55 @@ capture_drain(struct capture *c, size_t budget)
 	return DRAIN_BUDGET;
 }
 
+/*
+ * The pipe is readable.  Move while it holds plenty; once a move finds
+ * little (the writer writes small pieces, and chasing it would cost a
+ * system call per piece), pause the watcher for LOGCAP_BATCH_S so the
+ * pipe gathers a batch.  A budget per turn keeps the other pipes served.
+ */
 static void
 capture_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct capture	*c = container_of(w, struct capture, io);
+	size_t		 moved = 0;
+	ssize_t		 n;
+	bool		 pause = false;
 
-	capture_drain(c, LOGCAP_BUDGET);
+	while (moved < LOGCAP_BUDGET) {
+		if ((n = capture_move(c, LOGCAP_BUDGET - moved)) == 0) {
+			capture_close(c);
+			return;
+		}
+		if (n == -1) {
+			pause = moved < LOGCAP_BATCH_MIN;
+			break;
+		}
+		moved += (size_t)n;
+		if ((size_t)n < LOGCAP_BATCH_MIN) {
+			pause = true;
+			break;
+		}
+	}
+	c->small = pause;
+	if (pause) {
+		ev_io_stop(loop, &c->io);
+		ev_timer_set(&c->batch, LOGCAP_BATCH_S, 0.);
+		ev_timer_start(loop, &c->batch);
+	}
+	if (moved >= LOGCAP_PIPE_BUSY && !c->big) {
+		/* Busy: more room, fewer turns (the system may refuse). */
+		(void)fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG);
+		c->big = true;
+	}
+}
+
+/* The pause after a small read is over: watch the pipe again. */
+static void
+capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct capture	*c = container_of(w, struct capture, batch);
+
+	ev_io_start(loop, &c->io);
 }
 
 /*
@@ -439,12 +505,11 @@ logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
 		close(fds[1]);
 		return -1;
 	}
-	/* More room than the default 64 KiB, when the system allows it. */
-	(void)fcntl(fds[0], F_SETPIPE_SZ, LOGCAP_PIPE_SIZE);
 	c = xcalloc(1, sizeof(*c));
 	c->lc = lc;
 	c->fd = fds[0];
 	ev_io_init(&c->io, capture_cb, c->fd, EV_READ);
+	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S, 0.);
 	*child_fd = fds[1];
 	*out = c;
 	return 0;

@@ -203,6 +203,7 @@ logsink_std_write(int which, const char *data, size_t len, bool nl)
 {
 	struct stdsink	*s = &stdsinks[which == STDERR_FILENO ? 1 : 0];
 	struct iovec	 iov[2];
+	struct ev_loop	*loop;
 	size_t		 total = len + (nl ? 1 : 0), done = 0;
 	ssize_t		 n;
 
@@ -256,8 +257,10 @@ logsink_std_write(int which, const char *data, size_t len, bool nl)
 	}
 	if (nl && done == len)
 		s->buf[s->off + s->len++] = '\n';
-	if (!ev_is_active(&s->io))
-		ev_io_start(EV_DEFAULT, &s->io);
+	/* The daemon's loop, if it runs (not before start-up nor after
+	   the loop is gone): else what is queued waits for exit. */
+	if (!ev_is_active(&s->io) && (loop = EV_DEFAULT_UC) != NULL)
+		ev_io_start(loop, &s->io);
 out:
 	if (s->failing && s->error == 0 && s->len < STDSINK_QUEUE / 2)
 		s->failing = false;

@@ -8,13 +8,18 @@
  * and written in writes of CHUNK bytes (-c, default 65536), or one line
  * per write (-c 100 writes whole lines).
  *
- * usage: log_flood [-elr] [-c CHUNK] [-s STATSFILE] BYTES
+ * usage: log_flood [-elr] [-c CHUNK] [-s STATSFILE] [-w GOFILE] BYTES
  *   -e  write to stderr instead of stdout
  *   -r  repeat the first chunk instead of the pattern (the cheapest
  *       writer, for the benchmark)
  *   -l  linger after writing (sleep until killed)
- *   -s  write {"bytes": N, "max_block_s": X, "total_s": Y} there at the end
+ *   -s  write {"bytes": N, "max_block_s": X, "total_s": Y, "start": T}
+ *       there at the end (T: CLOCK_MONOTONIC seconds of the first write)
+ *   -w  wait until the file GOFILE exists before writing (the benchmark
+ *       starts the clock then, not at the supervisor's start-up)
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,14 +71,15 @@ main(int argc, char **argv)
 {
 	unsigned long long	 total, off = 0;
 	size_t			 chunk = 65536, n;
-	const char		*stats = NULL;
+	const char		*stats = NULL, *go = NULL;
+	struct stat		 st;
 	double			 t0, t, start, maxblock = 0;
 	char			*buf;
 	ssize_t			 w;
 	int			 ch, fd = 1, linger = 0, repeat = 0;
 	FILE			*f;
 
-	while ((ch = getopt(argc, argv, "c:elrs:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:elrs:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtoul(optarg, NULL, 10);
@@ -90,9 +96,12 @@ main(int argc, char **argv)
 		case 's':
 			stats = optarg;
 			break;
+		case 'w':
+			go = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: log_flood [-elr] [-c CHUNK] "
-			    "[-s STATS] BYTES\n");
+			    "[-s STATS] [-w GOFILE] BYTES\n");
 			return 2;
 		}
 	}
@@ -102,6 +111,8 @@ main(int argc, char **argv)
 	if ((buf = malloc(chunk)) == NULL)
 		return 1;
 	pattern(buf, 0, chunk);
+	while (go != NULL && stat(go, &st) == -1)
+		usleep(1000);
 	start = now();
 	while (off < total) {
 		n = chunk;
@@ -129,7 +140,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(f, "{\"bytes\": %llu, \"max_block_s\": %.6f, "
-		    "\"total_s\": %.6f}\n", off, maxblock, t);
+		    "\"total_s\": %.6f, \"start\": %.6f}\n", off, maxblock, t,
+		    start);
 		fclose(f);
 	}
 	free(buf);

@@ -4,8 +4,11 @@
  * other programs write: tests check that lines never interleave mid-line
  * and that stdout/stderr order survives redirect_stderr.
  *
- * usage: log_lines [-a] [-x] [-l] [-n LINES] [-p PIECES] [-u USEC] TAG
+ * usage: log_lines [-a] [-x] [-l] [-n LINES] [-p PIECES] [-u USEC]
+ *                  [-i USEC] TAG
  *   line i is "TAG i " followed by 40 times the letter 'a' + i % 26;
+ *   -n  how many lines (default 10; 0: forever)
+ *   -i  pause USEC between lines
  *   -p  write each line in PIECES writes (default 1), USEC apart (-u)
  *   -a  alternate stdout (even lines) and stderr (odd lines)
  *   -x  end with "TAG end" without a newline (a partial last line)
@@ -35,13 +38,16 @@ main(int argc, char **argv)
 	char		 line[256], letters[41];
 	const char	*tag;
 	size_t		 len, off, piece;
-	long		 i, lines = 10, pieces = 1, usec = 0, p;
+	long		 i, lines = 10, pieces = 1, usec = 0, p, interval = 0;
 	int		 ch, alternate = 0, partial = 0, linger = 0, fd;
 
-	while ((ch = getopt(argc, argv, "aln:p:u:x")) != -1) {
+	while ((ch = getopt(argc, argv, "ai:ln:p:u:x")) != -1) {
 		switch (ch) {
 		case 'a':
 			alternate = 1;
+			break;
+		case 'i':
+			interval = atol(optarg);
 			break;
 		case 'l':
 			linger = 1;
@@ -65,7 +71,9 @@ main(int argc, char **argv)
 	if (optind + 1 != argc || pieces < 1)
 		goto usage;
 	tag = argv[optind];
-	for (i = 0; i < lines; i++) {
+	for (i = 0; lines == 0 || i < lines; i++) {
+		if (i > 0 && interval > 0)
+			usleep((useconds_t)interval);
 		memset(letters, 'a' + (int)(i % 26), 40);
 		letters[40] = '\0';
 		len = (size_t)snprintf(line, sizeof(line), "%s %ld %s\n", tag,
@@ -89,6 +97,6 @@ main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: log_lines [-alx] [-n LINES] [-p PIECES] "
-	    "[-u USEC] TAG\n");
+	    "[-u USEC] [-i USEC] TAG\n");
 	return 2;
 }

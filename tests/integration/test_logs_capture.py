@@ -1,0 +1,202 @@
+"""Log capture: every byte a program writes lands, in order, without
+blocking it: floods, partial lines, last words before exit, stderr
+redirected or apart, restarts, AUTO and NONE destinations."""
+import json
+import os
+import re
+
+from logs_util import (concat_sha256, helper, pattern, pattern_sha256,
+                       pid_alive, program, program_pid, read, rotated,
+                       total_size, wait_content, wait_for)
+
+MB = 1000 * 1000
+
+
+def test_flood_100mb_every_byte_lands_across_rotations(daemon):
+    """100 MB as fast as possible: count and checksum across rotated
+    files, and the writer is never blocked for long."""
+    log = os.path.join(daemon.dir, "flood.log")
+    stats = os.path.join(daemon.dir, "flood.json")
+    size = 100 * MB
+    daemon.write_config(program(
+        "flood", "%s -l -s %s %d" % (helper("log_flood"), stats, size),
+        stdout_logfile=log, stdout_logfile_maxbytes="10MB",
+        stdout_logfile_backups=20))
+    daemon.start()
+    files = lambda: rotated(log, 20)
+    wait_for(lambda: total_size(files()) >= size, timeout=120,
+             what="100 MB in the log files")
+    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
+             what="the writer's stats")
+    paths = files()
+    digest, n = concat_sha256(paths)
+    assert n == size
+    assert digest == pattern_sha256(size)
+    # Exactly at the limit: 10 MB (10 * 1024 * 1024) per rotated file.
+    for p in paths[:-1]:
+        assert os.path.getsize(p) == 10 * 1024 * 1024, p
+    assert len(paths) == size // (10 * 1024 * 1024) + 1
+    with open(stats) as f:
+        st = json.load(f)
+    assert st["bytes"] == size
+    # The loop's turn is far below this; a loaded CI machine is slow.
+    assert st["max_block_s"] < 2.0, st
+    assert "dropping" not in daemon.log()
+
+
+def test_partial_lines_kept_as_written(daemon):
+    """Lines written in pieces, and a last line without a newline, reach
+    the file byte for byte."""
+    log = os.path.join(daemon.dir, "pieces.log")
+    daemon.write_config(program(
+        "pieces", "%s -n 5 -p 4 -u 20000 -x piece" % helper("log_lines"),
+        stdout_logfile=log))
+    daemon.start()
+    want = b"".join(b"piece %d %s\n" % (i, bytes([97 + i]) * 40)
+                    for i in range(5)) + b"piece end"
+    wait_content(log, want)
+
+
+def test_last_words_before_exit_are_kept(daemon):
+    """A program that writes and exits at once: the pipe is drained to
+    its end after the process is gone."""
+    out = os.path.join(daemon.dir, "bye.log")
+    err = os.path.join(daemon.dir, "bye.err")
+    daemon.write_config(
+        program("bye", "%s -n 200000 goodbye" % helper("log_lastwords"),
+                stdout_logfile=out, stderr_logfile=err) +
+        program("byerr", "%s -e farewell" % helper("log_lastwords"),
+                stdout_logfile=out + "2", stderr_logfile=err + "2"))
+    daemon.start()
+    block = (b"x" * 63 + b"\n") * (200000 // 64)
+    block += b"x" * (200000 % 64)
+    wait_content(out, block + b"goodbye")
+    wait_content(err + "2", b"farewell")
+    assert read(err) == b""
+    assert read(out + "2") == b""
+
+
+def test_every_run_drained_in_order_across_restarts(daemon):
+    """A program restarted over and over: each run's output is whole and
+    before the next run's."""
+    log = os.path.join(daemon.dir, "again.log")
+    daemon.write_config(program(
+        "again", "%s -n 30000 END" % helper("log_lastwords"),
+        stdout_logfile=log, autorestart="true", startretries=1000))
+    daemon.start()
+    block = (b"x" * 63 + b"\n") * (30000 // 64) + b"x" * (30000 % 64)
+    block += b"END"
+    wait_for(lambda: (read(log) or b"").count(b"END") >= 5,
+             what="five runs in the log")
+    data = read(log)
+    runs = data.count(b"END")
+    # Whole runs in order, the last one possibly still being written.
+    assert data[:runs * len(block)] == block * runs
+    assert block.startswith(data[runs * len(block):])
+
+
+def test_redirect_stderr_keeps_order(daemon):
+    """With redirect_stderr, stdout and stderr share one pipe: the file
+    has the lines in the order they were written."""
+    log = os.path.join(daemon.dir, "both.log")
+    daemon.write_config(program(
+        "both", "%s -a -n 400 mix" % helper("log_lines"),
+        stdout_logfile=log, redirect_stderr=True,
+        stderr_logfile=os.path.join(daemon.dir, "unused.err")))
+    daemon.start()
+    want = b"".join(b"mix %d %s\n" % (i, bytes([97 + i % 26]) * 40)
+                    for i in range(400))
+    wait_content(log, want)
+    assert not os.path.exists(os.path.join(daemon.dir, "unused.err")) or \
+        read(os.path.join(daemon.dir, "unused.err")) == b""
+
+
+def test_stdout_and_stderr_apart(daemon):
+    out = os.path.join(daemon.dir, "apart.out")
+    err = os.path.join(daemon.dir, "apart.err")
+    daemon.write_config(program(
+        "apart", "%s -a -n 100 sep" % helper("log_lines"),
+        stdout_logfile=out, stderr_logfile=err))
+    daemon.start()
+    line = lambda i: b"sep %d %s\n" % (i, bytes([97 + i % 26]) * 40)
+    wait_content(out, b"".join(line(i) for i in range(0, 100, 2)))
+    wait_content(err, b"".join(line(i) for i in range(1, 100, 2)))
+
+
+def test_auto_logs_named_like_supervisor_and_cleaned(daemon):
+    """AUTO: NAME-stdout---supervisor-XXXXXX.log in childlogdir; old AUTO
+    logs are removed at start-up, other files are not."""
+    stale = os.path.join(daemon.dir, "old-stdout---supervisor-abc123.log")
+    stale_rotated = stale + ".3"
+    keep = os.path.join(daemon.dir, "keep.log")
+    for p in (stale, stale_rotated, keep):
+        with open(p, "w") as f:
+            f.write("old\n")
+    daemon.write_config(program(
+        "auto", "%s -a -n 4 hello" % helper("log_lines"),
+        stdout_logfile="AUTO", stderr_logfile="AUTO"))
+    daemon.start()
+    names = lambda stream: [n for n in os.listdir(daemon.dir) if re.match(
+        r"auto-%s---supervisor-\S{6}\.log$" % stream, n)]
+    wait_for(lambda: len(names("stdout")) == 1 and len(names("stderr")) == 1,
+             what="the AUTO files")
+    line = lambda i: b"hello %d %s\n" % (i, bytes([97 + i]) * 40)
+    wait_content(os.path.join(daemon.dir, names("stdout")[0]),
+                 line(0) + line(2))
+    wait_content(os.path.join(daemon.dir, names("stderr")[0]),
+                 line(1) + line(3))
+    assert not os.path.exists(stale)
+    assert not os.path.exists(stale_rotated)
+    assert read(keep) == b"old\n"
+
+
+def test_nocleanup_keeps_old_auto_logs(daemon):
+    stale = os.path.join(daemon.dir, "old-stdout---supervisor-abc123.log")
+    with open(stale, "w") as f:
+        f.write("old\n")
+    daemon.write_config(program(
+        "auto", "%s -n 1 hi" % helper("log_lines"), stdout_logfile="AUTO"),
+        supervisord_extra="nocleanup = true")
+    daemon.start()
+    wait_for(lambda: any(n.startswith("auto-stdout---supervisor-")
+                         for n in os.listdir(daemon.dir)),
+             what="the AUTO file")
+    assert read(stale) == b"old\n"
+
+
+def test_none_goes_to_dev_null(daemon):
+    """NONE: no pipe, no file: the program's stdout is /dev/null and it
+    runs as usual."""
+    daemon.write_config(program(
+        "quiet", "%s -l -n 1000 shh" % helper("log_lines"),
+        stdout_logfile="NONE", stderr_logfile="NONE"))
+    daemon.start()
+    pid = program_pid(daemon, "log_lines")
+    for fd in (1, 2):
+        assert os.readlink("/proc/%d/fd/%d" % (pid, fd)) == "/dev/null"
+    assert pid_alive(pid)
+    assert not [n for n in os.listdir(daemon.dir) if n.startswith("quiet")]
+
+
+def test_capture_fds_are_pipes_and_not_leaked(daemon):
+    """The child's stdout/stderr are pipes, and it holds no other
+    descriptor of the daemon's (log files, other programs' pipes)."""
+    daemon.write_config(
+        program("one", "%s -l -n 1 a" % helper("log_lines"),
+                stdout_logfile=os.path.join(daemon.dir, "one.log"),
+                stderr_logfile=os.path.join(daemon.dir, "one.err")) +
+        program("two", "%s -l -n 1 b" % helper("log_lines"),
+                stdout_logfile=os.path.join(daemon.dir, "two.log"),
+                redirect_stderr=True))
+    daemon.start()
+    pid = program_pid(daemon, "log_lines -l -n 1 a")
+    program_pid(daemon, "log_lines -l -n 1 b")
+    fds = sorted(int(n) for n in os.listdir("/proc/%d/fd" % pid))
+    assert fds == [0, 1, 2], fds
+    assert os.readlink("/proc/%d/fd/1" % pid).startswith("pipe:")
+    assert os.readlink("/proc/%d/fd/2" % pid).startswith("pipe:")
+    assert os.readlink("/proc/%d/fd/1" % pid) != \
+        os.readlink("/proc/%d/fd/2" % pid)
+    pid2 = program_pid(daemon, "log_lines -l -n 1 b")
+    assert os.readlink("/proc/%d/fd/1" % pid2) == \
+        os.readlink("/proc/%d/fd/2" % pid2)
