@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 struct cJSON;
+struct ini;
 
 /* One diagnostic: where, and what.  file may be NULL for whole-file ones. */
 struct diag {
@@ -116,6 +117,7 @@ struct proc_config {
 	int		 backoff_max_ms;	/* backoff_max=60 (seconds) */
 	int		 backoff_reset_ms;	/* backoff_reset=60 (seconds) */
 
+	char		*section;	/* "program:web": where its keys are */
 	char		*file;		/* where the section was (first) */
 	int		 line;
 };
@@ -147,6 +149,7 @@ struct supervisord_config {
 	char		*identifier;
 	struct env	 environment;
 	bool		 nocleanup;
+	bool		 strip_ansi;
 	char		*rundir;	/* ours: per-process pidfiles */
 };
 
@@ -161,6 +164,9 @@ struct unix_server_config {
 
 struct config {
 	char		*path;		/* the main file, absolute */
+	char		*here;		/* its folder: %(here)s */
+	struct ini	*ini;		/* the parsed text, for file:line in
+					   config_check() (private) */
 	struct supervisord_config sd;
 	struct unix_server_config unix_server;
 	char		*ctl_serverurl;	/* [supervisorctl] serverurl, or NULL */

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,15 +41,19 @@ rfc3339(ev_tstamp t, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03dZ", (int)((t - (double)sec) * 1000));
 }
 
-/* Write text to path through path.tmp and rename; keep the fd if asked. */
+/*
+ * Write text to path through a temporary file and a rename, so a reader
+ * never sees it half-written; keep the fd (locked) if asked.  With
+ * noreplace, fail with EEXIST if a file appeared at path meanwhile.
+ */
 static int
-write_atomic(const char *path, const char *text, int *keep, char *cause,
-    size_t len)
+write_atomic(const char *path, const char *text, int *keep, bool noreplace,
+    char *cause, size_t len)
 {
 	char	*tmp;
 	size_t	 off = 0, n = strlen(text);
 	ssize_t	 w;
-	int	 fd;
+	int	 fd, error;
 
 	xasprintf(&tmp, "%s.%d.tmp", path, (int)getpid());
 	(void)unlink(tmp);
@@ -75,7 +80,15 @@ write_atomic(const char *path, const char *text, int *keep, char *cause,
 		}
 		off += (size_t)w;
 	}
-	if (rename(tmp, path) == -1) {
+	if (noreplace) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) == -1 && (errno != EINVAL ||
+		    link(tmp, path) == -1 || unlink(tmp) == -1)) {
+			snprintf(cause, len, "cannot create '%s': %s", path,
+			    strerror(errno));
+			goto remove_tmp;
+		}
+	} else if (rename(tmp, path) == -1) {
 		snprintf(cause, len, "cannot rename '%s' to '%s': %s", tmp,
 		    path, strerror(errno));
 		goto remove_tmp;
@@ -88,8 +101,10 @@ write_atomic(const char *path, const char *text, int *keep, char *cause,
 	return 0;
 
 remove_tmp:
+	error = errno;
 	close(fd);
 	(void)unlink(tmp);
+	errno = error;
 free_tmp:
 	free(tmp);
 	return -1;
@@ -164,56 +179,65 @@ already_running(int fd, const char *path, char *cause, size_t len)
 }
 
 /*
- * Lock the pidfile, then replace it by our own, locked before the rename.
- * The lock is on whatever file is at the path: after each lock, check it
- * is still there (a daemon starting at the same time may have renamed).
+ * Take the pidfile: put ours in place if there is none, or lock the one
+ * there (stale: its daemon is gone) and replace it with ours, locked
+ * before the rename.  The lock is on whatever file is at the path: after
+ * each lock, check it is still there (a daemon starting at the same time
+ * may have renamed its own over it).
  */
 int
 pidfile_acquire(struct daemon *d, char *cause, size_t len)
 {
 	const char	*path = d->config->sd.pidfile;
 	char		*text;
-	int		 fd, tries, rv;
+	int		 fd, tries, rv = -1;
 
 	if (path == NULL)
 		return 0;
-	for (tries = 0; ; tries++) {
-		if (tries == 100) {
-			snprintf(cause, len, "cannot lock '%s': it keeps "
-			    "changing", path);
-			return -1;
+	text = daemon_pidfile_json(d);
+	for (tries = 0; tries < 100; tries++) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd == -1 && errno == ENOENT) {
+			rv = write_atomic(path, text, &d->pidfile_fd, true,
+			    cause, len);
+			if (rv == 0 || errno != EEXIST)
+				goto free_text;
+			continue;	/* another daemon was quicker */
 		}
-		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0644);
 		if (fd == -1) {
 			snprintf(cause, len, "cannot open '%s': %s", path,
 			    strerror(errno));
-			return -1;
+			goto free_text;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 			if (errno != EWOULDBLOCK) {
 				snprintf(cause, len, "cannot lock '%s': %s",
 				    path, strerror(errno));
-				close(fd);
-				return -1;
+				goto close_fd;
 			}
 			if (same_file(fd, path)) {
 				already_running(fd, path, cause, len);
-				close(fd);
-				return -1;
+				goto close_fd;
 			}
 			close(fd);
 			continue;
 		}
-		if (same_file(fd, path))
-			break;
-		close(fd);
+		if (!same_file(fd, path)) {
+			close(fd);
+			continue;
+		}
+		/* Stale, and ours now: replace it. */
+		rv = write_atomic(path, text, &d->pidfile_fd, false, cause,
+		    len);
+		goto close_fd;
 	}
-	/* Ours now (stale or new): replace it with a locked, full one. */
-	text = daemon_pidfile_json(d);
-	rv = write_atomic(path, text, &d->pidfile_fd, cause, len);
-	free(text);
+	snprintf(cause, len, "cannot lock '%s': it keeps changing", path);
+	goto free_text;
+
+close_fd:
 	close(fd);
+free_text:
+	free(text);
 	return rv;
 }
 
@@ -268,7 +292,7 @@ pidfile_proc_write(struct proc *p)
 	if ((text = cJSON_PrintUnformatted(o)) == NULL)
 		fatalx("cannot render a pidfile");
 	cJSON_Delete(o);
-	if (write_atomic(path, text, NULL, cause, sizeof(cause)) == -1)
+	if (write_atomic(path, text, NULL, false, cause, sizeof(cause)) == -1)
 		log_warnx("%s: %s", p->cfg->name, cause);
 	free(text);
 	free(path);

@@ -9,9 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "log.h"
 #include "supervisord.h"
@@ -82,49 +80,28 @@ static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
 			  h_exec_ok,	h_exit,		h_ignore },
 };
 
-static const struct {
-	enum proc_state	 state;
-	const char	*name;
-} state_names[S_COUNT] = {
-	[S_STOPPED] = { PROC_STOPPED, "STOPPED" },
-	[S_STARTING] = { PROC_STARTING, "STARTING" },
-	[S_RUNNING] = { PROC_RUNNING, "RUNNING" },
-	[S_BACKOFF] = { PROC_BACKOFF, "BACKOFF" },
-	[S_STOPPING] = { PROC_STOPPING, "STOPPING" },
-	[S_EXITED] = { PROC_EXITED, "EXITED" },
-	[S_FATAL] = { PROC_FATAL, "FATAL" },
-	[S_UNKNOWN] = { PROC_UNKNOWN, "UNKNOWN" },
-};
-
+/* The row of the table for a state. */
 static int
 state_index(enum proc_state state)
 {
-	int	i;
-
-	for (i = 0; i < S_COUNT; i++)
-		if (state_names[i].state == state)
-			return i;
-	return S_UNKNOWN;
-}
-
-const char *
-proc_state_name(enum proc_state state)
-{
-	return state_names[state_index(state)].name;
-}
-
-int
-proc_state_parse(const char *s, enum proc_state *out)
-{
-	int	i;
-
-	for (i = 0; i < S_COUNT; i++) {
-		if (strcasecmp(s, state_names[i].name) == 0) {
-			*out = state_names[i].state;
-			return 0;
-		}
+	switch (state) {
+	case PROC_STOPPED:
+		return S_STOPPED;
+	case PROC_STARTING:
+		return S_STARTING;
+	case PROC_RUNNING:
+		return S_RUNNING;
+	case PROC_BACKOFF:
+		return S_BACKOFF;
+	case PROC_STOPPING:
+		return S_STOPPING;
+	case PROC_EXITED:
+		return S_EXITED;
+	case PROC_FATAL:
+		return S_FATAL;
+	default:
+		return S_UNKNOWN;
 	}
-	return -1;
 }
 
 /* "TERM", or the number when the signal has no name. */
@@ -150,15 +127,6 @@ static ev_tstamp
 now(const struct proc *p)
 {
 	return fx(p)->now((struct proc *)p);
-}
-
-void
-proc_fullname(const struct proc *p, char *buf, size_t len)
-{
-	if (strcmp(p->cfg->group, p->cfg->name) == 0)
-		snprintf(buf, len, "%s", p->cfg->name);
-	else
-		snprintf(buf, len, "%s:%s", p->cfg->group, p->cfg->name);
 }
 
 void
@@ -198,27 +166,6 @@ proc_is_down(const struct proc *p)
 	default:
 		return false;
 	}
-}
-
-void
-exit_describe(const struct exit_info *e, char *buf, size_t len)
-{
-	const char	*name;
-
-	if (!e->valid) {
-		snprintf(buf, len, "not exited");
-		return;
-	}
-	if (!e->signaled) {
-		snprintf(buf, len, "exit status %d", e->code);
-		return;
-	}
-	if ((name = signal_name(e->code)) != NULL)
-		snprintf(buf, len, "terminated by SIG%s%s", name,
-		    e->core ? " (core dumped)" : "");
-	else
-		snprintf(buf, len, "terminated by signal %d%s", e->code,
-		    e->core ? " (core dumped)" : "");
 }
 
 /* Supervisor's exitcodes test: a death by signal is never expected. */
@@ -701,52 +648,4 @@ proc_signal(struct proc *p, int sig, char *cause, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-void
-proc_describe(const struct proc *p, char *buf, size_t len)
-{
-	long long	 up, days;
-	time_t		 t;
-	struct tm	 tm;
-
-	switch (p->state) {
-	case PROC_RUNNING:
-		up = (long long)(now(p) - p->started_at);
-		if (up < 0)
-			up = 0;
-		days = up / 86400;
-		up %= 86400;
-		if (days > 0)
-			snprintf(buf, len, "pid %d, uptime %lld day%s, "
-			    "%lld:%02lld:%02lld", (int)p->pid, days,
-			    days == 1 ? "" : "s", up / 3600, up / 60 % 60,
-			    up % 60);
-		else
-			snprintf(buf, len, "pid %d, uptime %lld:%02lld:%02lld",
-			    (int)p->pid, up / 3600, up / 60 % 60, up % 60);
-		break;
-	case PROC_BACKOFF:
-	case PROC_FATAL:
-		if (p->spawn_error[0] != '\0')
-			snprintf(buf, len, "%s", p->spawn_error);
-		else
-			snprintf(buf, len, "unknown error (try \"tail %s\")",
-			    p->cfg->name);
-		break;
-	case PROC_STOPPED:
-	case PROC_EXITED:
-		if (!p->ever_started) {
-			snprintf(buf, len, "Not started");
-			break;
-		}
-		t = (time_t)p->stopped_at;
-		if (localtime_r(&t, &tm) == NULL ||
-		    strftime(buf, len, "%b %d %I:%M %p", &tm) == 0)
-			snprintf(buf, len, "%s", "");
-		break;
-	default:
-		snprintf(buf, len, "%s", "");
-		break;
-	}
 }

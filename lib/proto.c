@@ -1,0 +1,548 @@
+/*
+ * The control protocol's requests and replies: the table of requests and
+ * their arguments, strict decoding with a reason for every refusal, and
+ * the reply builders both ends share.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/* Indexed by enum proto_code: the names are the stable wire codes. */
+static const char *const code_names[PROTO_CODE_COUNT] = {
+	[PROTO_OK] = "ok",
+	[PROTO_BAD_REQUEST] = "bad_request",
+	[PROTO_UNKNOWN_COMMAND] = "unknown_command",
+	[PROTO_LINE_TOO_LONG] = "line_too_long",
+	[PROTO_FORBIDDEN] = "forbidden",
+	[PROTO_NO_SUCH_PROCESS] = "no_such_process",
+	[PROTO_BAD_SIGNAL] = "bad_signal",
+	[PROTO_ALREADY_STARTED] = "already_started",
+	[PROTO_NOT_RUNNING] = "not_running",
+	[PROTO_SPAWN_ERROR] = "spawn_error",
+	[PROTO_ABNORMAL_TERMINATION] = "abnormal_termination",
+	[PROTO_NO_LOG] = "no_log",
+	[PROTO_LOG_ERROR] = "log_error",
+	[PROTO_SHUTTING_DOWN] = "shutting_down",
+	[PROTO_NOT_IMPLEMENTED] = "not_implemented",
+	[PROTO_FAILED] = "failed",
+};
+
+static const char *const stream_choices[] = { "stdout", "stderr", NULL };
+
+static const struct proto_arg args_none[] = {
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_status[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_action[] = {
+	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
+	{ "wait", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_signal[] = {
+	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
+	{ "signal", PROTO_T_SIGNAL, true, 1, 64, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_tail[] = {
+	{ "name", PROTO_T_STRING, true, 1, PROTO_NAME_MAX, NULL },
+	{ "stream", PROTO_T_STRING, false, 1, 6, stream_choices },
+	{ "bytes", PROTO_T_INT, false, 0, PROTO_TAIL_MAX, NULL },
+	{ "lines", PROTO_T_INT, false, 0, PROTO_LINES_MAX, NULL },
+	{ "follow", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_maintail[] = {
+	{ "bytes", PROTO_T_INT, false, 0, PROTO_TAIL_MAX, NULL },
+	{ "lines", PROTO_T_INT, false, 0, PROTO_LINES_MAX, NULL },
+	{ "follow", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+
+/* Indexed by enum proto_cmd. */
+static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
+	{ PROTO_CMD_STATUS, "status", args_status },
+	{ PROTO_CMD_START, "start", args_action },
+	{ PROTO_CMD_STOP, "stop", args_action },
+	{ PROTO_CMD_RESTART, "restart", args_action },
+	{ PROTO_CMD_SIGNAL, "signal", args_signal },
+	{ PROTO_CMD_PID, "pid", args_status },
+	{ PROTO_CMD_RELOAD, "reload", args_none },
+	{ PROTO_CMD_SHUTDOWN, "shutdown", args_none },
+	{ PROTO_CMD_VERSION, "version", args_none },
+	{ PROTO_CMD_TAIL, "tail", args_tail },
+	{ PROTO_CMD_MAINTAIL, "maintail", args_maintail },
+	{ PROTO_CMD_EVENTS, "events", args_none },
+};
+
+const char *
+proto_code_name(enum proto_code code)
+{
+	if ((unsigned)code >= PROTO_CODE_COUNT)
+		return "failed";
+	return code_names[code];
+}
+
+int
+proto_code_parse(const char *s, enum proto_code *out)
+{
+	size_t	i;
+
+	for (i = 0; i < PROTO_CODE_COUNT; i++) {
+		if (strcmp(s, code_names[i]) == 0) {
+			*out = (enum proto_code)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const struct proto_cmd_spec *
+proto_cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < PROTO_CMD_COUNT; i++)
+		if (strcmp(cmd_specs[i].name, name) == 0)
+			return &cmd_specs[i];
+	return NULL;
+}
+
+const struct proto_cmd_spec *
+proto_cmd_spec(enum proto_cmd cmd)
+{
+	if ((unsigned)cmd >= PROTO_CMD_COUNT)
+		return NULL;
+	return &cmd_specs[cmd];
+}
+
+static const struct proto_arg *
+spec_arg(const struct proto_cmd_spec *spec, const char *name)
+{
+	const struct proto_arg	*a;
+
+	for (a = spec->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* A name is printable text: no control characters, no whitespace. */
+static bool
+name_valid(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > PROTO_NAME_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+number_integral(const cJSON *v, long min, long max)
+{
+	double	d = v->valuedouble;
+
+	return isfinite(d) && d == floor(d) && d >= (double)min &&
+	    d <= (double)max;
+}
+
+/* Check one argument's value against its spec; -1 with a reason. */
+static int
+arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
+    char *cause, size_t causelen)
+{
+	const char *const	*c;
+	const cJSON		*e;
+	int			 n;
+
+	switch (a->type) {
+	case PROTO_T_BOOL:
+		if (!cJSON_IsBool(v))
+			goto type;
+		return 0;
+	case PROTO_T_INT:
+		if (!cJSON_IsNumber(v))
+			goto type;
+		if (!number_integral(v, a->min, a->max)) {
+			snprintf(cause, causelen, "'%s' must be an integer "
+			    "from %ld to %ld", a->name, a->min, a->max);
+			return -1;
+		}
+		return 0;
+	case PROTO_T_STRING:
+		if (!cJSON_IsString(v))
+			goto type;
+		if (strlen(v->valuestring) < (size_t)a->min ||
+		    strlen(v->valuestring) > (size_t)a->max) {
+			snprintf(cause, causelen, "'%s' must be %ld to %ld "
+			    "bytes long", a->name, a->min, a->max);
+			return -1;
+		}
+		if (a->choices == NULL)
+			return 0;
+		for (c = a->choices; *c != NULL; c++)
+			if (strcmp(*c, v->valuestring) == 0)
+				return 0;
+		n = snprintf(cause, causelen, "'%s' must be one of", a->name);
+		for (c = a->choices; *c != NULL && n >= 0 &&
+		    (size_t)n < causelen; c++)
+			n += snprintf(cause + n, causelen - n, "%s%s",
+			    c == a->choices ? " " : ", ", *c);
+		return -1;
+	case PROTO_T_NAMES:
+		if (!cJSON_IsArray(v))
+			goto type;
+		n = cJSON_GetArraySize(v);
+		if (n < a->min || n > a->max) {
+			snprintf(cause, causelen, "'%s' must hold %ld to %ld "
+			    "names", a->name, a->min, a->max);
+			return -1;
+		}
+		cJSON_ArrayForEach(e, v) {
+			if (!cJSON_IsString(e) || !name_valid(e->valuestring)) {
+				snprintf(cause, causelen, "'%s' must hold "
+				    "process names (strings of 1 to %d bytes, "
+				    "no spaces or control characters)",
+				    a->name, PROTO_NAME_MAX);
+				return -1;
+			}
+		}
+		return 0;
+	case PROTO_T_SIGNAL:
+		if (cJSON_IsNumber(v)) {
+			if (!number_integral(v, a->min, a->max)) {
+				snprintf(cause, causelen, "'%s' must be a "
+				    "signal name or a number from %ld to %ld",
+				    a->name, a->min, a->max);
+				return -1;
+			}
+			return 0;
+		}
+		if (!cJSON_IsString(v))
+			goto type;
+		if (!name_valid(v->valuestring) ||
+		    strlen(v->valuestring) > PROTO_SIGNAL_MAX) {
+			snprintf(cause, causelen, "'%s' must be a signal name",
+			    a->name);
+			return -1;
+		}
+		return 0;
+	}
+type:
+	{
+		static const char *const tn[] = {
+			[PROTO_T_BOOL] = "a boolean",
+			[PROTO_T_INT] = "an integer",
+			[PROTO_T_STRING] = "a string",
+			[PROTO_T_NAMES] = "an array of names",
+			[PROTO_T_SIGNAL] = "a signal name or number",
+		};
+		snprintf(cause, causelen, "'%s' of '%s' must be %s", a->name,
+		    cmd, tn[a->type]);
+	}
+	return -1;
+}
+
+/* Error exits of proto_decode(): set the code and the reason. */
+static int
+decode_fail(enum proto_code *code, enum proto_code c, char *cause,
+    size_t causelen, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+decode_fail(enum proto_code *code, enum proto_code c, char *cause,
+    size_t causelen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	*code = c;
+	va_start(ap, fmt);
+	vsnprintf(cause, causelen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+proto_decode(struct proto_request *req, const char *line, size_t len,
+    enum proto_code *code, char *cause, size_t causelen)
+{
+	const struct proto_cmd_spec	*spec;
+	const struct proto_arg		*a;
+	const char			*end = NULL;
+	cJSON				*doc, *v, *w, *cmd;
+	size_t				 i;
+
+	memset(req, 0, sizeof(*req));
+	if (len > PROTO_LINE_MAX)
+		return decode_fail(code, PROTO_LINE_TOO_LONG, cause, causelen,
+		    "request line longer than %d bytes", PROTO_LINE_MAX);
+	if (memchr(line, '\0', len) != NULL)
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "not JSON: NUL byte in the line");
+	doc = cJSON_ParseWithLengthOpts(line, len, &end, false);
+	if (doc == NULL) {
+		end = cJSON_GetErrorPtr();
+		i = end != NULL && end >= line && end <= line + len ?
+		    (size_t)(end - line) : 0;
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "not JSON: syntax error at byte %zu", i + 1);
+	}
+	req->doc = doc;
+	for (; end != NULL && end < line + len; end++) {
+		if (strchr(" \t\r\n", *end) == NULL)
+			return decode_fail(code, PROTO_BAD_REQUEST, cause,
+			    causelen, "not JSON: text after the object at "
+			    "byte %zu", (size_t)(end - line) + 1);
+	}
+	if (!cJSON_IsObject(doc))
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "request is not a JSON object");
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "id")) != NULL) {
+		if (!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
+		    !cJSON_IsNull(v))
+			return decode_fail(code, PROTO_BAD_REQUEST, cause,
+			    causelen, "'id' must be a string, a number or "
+			    "null");
+		req->id = v;
+	}
+	if ((cmd = cJSON_GetObjectItemCaseSensitive(doc, "cmd")) == NULL)
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "missing 'cmd'");
+	if (!cJSON_IsString(cmd))
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "'cmd' must be a string");
+	if ((spec = proto_cmd_find(cmd->valuestring)) == NULL)
+		return decode_fail(code, PROTO_UNKNOWN_COMMAND, cause,
+		    causelen, "unknown command '%.64s'", cmd->valuestring);
+
+	cJSON_ArrayForEach(v, doc) {
+		for (w = doc->child; w != v; w = w->next)
+			if (strcmp(w->string, v->string) == 0)
+				return decode_fail(code, PROTO_BAD_REQUEST,
+				    cause, causelen, "duplicate key '%.64s'",
+				    v->string);
+		if (strcmp(v->string, "cmd") == 0 ||
+		    strcmp(v->string, "id") == 0)
+			continue;
+		if ((a = spec_arg(spec, v->string)) == NULL)
+			return decode_fail(code, PROTO_BAD_REQUEST, cause,
+			    causelen, "unknown argument '%.64s' for '%s'",
+			    v->string, spec->name);
+		if (arg_check(spec->name, a, v, cause, causelen) != 0) {
+			*code = PROTO_BAD_REQUEST;
+			return -1;
+		}
+	}
+	for (a = spec->args; a->name != NULL; a++) {
+		if (a->required &&
+		    cJSON_GetObjectItemCaseSensitive(doc, a->name) == NULL)
+			return decode_fail(code, PROTO_BAD_REQUEST, cause,
+			    causelen, "'%s' needs '%s'", spec->name, a->name);
+	}
+	req->spec = spec;
+	*code = PROTO_OK;
+	return 0;
+}
+
+void
+proto_request_release(struct proto_request *req)
+{
+	cJSON_Delete(req->doc);
+	memset(req, 0, sizeof(*req));
+}
+
+const cJSON *
+proto_get(const struct proto_request *req, const char *key)
+{
+	if (req->doc == NULL)
+		return NULL;
+	return cJSON_GetObjectItemCaseSensitive(req->doc, key);
+}
+
+bool
+proto_get_bool(const struct proto_request *req, const char *key, bool def)
+{
+	const cJSON	*v = proto_get(req, key);
+
+	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : def;
+}
+
+long
+proto_get_int(const struct proto_request *req, const char *key, long def)
+{
+	const cJSON	*v = proto_get(req, key);
+
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : def;
+}
+
+const char *
+proto_get_string(const struct proto_request *req, const char *key,
+    const char *def)
+{
+	const cJSON	*v = proto_get(req, key);
+
+	return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+size_t
+proto_get_names(const struct proto_request *req, const char *key,
+    const char ***out)
+{
+	const cJSON	*v = proto_get(req, key), *e;
+	size_t		 n = 0;
+
+	*out = NULL;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+		return 0;
+	*out = xreallocarray(NULL, cJSON_GetArraySize(v), sizeof(**out));
+	cJSON_ArrayForEach(e, v)
+		(*out)[n++] = e->valuestring;
+	return n;
+}
+
+/* Render an object as one line; cJSON only fails when out of memory. */
+static char *
+render_line(cJSON *obj, size_t *len)
+{
+	char	*text, *line;
+	size_t	 n;
+
+	if ((text = cJSON_PrintUnformatted(obj)) == NULL)
+		fatalx("cannot render a JSON reply");
+	cJSON_Delete(obj);
+	n = strlen(text);
+	line = xmalloc(n + 2);
+	memcpy(line, text, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	cJSON_free(text);
+	*len = n + 1;
+	return line;
+}
+
+/* The envelope of every reply: the echoed id first, then ok. */
+static cJSON *
+envelope(const cJSON *id, bool ok)
+{
+	cJSON	*obj = cJSON_CreateObject(), *copy;
+
+	if (obj == NULL)
+		fatalx("out of memory");
+	if (id != NULL) {
+		if ((copy = cJSON_Duplicate(id, true)) == NULL)
+			fatalx("out of memory");
+		cJSON_AddItemToObject(obj, "id", copy);
+	}
+	cJSON_AddBoolToObject(obj, "ok", ok);
+	return obj;
+}
+
+char *
+proto_reply_ok(const cJSON *id, cJSON *result, size_t *len)
+{
+	cJSON	*obj = envelope(id, true);
+
+	if (result == NULL)
+		result = cJSON_CreateObject();
+	cJSON_AddItemToObject(obj, "result", result);
+	return render_line(obj, len);
+}
+
+char *
+proto_reply_error(const cJSON *id, enum proto_code code, const char *message,
+    cJSON *result, size_t *len)
+{
+	cJSON	*obj = envelope(id, false), *err;
+
+	err = cJSON_AddObjectToObject(obj, "error");
+	cJSON_AddStringToObject(err, "code", proto_code_name(code));
+	cJSON_AddStringToObject(err, "message", message);
+	if (result != NULL)
+		cJSON_AddItemToObject(obj, "result", result);
+	return render_line(obj, len);
+}
+
+char *
+proto_stream(const char *stream, cJSON *fields, size_t *len)
+{
+	cJSON	*obj = envelope(NULL, true), *v;
+
+	cJSON_AddStringToObject(obj, "stream", stream);
+	if (fields != NULL) {
+		while ((v = fields->child) != NULL) {
+			cJSON_DetachItemViaPointer(fields, v);
+			cJSON_AddItemToObject(obj, v->string, v);
+		}
+		cJSON_Delete(fields);
+	}
+	return render_line(obj, len);
+}
+
+char *
+proto_encode(cJSON *req, size_t *len)
+{
+	return render_line(req, len);
+}
+
+int
+proto_reply_decode(struct proto_reply *r, const char *line, size_t len,
+    char *cause, size_t causelen)
+{
+	cJSON	*doc, *ok, *v;
+
+	memset(r, 0, sizeof(*r));
+	if ((doc = cJSON_ParseWithLength(line, len)) == NULL) {
+		snprintf(cause, causelen, "reply is not JSON");
+		return -1;
+	}
+	r->doc = doc;
+	ok = cJSON_GetObjectItemCaseSensitive(doc, "ok");
+	if (!cJSON_IsObject(doc) || !cJSON_IsBool(ok)) {
+		snprintf(cause, causelen, "reply has no 'ok'");
+		return -1;
+	}
+	r->ok = cJSON_IsTrue(ok);
+	v = cJSON_GetObjectItemCaseSensitive(doc, "stream");
+	r->stream = cJSON_IsString(v) ? v->valuestring : NULL;
+	v = cJSON_GetObjectItemCaseSensitive(doc, "result");
+	r->result = cJSON_IsObject(v) ? v : NULL;
+	v = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	if (!r->ok) {
+		if (!cJSON_IsObject(v)) {
+			snprintf(cause, causelen, "error reply has no 'error'");
+			return -1;
+		}
+		r->error = v;
+		r->code = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(v, "code"));
+		r->message = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(v, "message"));
+		if (r->code == NULL)
+			r->code = "failed";
+		if (r->message == NULL)
+			r->message = r->code;
+	}
+	return 0;
+}
+
+void
+proto_reply_release(struct proto_reply *r)
+{
+	cJSON_Delete(r->doc);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,408 @@
+/*
+ * supctl's command table, in the tmux style: name, usage, arity, and the
+ * handler that builds the request and renders the reply; help comes from
+ * the table.  The queries live here, actions and streams in their files.
+ */
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "supctl.h"
+
+static const struct ctl_cmd cmd_table[] = {
+	{ "status", NULL, "[NAME...]",
+	  "show the state of all or the named programs", 0, -1, cmd_status },
+	{ "start", NULL, "[--no-wait] NAME...|all",
+	  "start programs, waiting until RUNNING or failed", 1, -1,
+	  cmd_action },
+	{ "stop", NULL, "[--no-wait] NAME...|all",
+	  "stop programs, waiting until they are down", 1, -1, cmd_action },
+	{ "restart", NULL, "[--no-wait] NAME...|all",
+	  "stop then start programs", 1, -1, cmd_action },
+	{ "signal", NULL, "SIG NAME...|all",
+	  "send a signal to programs' process groups", 2, -1, cmd_signal },
+	{ "pid", NULL, "[NAME...|all]",
+	  "the daemon's pid, or the named programs' pids", 0, -1, cmd_pid },
+	{ "reload", NULL, "",
+	  "reread the configuration and apply it", 0, 0, cmd_reload },
+	{ "reread", "reload", "", "the same as reload", 0, 0, cmd_reload },
+	{ "update", "reload", "", "the same as reload", 0, 0, cmd_reload },
+	{ "shutdown", NULL, "",
+	  "stop every program and the daemon, wait until it exited", 0, 0,
+	  cmd_shutdown },
+	{ "tail", NULL, "[-f] [-n N] NAME [stdout|stderr]",
+	  "show the end of a program's log; -f follows it", 1, -1, cmd_tail },
+	{ "maintail", NULL, "[-f] [-n N]",
+	  "show the end of the daemon's log; -f follows it", 0, -1, cmd_tail },
+	{ "events", NULL, "",
+	  "follow every state change as it happens", 0, 0, cmd_events },
+	{ "version", NULL, "",
+	  "the daemon's and supctl's versions and protocol", 0, 0,
+	  cmd_version },
+	{ "help", NULL, "[COMMAND]", "this help, or a command's", 0, 1,
+	  cmd_help },
+};
+
+const struct ctl_cmd *
+cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+void
+cmd_usage(FILE *f)
+{
+	size_t	i;
+	char	buf[128];
+
+	fprintf(f, "usage: supctl [-c FILE | -s SOCKET] [--json] "
+	    "[--timeout SEC] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s %s", cmd_table[i].name,
+		    cmd_table[i].args);
+		fprintf(f, "  %-40s %s\n", buf, cmd_table[i].help);
+	}
+	fprintf(f, "\nexit status: 0 ok, 1 an action failed, 2 usage, "
+	    "3 a named program not running,\n4 no such program, "
+	    "5 the daemon cannot be reached; see supctl(1)\n");
+}
+
+int
+cmd_help(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
+{
+	const struct ctl_cmd	*c;
+
+	if (argc == 0) {
+		cmd_usage(stdout);
+		return EXIT_OK;
+	}
+	if ((c = cmd_find(argv[0])) == NULL)
+		return usage_error("unknown command '%s'", argv[0]);
+	printf("usage: supctl %s %s\n  %s\n", c->name, c->args, c->help);
+	return EXIT_OK;
+}
+
+/* Open the connection of this command run. */
+static int
+connect_ctx(struct ctx *ctx)
+{
+	return conn_open(&ctx->conn, ctx->socket, ctx->deadline) == -1 ?
+	    EXIT_UNREACHABLE : EXIT_OK;
+}
+
+/* A request object with names from argv, when there are any. */
+cJSON *
+request_new(const char *cmd, int argc, char **argv)
+{
+	cJSON	*req = cJSON_CreateObject(), *names;
+	int	 i;
+
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	if (argc > 0) {
+		names = cJSON_AddArrayToObject(req, "names");
+		for (i = 0; i < argc; i++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(argv[i]));
+	}
+	return req;
+}
+
+/* "NAME: ERROR (no such process)" for each name the daemon did not know. */
+int
+render_unknown(struct ctx *ctx, const struct proto_reply *r)
+{
+	const cJSON	*unknown, *e;
+
+	unknown = cJSON_GetObjectItemCaseSensitive(r->result, "unknown");
+	if (ctx->json)
+		render_reply_json(r);
+	else if (!cJSON_IsArray(unknown) || cJSON_GetArraySize(unknown) == 0)
+		printf("%s\n", r->message);
+	cJSON_ArrayForEach(e, unknown) {
+		if (!ctx->json)
+			printf("%s: %sERROR%s (no such process)\n",
+			    cJSON_GetStringValue(e), render_color(ctx, "ERROR"),
+			    render_reset(ctx));
+	}
+	fflush(stdout);
+	return EXIT_NO_SUCH;
+}
+
+/* Is name in the reply's list of unknown names? */
+static bool
+is_unknown(const struct proto_reply *r, const char *name)
+{
+	const cJSON	*e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r->result,
+	    "unknown"))
+		if (cJSON_IsString(e) && strcmp(e->valuestring, name) == 0)
+			return true;
+	return false;
+}
+
+int
+cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
+    char **argv)
+{
+	struct proto_reply	 r, bad;
+	const cJSON		*procs, *p;
+	char			**known;
+	int			 rc, i, n = 0;
+	bool			 missing = false;
+
+	if ((rc = connect_ctx(ctx)) != 0)
+		return rc;
+	if ((rc = conn_call(&ctx->conn, request_new("status", argc, argv),
+	    &r)) != 0)
+		return rc;
+	if (!r.ok && strcmp(r.code, "no_such_process") == 0) {
+		/* Show the known ones anyway, as supervisorctl does. */
+		bad = r;
+		missing = true;
+		known = calloc(argc + 1, sizeof(*known));
+		for (i = 0; i < argc; i++)
+			if (!is_unknown(&bad, argv[i]))
+				known[n++] = argv[i];
+		if (n > 0 && (rc = conn_call(&ctx->conn, request_new("status",
+		    n, known), &r)) != 0) {
+			free(known);
+			proto_reply_release(&bad);
+			return rc;
+		}
+		free(known);
+		if (n == 0 || ctx->json) {
+			if (n > 0)
+				proto_reply_release(&r);
+			rc = render_unknown(ctx, &bad);
+			proto_reply_release(&bad);
+			return rc;
+		}
+	}
+	if (!r.ok) {
+		rc = render_error(ctx, &r);
+		proto_reply_release(&r);
+		return rc;
+	}
+	procs = cJSON_GetObjectItemCaseSensitive(r.result, "processes");
+	if (ctx->json)
+		render_json(r.result);
+	else
+		render_status(ctx, procs);
+	rc = EXIT_OK;
+	if (argc > 0) {
+		cJSON_ArrayForEach(p, procs) {
+			if (strcmp(cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(p, "state")),
+			    "RUNNING") != 0)
+				rc = EXIT_NOT_RUNNING;
+		}
+	}
+	proto_reply_release(&r);
+	if (missing) {
+		rc = render_unknown(ctx, &bad);
+		proto_reply_release(&bad);
+	}
+	return rc;
+}
+
+int
+cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
+{
+	struct proto_reply	 r;
+	const cJSON		*p, *pid;
+	int			 rc;
+
+	if ((rc = connect_ctx(ctx)) != 0)
+		return rc;
+	if ((rc = conn_call(&ctx->conn, request_new("pid", argc, argv),
+	    &r)) != 0)
+		return rc;
+	if (!r.ok) {
+		rc = strcmp(r.code, "no_such_process") == 0 ?
+		    render_unknown(ctx, &r) : render_error(ctx, &r);
+		proto_reply_release(&r);
+		return rc;
+	}
+	if (ctx->json)
+		render_json(r.result);
+	if (argc == 0) {
+		pid = cJSON_GetObjectItemCaseSensitive(r.result, "pid");
+		if (!ctx->json)
+			printf("%.0f\n", cJSON_GetNumberValue(pid));
+	}
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r.result,
+	    "processes")) {
+		pid = cJSON_GetObjectItemCaseSensitive(p, "pid");
+		if (!ctx->json)
+			printf("%.0f\n", cJSON_GetNumberValue(pid));
+		if (cJSON_GetNumberValue(pid) == 0)
+			rc = EXIT_NOT_RUNNING;
+	}
+	proto_reply_release(&r);
+	return rc;
+}
+
+int
+cmd_reload(struct ctx *ctx, const struct ctl_cmd *self, int argc,
+    char **argv)
+{
+	struct proto_reply	 r;
+	int			 rc;
+
+	if ((rc = connect_ctx(ctx)) != 0)
+		return rc;
+	if ((rc = conn_call(&ctx->conn, request_new("reload", 0, NULL),
+	    &r)) != 0)
+		return rc;
+	if (!r.ok)
+		rc = render_error(ctx, &r);
+	else if (ctx->json)
+		render_json(r.result);
+	else
+		printf("reloaded\n");
+	proto_reply_release(&r);
+	return rc;
+}
+
+/* Has pid exited?  A zombie has: only its parent's wait is left. */
+static bool
+pid_gone(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	FILE	*f;
+	bool	 gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return true;
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return gone;
+}
+
+/* Wait for the daemon to exit: its pidfd, or /proc where there is none. */
+static int
+wait_exit(struct ctx *ctx, pid_t pid, int pidfd)
+{
+	struct pollfd	pfd = { .fd = pidfd, .events = POLLIN };
+	double		left;
+	int		n;
+
+	for (;;) {
+		left = ctx->deadline == 0 ? 1.0 : ctx->deadline - now_mono();
+		if (left <= 0) {
+			fprintf(stderr, "supctl: the daemon (pid %d) did not "
+			    "exit in time (--timeout)\n", (int)pid);
+			return EXIT_FAILED;
+		}
+		if (pidfd == -1) {
+			if (pid_gone(pid))
+				return EXIT_OK;
+			usleep(20000);
+			continue;
+		}
+		n = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (n > 0)
+			return EXIT_OK;
+		if (n == -1 && errno != EINTR) {
+			fprintf(stderr, "supctl: poll: %s\n", strerror(errno));
+			return EXIT_FAILED;
+		}
+	}
+}
+
+/* Ask for the shutdown, then wait until the process has really gone. */
+int
+cmd_shutdown(struct ctx *ctx, const struct ctl_cmd *self, int argc,
+    char **argv)
+{
+	struct proto_reply	 r;
+	pid_t			 pid;
+	int			 rc, pidfd;
+
+	if ((rc = connect_ctx(ctx)) != 0)
+		return rc;
+	if ((rc = conn_call(&ctx->conn, request_new("pid", 0, NULL), &r)) != 0)
+		return rc;
+	pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+	    r.result, "pid"));
+	proto_reply_release(&r);
+	if (pid <= 0) {
+		fprintf(stderr, "supctl: the daemon did not say its pid\n");
+		return EXIT_FAILED;
+	}
+	/* Hold the process before asking, so its pid cannot be reused. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd == -1 && errno == ESRCH)
+		pidfd = -2;
+	if ((rc = conn_call(&ctx->conn, request_new("shutdown", 0, NULL),
+	    &r)) != 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return rc;
+	}
+	if (!r.ok) {
+		rc = render_error(ctx, &r);
+		proto_reply_release(&r);
+		if (pidfd >= 0)
+			close(pidfd);
+		return rc;
+	}
+	if (ctx->json)
+		render_json(r.result);
+	proto_reply_release(&r);
+	conn_close(&ctx->conn);
+	rc = pidfd == -2 ? EXIT_OK : wait_exit(ctx, pid, pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (rc == EXIT_OK && !ctx->json)
+		printf("Shut down\n");
+	return rc;
+}
+
+int
+cmd_version(struct ctx *ctx, const struct ctl_cmd *self, int argc,
+    char **argv)
+{
+	struct proto_reply	 r;
+	int			 rc;
+
+	if ((rc = connect_ctx(ctx)) == 0)
+		rc = conn_call(&ctx->conn, request_new("version", 0, NULL), &r);
+	if (rc != 0) {
+		if (!ctx->json)
+			printf("supctl %s (protocol %d)\n", SUPCTL_VERSION,
+			    PROTO_VERSION);
+		return rc;
+	}
+	if (!r.ok)
+		rc = render_error(ctx, &r);
+	else if (ctx->json)
+		render_json(r.result);
+	else {
+		printf("supervisord %s (protocol %.0f)\n",
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    r.result, "version")),
+		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		    r.result, "protocol")));
+		printf("supctl %s (protocol %d)\n", SUPCTL_VERSION,
+		    PROTO_VERSION);
+	}
+	proto_reply_release(&r);
+	return rc;
+}

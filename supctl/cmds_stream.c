@@ -1,0 +1,186 @@
+/*
+ * supctl's streams: tail and maintail (the end of a log, then with -f
+ * what is appended, across rotations) and events (every transition).
+ * They run until the user stops them, the daemon goes, or --timeout.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "supctl.h"
+
+/* A stream's messages print one compact document a line. */
+static void
+print_line(const cJSON *v)
+{
+	char	*text = cJSON_PrintUnformatted(v);
+
+	if (text == NULL) {
+		fprintf(stderr, "supctl: out of memory\n");
+		exit(EXIT_FAILED);
+	}
+	printf("%s\n", text);
+	cJSON_free(text);
+	fflush(stdout);
+}
+
+/*
+ * Read stream lines until the end; each one goes to fn.  The time limit
+ * ends a stream without error: it is how a script follows for a while.
+ */
+static int
+stream_run(struct ctx *ctx, int (*fn)(struct ctx *, struct proto_reply *))
+{
+	struct proto_reply	r;
+	int			rc;
+
+	for (;;) {
+		if (conn_recv(&ctx->conn, &r) == -1) {
+			if (errno == ETIMEDOUT)
+				return EXIT_OK;
+			return conn_failed(&ctx->conn);
+		}
+		if (ctx->json) {
+			cJSON_DeleteItemFromObjectCaseSensitive(r.doc, "id");
+			print_line(r.doc);
+		}
+		rc = fn(ctx, &r);
+		proto_reply_release(&r);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+}
+
+static int
+tail_line(struct ctx *ctx, struct proto_reply *r)
+{
+	const cJSON	*err;
+
+	if (r->stream == NULL || strcmp(r->stream, "tail") != 0)
+		return EXIT_OK;
+	err = cJSON_GetObjectItemCaseSensitive(r->doc, "error");
+	if (cJSON_IsObject(err)) {
+		fprintf(stderr, "supctl: %s\n", cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(err, "message")));
+		return EXIT_FAILED;
+	}
+	if (!ctx->json)
+		render_data(cJSON_GetObjectItemCaseSensitive(r->doc, "data"));
+	return EXIT_OK;
+}
+
+/* tail [-f] [-n N] NAME [stdout|stderr], maintail [-f] [-n N] */
+int
+cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
+{
+	struct proto_reply	 r;
+	const char		*pos[2] = { NULL, NULL };
+	cJSON			*req;
+	bool			 follow = false, main = self->name[0] == 'm';
+	long			 lines = -1;
+	char			*end;
+	int			 i, npos = 0, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 ||
+		    strcmp(argv[i], "--follow") == 0)
+			follow = true;
+		else if (strncmp(argv[i], "-n", 2) == 0) {
+			const char *v = argv[i][2] != '\0' ? argv[i] + 2 :
+			    i + 1 < argc ? argv[++i] : NULL;
+
+			if (v == NULL)
+				return usage_error("-n needs a number");
+			errno = 0;
+			lines = strtol(v, &end, 10);
+			if (*v == '\0' || *end != '\0' || errno != 0 ||
+			    lines < 0 || lines > PROTO_LINES_MAX)
+				return usage_error("-n: bad number of lines "
+				    "'%s' (0 to %d)", v, PROTO_LINES_MAX);
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("%s: unknown option '%s'",
+			    self->name, argv[i]);
+		else if (npos < (main ? 0 : 2))
+			pos[npos++] = argv[i];
+		else
+			return usage_error("usage: supctl %s %s", self->name,
+			    self->args);
+	}
+	if (!main && npos == 0)
+		return usage_error("tail needs a program name");
+	if (pos[1] != NULL && strcmp(pos[1], "stdout") != 0 &&
+	    strcmp(pos[1], "stderr") != 0)
+		return usage_error("tail: the stream is stdout or stderr, not "
+		    "'%s'", pos[1]);
+
+	req = request_new(self->name, 0, NULL);
+	if (!main) {
+		cJSON_AddStringToObject(req, "name", pos[0]);
+		if (pos[1] != NULL)
+			cJSON_AddStringToObject(req, "stream", pos[1]);
+	}
+	if (lines >= 0)
+		cJSON_AddNumberToObject(req, "lines", lines);
+	if (follow)
+		cJSON_AddBoolToObject(req, "follow", true);
+
+	if (conn_open(&ctx->conn, ctx->socket, ctx->deadline) == -1) {
+		cJSON_Delete(req);
+		return EXIT_UNREACHABLE;
+	}
+	if ((rc = conn_call(&ctx->conn, req, &r)) != 0)
+		return rc;
+	if (!r.ok) {
+		if (strcmp(r.code, "no_such_process") == 0)
+			rc = render_unknown(ctx, &r);
+		else
+			rc = render_error(ctx, &r);
+		proto_reply_release(&r);
+		return rc;
+	}
+	if (ctx->json) {
+		if (follow)
+			print_line(r.result);
+		else
+			render_json(r.result);
+	} else
+		render_data(cJSON_GetObjectItemCaseSensitive(r.result, "data"));
+	proto_reply_release(&r);
+	fflush(stdout);
+	if (!follow)
+		return EXIT_OK;
+	return stream_run(ctx, tail_line);
+}
+
+static int
+event_line(struct ctx *ctx, struct proto_reply *r)
+{
+	if (r->stream != NULL && strcmp(r->stream, "event") == 0 && !ctx->json)
+		render_event(ctx, r->doc);
+	return EXIT_OK;
+}
+
+int
+cmd_events(struct ctx *ctx, const struct ctl_cmd *self, int argc,
+    char **argv)
+{
+	struct proto_reply	r;
+	int			rc;
+
+	if (conn_open(&ctx->conn, ctx->socket, ctx->deadline) == -1)
+		return EXIT_UNREACHABLE;
+	if ((rc = conn_call(&ctx->conn, request_new("events", 0, NULL),
+	    &r)) != 0)
+		return rc;
+	if (!r.ok) {
+		rc = render_error(ctx, &r);
+		proto_reply_release(&r);
+		return rc;
+	}
+	proto_reply_release(&r);
+	return stream_run(ctx, event_line);
+}

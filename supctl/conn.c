@@ -1,0 +1,201 @@
+/*
+ * supctl's connection to the daemon: connect, send a request line, read
+ * reply lines, every wait bounded by the command's deadline.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "supctl.h"
+
+/* Replies can be large (a 1 MiB tail, escaped); anything beyond is not. */
+#define CONN_IN_MAX	(64 * 1024 * 1024)
+
+double
+now_mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Milliseconds left before the deadline for poll(2): -1 for none. */
+static int
+conn_wait_ms(const struct conn *c)
+{
+	double	left;
+
+	if (c->deadline == 0)
+		return -1;
+	left = c->deadline - now_mono();
+	if (left <= 0)
+		return 0;
+	return left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+}
+
+/* Wait until fd is ready for events; -1 with ETIMEDOUT at the deadline. */
+static int
+conn_poll(struct conn *c, short events)
+{
+	struct pollfd	pfd = { .fd = c->fd, .events = events };
+	int		n;
+
+	for (;;) {
+		n = poll(&pfd, 1, conn_wait_ms(c));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		return 0;
+	}
+}
+
+int
+conn_open(struct conn *c, const char *path, double deadline)
+{
+	struct sockaddr_un	sun;
+	double			give_up;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->path = path;
+	c->deadline = deadline;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "supctl: socket path too long: '%s'\n", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1) {
+		fprintf(stderr, "supctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	/* A full backlog says EAGAIN: the daemon is busy, not gone. */
+	give_up = deadline != 0 ? deadline : now_mono() + 30;
+	while (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && now_mono() < give_up) {
+			usleep(10000);
+			continue;
+		}
+		fprintf(stderr, "supctl: cannot connect to the daemon on '%s': "
+		    "%s%s\n", path, strerror(errno),
+		    errno == ENOENT || errno == ECONNREFUSED ?
+		    " (is supervisord running?)" : "");
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_send(struct conn *c, cJSON *req)
+{
+	struct proto_buf	 out = { 0 };
+	size_t			 len;
+	char			*line = proto_encode(req, &len);
+
+	proto_buf_add(&out, line, len);
+	free(line);
+	while (proto_buf_used(&out) > 0) {
+		if (proto_buf_send(&out, c->fd) == -1) {
+			if (errno != EAGAIN || conn_poll(c, POLLOUT) == -1) {
+				proto_buf_release(&out);
+				return -1;
+			}
+		}
+	}
+	proto_buf_release(&out);
+	return 0;
+}
+
+int
+conn_recv(struct conn *c, struct proto_reply *r)
+{
+	char	*line, cause[128];
+	size_t	 len;
+	ssize_t	 n;
+
+	for (;;) {
+		if ((line = proto_buf_line(&c->in, &len)) != NULL) {
+			if (proto_reply_decode(r, line, len, cause,
+			    sizeof(cause)) == 0)
+				return 0;
+			proto_reply_release(r);
+			fprintf(stderr, "supctl: bad reply from the daemon: "
+			    "%s\n", cause);
+			errno = EPROTO;
+			return -1;
+		}
+		n = proto_buf_read(&c->in, c->fd, CONN_IN_MAX);
+		if (n > 0)
+			continue;
+		if (n == 0) {
+			errno = 0;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || conn_poll(c, POLLIN) == -1)
+			return -1;
+	}
+}
+
+/* Say why no reply came, as supctl(1) promises: which socket, why. */
+int
+conn_failed(struct conn *c)
+{
+	if (errno == 0)
+		fprintf(stderr, "supctl: the daemon on '%s' closed the "
+		    "connection\n", c->path);
+	else if (errno == ETIMEDOUT)
+		fprintf(stderr, "supctl: no answer from the daemon on '%s' in "
+		    "time (--timeout)\n", c->path);
+	else if (errno != EPROTO)
+		fprintf(stderr, "supctl: lost the daemon on '%s': %s\n",
+		    c->path, strerror(errno));
+	return EXIT_UNREACHABLE;
+}
+
+int
+conn_call(struct conn *c, cJSON *req, struct proto_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (conn_send(c, req) == -1 || conn_recv(c, r) == -1)
+		return conn_failed(c);
+	if (!r->ok && strcmp(r->code, "forbidden") == 0) {
+		fprintf(stderr, "supctl: the daemon on '%s' refused us: %s\n",
+		    c->path, r->message);
+		proto_reply_release(r);
+		return EXIT_UNREACHABLE;
+	}
+	return 0;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	proto_buf_release(&c->in);
+}

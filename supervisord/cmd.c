@@ -1,0 +1,410 @@
+/*
+ * The daemon's request table, in the tmux style: one entry per request
+ * with its flags and handler, plus the requests that only read state
+ * (status, pid, version) or hand over to the engine (shutdown, events).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "control.h"
+#include "log.h"
+#include "xmalloc.h"
+
+static enum cmd_retval	cmd_status(struct ctl_client *,
+			    const struct proto_request *);
+static enum cmd_retval	cmd_pid(struct ctl_client *,
+			    const struct proto_request *);
+static enum cmd_retval	cmd_reload(struct ctl_client *,
+			    const struct proto_request *);
+static enum cmd_retval	cmd_shutdown(struct ctl_client *,
+			    const struct proto_request *);
+static enum cmd_retval	cmd_version(struct ctl_client *,
+			    const struct proto_request *);
+
+/*
+ * mutates: logged with the peer's credentials, and refused while the
+ * daemon shuts down when it would start something.
+ */
+static const struct cmd_entry cmd_table[] = {
+	{ PROTO_CMD_STATUS,	false,	cmd_status },
+	{ PROTO_CMD_START,	true,	cmd_start },
+	{ PROTO_CMD_STOP,	true,	cmd_stop },
+	{ PROTO_CMD_RESTART,	true,	cmd_restart },
+	{ PROTO_CMD_SIGNAL,	true,	cmd_signal },
+	{ PROTO_CMD_PID,	false,	cmd_pid },
+	{ PROTO_CMD_RELOAD,	true,	cmd_reload },
+	{ PROTO_CMD_SHUTDOWN,	true,	cmd_shutdown },
+	{ PROTO_CMD_VERSION,	false,	cmd_version },
+	{ PROTO_CMD_TAIL,	false,	cmd_tail },
+	{ PROTO_CMD_MAINTAIL,	false,	cmd_maintail },
+	{ PROTO_CMD_EVENTS,	false,	cmd_events },
+};
+
+/* Log a mutating request with who asked and for what. */
+static void
+cmd_log(struct ctl_client *c, const struct proto_request *req)
+{
+	const char	**names;
+	char		  buf[256];
+	size_t		  n, i, off = 0;
+
+	buf[0] = '\0';
+	n = proto_get_names(req, "names", &names);
+	for (i = 0; i < n && off < sizeof(buf); i++)
+		off += snprintf(buf + off, sizeof(buf) - off, " %s", names[i]);
+	free(names);
+	log_info("control: uid %ld pid %ld: %s%s", (long)c->uid, (long)c->pid,
+	    req->spec->name, buf);
+}
+
+enum cmd_retval
+cmd_dispatch(struct ctl_client *c, const struct proto_request *req)
+{
+	const struct cmd_entry	*e = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (cmd_table[i].cmd == req->spec->cmd)
+			e = &cmd_table[i];
+	if (e == NULL) {
+		client_reply_error(c, req->id, PROTO_NOT_IMPLEMENTED,
+		    "request not implemented", NULL);
+		return CMD_DONE;
+	}
+	if (e->mutates)
+		cmd_log(c, req);
+	return e->exec(c, req);
+}
+
+bool
+cmd_state_stopped(enum proc_state s)
+{
+	return s == PROC_STOPPED || s == PROC_EXITED || s == PROC_FATAL ||
+	    s == PROC_UNKNOWN;
+}
+
+bool
+cmd_state_running(enum proc_state s)
+{
+	return s == PROC_STARTING || s == PROC_RUNNING || s == PROC_BACKOFF;
+}
+
+static void
+add_proc(struct proc ***out, size_t *n, struct proc *p)
+{
+	size_t	i;
+
+	for (i = 0; i < *n; i++)
+		if ((*out)[i] == p)
+			return;
+	*out = xreallocarray(*out, *n + 1, sizeof(**out));
+	(*out)[(*n)++] = p;
+}
+
+/* Lexical order, as supervisorctl lists them: group, then name. */
+static int
+proc_cmp(const void *a, const void *b)
+{
+	const struct proc	*pa = *(struct proc *const *)a;
+	const struct proc	*pb = *(struct proc *const *)b;
+	int			 rc;
+
+	if ((rc = strcmp(pa->cfg->group, pb->cfg->group)) != 0)
+		return rc;
+	return strcmp(pa->cfg->name, pb->cfg->name);
+}
+
+/*
+ * Names to processes, each once, in the order named: "all", "group:*"
+ * (or "group:"), "group:name", "name", or a bare group name.  -1 when a
+ * name matches nothing; those names are added to unknown (an array).
+ */
+int
+cmd_resolve(struct daemon *d, const char *const *names, size_t n,
+    struct proc ***out, size_t *nout, cJSON *unknown)
+{
+	struct proc	**group, *p;
+	size_t		  i, j, ng;
+	char		 *tmp;
+	int		  rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], "all") == 0) {
+			for (j = 0; j < d->nprocs; j++)
+				add_proc(out, nout, d->procs[j]);
+			continue;
+		}
+		if ((p = daemon_find_proc(d, names[i])) != NULL) {
+			add_proc(out, nout, p);
+			continue;
+		}
+		tmp = xstrdup(names[i]);
+		if (tmp[0] != '\0' && tmp[strlen(tmp) - 1] == ':')
+			tmp[strlen(tmp) - 1] = '\0';
+		group = NULL;
+		ng = daemon_find_group(d, tmp, &group);
+		free(tmp);
+		for (j = 0; j < ng; j++)
+			add_proc(out, nout, group[j]);
+		free(group);
+		if (ng > 0)
+			continue;
+		rc = -1;
+		if (unknown != NULL)
+			cJSON_AddItemToArray(unknown,
+			    cJSON_CreateString(names[i]));
+	}
+	if (rc == -1) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+	}
+	return rc;
+}
+
+/* The processes a request names, or an error reply and -1. */
+int
+cmd_targets(struct ctl_client *c, const struct proto_request *req,
+    bool all_by_default, struct proc ***out, size_t *nout)
+{
+	struct daemon	 *d = c->daemon;
+	const char	**names;
+	char		  msg[1024];
+	size_t		  n, off;
+	cJSON		 *res, *unknown, *e;
+	int		  rc;
+
+	n = proto_get_names(req, "names", &names);
+	if (n == 0 && all_by_default) {
+		*out = xreallocarray(NULL, d->nprocs + 1, sizeof(**out));
+		memcpy(*out, d->procs, d->nprocs * sizeof(**out));
+		*nout = d->nprocs;
+		qsort(*out, *nout, sizeof(**out), proc_cmp);
+		return 0;
+	}
+	res = cJSON_CreateObject();
+	unknown = cJSON_AddArrayToObject(res, "unknown");
+	rc = cmd_resolve(d, names, n, out, nout, unknown);
+	free(names);
+	if (rc == 0) {
+		cJSON_Delete(res);
+		return 0;
+	}
+	off = snprintf(msg, sizeof(msg), "no such process:");
+	cJSON_ArrayForEach(e, unknown) {
+		if (off < sizeof(msg))
+			off += snprintf(msg + off, sizeof(msg) - off, " %s",
+			    e->valuestring);
+	}
+	client_reply_error(c, req->id, PROTO_NO_SUCH_PROCESS, msg, res);
+	return -1;
+}
+
+void
+cmd_fill_names(cJSON *obj, const struct proc *p)
+{
+	char	full[2 * PROTO_NAME_MAX + 2];
+
+	proc_fullname(p, full, sizeof(full));
+	cJSON_AddStringToObject(obj, "name", p->cfg->name);
+	cJSON_AddStringToObject(obj, "group", p->cfg->group);
+	cJSON_AddStringToObject(obj, "fullname", full);
+}
+
+cJSON *
+cmd_exit_json(const struct exit_info *e)
+{
+	const char	*name;
+	char		 desc[128];
+	cJSON		*obj;
+
+	if (!e->valid)
+		return cJSON_CreateNull();
+	obj = cJSON_CreateObject();
+	if (e->signaled) {
+		cJSON_AddNullToObject(obj, "code");
+		if ((name = signal_name(e->code)) != NULL)
+			cJSON_AddStringToObject(obj, "signal", name);
+		else
+			cJSON_AddNumberToObject(obj, "signal", e->code);
+	} else {
+		cJSON_AddNumberToObject(obj, "code", e->code);
+		cJSON_AddNullToObject(obj, "signal");
+	}
+	cJSON_AddBoolToObject(obj, "core", e->core);
+	cJSON_AddBoolToObject(obj, "expected", e->expected);
+	exit_describe(e, desc, sizeof(desc));
+	cJSON_AddStringToObject(obj, "description", desc);
+	return obj;
+}
+
+static const char *
+stream_logfile(const struct stream_config *s)
+{
+	return s->dest == LOG_DEST_NONE || s->logfile == NULL ? "" :
+	    s->logfile;
+}
+
+/* One status entry: everything an operator asks about a process. */
+cJSON *
+cmd_proc_json(const struct proc *p, ev_tstamp now)
+{
+	char	 desc[512];
+	cJSON	*obj = cJSON_CreateObject();
+	bool	 up = p->pid != 0 && p->started_at > 0;
+
+	cmd_fill_names(obj, p);
+	cJSON_AddStringToObject(obj, "state", proc_state_name(p->state));
+	cJSON_AddNumberToObject(obj, "statecode", p->state);
+	proc_describe(p, desc, sizeof(desc));
+	cJSON_AddStringToObject(obj, "description", desc);
+	cJSON_AddNumberToObject(obj, "pid", p->pid);
+	cJSON_AddNumberToObject(obj, "start", p->started_at);
+	cJSON_AddNumberToObject(obj, "uptime", up && now > p->started_at ?
+	    now - p->started_at : 0);
+	cJSON_AddNumberToObject(obj, "since", p->state_since);
+	cJSON_AddNumberToObject(obj, "now", now);
+	cJSON_AddNumberToObject(obj, "restarts", p->restarts);
+	if (p->last_exit.valid && !p->last_exit.signaled)
+		cJSON_AddNumberToObject(obj, "exitstatus", p->last_exit.code);
+	else
+		cJSON_AddNullToObject(obj, "exitstatus");
+	cJSON_AddItemToObject(obj, "exit", cmd_exit_json(&p->last_exit));
+	cJSON_AddStringToObject(obj, "spawnerr", p->spawn_error);
+	cJSON_AddNumberToObject(obj, "log_dropped_bytes",
+	    (double)p->dropped_bytes);
+	cJSON_AddStringToObject(obj, "stdout_logfile",
+	    stream_logfile(&p->cfg->stdout_cfg));
+	cJSON_AddStringToObject(obj, "stderr_logfile",
+	    p->cfg->redirect_stderr ? "" : stream_logfile(&p->cfg->stderr_cfg));
+	return obj;
+}
+
+static enum cmd_retval
+cmd_status(struct ctl_client *c, const struct proto_request *req)
+{
+	struct proc	**procs;
+	size_t		  n, i;
+	cJSON		 *res, *arr;
+	ev_tstamp	  now = ev_time();
+
+	if (cmd_targets(c, req, true, &procs, &n) == -1)
+		return CMD_DONE;
+	res = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(res, "processes");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cmd_proc_json(procs[i], now));
+	free(procs);
+	client_reply_ok(c, req->id, res);
+	return CMD_DONE;
+}
+
+/* Without names the daemon's pid; with names each process's (0: none). */
+static enum cmd_retval
+cmd_pid(struct ctl_client *c, const struct proto_request *req)
+{
+	struct proc	**procs;
+	size_t		  n, i;
+	cJSON		 *res, *arr, *obj;
+
+	res = cJSON_CreateObject();
+	if (proto_get(req, "names") == NULL ||
+	    cJSON_GetArraySize(proto_get(req, "names")) == 0) {
+		cJSON_AddNumberToObject(res, "pid", getpid());
+		client_reply_ok(c, req->id, res);
+		return CMD_DONE;
+	}
+	if (cmd_targets(c, req, false, &procs, &n) == -1) {
+		cJSON_Delete(res);
+		return CMD_DONE;
+	}
+	arr = cJSON_AddArrayToObject(res, "processes");
+	for (i = 0; i < n; i++) {
+		obj = cJSON_CreateObject();
+		cmd_fill_names(obj, procs[i]);
+		cJSON_AddNumberToObject(obj, "pid", procs[i]->pid);
+		cJSON_AddStringToObject(obj, "state",
+		    proc_state_name(procs[i]->state));
+		cJSON_AddItemToArray(arr, obj);
+	}
+	free(procs);
+	client_reply_ok(c, req->id, res);
+	return CMD_DONE;
+}
+
+static enum cmd_retval
+cmd_reload(struct ctl_client *c, const struct proto_request *req)
+{
+	client_reply_error(c, req->id, PROTO_NOT_IMPLEMENTED,
+	    "reload is not implemented yet", NULL);
+	return CMD_DONE;
+}
+
+/* Answer first: the reply must leave before the daemon does. */
+static enum cmd_retval
+cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
+{
+	struct daemon	*d = c->daemon;
+	cJSON		*res = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(res, "pid", getpid());
+	cJSON_AddBoolToObject(res, "already", d->shutting_down);
+	client_reply_ok(c, req->id, res);
+	if (!d->shutting_down) {
+		log_info("control: shutdown asked by uid %ld pid %ld",
+		    (long)c->uid, (long)c->pid);
+		daemon_shutdown(d, 0);
+	}
+	return CMD_DONE;
+}
+
+static enum cmd_retval
+cmd_version(struct ctl_client *c, const struct proto_request *req)
+{
+	cJSON	*res = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(res, "protocol", PROTO_VERSION);
+	cJSON_AddStringToObject(res, "version", SUPERVISORD_VERSION);
+	cJSON_AddStringToObject(res, "daemon", "supervisord");
+	client_reply_ok(c, req->id, res);
+	return CMD_DONE;
+}
+
+enum cmd_retval
+cmd_events(struct ctl_client *c, const struct proto_request *req)
+{
+	cJSON	*res = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(res, "subscribed", true);
+	client_reply_ok(c, req->id, res);
+	client_subscribe_events(c);
+	return CMD_STREAM;
+}
+
+/* An events stream line's fields; the pid is the caller's to add. */
+cJSON *
+cmd_event_json(struct proc *p, enum proc_state from, enum proc_state to)
+{
+	cJSON	*obj = cJSON_CreateObject();
+	char	 full[2 * PROTO_NAME_MAX + 2];
+
+	proc_fullname(p, full, sizeof(full));
+	cJSON_AddStringToObject(obj, "program", p->cfg->name);
+	cJSON_AddStringToObject(obj, "group", p->cfg->group);
+	cJSON_AddStringToObject(obj, "fullname", full);
+	cJSON_AddStringToObject(obj, "from", proc_state_name(from));
+	cJSON_AddStringToObject(obj, "to", proc_state_name(to));
+	cJSON_AddNumberToObject(obj, "time", ev_time());
+	if ((to == PROC_EXITED || to == PROC_BACKOFF || to == PROC_FATAL ||
+	    to == PROC_STOPPED) && p->last_exit.valid)
+		cJSON_AddItemToObject(obj, "exit", cmd_exit_json(&p->last_exit));
+	if (p->spawn_error[0] != '\0')
+		cJSON_AddStringToObject(obj, "spawnerr", p->spawn_error);
+	return obj;
+}

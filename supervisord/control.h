@@ -1,0 +1,137 @@
+/*
+ * The control socket's private interface, shared by control.c (the
+ * server and its clients), cmd.c and cmd_action.c (the requests) and
+ * tail.c (log tails).  The daemon at large sees only control_init() and
+ * control_shutdown() in supervisord.h.
+ */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "proto.h"
+#include "supervisord.h"
+
+struct cJSON;
+
+/* A connection idle this long (no request, nothing to stream, or output
+   not drained) is closed; SUPERVISORD_CTL_TIMEOUT overrides it. */
+#define CTL_TIMEOUT		30.0
+/* A client whose unread output grows past this is dropped. */
+#define CTL_OUT_MAX		(8 * 1024 * 1024)
+/* A follow stream reads its log only while output is below this. */
+#define CTL_OUT_HIGH		(256 * 1024)
+/* Pause before accepting again when out of descriptors. */
+#define CTL_ACCEPT_PAUSE	0.1
+
+struct ctl_job;
+struct tail;
+
+/*
+ * The daemon's side (declared in supervisord.h too): the socket at
+ * [unix_http_server] file, and its removal at exit.  A process about to
+ * be freed (reload) must be forgotten first: jobs and events hold it.
+ */
+int	 control_init(struct daemon *, char *cause, size_t);
+void	 control_free(struct daemon *);
+void	 control_proc_gone(struct daemon *, struct proc *);
+
+/* One connection.  Freed only after the loop iteration that dropped it. */
+struct ctl_client {
+	TAILQ_ENTRY(ctl_client)	 entry;
+	TAILQ_ENTRY(ctl_client)	 event_entry;	/* when subscribed */
+	struct daemon		*daemon;
+	int			 fd;
+	uid_t			 uid;
+	gid_t			 gid;
+	pid_t			 pid;
+	unsigned		 id;		/* for log lines */
+
+	ev_io			 read_w;
+	ev_io			 write_w;
+	ev_timer		 timer;		/* idle and stalled output */
+	ev_tstamp		 activity;	/* last byte in or out */
+
+	struct proto_buf	 in;
+	struct proto_buf	 out;
+
+	int			 flags;
+#define CLIENT_CLOSING	0x1	/* flush the output, then close */
+#define CLIENT_EOF	0x2	/* the peer will send nothing more */
+#define CLIENT_DEAD	0x4	/* dropped; waiting to be freed */
+#define CLIENT_EVENTS	0x8	/* an events stream */
+	struct ctl_job		*job;		/* a request still running */
+	struct tail		*tail;		/* a follow stream */
+};
+
+/* control.c */
+void	 client_reply_ok(struct ctl_client *, const struct cJSON *id,
+	    struct cJSON *result);
+void	 client_reply_error(struct ctl_client *, const struct cJSON *id,
+	    enum proto_code, const char *message, struct cJSON *result);
+void	 client_stream(struct ctl_client *, const char *stream,
+	    struct cJSON *fields);
+/* The running request finished: read the next one. */
+void	 client_done(struct ctl_client *);
+void	 client_drop(struct ctl_client *, const char *why);
+/* Flush what is queued, then close; read no more requests. */
+void	 client_close(struct ctl_client *);
+bool	 client_alive(const struct ctl_client *);
+size_t	 client_pending(const struct ctl_client *);
+void	 client_subscribe_events(struct ctl_client *);
+
+/* cmd.c: the daemon's request table. */
+enum cmd_retval {
+	CMD_DONE,	/* replied; read the next request */
+	CMD_WAIT,	/* reply later, then client_done() */
+	CMD_STREAM,	/* replied; now a stream until the client leaves */
+};
+
+struct cmd_entry {
+	enum proto_cmd	  cmd;
+	bool		  mutates;	/* refused while shutting down */
+	enum cmd_retval	(*exec)(struct ctl_client *,
+			    const struct proto_request *);
+};
+
+enum cmd_retval cmd_dispatch(struct ctl_client *,
+	    const struct proto_request *);
+int	 cmd_resolve(struct daemon *, const char *const *, size_t,
+	    struct proc ***, size_t *, struct cJSON *unknown);
+int	 cmd_targets(struct ctl_client *, const struct proto_request *,
+	    bool all_by_default, struct proc ***, size_t *);
+struct cJSON *cmd_proc_json(const struct proc *, ev_tstamp now);
+struct cJSON *cmd_exit_json(const struct exit_info *);
+void	 cmd_fill_names(struct cJSON *, const struct proc *);
+bool	 cmd_state_stopped(enum proc_state);
+bool	 cmd_state_running(enum proc_state);
+enum cmd_retval cmd_events(struct ctl_client *,
+	    const struct proto_request *);
+/* The fields of an events stream line for a transition. */
+struct cJSON *cmd_event_json(struct proc *, enum proc_state,
+	    enum proc_state);
+
+/* cmd_action.c: start, stop, restart, signal and their waiting. */
+enum cmd_retval cmd_start(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_stop(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_restart(struct ctl_client *,
+	    const struct proto_request *);
+enum cmd_retval cmd_signal(struct ctl_client *,
+	    const struct proto_request *);
+void	 job_observe(struct proc *, enum proc_state, enum proc_state);
+void	 job_proc_gone(struct proc *);
+void	 job_client_gone(struct ctl_job *);
+void	 job_free_all(void);
+
+/* tail.c: tail, maintail and their follow streams. */
+enum cmd_retval cmd_tail(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_maintail(struct ctl_client *,
+	    const struct proto_request *);
+void	 tail_resume(struct tail *);
+void	 tail_free(struct tail *);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * What an operator reads about a process: state names, its full name,
+ * how it last ended and supervisorctl's one-line description.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "supervisord.h"
+
+static const struct {
+	enum proc_state	 state;
+	const char	*name;
+} state_names[] = {
+	{ PROC_STOPPED, "STOPPED" },
+	{ PROC_STARTING, "STARTING" },
+	{ PROC_RUNNING, "RUNNING" },
+	{ PROC_BACKOFF, "BACKOFF" },
+	{ PROC_STOPPING, "STOPPING" },
+	{ PROC_EXITED, "EXITED" },
+	{ PROC_FATAL, "FATAL" },
+	{ PROC_UNKNOWN, "UNKNOWN" },
+};
+
+#define NSTATES	(sizeof(state_names) / sizeof(state_names[0]))
+
+static const char *
+state_name_of(enum proc_state state)
+{
+	size_t	i;
+
+	for (i = 0; i < NSTATES; i++)
+		if (state_names[i].state == state)
+			return state_names[i].name;
+	return "UNKNOWN";
+}
+
+const char *
+proc_state_name(enum proc_state state)
+{
+	return state_name_of(state);
+}
+
+int
+proc_state_parse(const char *s, enum proc_state *out)
+{
+	size_t	i;
+
+	for (i = 0; i < NSTATES; i++) {
+		if (strcasecmp(s, state_names[i].name) == 0) {
+			*out = state_names[i].state;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "group:name", or "name" when the group has the program's own name. */
+void
+proc_fullname(const struct proc *p, char *buf, size_t len)
+{
+	if (strcmp(p->cfg->group, p->cfg->name) == 0)
+		snprintf(buf, len, "%s", p->cfg->name);
+	else
+		snprintf(buf, len, "%s:%s", p->cfg->group, p->cfg->name);
+}
+
+void
+exit_describe(const struct exit_info *e, char *buf, size_t len)
+{
+	const char	*name;
+
+	if (!e->valid) {
+		snprintf(buf, len, "not exited");
+		return;
+	}
+	if (!e->signaled) {
+		snprintf(buf, len, "exit status %d", e->code);
+		return;
+	}
+	if ((name = signal_name(e->code)) != NULL)
+		snprintf(buf, len, "terminated by SIG%s%s", name,
+		    e->core ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "terminated by signal %d%s", e->code,
+		    e->core ? " (core dumped)" : "");
+}
+
+void
+proc_describe(const struct proc *p, char *buf, size_t len)
+{
+	long long	 up, days;
+	time_t		 t;
+	struct tm	 tm;
+
+	switch (p->state) {
+	case PROC_RUNNING:
+		up = (long long)(p->daemon->effects->now((struct proc *)p) -
+		    p->started_at);
+		if (up < 0)
+			up = 0;
+		days = up / 86400;
+		up %= 86400;
+		if (days > 0)
+			snprintf(buf, len, "pid %d, uptime %lld day%s, "
+			    "%lld:%02lld:%02lld", (int)p->pid, days,
+			    days == 1 ? "" : "s", up / 3600, up / 60 % 60,
+			    up % 60);
+		else
+			snprintf(buf, len, "pid %d, uptime %lld:%02lld:%02lld",
+			    (int)p->pid, up / 3600, up / 60 % 60, up % 60);
+		break;
+	case PROC_BACKOFF:
+	case PROC_FATAL:
+		if (p->spawn_error[0] != '\0')
+			snprintf(buf, len, "%s", p->spawn_error);
+		else
+			snprintf(buf, len, "unknown error (try \"tail %s\")",
+			    p->cfg->name);
+		break;
+	case PROC_STOPPED:
+	case PROC_EXITED:
+		if (!p->ever_started) {
+			snprintf(buf, len, "Not started");
+			break;
+		}
+		t = (time_t)p->stopped_at;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(buf, len, "%b %d %I:%M %p", &tm) == 0)
+			snprintf(buf, len, "%s", "");
+		break;
+	default:
+		snprintf(buf, len, "%s", "");
+		break;
+	}
+}

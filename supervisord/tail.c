@@ -1,0 +1,439 @@
+/*
+ * tail and maintail: the end of a log file, and with follow a stream of
+ * what is appended, across rotations (the path's inode changes: drain the
+ * old file, then reopen) and truncations (the file shrinks: start over).
+ * A stream reads only while its client drains its output.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "control.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define TAIL_CHUNK	65536
+#define TAIL_INTERVAL	1.0	/* ev_stat polling where inotify cannot */
+
+struct tail {
+	struct ctl_client	*client;
+	struct ev_loop		*loop;
+	char			*path;
+	int			 fd;		/* -1 while the file is missing */
+	dev_t			 dev;
+	ino_t			 ino;
+	off_t			 off;		/* next byte to send */
+	ev_stat			 stat_w;
+	bool			 pumping;
+	bool			 failed;	/* ended with an error */
+	unsigned char		 held[4];	/* a character cut in two */
+	size_t			 nheld;
+};
+
+static void	tail_pump(struct tail *);
+
+/* Open a log for reading; -1 with errno (ENOENT: not there yet). */
+static int
+log_open(const char *path, struct stat *st, char *cause, size_t causelen)
+{
+	int	fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1) {
+		saved = errno;
+		snprintf(cause, causelen, "cannot open '%s': %s", path,
+		    strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		saved = errno;
+		snprintf(cause, causelen, "cannot stat '%s': %s", path,
+		    strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(cause, causelen, "'%s' is not a regular file", path);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* pread(2) exactly len bytes unless the file ends first. */
+static ssize_t
+read_at(int fd, void *buf, size_t len, off_t off)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done, off + done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * Where the last n lines of a file of size bytes begin, looking back at
+ * most limit bytes.  A final newline ends the last line, not a new one.
+ */
+static off_t
+lines_start(int fd, off_t size, long n, long limit)
+{
+	char	buf[TAIL_CHUNK], last;
+	off_t	lowest = size > limit ? size - limit : 0, pos = size;
+	ssize_t	got, i;
+	long	count = 0;
+
+	if (n == 0 || size == 0)
+		return size;
+	if (read_at(fd, &last, 1, size - 1) == 1 && last == '\n')
+		pos--;
+	while (pos > lowest) {
+		got = pos - lowest > TAIL_CHUNK ? TAIL_CHUNK : pos - lowest;
+		if (read_at(fd, buf, got, pos - got) != got)
+			return lowest;
+		for (i = got - 1; i >= 0; i--) {
+			if (buf[i] == '\n' && ++count == n)
+				return pos - got + i + 1;
+		}
+		pos -= got;
+	}
+	return lowest;
+}
+
+/* One "tail" stream line with these bytes. */
+static void
+tail_send(struct tail *t, const void *data, size_t len)
+{
+	char	*lit;
+	size_t	 litlen;
+	cJSON	*fields = cJSON_CreateObject();
+
+	lit = proto_json_string(data, len, &litlen);
+	cJSON_AddItemToObject(fields, "data", cJSON_CreateRaw(lit));
+	free(lit);
+	client_stream(t->client, "tail", fields);
+}
+
+/* Send bytes, holding back a character cut by the end of the read. */
+static void
+tail_emit(struct tail *t, const char *data, size_t len)
+{
+	char	*buf;
+	size_t	 total = t->nheld + len, whole;
+
+	buf = xmalloc(total);
+	memcpy(buf, t->held, t->nheld);
+	memcpy(buf + t->nheld, data, len);
+	whole = proto_utf8_whole(buf, total);
+	t->nheld = total - whole;
+	memcpy(t->held, buf + whole, t->nheld);
+	if (whole > 0)
+		tail_send(t, buf, whole);
+	free(buf);
+}
+
+/* The file ended for good: a held partial character never completes. */
+static void
+tail_flush_held(struct tail *t)
+{
+	size_t	n = t->nheld;
+
+	t->nheld = 0;
+	if (n > 0)
+		tail_send(t, t->held, n);
+}
+
+/* Tell the client the stream ends with an error, then close. */
+static void
+tail_fail(struct tail *t, const char *cause)
+{
+	struct ctl_client	*c = t->client;
+	cJSON			*fields = cJSON_CreateObject(), *err;
+
+	log_warnx("control: tail of '%s' stopped: %s", t->path, cause);
+	err = cJSON_AddObjectToObject(fields, "error");
+	cJSON_AddStringToObject(err, "code",
+	    proto_code_name(PROTO_LOG_ERROR));
+	cJSON_AddStringToObject(err, "message", cause);
+	t->failed = true;
+	ev_stat_stop(t->loop, &t->stat_w);
+	client_stream(c, "tail", fields);
+	if (client_alive(c))
+		client_close(c);
+}
+
+/* (Re)open the path for a new file; -1 while it is missing or bad. */
+static int
+tail_reopen(struct tail *t)
+{
+	struct stat	st;
+	char		cause[512];
+	int		fd;
+
+	if ((fd = log_open(t->path, &st, cause, sizeof(cause))) == -1) {
+		if (errno != ENOENT)
+			tail_fail(t, cause);
+		return -1;
+	}
+	t->fd = fd;
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->off = 0;
+	return 0;
+}
+
+/* Send what was appended, for as long as the client keeps up. */
+static void
+tail_pump(struct tail *t)
+{
+	struct ctl_client	*c = t->client;
+	char			 buf[TAIL_CHUNK];
+	struct stat		 st;
+	ssize_t			 n;
+
+	/*
+	 * Anything that sends may drop the client, and t with it: after
+	 * each send, look only at c (freed later) before touching t.
+	 */
+	if (t->pumping || t->failed)
+		return;
+	t->pumping = true;
+	for (;;) {
+		if (client_pending(c) >= CTL_OUT_HIGH)
+			break;		/* tail_resume() when it drains */
+		if (t->fd == -1 && tail_reopen(t) == -1) {
+			if (!client_alive(c))
+				return;
+			break;
+		}
+		n = pread(t->fd, buf, sizeof(buf), t->off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(buf, sizeof(buf), "cannot read '%s': %s",
+			    t->path, strerror(errno));
+			tail_fail(t, buf);
+			if (!client_alive(c))
+				return;
+			break;
+		}
+		if (n > 0) {
+			t->off += n;
+			tail_emit(t, buf, n);
+			if (!client_alive(c))
+				return;
+			continue;
+		}
+		/* At the end: has the path moved on to a new file? */
+		if (stat(t->path, &st) == -1)
+			break;		/* rotated away, not yet recreated */
+		if (st.st_dev != t->dev || st.st_ino != t->ino) {
+			tail_flush_held(t);
+			if (!client_alive(c))
+				return;
+			close(t->fd);
+			t->fd = -1;
+			continue;
+		}
+		if (st.st_size < t->off) {
+			/* Truncated in place: start from its beginning. */
+			tail_flush_held(t);
+			if (!client_alive(c))
+				return;
+			t->off = 0;
+			continue;
+		}
+		break;
+	}
+	t->pumping = false;
+}
+
+static void
+tail_stat_cb(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	tail_pump(container_of(w, struct tail, stat_w));
+}
+
+void
+tail_resume(struct tail *t)
+{
+	tail_pump(t);
+}
+
+void
+tail_free(struct tail *t)
+{
+	ev_stat_stop(t->loop, &t->stat_w);
+	if (t->fd != -1)
+		close(t->fd);
+	free(t->path);
+	free(t);
+}
+
+/*
+ * Reply with the end of the log at path, then, with follow, turn the
+ * client into a stream of what is appended.
+ */
+static enum cmd_retval
+tail_start(struct ctl_client *c, const struct proto_request *req,
+    const char *path, cJSON *res)
+{
+	struct tail	*t;
+	struct stat	 st;
+	char		 cause[512], *buf = NULL, *lit;
+	long		 bytes, lines;
+	bool		 follow;
+	off_t		 start = 0, size = 0;
+	ssize_t		 got = 0;
+	size_t		 skip, whole, litlen;
+	int		 fd;
+
+	bytes = proto_get_int(req, "bytes", PROTO_TAIL_DEFAULT);
+	lines = proto_get_int(req, "lines", -1);
+	follow = proto_get_bool(req, "follow", false);
+	if (lines >= 0 && proto_get(req, "bytes") == NULL)
+		bytes = PROTO_TAIL_MAX;
+
+	if ((fd = log_open(path, &st, cause, sizeof(cause))) == -1 &&
+	    errno != ENOENT) {
+		client_reply_error(c, req->id, errno == EINVAL ? PROTO_NO_LOG :
+		    PROTO_LOG_ERROR, cause, res);
+		return CMD_DONE;
+	}
+	buf = xmalloc(1);
+	if (fd != -1) {
+		size = st.st_size;
+		start = lines >= 0 ? lines_start(fd, size, lines, bytes) :
+		    size > bytes ? size - bytes : 0;
+		buf = xrealloc(buf, size - start + 1);
+		if ((got = read_at(fd, buf, size - start, start)) == -1) {
+			snprintf(cause, sizeof(cause), "cannot read '%s': %s",
+			    path, strerror(errno));
+			free(buf);
+			close(fd);
+			client_reply_error(c, req->id, PROTO_LOG_ERROR, cause,
+			    res);
+			return CMD_DONE;
+		}
+	}
+	/* Cut mid-character at the start: begin at the next character. */
+	skip = start > 0 ? proto_utf8_partial_head(buf, got) : 0;
+	whole = follow ? skip + proto_utf8_whole(buf + skip, got - skip) :
+	    (size_t)got;
+	lit = proto_json_string(buf + skip, whole - skip, &litlen);
+	cJSON_AddStringToObject(res, "file", path);
+	cJSON_AddNumberToObject(res, "size", size);
+	cJSON_AddNumberToObject(res, "offset", start + skip);
+	cJSON_AddItemToObject(res, "data", cJSON_CreateRaw(lit));
+	free(lit);
+	client_reply_ok(c, req->id, res);
+	if (!follow || !client_alive(c)) {
+		free(buf);
+		if (fd != -1)
+			close(fd);
+		return CMD_DONE;
+	}
+
+	t = xcalloc(1, sizeof(*t));
+	t->client = c;
+	t->loop = c->daemon->loop;
+	t->path = xstrdup(path);
+	t->fd = fd;
+	t->off = start + got;
+	if (fd != -1) {
+		t->dev = st.st_dev;
+		t->ino = st.st_ino;
+	}
+	t->nheld = got - whole;
+	memcpy(t->held, buf + whole, t->nheld);
+	free(buf);
+	ev_stat_init(&t->stat_w, tail_stat_cb, t->path, TAIL_INTERVAL);
+	ev_stat_start(t->loop, &t->stat_w);
+	c->tail = t;
+	/* Anything appended since we looked. */
+	tail_pump(t);
+	return CMD_STREAM;
+}
+
+/* The log file of one process's stdout or stderr. */
+enum cmd_retval
+cmd_tail(struct ctl_client *c, const struct proto_request *req)
+{
+	const struct stream_config	*sc;
+	const char			*name, *stream;
+	struct proc			**procs;
+	size_t				 n;
+	char				 msg[1024], full[2 * PROTO_NAME_MAX + 2];
+	cJSON				*res;
+
+	name = proto_get_string(req, "name", NULL);
+	stream = proto_get_string(req, "stream", "stdout");
+	if (cmd_resolve(c->daemon, &name, 1, &procs, &n, NULL) == -1) {
+		snprintf(msg, sizeof(msg), "no such process: %s", name);
+		client_reply_error(c, req->id, PROTO_NO_SUCH_PROCESS, msg,
+		    NULL);
+		return CMD_DONE;
+	}
+	if (n != 1) {
+		snprintf(msg, sizeof(msg), "'%s' names %zu processes; tail "
+		    "takes one", name, n);
+		free(procs);
+		client_reply_error(c, req->id, PROTO_BAD_REQUEST, msg, NULL);
+		return CMD_DONE;
+	}
+	proc_fullname(procs[0], full, sizeof(full));
+	if (strcmp(stream, "stderr") == 0 && procs[0]->cfg->redirect_stderr) {
+		snprintf(msg, sizeof(msg), "%s: stderr is redirected to stdout "
+		    "(redirect_stderr=true)", full);
+		free(procs);
+		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
+		return CMD_DONE;
+	}
+	sc = strcmp(stream, "stderr") == 0 ? &procs[0]->cfg->stderr_cfg :
+	    &procs[0]->cfg->stdout_cfg;
+	free(procs);
+	if (sc->dest == LOG_DEST_NONE || sc->logfile == NULL) {
+		snprintf(msg, sizeof(msg), "%s: %s is not logged to a file",
+		    full, stream);
+		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
+		return CMD_DONE;
+	}
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "name", full);
+	cJSON_AddStringToObject(res, "stream", stream);
+	return tail_start(c, req, sc->logfile, res);
+}
+
+/* The daemon's own log file. */
+enum cmd_retval
+cmd_maintail(struct ctl_client *c, const struct proto_request *req)
+{
+	const char	*path = c->daemon->config->sd.logfile;
+
+	if (path == NULL) {
+		client_reply_error(c, req->id, PROTO_NO_LOG, "the daemon logs "
+		    "to stderr, not to a file", NULL);
+		return CMD_DONE;
+	}
+	return tail_start(c, req, path, cJSON_CreateObject());
+}

@@ -1,0 +1,154 @@
+"""Pidfiles: the daemon's (JSON, locked, one daemon only, stale ones
+replaced, removed at exit) and one per running process."""
+import datetime
+import fcntl
+import json
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import SUPERVISORD, helper, pid_alive
+from engine_util import (count, exit_after, program, read_records, wait,
+                         wait_count, wait_records, wait_state)
+
+
+def _rfc3339(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_daemon_pidfile(daemon):
+    daemon.write_config("")
+    daemon.start()
+    info = _load(daemon.pidfile)
+    assert info["pid"] == daemon.proc.pid
+    assert info["ppid"] == os.getpid()
+    started = _rfc3339(info["started"])
+    age = datetime.datetime.utcnow() - started
+    assert datetime.timedelta(seconds=-2) < age < datetime.timedelta(
+        seconds=60)
+    out = subprocess.run([SUPERVISORD, "-v"], capture_output=True,
+                         text=True).stdout
+    assert info["version"] in out
+    assert info["socket"] == daemon.sock
+    # held with an exclusive lock for the daemon's lifetime
+    with open(daemon.pidfile) as f:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+    assert not os.path.exists(daemon.pidfile)
+    assert [n for n in os.listdir(daemon.dir) if ".tmp" in n] == []
+
+
+def test_second_daemon_refuses(daemon):
+    daemon.write_config("")
+    daemon.start()
+    before = _load(daemon.pidfile)
+    r = subprocess.run([SUPERVISORD, "-n", "-c", daemon.conf],
+                       capture_output=True, text=True, timeout=15)
+    assert r.returncode == 1, r
+    assert "already running as pid %d" % daemon.proc.pid in r.stderr
+    assert _load(daemon.pidfile) == before
+    assert daemon.proc.poll() is None
+
+
+def test_stale_pidfile_is_replaced(daemon):
+    daemon.write_config("")
+    with open(daemon.pidfile, "w") as f:
+        json.dump({"pid": 999999999, "ppid": 1}, f)
+    daemon.start(wait=False)
+    wait(daemon, lambda: os.path.exists(daemon.pidfile) and
+         _load(daemon.pidfile)["pid"] == daemon.proc.pid, "our pidfile")
+    assert daemon.proc.poll() is None
+
+
+def test_pidfile_symlink_is_not_followed(daemon, tmp_path):
+    target = tmp_path / "target"
+    target.write_text("keep me\n")
+    daemon.write_config("")
+    os.symlink(str(target), daemon.pidfile)
+    daemon.start(wait=False)
+    assert daemon.wait_exit() == 1
+    assert target.read_text() == "keep me\n"
+    assert "cannot open '%s'" % daemon.pidfile in daemon.output()
+
+
+def test_process_pidfiles(daemon):
+    run = os.path.join(daemon.dir, "run")
+    os.mkdir(run)
+    stale = os.path.join(run, "gone.pid")
+    with open(stale, "w") as f:
+        json.dump({"name": "gone", "group": "gone", "pid": 1, "pgid": 1,
+                   "ppid": 1, "started": "x", "command": "x"}, f)
+    other = os.path.join(run, "other.pid")
+    with open(other, "w") as f:
+        f.write("4242\n")
+    rec = os.path.join(daemon.dir, "starts")
+    daemon.write_config(
+        program("web", exit_after(-1, 0, rec), startsecs=0) +
+        program("w1", exit_after(-1, 0, rec), startsecs=0) +
+        program("brief", exit_after(1500, 0, rec), startsecs=0,
+                autorestart="false"),
+        supervisord_extra="rundir = %s" % run,
+        extra="[group:pool]\nprograms = w1\n")
+    daemon.start()
+    wait_state(daemon, "web", "RUNNING")
+    wait_state(daemon, "pool:w1", "RUNNING")
+    assert not os.path.exists(stale)
+    assert os.path.exists(other)
+    assert count(daemon, "removed stale pidfile %s" % stale) == 1
+    pids = {p for p, _ in wait_records(rec, 3)}
+    for fname, name, group in (("web.pid", "web", "web"),
+                               ("pool:w1.pid", "w1", "pool")):
+        info = _load(os.path.join(run, fname))
+        assert info["name"] == name and info["group"] == group
+        assert info["pid"] in pids and pid_alive(info["pid"])
+        assert info["pgid"] == info["pid"]
+        assert info["ppid"] == daemon.proc.pid
+        assert info["command"].startswith(helper("exit_after"))
+        _rfc3339(info["started"])
+    brief = os.path.join(run, "brief.pid")
+    wait_state(daemon, "brief", "EXITED")
+    assert not os.path.exists(brief)
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+    assert sorted(os.listdir(run)) == ["other.pid"]
+    assert len(read_records(rec)) == 3
+    wait_count(daemon, "every process is down")
+
+
+def test_racing_daemons_one_wins(daemon):
+    """Daemons started at the same moment on one pidfile: exactly one
+    runs, every other says which one."""
+    daemon.write_config("")
+    procs = [subprocess.Popen([SUPERVISORD, "-n", "-c", daemon.conf],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True,
+                              cwd=daemon.dir)
+             for _ in range(6)]
+    try:
+        wait(daemon, lambda: sum(p.poll() is not None for p in procs) == 5,
+             "five of six daemons to give up")
+        (winner,) = [p for p in procs if p.poll() is None]
+        assert _load(daemon.pidfile)["pid"] == winner.pid
+        for p in procs:
+            if p is not winner:
+                assert p.returncode == 1
+                assert "already running as pid %d" % winner.pid in \
+                    p.stderr.read()
+        winner.send_signal(signal.SIGTERM)
+        assert winner.wait(timeout=15) == 0
+        assert not os.path.exists(daemon.pidfile)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stderr.close()

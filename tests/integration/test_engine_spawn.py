@@ -1,0 +1,121 @@
+"""What a spawned program inherits: descriptors 0-2 only, default signal
+dispositions and an empty mask, its own process group, umask, directory,
+the environment as Supervisor builds it, and the configured user."""
+import os
+import pwd
+import shutil
+import signal
+import tempfile
+
+import pytest
+
+from conftest import helper, pid_alive
+from engine_util import program, wait, wait_dead, wait_state
+
+
+def _probe(path):
+    """probe's file: {key: value}, env as a dict."""
+    info, env = {}, {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition(" ")
+            if key == "env":
+                k, _, v = value.partition("=")
+                env[k] = v
+            else:
+                info[key] = value
+    info["env"] = env
+    return info
+
+
+def _wait_probe(daemon, path):
+    wait(daemon, lambda: os.path.exists(path), "probe's file %s" % path)
+    return _probe(path)
+
+
+def test_child_hygiene(daemon, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    out = os.path.join(daemon.dir, "probe.out")
+    daemon.write_config(
+        program("probe", "%s %s" % (helper("probe"), out), startsecs=0,
+                umask="027", directory=str(work),
+                environment='FOO="program",ONLY_PROGRAM="1"'),
+        supervisord_extra='environment = FOO="global",ONLY_GLOBAL="1"')
+    daemon.start(env={"ENGINE_TEST_INHERITED": "yes", "FOO": "daemon"})
+    info = _wait_probe(daemon, out)
+    pid = int(info["pid"])
+    # only stdin, stdout and stderr: nothing of the daemon leaks
+    assert sorted(os.listdir("/proc/%d/fd" % pid)) == ["0", "1", "2"]
+    assert info["fds"].split() == ["0", "1", "2"]
+    assert os.readlink("/proc/%d/fd/0" % pid) == "/dev/null"
+    # its own process group, a child of the daemon
+    assert int(info["pgid"]) == pid
+    assert int(info["ppid"]) == daemon.proc.pid
+    assert int(info["sid"]) == os.getsid(daemon.proc.pid)
+    # signals: nothing blocked, nothing ignored (the daemon ignores SIGPIPE)
+    assert int(info["SigBlk"], 16) == 0
+    assert int(info["SigIgn"], 16) == 0
+    assert info["umask"] == "0027"
+    assert info["cwd"] == str(work)
+    env = info["env"]
+    assert env["SUPERVISOR_ENABLED"] == "1"
+    assert env["SUPERVISOR_PROCESS_NAME"] == "probe"
+    assert env["SUPERVISOR_GROUP_NAME"] == "probe"
+    assert env["SUPERVISOR_SERVER_URL"] == "unix://" + daemon.sock
+    assert env["ENGINE_TEST_INHERITED"] == "yes"
+    assert env["ONLY_GLOBAL"] == "1"
+    assert env["ONLY_PROGRAM"] == "1"
+    assert env["FOO"] == "program"      # program > [supervisord] > daemon
+
+
+def test_group_names_in_environment(daemon):
+    out = os.path.join(daemon.dir, "probe.out")
+    daemon.write_config(
+        program("p", "%s %s" % (helper("probe"), out), startsecs=0),
+        extra="[group:pool]\nprograms = p\n")
+    daemon.start()
+    env = _wait_probe(daemon, out)["env"]
+    assert env["SUPERVISOR_PROCESS_NAME"] == "p"
+    assert env["SUPERVISOR_GROUP_NAME"] == "pool"
+
+
+@pytest.fixture
+def open_dir():
+    """A folder any user can write to (pytest's tmp_path is root's only)."""
+    path = tempfile.mkdtemp(prefix="engine-user-")
+    os.chmod(path, 0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_user_switch_and_death_signal(daemon, open_dir):
+    nobody = pwd.getpwnam("nobody")
+    out = os.path.join(open_dir, "probe.out")
+    daemon.write_config(program("asnobody", "%s %s" % (helper("probe"), out),
+                                startsecs=0, user="nobody"))
+    daemon.start()
+    info = _wait_probe(daemon, out)
+    assert int(info["uid"]) == nobody.pw_uid
+    assert int(info["gid"]) == nobody.pw_gid
+    groups = {int(g) for g in info["groups"].split()}
+    assert groups <= set(os.getgrouplist("nobody", nobody.pw_gid))
+    assert 0 not in groups
+    pid = int(info["pid"])
+    # setuid() clears the parent-death signal: it was set again after it
+    daemon.proc.send_signal(signal.SIGKILL)
+    daemon.proc.wait()
+    wait_dead([pid])
+
+
+def test_stdout_and_stderr_are_open(daemon):
+    out = os.path.join(daemon.dir, "probe.out")
+    daemon.write_config(program("p", "%s %s" % (helper("probe"), out),
+                                startsecs=0))
+    daemon.start()
+    pid = int(_wait_probe(daemon, out)["pid"])
+    for fd in ("1", "2"):
+        assert os.readlink("/proc/%d/fd/%s" % (pid, fd))
+    assert pid_alive(pid)
+    wait_state(daemon, "p", "RUNNING")

@@ -1,0 +1,546 @@
+/*
+ * Unit tests of the control protocol: request decoding with every error,
+ * reply builders, JSON strings for arbitrary bytes, framing buffers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "proto.h"
+
+static char cause[256];
+
+/* Decode a request and return the code (PROTO_OK when valid). */
+static enum proto_code
+decode(const char *line, struct proto_request *req)
+{
+	enum proto_code	code = PROTO_OK;
+	int		rc;
+
+	cause[0] = '\0';
+	rc = proto_decode(req, line, strlen(line), &code, cause, sizeof(cause));
+	ck_assert_int_eq(rc == 0, code == PROTO_OK);
+	if (rc != 0)
+		ck_assert_msg(cause[0] != '\0', "no cause for '%s'", line);
+	return code;
+}
+
+/* Decode, release, and check the code and that cause contains needle. */
+static void
+expect(const char *line, enum proto_code want, const char *needle)
+{
+	struct proto_request	req;
+	enum proto_code		got = decode(line, &req);
+
+	ck_assert_msg(got == want, "'%s': code %s, want %s (%s)", line,
+	    proto_code_name(got), proto_code_name(want), cause);
+	if (needle != NULL)
+		ck_assert_msg(strstr(cause, needle) != NULL,
+		    "'%s': cause '%s' lacks '%s'", line, cause, needle);
+	proto_request_release(&req);
+}
+
+START_TEST(test_valid_requests)
+{
+	static const char *const ok[] = {
+		"{\"cmd\":\"status\"}",
+		"{\"cmd\":\"status\",\"names\":[]}",
+		"{\"cmd\":\"status\",\"names\":[\"web\",\"grp:*\",\"all\"]}",
+		"{\"cmd\":\"start\",\"names\":[\"web\"],\"wait\":false}",
+		"{\"cmd\":\"stop\",\"names\":[\"g:w\"]}",
+		"{\"cmd\":\"restart\",\"names\":[\"all\"],\"wait\":true}",
+		"{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":\"HUP\"}",
+		"{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":15}",
+		"{\"cmd\":\"pid\"}",
+		"{\"cmd\":\"pid\",\"names\":[\"web\"]}",
+		"{\"cmd\":\"reload\"}",
+		"{\"cmd\":\"shutdown\"}",
+		"{\"cmd\":\"version\"}",
+		"{\"cmd\":\"tail\",\"name\":\"web\"}",
+		"{\"cmd\":\"tail\",\"name\":\"web\",\"stream\":\"stderr\","
+		    "\"bytes\":0,\"lines\":10,\"follow\":true}",
+		"{\"cmd\":\"maintail\",\"bytes\":1048576}",
+		"{\"cmd\":\"events\"}",
+		"  {\"id\": 7, \"cmd\": \"status\"}  \r\n",
+		"{\"id\":\"abc\",\"cmd\":\"status\"}",
+		"{\"id\":null,\"cmd\":\"status\"}",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		expect(ok[i], PROTO_OK, NULL);
+}
+END_TEST
+
+START_TEST(test_not_json)
+{
+	expect("", PROTO_BAD_REQUEST, "not JSON");
+	expect("hello", PROTO_BAD_REQUEST, "not JSON");
+	expect("{\"cmd\":", PROTO_BAD_REQUEST, "not JSON");
+	expect("{\"cmd\":\"status\"} {}", PROTO_BAD_REQUEST, "text after");
+	expect("{'cmd':'status'}", PROTO_BAD_REQUEST, "not JSON");
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	struct proto_request	req;
+	enum proto_code		code;
+	const char		line[] = "{\"cmd\":\"status\"}\0x";
+
+	ck_assert_int_eq(proto_decode(&req, line, sizeof(line) - 1, &code,
+	    cause, sizeof(cause)), -1);
+	ck_assert_int_eq(code, PROTO_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(cause, "NUL"));
+	proto_request_release(&req);
+}
+END_TEST
+
+START_TEST(test_not_object)
+{
+	expect("[]", PROTO_BAD_REQUEST, "not a JSON object");
+	expect("42", PROTO_BAD_REQUEST, "not a JSON object");
+	expect("\"status\"", PROTO_BAD_REQUEST, "not a JSON object");
+	expect("null", PROTO_BAD_REQUEST, "not a JSON object");
+}
+END_TEST
+
+START_TEST(test_cmd_errors)
+{
+	expect("{}", PROTO_BAD_REQUEST, "missing 'cmd'");
+	expect("{\"cmd\":5}", PROTO_BAD_REQUEST, "'cmd' must be a string");
+	expect("{\"cmd\":\"frobnicate\"}", PROTO_UNKNOWN_COMMAND,
+	    "unknown command 'frobnicate'");
+	expect("{\"cmd\":\"STATUS\"}", PROTO_UNKNOWN_COMMAND, NULL);
+	expect("{\"cmd\":\"status\",\"cmd\":\"stop\"}", PROTO_BAD_REQUEST,
+	    "duplicate key 'cmd'");
+	expect("{\"cmd\":\"status\",\"verbose\":true}", PROTO_BAD_REQUEST,
+	    "unknown argument 'verbose' for 'status'");
+	expect("{\"cmd\":\"version\",\"names\":[]}", PROTO_BAD_REQUEST,
+	    "unknown argument 'names'");
+}
+END_TEST
+
+START_TEST(test_id)
+{
+	struct proto_request	req;
+
+	expect("{\"id\":[1],\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
+	expect("{\"id\":{},\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
+	expect("{\"id\":true,\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
+
+	/* A usable id survives a later error, so the reply can echo it. */
+	ck_assert_int_eq(decode("{\"id\":9,\"cmd\":\"nope\"}", &req),
+	    PROTO_UNKNOWN_COMMAND);
+	ck_assert_ptr_nonnull(req.id);
+	ck_assert_int_eq(req.id->valueint, 9);
+	ck_assert_ptr_null(req.spec);
+	proto_request_release(&req);
+
+	ck_assert_int_eq(decode("{\"id\":\"x\",\"cmd\":\"status\"}", &req),
+	    PROTO_OK);
+	ck_assert_str_eq(req.id->valuestring, "x");
+	ck_assert_int_eq(req.spec->cmd, PROTO_CMD_STATUS);
+	proto_request_release(&req);
+}
+END_TEST
+
+START_TEST(test_arg_types)
+{
+	expect("{\"cmd\":\"start\"}", PROTO_BAD_REQUEST,
+	    "'start' needs 'names'");
+	expect("{\"cmd\":\"start\",\"names\":[]}", PROTO_BAD_REQUEST,
+	    "must hold 1 to");
+	expect("{\"cmd\":\"start\",\"names\":\"web\"}", PROTO_BAD_REQUEST,
+	    "must be an array of names");
+	expect("{\"cmd\":\"start\",\"names\":[3]}", PROTO_BAD_REQUEST,
+	    "process names");
+	expect("{\"cmd\":\"start\",\"names\":[\"\"]}", PROTO_BAD_REQUEST,
+	    "process names");
+	expect("{\"cmd\":\"start\",\"names\":[\"a b\"]}", PROTO_BAD_REQUEST,
+	    "process names");
+	expect("{\"cmd\":\"start\",\"names\":[\"a\\nb\"]}", PROTO_BAD_REQUEST,
+	    "process names");
+	expect("{\"cmd\":\"start\",\"names\":[\"web\"],\"wait\":1}",
+	    PROTO_BAD_REQUEST, "'wait' of 'start' must be a boolean");
+	expect("{\"cmd\":\"start\",\"names\":[\"web\"],\"wait\":\"no\"}",
+	    PROTO_BAD_REQUEST, "must be a boolean");
+	expect("{\"cmd\":\"signal\",\"names\":[\"web\"]}", PROTO_BAD_REQUEST,
+	    "'signal' needs 'signal'");
+	expect("{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":0}",
+	    PROTO_BAD_REQUEST, "from 1 to 64");
+	expect("{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":1.5}",
+	    PROTO_BAD_REQUEST, "from 1 to 64");
+	expect("{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":[]}",
+	    PROTO_BAD_REQUEST, "signal name or number");
+	expect("{\"cmd\":\"signal\",\"names\":[\"web\"],\"signal\":\"\"}",
+	    PROTO_BAD_REQUEST, "signal name");
+	expect("{\"cmd\":\"tail\"}", PROTO_BAD_REQUEST, "'tail' needs 'name'");
+	expect("{\"cmd\":\"tail\",\"name\":7}", PROTO_BAD_REQUEST,
+	    "must be a string");
+	expect("{\"cmd\":\"tail\",\"name\":\"\"}", PROTO_BAD_REQUEST,
+	    "1 to 256 bytes");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\",\"stream\":\"stdin\"}",
+	    PROTO_BAD_REQUEST, "'stream' must be one of stdout, stderr");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\",\"bytes\":-1}",
+	    PROTO_BAD_REQUEST, "from 0 to 1048576");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\",\"bytes\":1048577}",
+	    PROTO_BAD_REQUEST, "from 0 to 1048576");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\",\"bytes\":\"10\"}",
+	    PROTO_BAD_REQUEST, "must be an integer");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\",\"bytes\":1e300}",
+	    PROTO_BAD_REQUEST, "from 0 to");
+	expect("{\"cmd\":\"maintail\",\"follow\":null}", PROTO_BAD_REQUEST,
+	    "must be a boolean");
+}
+END_TEST
+
+START_TEST(test_names_bounds)
+{
+	struct proto_request	 req;
+	const char		**names;
+	char			*line, *p;
+	size_t			 i, n;
+
+	/* A name of PROTO_NAME_MAX bytes is fine, one more is not. */
+	line = malloc(PROTO_NAME_MAX + 64);
+	p = line + sprintf(line, "{\"cmd\":\"status\",\"names\":[\"");
+	memset(p, 'a', PROTO_NAME_MAX);
+	strcpy(p + PROTO_NAME_MAX, "\"]}");
+	expect(line, PROTO_OK, NULL);
+	p = line + sprintf(line, "{\"cmd\":\"status\",\"names\":[\"");
+	memset(p, 'a', PROTO_NAME_MAX + 1);
+	strcpy(p + PROTO_NAME_MAX + 1, "\"]}");
+	expect(line, PROTO_BAD_REQUEST, "process names");
+	free(line);
+
+	/* More than PROTO_NAMES_MAX names is refused. */
+	line = malloc((PROTO_NAMES_MAX + 1) * 4 + 64);
+	p = line + sprintf(line, "{\"cmd\":\"status\",\"names\":[");
+	for (i = 0; i <= PROTO_NAMES_MAX; i++)
+		p += sprintf(p, "%s\"a\"", i ? "," : "");
+	strcpy(p, "]}");
+	expect(line, PROTO_BAD_REQUEST, "0 to 1024 names");
+	free(line);
+
+	ck_assert_int_eq(decode("{\"cmd\":\"stop\",\"names\":[\"a\",\"b:*\"]}",
+	    &req), PROTO_OK);
+	n = proto_get_names(&req, "names", &names);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "a");
+	ck_assert_str_eq(names[1], "b:*");
+	ck_assert(proto_get_bool(&req, "wait", true));
+	free(names);
+	proto_request_release(&req);
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+	struct proto_request	 req;
+	enum proto_code		 code;
+	char			*line;
+
+	line = malloc(PROTO_LINE_MAX + 1);
+	memset(line, ' ', PROTO_LINE_MAX + 1);
+	memcpy(line, "{\"cmd\":\"status\"}", 16);
+	ck_assert_int_eq(proto_decode(&req, line, PROTO_LINE_MAX, &code,
+	    cause, sizeof(cause)), 0);
+	proto_request_release(&req);
+	ck_assert_int_eq(proto_decode(&req, line, PROTO_LINE_MAX + 1, &code,
+	    cause, sizeof(cause)), -1);
+	ck_assert_int_eq(code, PROTO_LINE_TOO_LONG);
+	proto_request_release(&req);
+	free(line);
+}
+END_TEST
+
+START_TEST(test_getters)
+{
+	struct proto_request	req;
+
+	ck_assert_int_eq(decode("{\"cmd\":\"tail\",\"name\":\"web\","
+	    "\"bytes\":42,\"follow\":true}", &req), PROTO_OK);
+	ck_assert_int_eq(req.spec->cmd, PROTO_CMD_TAIL);
+	ck_assert_str_eq(proto_get_string(&req, "name", NULL), "web");
+	ck_assert_str_eq(proto_get_string(&req, "stream", "stdout"), "stdout");
+	ck_assert_int_eq(proto_get_int(&req, "bytes", 1600), 42);
+	ck_assert_int_eq(proto_get_int(&req, "lines", -1), -1);
+	ck_assert(proto_get_bool(&req, "follow", false));
+	ck_assert_ptr_null(proto_get(&req, "nothing"));
+	proto_request_release(&req);
+}
+END_TEST
+
+START_TEST(test_codes)
+{
+	enum proto_code	c, back;
+
+	for (c = PROTO_OK; c < PROTO_CODE_COUNT; c++) {
+		ck_assert_ptr_nonnull(proto_code_name(c));
+		ck_assert_int_eq(proto_code_parse(proto_code_name(c), &back),
+		    0);
+		ck_assert_int_eq(back, c);
+	}
+	ck_assert_str_eq(proto_code_name(PROTO_NO_SUCH_PROCESS),
+	    "no_such_process");
+	ck_assert_str_eq(proto_code_name(PROTO_FORBIDDEN), "forbidden");
+	ck_assert_int_eq(proto_code_parse("nope", &back), -1);
+	ck_assert_ptr_null(proto_cmd_find("nope"));
+	ck_assert_str_eq(proto_cmd_spec(PROTO_CMD_EVENTS)->name, "events");
+	ck_assert_ptr_null(proto_cmd_spec(PROTO_CMD_COUNT));
+}
+END_TEST
+
+START_TEST(test_replies)
+{
+	struct proto_request	 req;
+	struct proto_reply	 r;
+	cJSON			*res;
+	char			*line;
+	size_t			 len;
+
+	ck_assert_int_eq(decode("{\"id\":\"q1\",\"cmd\":\"version\"}", &req),
+	    PROTO_OK);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "protocol", PROTO_VERSION);
+	line = proto_reply_ok(req.id, res, &len);
+	ck_assert_str_eq(line,
+	    "{\"id\":\"q1\",\"ok\":true,\"result\":{\"protocol\":1}}\n");
+	ck_assert_uint_eq(len, strlen(line));
+	ck_assert_int_eq(proto_reply_decode(&r, line, len - 1, cause,
+	    sizeof(cause)), 0);
+	ck_assert(r.ok);
+	ck_assert_ptr_null(r.stream);
+	ck_assert_int_eq(cJSON_GetObjectItem(r.result, "protocol")->valueint,
+	    1);
+	proto_reply_release(&r);
+	free(line);
+	proto_request_release(&req);
+
+	line = proto_reply_error(NULL, PROTO_NO_SUCH_PROCESS,
+	    "no such process: x", NULL, &len);
+	ck_assert_str_eq(line, "{\"ok\":false,\"error\":{\"code\":"
+	    "\"no_such_process\",\"message\":\"no such process: x\"}}\n");
+	ck_assert_int_eq(proto_reply_decode(&r, line, len, cause,
+	    sizeof(cause)), 0);
+	ck_assert(!r.ok);
+	ck_assert_str_eq(r.code, "no_such_process");
+	ck_assert_str_eq(r.message, "no such process: x");
+	proto_reply_release(&r);
+	free(line);
+
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "to", "RUNNING");
+	line = proto_stream("event", res, &len);
+	ck_assert_str_eq(line,
+	    "{\"ok\":true,\"stream\":\"event\",\"to\":\"RUNNING\"}\n");
+	ck_assert_int_eq(proto_reply_decode(&r, line, len, cause,
+	    sizeof(cause)), 0);
+	ck_assert_str_eq(r.stream, "event");
+	proto_reply_release(&r);
+	free(line);
+
+	ck_assert_int_eq(proto_reply_decode(&r, "{}", 2, cause,
+	    sizeof(cause)), -1);
+	proto_reply_release(&r);
+	ck_assert_int_eq(proto_reply_decode(&r, "{\"ok\":false}", 12, cause,
+	    sizeof(cause)), -1);
+	proto_reply_release(&r);
+}
+END_TEST
+
+/* Encode bytes, parse the literal back with cJSON, compare. */
+static void
+roundtrip(const char *in, size_t inlen, const char *want)
+{
+	cJSON	*v;
+	char	*lit;
+	size_t	 len;
+
+	lit = proto_json_string(in, inlen, &len);
+	ck_assert_uint_eq(len, strlen(lit));
+	v = cJSON_Parse(lit);
+	ck_assert_msg(v != NULL, "not JSON: %s", lit);
+	ck_assert_msg(strcmp(v->valuestring, want) == 0, "%s -> '%s'",
+	    lit, v->valuestring);
+	cJSON_Delete(v);
+	free(lit);
+}
+
+START_TEST(test_json_string)
+{
+	char	*lit;
+	size_t	 len;
+
+	roundtrip("plain", 5, "plain");
+	roundtrip("a\"b\\c\n\t\r\x01", 9, "a\"b\\c\n\t\r\x01");
+	roundtrip("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* Invalid: lone continuation, bad lead, overlong, surrogate,
+	   above U+10FFFF, truncated at the end, truncated mid-text. */
+	roundtrip("a\x80z", 3, "a\xef\xbf\xbdz");
+	roundtrip("\xff", 1, "\xef\xbf\xbd");
+	roundtrip("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("\xed\xa0\x80", 3,
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("\xf4\x90\x80\x80", 4,
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("x\xe2\x82", 3, "x\xef\xbf\xbd");
+	roundtrip("\xe2\x82z", 3, "\xef\xbf\xbdz");
+
+	/* NUL is escaped, not a terminator. */
+	lit = proto_json_string("a\0b", 3, &len);
+	ck_assert_str_eq(lit, "\"a\\u0000b\"");
+	free(lit);
+	lit = proto_json_string("", 0, &len);
+	ck_assert_str_eq(lit, "\"\"");
+	ck_assert_uint_eq(len, 2);
+	free(lit);
+}
+END_TEST
+
+START_TEST(test_utf8_cuts)
+{
+	ck_assert_uint_eq(proto_utf8_whole("abc", 3), 3);
+	ck_assert_uint_eq(proto_utf8_whole("ab\xe2\x82", 4), 2);
+	ck_assert_uint_eq(proto_utf8_whole("ab\xe2", 3), 2);
+	ck_assert_uint_eq(proto_utf8_whole("ab\xe2\x82\xac", 5), 5);
+	ck_assert_uint_eq(proto_utf8_whole("\xf0\x9f\x98", 3), 0);
+	/* Invalid bytes are not held back: they will never complete. */
+	ck_assert_uint_eq(proto_utf8_whole("ab\xff", 3), 3);
+	ck_assert_uint_eq(proto_utf8_whole("ab\xe2z", 4), 4);
+	ck_assert_uint_eq(proto_utf8_partial_head("\x82\xac" "abc", 5), 2);
+	ck_assert_uint_eq(proto_utf8_partial_head("abc", 3), 0);
+	ck_assert_uint_eq(proto_utf8_partial_head("\x80\x80\x80\x80", 4), 3);
+}
+END_TEST
+
+START_TEST(test_buf_lines)
+{
+	struct proto_buf	 b = { 0 };
+	char			*line;
+	size_t			 len;
+
+	proto_buf_add(&b, "one\ntwo\r\nthr", 12);
+	line = proto_buf_line(&b, &len);
+	ck_assert_str_eq(line, "one");
+	ck_assert_uint_eq(len, 3);
+	line = proto_buf_line(&b, &len);
+	ck_assert_str_eq(line, "two");
+	ck_assert_uint_eq(len, 3);
+	ck_assert_ptr_null(proto_buf_line(&b, &len));
+	ck_assert_uint_eq(proto_buf_used(&b), 3);
+	proto_buf_add(&b, "ee\n\n", 4);
+	line = proto_buf_line(&b, &len);
+	ck_assert_str_eq(line, "three");
+	line = proto_buf_line(&b, &len);
+	ck_assert_str_eq(line, "");
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_null(proto_buf_line(&b, &len));
+	ck_assert_uint_eq(proto_buf_used(&b), 0);
+	proto_buf_consume(&b, 10);
+	ck_assert_uint_eq(proto_buf_used(&b), 0);
+	proto_buf_release(&b);
+	ck_assert_ptr_null(b.data);
+}
+END_TEST
+
+START_TEST(test_buf_io)
+{
+	struct proto_buf	 b = { 0 }, in = { 0 };
+	char			 big[100000];
+	int			 sv[2];
+	ssize_t			 n, total = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+
+	/* Reading stops at max and says so with ENOBUFS. */
+	ck_assert_int_eq(write(sv[1], "abcdef", 6), 6);
+	ck_assert_int_eq(proto_buf_read(&in, sv[0], 4), 4);
+	ck_assert_int_eq(proto_buf_read(&in, sv[0], 4), -1);
+	ck_assert_int_eq(errno, ENOBUFS);
+	proto_buf_consume(&in, 4);
+	ck_assert_int_eq(proto_buf_read(&in, sv[0], 4), 2);
+	ck_assert_int_eq(proto_buf_read(&in, sv[0], 4), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	proto_buf_consume(&in, 2);
+
+	/* Sending fills the socket, then reports EAGAIN with data left. */
+	memset(big, 'x', sizeof(big));
+	proto_buf_add(&b, big, sizeof(big));
+	for (;;) {
+		n = proto_buf_send(&b, sv[1]);
+		if (n == -1) {
+			ck_assert_int_eq(errno, EAGAIN);
+			break;
+		}
+		total += n;
+		if (proto_buf_used(&b) == 0)
+			break;
+	}
+	ck_assert_uint_eq(total + proto_buf_used(&b), sizeof(big));
+
+	/* A closed peer is an error (EPIPE), never a SIGPIPE. */
+	close(sv[0]);
+	proto_buf_add(&b, "y", 1);
+	ck_assert_int_eq(proto_buf_send(&b, sv[1]), -1);
+	ck_assert(errno == EPIPE || errno == ECONNRESET);
+	close(sv[1]);
+	proto_buf_release(&b);
+	proto_buf_release(&in);
+}
+END_TEST
+
+static Suite *
+proto_suite(void)
+{
+	Suite	*s = suite_create("proto");
+	TCase	*tc = tcase_create("decode");
+
+	tcase_add_test(tc, test_valid_requests);
+	tcase_add_test(tc, test_not_json);
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_not_object);
+	tcase_add_test(tc, test_cmd_errors);
+	tcase_add_test(tc, test_id);
+	tcase_add_test(tc, test_arg_types);
+	tcase_add_test(tc, test_names_bounds);
+	tcase_add_test(tc, test_line_too_long);
+	tcase_add_test(tc, test_getters);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reply");
+	tcase_add_test(tc, test_codes);
+	tcase_add_test(tc, test_replies);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_test(tc, test_json_string);
+	tcase_add_test(tc, test_utf8_cuts);
+	tcase_add_test(tc, test_buf_lines);
+	tcase_add_test(tc, test_buf_io);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(proto_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
