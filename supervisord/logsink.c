@@ -388,15 +388,59 @@ logsink_syslog(const char *tag, pid_t pid, bool err, const char *line,
 
 /*
  * The daemon's own log: a rotating file ([supervisord] logfile), syslog
- * (logfile=syslog), or a standard stream (unset: stderr); echoed to
- * stdout in the foreground unless silent, as Supervisor does.
+ * (logfile=syslog), or a standard stream (unset: stderr).  Under systemd
+ * (stderr is the journal's stream) every line also goes to stderr with
+ * a "<N>" priority prefix and no timestamp of ours, which the journal
+ * reads; otherwise, in the foreground (nodaemon) and not silent, lines
+ * are echoed to stdout as Supervisor does.
  */
 static struct {
 	struct logfile	*file;
 	int		 std;		/* 1, 2, or 0 */
 	bool		 syslog;
-	bool		 echo;		/* also to stdout */
+	int		 echo;		/* also to this fd (1 or 2), or 0 */
+	bool		 journal;	/* stderr is systemd's journal */
 } dlog;
+
+/* Whether stderr is the journal's stream (systemd sets JOURNAL_STREAM
+   to its "device:inode"). */
+static bool
+logsink_under_journal(void)
+{
+	struct stat	 st;
+	const char	*js;
+	unsigned long	 dev, ino;
+
+	if ((js = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(js, "%lu:%lu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long)st.st_dev == dev &&
+	    (unsigned long)st.st_ino == ino;
+}
+
+/* A line for the journal: "<prio>message", without our timestamp and
+   level (the journal keeps its own). */
+static void
+logsink_journal_write(enum log_level level, const char *line, size_t len)
+{
+	static const int prio[] = { 2, 3, 4, 6, 7, 7, 7 };
+	const char	*sp;
+	char		 buf[8192 + 8];
+	int		 n;
+
+	if (len > 24 && line[23] == ' ' &&
+	    (sp = memchr(line + 24, ' ', len - 24)) != NULL) {
+		len -= (size_t)(sp + 1 - line);
+		line = sp + 1;
+	}
+	if (len > 8192)
+		len = 8192;
+	n = snprintf(buf, sizeof(buf), "<%d>",
+	    prio[(size_t)level < sizeof(prio) / sizeof(prio[0]) ? level : 3]);
+	memcpy(buf + n, line, len);
+	logsink_std_write(STDERR_FILENO, buf, (size_t)n + len, true);
+}
 
 /* The daemon log file's own failures cannot be logged through it. */
 static void
@@ -445,10 +489,15 @@ logsink_daemon_sink(enum log_level level, const char *line, size_t len,
 		}
 		logsink_syslog("supervisord", getpid(),
 		    level <= LOG_LEVEL_WARN, msg, len);
+	} else if (dlog.journal && dlog.std == STDERR_FILENO) {
+		logsink_journal_write(level, line, len);
+		return;
 	} else
 		logsink_std_write(dlog.std, line, len, true);
-	if (dlog.echo)
-		logsink_std_write(STDOUT_FILENO, line, len, true);
+	if (dlog.journal)
+		logsink_journal_write(level, line, len);
+	else if (dlog.echo != 0)
+		logsink_std_write(dlog.echo, line, len, true);
 }
 
 static void
@@ -491,8 +540,11 @@ logsink_daemon_open(const struct supervisord_config *sd, char *cause,
 	dlog.syslog = path != NULL && strcmp(path, "syslog") == 0;
 	dlog.std = path != NULL && strcmp(path, "/dev/stdout") == 0 ?
 	    STDOUT_FILENO : STDERR_FILENO;
-	dlog.echo = sd->nodaemon && !sd->silent && path != NULL &&
-	    dlog.std != STDOUT_FILENO;
+	dlog.journal = logsink_under_journal();
+	dlog.echo = 0;
+	if (sd->nodaemon && !sd->silent && path != NULL &&
+	    strcmp(path, "/dev/stdout") != 0)
+		dlog.echo = STDOUT_FILENO;
 	logsink_atexit();
 	log_set_sink(logsink_daemon_sink, NULL);
 	return 0;
