@@ -60,6 +60,11 @@ struct capture {
 	ev_timer		 batch;		/* a pause between small reads */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
+	enum {
+		ANSI_TEXT,
+		ANSI_ESC,			/* an ESC ended the last read */
+		ANSI_SEQ,			/* inside ESC [ ... */
+	}			 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
 	size_t			 linelen;
@@ -74,6 +79,7 @@ struct logcap {
 	struct logfile		*file;		/* NULL: no file */
 	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
 	bool			 syslog;
+	bool			 strip_ansi;	/* [supervisord] strip_ansi */
 	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
@@ -90,6 +96,7 @@ static struct {
 } pending = { NULL, { -1, -1 }, { NULL, NULL } };
 
 static char	logcap_buf[64 * 1024];
+static char	logcap_stripped[64 * 1024 + 1];
 
 static void	capture_cb(struct ev_loop *, ev_io *, int);
 
@@ -227,6 +234,9 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	if (lc->std != 0)
 		path = NULL;
 	lc->syslog = sc->syslog;
+	lc->strip_ansi = lc->proc->daemon != NULL &&
+	    lc->proc->daemon->config != NULL &&
+	    lc->proc->daemon->config->sd.strip_ansi;
 	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
 		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
 	else
@@ -313,9 +323,50 @@ capture_lines(struct capture *c, const char *buf, size_t len)
 	}
 }
 
-/* Give bytes read from a pipe to the destinations. */
+/*
+ * Supervisor's strip_ansi: drop every "ESC [ ... terminator" sequence
+ * (its terminators: HfABCDRsuJKhlpm), also across reads.  Returns the
+ * length of what is left, in logcap_stripped.
+ */
+static size_t
+capture_strip_ansi(struct capture *c, const char *buf, size_t len)
+{
+	static const char	 term[] = "HfABCDRsuJKhlpm";
+	char			*out = logcap_stripped;
+	size_t			 i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		switch (c->ansi) {
+		case ANSI_TEXT:
+			if (buf[i] == '\033')
+				c->ansi = ANSI_ESC;
+			else
+				out[o++] = buf[i];
+			break;
+		case ANSI_ESC:
+			if (buf[i] == '[') {
+				c->ansi = ANSI_SEQ;
+				break;
+			}
+			/* Not a sequence after all: the ESC stays. */
+			out[o++] = '\033';
+			if (buf[i] != '\033') {
+				out[o++] = buf[i];
+				c->ansi = ANSI_TEXT;
+			}
+			break;
+		case ANSI_SEQ:
+			if (buf[i] != '\0' && strchr(term, buf[i]) != NULL)
+				c->ansi = ANSI_TEXT;
+			break;
+		}
+	}
+	return o;
+}
+
+/* Give bytes to the destinations. */
 static void
-capture_deliver(struct capture *c, const char *buf, size_t len)
+capture_output(struct capture *c, const char *buf, size_t len)
 {
 	struct logcap	*lc = c->lc;
 	size_t		 n;
@@ -326,6 +377,17 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
 	}
 	if (lc->std != 0 || lc->syslog)
 		capture_lines(c, buf, len);
+}
+
+/* Give bytes read from a pipe to the destinations, stripped if asked. */
+static void
+capture_deliver(struct capture *c, const char *buf, size_t len)
+{
+	if (c->lc->strip_ansi) {
+		len = capture_strip_ansi(c, buf, len);
+		buf = logcap_stripped;
+	}
+	capture_output(c, buf, len);
 }
 
 /*
@@ -344,7 +406,7 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL && !lc->syslog && !c->small) {
+	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi && !c->small) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -381,6 +443,8 @@ capture_close(struct capture *c)
 		ev_io_stop(logcap_loop(lc->proc), &c->io);
 	if (ev_is_active(&c->batch))
 		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	if (c->ansi == ANSI_ESC)
+		capture_output(c, "\033", 1);
 	if (c->linelen > 0)
 		capture_emit(c, c->line, c->linelen);
 	free(c->line);
@@ -659,7 +723,7 @@ logcap_reopen_all(struct daemon *d)
 	for (i = 0; i < logcap_nfiles; i++) {
 		lf = logcap_files[i];
 		if (logfile_reopen(lf) == -1)
-			logfile_report(lf, "reopen");
+			logfile_report(lf, "reopening logs");
 	}
 	logsink_daemon_reopen();
 	log_info("reopened %zu log files", logcap_nfiles);

@@ -137,7 +137,7 @@ def test_auto_logs_named_like_supervisor_and_cleaned(daemon):
         stdout_logfile="AUTO", stderr_logfile="AUTO"))
     daemon.start()
     names = lambda stream: [n for n in os.listdir(daemon.dir) if re.match(
-        r"auto-%s---supervisor-\S{6}\.log$" % stream, n)]
+        r"auto-%s---supervisor-\S+\.log$" % stream, n)]
     wait_for(lambda: len(names("stdout")) == 1 and len(names("stderr")) == 1,
              what="the AUTO files")
     line = lambda i: b"hello %d %s\n" % (i, bytes([97 + i]) * 40)
@@ -200,3 +200,15 @@ def test_capture_fds_are_pipes_and_not_leaked(daemon):
     pid2 = program_pid(daemon, "log_lines -l -n 1 b")
     assert os.readlink("/proc/%d/fd/1" % pid2) == \
         os.readlink("/proc/%d/fd/2" % pid2)
+
+
+def test_strip_ansi_removes_escape_sequences(daemon):
+    """[supervisord] strip_ansi: ESC [ ... sequences are dropped as
+    Supervisor drops them; an ESC that starts none stays."""
+    log = os.path.join(daemon.dir, "ansi.log")
+    text = "\x1b[1;31mred\x1b[0m plain\x1b[2J \x1bXkept\x1b"
+    daemon.write_config(program(
+        "ansi", "%s '%s'" % (helper("log_lastwords"), text),
+        stdout_logfile=log), supervisord_extra="strip_ansi = true")
+    daemon.start()
+    wait_content(log, b"red plain \x1bXkept\x1b")
