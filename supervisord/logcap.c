@@ -18,7 +18,6 @@
  */
 #include <sys/queue.h>
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
