@@ -70,8 +70,9 @@ enum log_dest {
 /* One output stream of a process: stdout or stderr. */
 struct stream_config {
 	enum log_dest	 dest;
-	char		*logfile;	/* path as configured; for AUTO, the
-					   resolved file in childlogdir */
+	char		*logfile;	/* the path for LOG_DEST_FILE, else
+					   NULL (log capture names AUTO files
+					   in childlogdir, as Supervisor) */
 	uint64_t	 logfile_maxbytes;	/* 0: never rotate */
 	int		 logfile_backups;
 	uint64_t	 capture_maxbytes;

@@ -297,15 +297,19 @@ static int
 convert(struct out *o, const struct spec *sp, const struct expn_item *it,
     char *cause, size_t causelen)
 {
-	char	num[32];
+	struct spec	plain;
+	char		num[32];
 
 	switch (sp->conv) {
 	case 's':
 	case 'r':
 	case 'a':
 		if (it->is_int) {
+			/* str() and repr() of an int are the same digits. */
 			snprintf(num, sizeof(num), "%lld", it->ival);
-			put_string(o, sp, num);
+			plain = *sp;
+			plain.conv = 's';
+			put_string(o, &plain, num);
 		} else
 			put_string(o, sp, it->sval);
 		return 0;
@@ -333,7 +337,7 @@ unknown_name(const struct expn *e, const char *name, size_t len,
 	size_t		 i;
 
 	if (len > 4 && memcmp(name, "ENV_", 4) == 0) {
-		snprintf(cause, causelen, "cannot expand %%(%.*s)s: %.*s is "
+		snprintf(cause, causelen, "cannot expand %%(%.*s): %.*s is "
 		    "not in the environment", (int)len, name, (int)len - 4,
 		    name + 4);
 		return;
@@ -345,7 +349,7 @@ unknown_name(const struct expn *e, const char *name, size_t len,
 			out_add(&known, ", ", 2);
 		out_add(&known, e->v[i].name, strlen(e->v[i].name));
 	}
-	snprintf(cause, causelen, "cannot expand %%(%.*s)s: unknown name "
+	snprintf(cause, causelen, "cannot expand %%(%.*s): unknown name "
 	    "(known here: %s%sENV_*)", (int)len, name,
 	    known.s != NULL ? known.s : "", known.s != NULL ? ", " : "");
 	free(known.s);

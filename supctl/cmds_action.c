@@ -46,8 +46,10 @@ render_results(struct ctx *ctx, const char *cmd, const struct proto_reply *r)
 		if (!cJSON_IsObject(err)) {
 			if (ctx->json)
 				continue;
+			/* A restart that waited says both halves. */
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
-			    "stopped")))
+			    "stopped")) && strcmp(str_field(p, "result"),
+			    "restarting") != 0)
 				printf("%s: stopped\n", name);
 			printf("%s: %s\n", name, str_field(p, "result"));
 			continue;

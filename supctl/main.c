@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ini.h>
+
 #include "config.h"
 #include "log.h"
 #include "supctl.h"
@@ -36,34 +38,70 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* What a client-only file holds, read when config_load() refuses it. */
+struct ctl_ini {
+	char	*serverurl;
+	char	*file;
+};
+
+static int
+ctl_ini_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct ctl_ini	*ci = arg;
+	char		**slot = NULL;
+
+	if (strcmp(section, "supervisorctl") == 0 &&
+	    strcmp(key, "serverurl") == 0)
+		slot = &ci->serverurl;
+	else if (strcmp(section, "unix_http_server") == 0 &&
+	    strcmp(key, "file") == 0)
+		slot = &ci->file;
+	/* Expansions need the whole configuration: not for a fallback. */
+	if (slot != NULL && strstr(value, "%(") == NULL) {
+		free(*slot);
+		*slot = xstrdup(value);
+	}
+	return 1;
+}
+
 /*
  * The socket a configuration names: [supervisorctl] serverurl when it is
- * unix://, else [unix_http_server] file.  NULL when the file cannot be
- * read; loud about it only when the user named the file.
+ * unix://, else [unix_http_server] file.  A file supervisord would refuse
+ * (a client's, without [supervisord]) is read for these two keys alone.
+ * NULL when the file names no socket; loud about it only when the user
+ * named the file.
  */
 static char *
 socket_from_config(const char *path, bool loud)
 {
 	struct diags	 diags = { 0 };
 	struct config	*cfg;
+	struct ctl_ini	 ci = { NULL, NULL };
 	char		*sock = NULL;
 
-	if ((cfg = config_load(path, &diags)) == NULL) {
-		if (loud) {
-			diags_print(&diags, STDERR_FILENO);
-			fprintf(stderr, "supctl: cannot use '%s'; trying "
-			    "$SUPCTL_SOCKET and the default socket\n", path);
-		}
-		diags_release(&diags);
-		return NULL;
+	if ((cfg = config_load(path, &diags)) != NULL) {
+		if (cfg->ctl_serverurl != NULL &&
+		    strncmp(cfg->ctl_serverurl, "unix://", 7) == 0)
+			sock = xstrdup(cfg->ctl_serverurl + 7);
+		else if (cfg->unix_server.file != NULL)
+			sock = xstrdup(cfg->unix_server.file);
+		config_free(cfg);
+	} else if (ini_parse(path, ctl_ini_handler, &ci) == 0) {
+		if (ci.serverurl != NULL &&
+		    strncmp(ci.serverurl, "unix://", 7) == 0)
+			sock = xstrdup(ci.serverurl + 7);
+		else if (ci.file != NULL)
+			sock = xstrdup(ci.file);
+	}
+	free(ci.serverurl);
+	free(ci.file);
+	if (sock == NULL && loud) {
+		diags_print(&diags, STDERR_FILENO);
+		fprintf(stderr, "supctl: no socket from '%s'; trying "
+		    "$SUPCTL_SOCKET and the default socket\n", path);
 	}
 	diags_release(&diags);
-	if (cfg->ctl_serverurl != NULL &&
-	    strncmp(cfg->ctl_serverurl, "unix://", 7) == 0)
-		sock = xstrdup(cfg->ctl_serverurl + 7);
-	else if (cfg->unix_server.file != NULL)
-		sock = xstrdup(cfg->unix_server.file);
-	config_free(cfg);
 	return sock;
 }
 

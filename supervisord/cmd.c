@@ -382,6 +382,8 @@ cmd_events(struct ctl_client *c, const struct proto_request *req)
 	cJSON	*res = cJSON_CreateObject();
 
 	cJSON_AddBoolToObject(res, "subscribed", true);
+	log_debug("control: client %u (uid %ld, pid %ld) subscribed to events",
+	    c->id, (long)c->uid, (long)c->pid);
 	client_reply_ok(c, req->id, res);
 	client_subscribe_events(c);
 	return CMD_STREAM;

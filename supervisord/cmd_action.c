@@ -126,7 +126,8 @@ target_start(struct ctl_job *job, struct job_target *t)
 	if (p->state == PROC_RUNNING)
 		target_done(job, t, PROTO_OK, "started");
 	else if (!job->wait)
-		target_done(job, t, PROTO_OK, "starting");
+		target_done(job, t, PROTO_OK, t->stopped ? "restarting" :
+		    "starting");
 }
 
 static void

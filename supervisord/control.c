@@ -57,6 +57,7 @@ static struct {
 static void	client_input(struct ctl_client *);
 static void	client_flush(struct ctl_client *);
 static void	client_arm_timer(struct ctl_client *);
+static void	client_discard(struct ctl_client *);
 
 /* The peer may use the socket: root, our own user, or access_group. */
 static bool
@@ -102,6 +103,10 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_input(c);
 		return;
 	}
+	if (c->flags & CLIENT_LINGER) {
+		client_discard(c);
+		return;
+	}
 	n = proto_buf_read(&c->in, c->fd, PROTO_LINE_MAX + 2);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -126,6 +131,49 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_input(c);
 }
 
+/* Read and forget until the peer closes (see client_linger()). */
+static void
+client_discard(struct ctl_client *c)
+{
+	char	buf[4096];
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < 16; i++) {
+		n = read(c->fd, buf, sizeof(buf));
+		if (n > 0)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		client_drop(c, NULL);
+		return;
+	}
+}
+
+/*
+ * All is said: half-close, then discard input until the peer closes.
+ * Closing with unread input would make the peer's kernel report a reset,
+ * possibly before the peer read our last reply (a forbidden, a line too
+ * long).
+ */
+static void
+client_linger(struct ctl_client *c)
+{
+	struct ev_loop	*loop = c->daemon->loop;
+
+	if (c->flags & CLIENT_LINGER)
+		return;
+	c->flags |= CLIENT_LINGER;
+	if ((c->flags & CLIENT_EOF) || shutdown(c->fd, SHUT_WR) == -1) {
+		client_drop(c, NULL);
+		return;
+	}
+	ev_io_start(loop, &c->read_w);
+	c->timer.repeat = ctl.timeout;
+	ev_timer_again(loop, &c->timer);
+	client_discard(c);
+}
+
 static void
 client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -142,6 +190,10 @@ client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct ctl_client	*c = container_of(w, struct ctl_client, timer);
 	ev_tstamp		 left = c->activity + ctl.timeout - ev_now(loop);
 
+	if (c->flags & CLIENT_LINGER) {
+		client_drop(c, NULL);
+		return;
+	}
 	if (left > 0) {
 		w->repeat = left;
 		ev_timer_again(loop, w);
@@ -160,6 +212,8 @@ client_arm_timer(struct ctl_client *c)
 	struct ev_loop	*loop = c->daemon->loop;
 	bool		 waiting;
 
+	if (c->flags & CLIENT_LINGER)
+		return;		/* its own deadline runs */
 	/* Output pending always counts; an idle stream or job does not. */
 	waiting = proto_buf_used(&c->out) > 0 ||
 	    (c->job == NULL && c->tail == NULL &&
@@ -196,7 +250,7 @@ client_flush(struct ctl_client *c)
 	}
 	ev_io_stop(loop, &c->write_w);
 	if (c->flags & CLIENT_CLOSING) {
-		client_drop(c, NULL);
+		client_linger(c);
 		return;
 	}
 	if ((c->flags & CLIENT_EOF) && c->job == NULL && c->tail == NULL &&

@@ -64,6 +64,7 @@ struct ctl_client {
 #define CLIENT_EOF	0x2	/* the peer will send nothing more */
 #define CLIENT_DEAD	0x4	/* dropped; waiting to be freed */
 #define CLIENT_EVENTS	0x8	/* an events stream */
+#define CLIENT_LINGER	0x10	/* all sent; discarding input until EOF */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
 };

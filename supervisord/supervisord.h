@@ -89,6 +89,7 @@ struct proc {
 	int		 priority[2];	/* group, process: start/stop order */
 };
 
+/* procinfo.c: names and descriptions (the rest of it in the API below). */
 const char *proc_state_name(enum proc_state);
 int	 proc_state_parse(const char *, enum proc_state *);
 
@@ -240,8 +241,7 @@ void	 daemon_shutdown(struct daemon *, int status);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
- * processes exist (before autostart) and control_free after the loop; it
- * links without control.c (weak references) until that file lands.
+ * processes exist (before autostart) and control_free after the loop.
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
@@ -253,7 +253,7 @@ void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 int	 spawn_proc(struct proc *, char *cause, size_t);
 /* Read a pending exec report without waiting (before an exit counts). */
 void	 spawn_exec_drain(struct proc *);
-/* The child's environment: ours + [supervisord] + program + SUPERVISOR_*. */
+/* The child's environment: ours, SUPERVISOR_*, [supervisord], program's. */
 char	**spawn_environ(const struct proc *, char *const *base);
 void	 spawn_environ_free(char **);
 

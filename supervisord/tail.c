@@ -22,6 +22,9 @@
 
 #define TAIL_CHUNK	65536
 #define TAIL_INTERVAL	1.0	/* ev_stat polling where inotify cannot */
+/* Looking again without being told: a file moved away is still written
+   (until its writer reopens) but the path's watch no longer sees it. */
+#define TAIL_POLL	0.25
 
 struct tail {
 	struct ctl_client	*client;
@@ -32,8 +35,10 @@ struct tail {
 	ino_t			 ino;
 	off_t			 off;		/* next byte to send */
 	ev_stat			 stat_w;
+	ev_timer		 poll_w;
 	bool			 pumping;
 	bool			 failed;	/* ended with an error */
+	bool			 drained;	/* rotated: old file read again */
 	unsigned char		 held[4];	/* a character cut in two */
 	size_t			 nheld;
 };
@@ -177,6 +182,7 @@ tail_fail(struct tail *t, const char *cause)
 	cJSON_AddStringToObject(err, "message", cause);
 	t->failed = true;
 	ev_stat_stop(t->loop, &t->stat_w);
+	ev_timer_stop(t->loop, &t->poll_w);
 	client_stream(c, "tail", fields);
 	if (client_alive(c))
 		client_close(c);
@@ -248,6 +254,13 @@ tail_pump(struct tail *t)
 		if (stat(t->path, &st) == -1)
 			break;		/* rotated away, not yet recreated */
 		if (st.st_dev != t->dev || st.st_ino != t->ino) {
+			/* Drain the old file once more: its writer may have
+			   added to it after we last read, before renaming. */
+			if (!t->drained) {
+				t->drained = true;
+				continue;
+			}
+			t->drained = false;
 			tail_flush_held(t);
 			if (!client_alive(c))
 				return;
@@ -274,6 +287,12 @@ tail_stat_cb(struct ev_loop *loop, ev_stat *w, int revents)
 	tail_pump(container_of(w, struct tail, stat_w));
 }
 
+static void
+tail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	tail_pump(container_of(w, struct tail, poll_w));
+}
+
 void
 tail_resume(struct tail *t)
 {
@@ -284,6 +303,7 @@ void
 tail_free(struct tail *t)
 {
 	ev_stat_stop(t->loop, &t->stat_w);
+	ev_timer_stop(t->loop, &t->poll_w);
 	if (t->fd != -1)
 		close(t->fd);
 	free(t->path);
@@ -369,6 +389,8 @@ tail_start(struct ctl_client *c, const struct proto_request *req,
 	free(buf);
 	ev_stat_init(&t->stat_w, tail_stat_cb, t->path, TAIL_INTERVAL);
 	ev_stat_start(t->loop, &t->stat_w);
+	ev_timer_init(&t->poll_w, tail_poll_cb, TAIL_POLL, TAIL_POLL);
+	ev_timer_start(t->loop, &t->poll_w);
 	c->tail = t;
 	/* Anything appended since we looked. */
 	tail_pump(t);

@@ -1,0 +1,589 @@
+"""The control protocol on the raw socket: every request's reply shape,
+ids, name forms, and every kind of bad input, with the daemon still
+answering status correctly afterwards."""
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import wait_for, DEADLINE, SUPERVISORD
+
+PROGRAMS = """\
+    [program:sleeper]
+    command = sleep 1000
+    startsecs = 0
+
+    [program:web]
+    command = sleep 1000
+    numprocs = 2
+    process_name = web_%(process_num)02d
+    startsecs = 0
+
+    [program:idle]
+    command = sleep 1000
+    autostart = false
+    """
+
+
+class Conn:
+    """A raw connection: send lines, read reply lines with a deadline."""
+
+    def __init__(self, daemon, timeout=DEADLINE):
+        self.sock = daemon.connect(timeout)
+        self.sock.settimeout(timeout)
+        self.buf = b""
+
+    def send(self, obj):
+        data = obj if isinstance(obj, bytes) else (json.dumps(obj) + "\n").encode()
+        self.sock.sendall(data)
+
+    def recv(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed, buffer %r" % self.buf[:200])
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, obj):
+        self.send(obj)
+        return self.recv()
+
+    def closed(self):
+        """True once the daemon closed the connection (EOF)."""
+        try:
+            return self.sock.recv(65536) == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def d(daemon):
+    daemon.write_config(PROGRAMS)
+    daemon.start()
+    wait_for(lambda: all(p["state"] == "RUNNING" for n, p in
+                         daemon.status().items() if n != "idle"),
+             what="every autostart program RUNNING")
+    return daemon
+
+
+def assert_healthy(daemon):
+    """The daemon still answers status correctly."""
+    st = daemon.status()
+    assert sorted(st) == ["idle", "sleeper", "web:web_00", "web:web_01"]
+    assert st["sleeper"]["state"] == "RUNNING"
+    assert daemon.proc.poll() is None
+
+
+def test_status_shape(d):
+    reply = d.request({"cmd": "status"})
+    assert reply["ok"] is True
+    procs = reply["result"]["processes"]
+    # Lexical order by group, then name, as supervisorctl lists them.
+    assert [p["fullname"] for p in procs] == [
+        "idle", "sleeper", "web:web_00", "web:web_01"]
+    web = procs[2]
+    assert web["name"] == "web_00" and web["group"] == "web"
+    assert web["state"] == "RUNNING" and web["statecode"] == 20
+    assert web["pid"] > 0 and os.path.exists("/proc/%d" % web["pid"])
+    assert web["description"].startswith("pid %d, uptime 0:00:" % web["pid"])
+    for key in ("start", "uptime", "since", "now", "restarts", "exitstatus",
+                "exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
+                "stderr_logfile"):
+        assert key in web, key
+    assert web["restarts"] == 0 and web["log_dropped_bytes"] == 0
+    assert web["exit"] is None and web["spawnerr"] == ""
+    assert abs(web["now"] - time.time()) < 5
+    assert 0 <= web["uptime"] < 60
+    idle = procs[0]
+    assert idle["state"] == "STOPPED" and idle["statecode"] == 0
+    assert idle["pid"] == 0 and idle["description"] == "Not started"
+
+
+@pytest.mark.parametrize("names,want", [
+    (["sleeper"], ["sleeper"]),
+    (["web:web_01"], ["web:web_01"]),
+    (["web:*"], ["web:web_00", "web:web_01"]),
+    (["web:"], ["web:web_00", "web:web_01"]),
+    (["web"], ["web:web_00", "web:web_01"]),
+    (["all"], ["sleeper", "web:web_00", "web:web_01", "idle"]),
+    (["web:web_01", "sleeper", "web:*"], ["web:web_01", "sleeper",
+                                          "web:web_00"]),
+])
+def test_name_forms(d, names, want):
+    reply = d.request({"cmd": "status", "names": names})
+    assert reply["ok"], reply
+    got = [p["fullname"] for p in reply["result"]["processes"]]
+    if names == ["all"]:
+        assert sorted(got) == sorted(want)
+    else:
+        assert got == want
+
+
+def test_unknown_names(d):
+    reply = d.request({"id": 5, "cmd": "status",
+                       "names": ["sleeper", "nope", "web:zzz", "g:*"]})
+    assert reply["id"] == 5
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == "no_such_process"
+    assert "nope" in reply["error"]["message"]
+    assert reply["result"]["unknown"] == ["nope", "web:zzz", "g:*"]
+    # Actions on unknown names do nothing at all.
+    reply = d.request({"cmd": "stop", "names": ["sleeper", "nope"]})
+    assert reply["error"]["code"] == "no_such_process"
+    assert d.status("sleeper")["state"] == "RUNNING"
+
+
+def test_ids_echoed_and_pipelined_in_order(d):
+    c = Conn(d)
+    c.send(b"".join((json.dumps(r) + "\n").encode() for r in [
+        {"id": "a", "cmd": "version"},
+        {"id": 2, "cmd": "pid"},
+        {"cmd": "nope", "id": [1]},
+        {"id": None, "cmd": "status", "names": ["sleeper"]},
+        {"cmd": "status", "names": ["sleeper"]},
+    ]))
+    r1, r2, r3, r4, r5 = (c.recv() for _ in range(5))
+    assert r1["id"] == "a" and r1["result"]["protocol"] == 1
+    assert r2["id"] == 2 and r2["result"]["pid"] == d.proc.pid
+    assert "id" not in r3 and r3["error"]["code"] == "bad_request"
+    assert r4["id"] is None and r4["ok"]
+    assert "id" not in r5 and r5["ok"]
+    c.close()
+
+
+def test_version_and_pid(d):
+    reply = d.request({"cmd": "version"})
+    assert reply["result"] == {"protocol": 1, "version": "0.1.0",
+                               "daemon": "supervisord"}
+    reply = d.request({"cmd": "pid"})
+    assert reply["result"]["pid"] == d.proc.pid
+    reply = d.request({"cmd": "pid", "names": ["web:*", "idle"]})
+    procs = reply["result"]["processes"]
+    assert [p["fullname"] for p in procs] == ["web:web_00", "web:web_01",
+                                              "idle"]
+    assert procs[0]["pid"] == d.status("web:web_00")["pid"] > 0
+    assert procs[2]["pid"] == 0
+
+
+def test_reload_not_implemented(d):
+    reply = d.request({"cmd": "reload", "id": 1})
+    assert reply == {"id": 1, "ok": False, "error": {
+        "code": "not_implemented", "message": "reload is not implemented yet"}}
+    assert_healthy(d)
+
+
+def test_signal(d):
+    pid = d.status("sleeper")["pid"]
+    reply = d.request({"cmd": "signal", "names": ["sleeper"],
+                       "signal": "SIGSTOP"})
+    assert reply["ok"], reply
+    assert reply["result"]["processes"][0]["result"] == "signalled"
+    wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1]
+             .split()[0] == "T", what="the process stopped by SIGSTOP")
+    reply = d.request({"cmd": "signal", "names": ["sleeper"], "signal": 18})
+    assert reply["ok"], reply
+    wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1]
+             .split()[0] == "S", what="the process continued by SIGCONT")
+    for bad in ("FOO", "SIGNOPE", "0x1"):
+        reply = d.request({"cmd": "signal", "names": ["sleeper"],
+                           "signal": bad})
+        assert reply["error"]["code"] == "bad_signal", reply
+    reply = d.request({"cmd": "signal", "names": ["idle", "sleeper"],
+                       "signal": "hup"})
+    assert reply["ok"] is False and reply["error"]["code"] == "not_running"
+    res = {p["fullname"]: p for p in reply["result"]["processes"]}
+    assert res["idle"]["error"]["code"] == "not_running"
+    assert res["sleeper"]["ok"] is True
+    # SIGHUP kills sleep: it is restarted (autorestart=unexpected).
+    wait_for(lambda: d.status("sleeper")["pid"] not in (0, pid),
+             what="sleeper restarted after SIGHUP")
+
+
+BAD_REQUESTS = [
+    (b"hello\n", "bad_request", "not JSON"),
+    (b"{\"cmd\":\n", "bad_request", "not JSON"),
+    (b"[1,2]\n", "bad_request", "not a JSON object"),
+    (b"\"status\"\n", "bad_request", "not a JSON object"),
+    (b"{}\n", "bad_request", "missing 'cmd'"),
+    (b"{\"cmd\":1}\n", "bad_request", "'cmd' must be a string"),
+    (b"{\"cmd\":\"frob\"}\n", "unknown_command", "unknown command 'frob'"),
+    (b"{\"cmd\":\"status\",\"names\":\"web\"}\n", "bad_request",
+     "array of names"),
+    (b"{\"cmd\":\"status\",\"names\":[1]}\n", "bad_request", "names"),
+    (b"{\"cmd\":\"start\"}\n", "bad_request", "'start' needs 'names'"),
+    (b"{\"cmd\":\"start\",\"names\":[\"web\"],\"wait\":\"yes\"}\n",
+     "bad_request", "boolean"),
+    (b"{\"cmd\":\"tail\",\"name\":\"web:web_00\",\"bytes\":-5}\n",
+     "bad_request", "integer"),
+    (b"{\"cmd\":\"status\",\"bogus\":1}\n", "bad_request",
+     "unknown argument 'bogus'"),
+    (b"{\"cmd\":\"status\"} trailing\n", "bad_request", "text after"),
+    (b"\xff\xfe\x00garbage\n", "bad_request", "not JSON"),
+]
+
+
+@pytest.mark.parametrize("line,code,needle", BAD_REQUESTS)
+def test_bad_input_answered_and_connection_kept(d, line, code, needle):
+    c = Conn(d)
+    reply = c.call(line)
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == code
+    assert needle in reply["error"]["message"]
+    # The same connection still works, and so does the daemon.
+    assert c.call({"cmd": "status", "names": ["sleeper"]})["ok"]
+    c.close()
+    assert_healthy(d)
+
+
+def test_blank_lines_and_crlf(d):
+    c = Conn(d)
+    c.send(b"\n  \r\n{\"cmd\":\"version\",\"id\":1}\r\n")
+    assert c.recv()["id"] == 1
+    c.close()
+
+
+def test_request_without_newline_before_eof(d):
+    s = d.connect()
+    s.sendall(b'{"cmd":"version","id":9}')
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    assert json.loads(data)["id"] == 9
+    s.close()
+
+
+def test_line_too_long_then_closed(d):
+    c = Conn(d)
+    big = b'{"cmd":"status","pad":"' + b"x" * (70 * 1024) + b'"}\n'
+    try:
+        c.sock.sendall(big)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the daemon may close before it has read everything
+    reply = c.recv()
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == "line_too_long"
+    wait_for(c.closed, what="the connection closed after a too long line")
+    c.close()
+    assert_healthy(d)
+
+
+def test_line_of_exactly_64k_is_fine(d):
+    c = Conn(d)
+    head = b'{"cmd":"version","id":"'
+    tail = b'"}'
+    pad = 64 * 1024 - len(head) - len(tail)
+    c.send(head + b"y" * pad + tail + b"\n")
+    reply = c.recv()
+    assert reply["ok"] and len(reply["id"]) == pad
+    c.close()
+
+
+def test_idle_client_closed_after_timeout(daemon):
+    daemon.write_config(PROGRAMS)
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "1"})
+    silent = daemon.connect()
+    t0 = time.monotonic()
+    # A client that talks is not idle while it talks.
+    busy = Conn(daemon)
+    for _ in range(3):
+        assert busy.call({"cmd": "version"})["ok"]
+        time.sleep(0.3)
+    silent.settimeout(DEADLINE)
+    assert silent.recv(100) == b""
+    assert time.monotonic() - t0 >= 0.9
+    busy.close()
+    daemon.wait_log("idle timeout")
+    assert daemon.status("sleeper")["state"] == "RUNNING"
+
+
+def test_default_idle_timeout_is_not_short(d):
+    """Without the override, an idle client stays connected for a while."""
+    c = Conn(d)
+    time.sleep(2)
+    assert c.call({"cmd": "version"})["ok"]
+    c.close()
+
+
+def test_client_that_never_reads_is_dropped(daemon):
+    daemon.write_config(PROGRAMS)
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "2"})
+    s = daemon.connect()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # Many requests, never a read: the replies pile up in the daemon.
+    req = (json.dumps({"cmd": "status"}) + "\n").encode()
+    s.setblocking(False)
+    sent = 0
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            sent += s.send(req * 100)
+        except BlockingIOError:
+            break
+        except (BrokenPipeError, ConnectionResetError):
+            break
+    daemon.wait_log("dropping client")
+    # Meanwhile and afterwards everyone else is served.
+    assert_healthy(daemon)
+    s.close()
+
+
+def test_disconnect_mid_reply(d):
+    for _ in range(20):
+        s = d.connect()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.sendall(b'{"cmd":"status"}\n' * 50)
+        s.close()  # reset with unread replies
+    assert_healthy(d)
+
+
+def public_socket(daemon, extra):
+    """Move the socket where any user can reach it, with extra keys."""
+    pub = tempfile.mkdtemp(prefix="ctl-")
+    os.chmod(pub, 0o755)
+    sock = os.path.join(pub, "s.sock")
+    text = open(daemon.conf).read().replace(daemon.sock, sock).replace(
+        "[unix_http_server]\n", "[unix_http_server]\n" + extra)
+    open(daemon.conf, "w").write(text)
+    daemon.sock = sock
+    return pub
+
+
+def test_forbidden_for_other_users(daemon):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to connect as another user")
+    daemon.write_config(PROGRAMS)
+    pub = public_socket(daemon, "chmod = 0777\n")
+    daemon.start()
+    daemon.status()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(DEADLINE)
+            s.connect(daemon.sock)
+            s.sendall(b'{"cmd":"status"}\n')
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            os.write(w, data)
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    lines = data.splitlines()
+    assert len(lines) == 1, data
+    reply = json.loads(lines[0])
+    assert reply["ok"] is False and reply["error"]["code"] == "forbidden"
+    daemon.wait_log("refused a connection from uid 65534 pid %d" % pid)
+    assert_healthy(daemon)
+    daemon.kill()
+    shutil.rmtree(pub)
+
+
+def test_access_group_admits_its_members(daemon):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to connect as another user")
+    daemon.write_config(PROGRAMS)
+    pub = public_socket(daemon, "chmod = 0777\naccess_group = 4242\n")
+    daemon.start()
+    daemon.status()
+
+    def ask(gid, groups):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                os.setgroups(groups)
+                os.setgid(gid)
+                os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(DEADLINE)
+                s.connect(daemon.sock)
+                s.sendall(b'{"cmd":"version"}\n')
+                data = b""
+                while b"\n" not in data:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                os.write(w, data)
+            finally:
+                os._exit(0)
+        os.close(w)
+        data = b""
+        while True:
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            data += chunk
+        os.close(r)
+        os.waitpid(pid, 0)
+        return json.loads(data.splitlines()[0])
+
+    assert ask(4242, [])["ok"] is True           # primary group
+    assert ask(65534, [4242])["ok"] is True      # supplementary group
+    reply = ask(65534, [])
+    assert reply["error"]["code"] == "forbidden"
+    daemon.kill()
+    shutil.rmtree(pub)
+
+
+def daemon_fds(daemon):
+    return len(os.listdir("/proc/%d/fd" % daemon.proc.pid))
+
+
+def test_thousand_clients_at_once(d):
+    d.status()
+    before = daemon_fds(d)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1100:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    t0 = time.monotonic()
+    socks = []
+    try:
+        for _ in range(1000):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(DEADLINE * 2)
+            s.connect(d.sock)
+            socks.append(s)
+        for i, s in enumerate(socks):
+            s.sendall((json.dumps({"id": i, "cmd": "status",
+                                   "names": ["sleeper"]}) + "\n").encode())
+        for i, s in enumerate(socks):
+            buf = b""
+            while b"\n" not in buf:
+                chunk = s.recv(65536)
+                assert chunk, "client %d got no reply" % i
+                buf += chunk
+            reply = json.loads(buf.split(b"\n")[0])
+            assert reply["id"] == i and reply["ok"]
+            s.close()
+    finally:
+        for s in socks:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert time.monotonic() - t0 < DEADLINE * 2
+    assert_healthy(d)
+    # Every connection's descriptor is closed again.
+    wait_for(lambda: daemon_fds(d) <= before, what="descriptors released")
+
+
+def test_out_of_descriptors_pauses_accept(daemon):
+    """The daemon with few descriptors: EMFILE on accept, everyone is
+    still served (in turn), without a busy loop."""
+    daemon.write_config(PROGRAMS, supervisord_extra="minfds = 16")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    try:
+        daemon.status()
+        socks = []
+        for _ in range(150):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(DEADLINE * 2)
+            s.connect(daemon.sock)
+            s.sendall(b'{"cmd":"version"}\n')
+            socks.append(s)
+        cpu0 = sum(os.times()[:2])
+        for i, s in enumerate(socks):
+            buf = b""
+            while b"\n" not in buf:
+                chunk = s.recv(65536)
+                assert chunk, "client %d got no reply" % i
+                buf += chunk
+            assert json.loads(buf.split(b"\n")[0])["ok"]
+            s.close()
+        daemon.wait_log("cannot accept, pausing")
+        with open("/proc/%d/stat" % daemon.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])
+        # A busy loop on EMFILE would burn seconds of CPU here.
+        assert ticks / os.sysconf("SC_CLK_TCK") < 5, ticks
+        assert_healthy(daemon)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_stale_socket_replaced(daemon):
+    daemon.write_config(PROGRAMS)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(daemon.sock)
+    s.close()  # a socket file nobody listens on
+    daemon.start()
+    assert daemon.status("sleeper")
+    daemon.wait_log("removing stale socket")
+
+
+def test_live_socket_not_stolen(daemon, tmp_path):
+    daemon.write_config(PROGRAMS)
+    daemon.start()
+    daemon.status()
+    # A second daemon, its own pidfile, the same socket: it must refuse.
+    other = str(tmp_path / "other.conf")
+    text = open(daemon.conf).read().replace("supervisord.pid", "other.pid")
+    text = text.replace("logfile = %s/supervisord.log" % daemon.dir,
+                        "logfile = %s/other.log" % daemon.dir)
+    open(other, "w").write(text.replace("[program:", "[program:x"))
+    p = subprocess.run([SUPERVISORD, "-n", "-c", other], capture_output=True,
+                       text=True, timeout=DEADLINE)
+    assert p.returncode != 0
+    out = p.stderr + (open(str(tmp_path / "other.log")).read()
+                      if os.path.exists(str(tmp_path / "other.log")) else "")
+    assert "another daemon is answering" in out, out
+    assert_healthy(daemon)
+
+
+def test_socket_mode_and_removal(daemon):
+    daemon.write_config(PROGRAMS)
+    daemon.start()
+    daemon.status()
+    st = os.stat(daemon.sock)
+    assert st.st_mode & 0o777 == 0o700
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+    assert not os.path.exists(daemon.sock)
+
+
+def test_shutdown_request(d):
+    c = Conn(d)
+    reply = c.call({"cmd": "shutdown", "id": "bye"})
+    assert reply == {"id": "bye", "ok": True,
+                     "result": {"pid": d.proc.pid, "already": False}}
+    assert d.wait_exit() == 0
+    assert not os.path.exists(d.sock)
+    c.close()

@@ -1,0 +1,378 @@
+"""supctl against the real daemon: every command, its output as a user
+reads it, --json for scripts, and every exit status of supctl(1)."""
+import json
+import os
+import pty
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import SUPCTL, wait_for, DEADLINE
+
+PROGRAMS = """\
+    [program:web]
+    command = sleep 1000
+    numprocs = 2
+    process_name = web_%(process_num)02d
+    startsecs = 0
+
+    [program:worker]
+    command = sleep 1000
+    startsecs = 0
+
+    [program:idle]
+    command = sleep 1000
+    startsecs = 0
+    autostart = false
+
+    [program:slow]
+    command = sleep 1000
+    startsecs = 3
+    autostart = false
+
+    [program:broken]
+    command = /nonexistent/bin/daemon
+    startretries = 0
+    autostart = false
+
+    [program:flaky]
+    command = sh -c "exit 7"
+    startsecs = 1
+    startretries = 0
+    autostart = false
+
+    [program:chatty]
+    command = sh -c 'i=0; while :; do echo "msg $i"; i=$((i+1)); sleep 0.02; done'
+    stdout_logfile = %(here)s/chatty.log
+    startsecs = 0
+    """
+
+
+@pytest.fixture
+def d(daemon):
+    daemon.write_config(PROGRAMS)
+    daemon.start()
+    for name in ("web:web_00", "web:web_01", "worker", "chatty"):
+        daemon.wait_state(name, "RUNNING")
+    return daemon
+
+
+STATUS_LINE = re.compile(r"^(\S+) +(\S+) +(.*)$")
+
+
+def test_status_table(d):
+    r = d.supctl("status", check=0)
+    lines = r.stdout.splitlines()
+    names = [STATUS_LINE.match(line).group(1) for line in lines]
+    assert names == ["broken", "chatty", "flaky", "idle", "slow",
+                     "web:web_00", "web:web_01", "worker"]
+    pid = d.status("web:web_00")["pid"]
+    # supervisorctl's columns: name to 33, state to 10, description.
+    assert ("web:web_00" + " " * 23 + "RUNNING   pid %d, uptime 0:00:0" % pid
+            in r.stdout), r.stdout
+    assert re.search(r"^idle {29}STOPPED   Not started$", r.stdout, re.M)
+    assert "\033[" not in r.stdout   # not a terminal: no colour
+
+
+def test_status_named_and_exit_codes(d):
+    r = d.supctl("status", "web:*", "worker", check=0)
+    assert [line.split()[0] for line in r.stdout.splitlines()] == [
+        "web:web_00", "web:web_01", "worker"]
+    r = d.supctl("status", "idle", "worker", check=3)
+    assert "STOPPED" in r.stdout and "RUNNING" in r.stdout
+    r = d.supctl("status", "nope", "worker", check=4)
+    assert "nope: ERROR (no such process)" in r.stdout
+    assert re.search(r"^worker +RUNNING", r.stdout, re.M)
+    d.supctl("status", "all", check=3)      # idle, slow ... are stopped
+    d.supctl("status", check=0)             # no names: just the table
+
+
+def test_status_long_names_align(daemon):
+    long = "a_rather_long_program_name_indeed_x"
+    daemon.write_config("""\
+        [program:%s]
+        command = sleep 1000
+        [program:b]
+        command = sleep 1000
+        """ % long)
+    daemon.start()
+    daemon.wait_state(long, "RUNNING")
+    daemon.wait_state("b", "RUNNING")
+    r = daemon.supctl("status", check=0)
+    cols = [line.index("RUNNING") for line in r.stdout.splitlines()]
+    assert cols == [len(long) + 3] * 2, r.stdout
+
+
+def test_colour_on_a_terminal_only(d):
+    def run_tty(env_extra):
+        master, slave = pty.openpty()
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        env.update(env_extra)
+        p = subprocess.Popen([SUPCTL, "-c", d.conf, "status"], stdout=slave,
+                             stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        p.wait(timeout=DEADLINE)
+        os.close(master)
+        return out.decode()
+
+    out = run_tty({})
+    assert "\033[32mRUNNING" in out and "\033[0m" in out
+    out = run_tty({"NO_COLOR": "1"})
+    assert "\033[" not in out and "RUNNING" in out
+
+
+def test_status_json(d):
+    r = d.supctl("--json", "status", "worker", check=0)
+    doc = json.loads(r.stdout)
+    p, = doc["processes"]
+    assert p["fullname"] == "worker" and p["state"] == "RUNNING"
+    assert p["pid"] == d.status("worker")["pid"]
+    r = d.supctl("--json", "status", "ghost", check=4)
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is False
+    assert doc["error"]["code"] == "no_such_process"
+    assert doc["result"]["unknown"] == ["ghost"]
+
+
+def test_start_stop_restart_output(d):
+    r = d.supctl("start", "idle", check=0)
+    assert r.stdout == "idle: started\n"
+    r = d.supctl("start", "idle", check=0)
+    assert r.stdout == "idle: ERROR (already started)\n"
+    r = d.supctl("stop", "idle", check=0)
+    assert r.stdout == "idle: stopped\n"
+    assert d.status("idle")["state"] == "STOPPED"
+    r = d.supctl("stop", "idle", check=0)
+    assert r.stdout == "idle: ERROR (not running)\n"
+    old = d.status("worker")["pid"]
+    r = d.supctl("restart", "worker", check=0)
+    assert r.stdout == "worker: stopped\nworker: started\n"
+    assert d.status("worker")["pid"] != old
+    r = d.supctl("restart", "web:*", check=0)
+    assert r.stdout.splitlines() == [
+        "web:web_00: stopped", "web:web_00: started",
+        "web:web_01: stopped", "web:web_01: started"]
+
+
+def test_start_waits_and_no_wait(d):
+    t0 = time.monotonic()
+    d.supctl("start", "slow", check=0)
+    assert time.monotonic() - t0 >= 2.9
+    assert d.status("slow")["state"] == "RUNNING"
+    d.supctl("stop", "slow", check=0)
+    t0 = time.monotonic()
+    r = d.supctl("start", "--no-wait", "slow", check=0)
+    assert time.monotonic() - t0 < 2
+    assert r.stdout == "slow: starting\n"
+    assert d.status("slow")["state"] == "STARTING"
+    r = d.supctl("stop", "--no-wait", "slow", check=0)
+    assert r.stdout in ("slow: stopping\n", "slow: stopped\n")
+    d.wait_state("slow", "STOPPED")
+
+
+def test_start_failures_exit_1(d):
+    r = d.supctl("start", "broken", check=1)
+    assert r.stdout.startswith("broken: ERROR (spawn error: ")
+    assert "/nonexistent/bin/daemon: No such file or directory" in r.stdout
+    r = d.supctl("start", "flaky", check=1)
+    assert r.stdout == ("flaky: ERROR (abnormal termination: exit status "
+                        "7)\n")
+    r = d.supctl("start", "idle", "broken", check=1)
+    assert "idle: started" in r.stdout and "broken: ERROR" in r.stdout
+    r = d.supctl("--json", "start", "broken", check=1)
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is False and doc["error"]["code"] == "spawn_error"
+    assert doc["result"]["processes"][0]["fullname"] == "broken"
+
+
+def test_actions_on_unknown_names_exit_4(d):
+    r = d.supctl("start", "nope", check=4)
+    assert r.stdout == "nope: ERROR (no such process)\n"
+    d.supctl("stop", "web:nope", "worker", check=4)
+    assert d.status("worker")["state"] == "RUNNING"   # nothing done
+    d.supctl("restart", "nogroup:*", check=4)
+    d.supctl("signal", "HUP", "nope", check=4)
+    d.supctl("tail", "nope", check=4)
+    d.supctl("pid", "nope", check=4)
+
+
+def test_all(d):
+    r = d.supctl("stop", "all", check=0)
+    assert "web:web_00: stopped" in r.stdout
+    assert "idle: ERROR (not running)" in r.stdout
+    st = d.status()
+    assert all(p["state"] in ("STOPPED", "FATAL") for p in st.values()), st
+    r = d.supctl("start", "web:*", "worker", check=0)
+    assert r.stdout.splitlines() == ["web:web_00: started",
+                                     "web:web_01: started", "worker: started"]
+
+
+def test_signal(d):
+    pid = d.status("worker")["pid"]
+    r = d.supctl("signal", "STOP", "worker", check=0)
+    assert r.stdout == "worker: signalled\n"
+    wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1]
+             .split()[0] == "T", what="worker stopped by SIGSTOP")
+    d.supctl("signal", "SIGCONT", "worker", check=0)
+    d.supctl("signal", "18", "worker", check=0)
+    r = d.supctl("signal", "HUP", "idle", check=1)
+    assert r.stdout == "idle: ERROR (not running)\n"
+    r = d.supctl("signal", "BOGUS", "worker", check=2)
+    assert "bad signal" in r.stderr
+    d.supctl("signal", "99", "worker", check=2)
+    d.supctl("signal", "HUP", check=2)
+
+
+def test_pid(d):
+    r = d.supctl("pid", check=0)
+    assert r.stdout == "%d\n" % d.proc.pid
+    r = d.supctl("pid", "worker", check=0)
+    assert r.stdout == "%d\n" % d.status("worker")["pid"]
+    r = d.supctl("pid", "web:*", check=0)
+    assert len(r.stdout.split()) == 2
+    r = d.supctl("pid", "idle", check=3)
+    assert r.stdout == "0\n"
+
+
+def test_reload_and_aliases_not_implemented(d):
+    for cmd in ("reload", "reread", "update"):
+        r = d.supctl(cmd, check=1)
+        assert "reload is not implemented yet" in r.stderr
+
+
+def test_version(d):
+    r = d.supctl("version", check=0)
+    assert r.stdout == ("supervisord 0.1.0 (protocol 1)\n"
+                        "supctl 0.1.0 (protocol 1)\n")
+    doc = json.loads(d.supctl("--json", "version", check=0).stdout)
+    assert doc["protocol"] == 1
+
+
+def test_help_and_usage_errors(d):
+    r = d.supctl("help", check=0)
+    for cmd in ("status", "start", "stop", "restart", "signal", "pid",
+                "reload", "reread", "update", "shutdown", "tail", "maintail",
+                "events", "version", "help"):
+        assert re.search(r"^  %s " % cmd, r.stdout, re.M), cmd
+    r = d.supctl("help", "tail", check=0)
+    assert r.stdout.startswith("usage: supctl tail [-f] [-n N] NAME")
+    d.supctl("help", "nope", check=2)
+    d.supctl(check=2)
+    r = d.supctl("frobnicate", check=2)
+    assert "unknown command 'frobnicate'" in r.stderr
+    d.supctl("start", check=2)
+    d.supctl("start", "--bogus", "web", check=2)
+    d.supctl("tail", check=2)
+    d.supctl("tail", "-n", "x", "worker", check=2)
+    d.supctl("tail", "worker", "stdin", check=2)
+    d.supctl("version", "extra", check=2)
+    r = subprocess.run([SUPCTL, "--timeout", "soon", "status"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    r = subprocess.run([SUPCTL, "-c", d.conf, "-s", d.sock, "status"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    r = subprocess.run([SUPCTL, "--bogus"], capture_output=True, text=True)
+    assert r.returncode == 2
+
+
+def test_tail(d):
+    wait_for(lambda: "msg 20\n" in d.supctl("tail", "chatty").stdout,
+             what="chatty's output")
+    r = d.supctl("tail", "-n", "3", "chatty", check=0)
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3 and all(l.startswith("msg ") for l in lines)
+    r = d.supctl("tail", "-n2", "chatty", "stdout", check=0)
+    assert len(r.stdout.splitlines()) == 2
+    r = d.supctl("tail", "chatty", "stderr", check=0)
+    assert r.stdout == ""
+    r = d.supctl("--json", "tail", "-n", "1", "chatty", check=0)
+    doc = json.loads(r.stdout)
+    assert doc["data"].startswith("msg ") and doc["stream"] == "stdout"
+
+
+def test_tail_follow(d):
+    r = d.supctl("--timeout", "2", "tail", "-f", "-n", "1", "chatty",
+                 check=0)
+    nums = [int(x) for x in re.findall(r"^msg (\d+)$", r.stdout, re.M)]
+    assert len(nums) >= 20, r.stdout
+    assert nums == list(range(nums[0], nums[0] + len(nums)))
+    r = d.supctl("--json", "--timeout", "1", "tail", "-f", "chatty",
+                 check=0)
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert "data" in docs[0] and docs[1]["stream"] == "tail"
+
+
+def test_maintail(d):
+    d.supctl("stop", "worker", check=0)
+    r = d.supctl("maintail", "-n", "50", check=0)
+    assert "stop worker" in r.stdout
+    r = d.supctl("--timeout", "1", "maintail", "-f", check=0)
+    assert r.stdout
+
+
+def test_events(d):
+    p = subprocess.Popen([SUPCTL, "-c", d.conf, "--timeout", "6", "events"],
+                         stdout=subprocess.PIPE, text=True)
+    d.wait_log("pid %d) subscribed to events" % p.pid)
+    old = d.status("worker")["pid"]
+    os.kill(old, signal.SIGKILL)
+    out, _ = p.communicate(timeout=DEADLINE)
+    assert p.returncode == 0
+    assert re.search(r" worker RUNNING -> EXITED \(pid %d, terminated by "
+                     r"SIGKILL\)" % old, out), out
+    assert re.search(r" worker EXITED -> STARTING \(pid \d+\)", out), out
+    assert re.search(r" worker STARTING -> RUNNING \(pid \d+\)", out), out
+
+
+def test_shutdown_waits_for_exit(daemon):
+    daemon.write_config("""\
+        [program:stubborn]
+        command = sh -c "trap '' TERM; while :; do sleep 0.1; done"
+        startsecs = 1
+        stopwaitsecs = 2
+        """)
+    daemon.start()
+    daemon.wait_state("stubborn", "RUNNING")
+    t0 = time.monotonic()
+    r = daemon.supctl("shutdown", check=0)
+    assert r.stdout == "Shut down\n"
+    assert time.monotonic() - t0 >= 1.9
+    # Exited for real when supctl returned: only the reaping is left.
+    assert daemon.proc.poll() == 0
+    daemon.supctl("status", check=5)
+
+
+def test_shutdown_timeout(daemon):
+    daemon.write_config("""\
+        [program:stubborn]
+        command = sh -c "trap '' TERM; while :; do sleep 0.1; done"
+        startsecs = 1
+        stopwaitsecs = 5
+        """)
+    daemon.start()
+    daemon.wait_state("stubborn", "RUNNING")
+    r = daemon.supctl("--timeout", "1", "shutdown", check=1)
+    assert "did not exit in time" in r.stderr
+    assert daemon.wait_exit() == 0
+
+
+def test_timeout_while_waiting(d):
+    t0 = time.monotonic()
+    r = d.supctl("--timeout", "0.5", "start", "slow", check=5)
+    assert time.monotonic() - t0 < 2.5
+    assert "no answer from the daemon" in r.stderr
+    d.wait_state("slow", "RUNNING")
