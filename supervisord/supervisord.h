@@ -206,6 +206,18 @@ int	 logcap_init(struct daemon *, char *cause, size_t);
 void	 logcap_reopen_all(struct daemon *);
 
 /*
+ * logreg.c: the programs' log files as one set (logcap_init and
+ * logcap_reopen_all live there too).  logreg_get opens or shares the file
+ * of a path; logreg_put lets it go with its last user.
+ */
+struct logfile;
+struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
+void	 logreg_put(struct logfile *);
+/* A new AUTO file name (allocated), as Supervisor names them. */
+char	*logreg_autoname(const struct config *, const char *name,
+	    const char *stream);
+
+/*
  * logsink.c: line destinations that never block the loop: the daemon's
  * own stdout/stderr (bounded queues of whole lines), syslog, and the
  * daemon's own log.  They return false when the bytes were dropped.
