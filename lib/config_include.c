@@ -79,10 +79,14 @@ compare_paths(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One pattern of [include] files, relative to the including file. */
+/*
+ * One pattern of [include] files, relative to the including file.  The
+ * files= entry is named by its file and line: reading a file that adds
+ * [include] keys moves the entries.
+ */
 static void
 include_pattern(struct ini_loader *ld, const char *base, const char *pattern,
-    const struct ini_entry *from)
+    const char *from_file, int from_line)
 {
 	glob_t	 g;
 	char	*joined;
@@ -97,7 +101,7 @@ include_pattern(struct ini_loader *ld, const char *base, const char *pattern,
 	memset(&g, 0, sizeof(g));
 	r = glob(joined, GLOB_NOSORT | GLOB_NOESCAPE, glob_error, &g);
 	if (r != 0 || g.gl_pathc == 0) {
-		diags_add(ld->diags, false, from->file, from->line, "[include] "
+		diags_add(ld->diags, false, from_file, from_line, "[include] "
 		    "files: no file matches '%s'", joined);
 		globfree(&g);
 		free(joined);
@@ -105,7 +109,7 @@ include_pattern(struct ini_loader *ld, const char *base, const char *pattern,
 	}
 	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), compare_paths);
 	for (i = 0; i < g.gl_pathc; i++)
-		ini_read_file(ld, g.gl_pathv[i], from->file, from->line);
+		ini_read_file(ld, g.gl_pathv[i], from_file, from_line);
 	globfree(&g);
 	free(joined);
 }
@@ -120,7 +124,9 @@ include_files(struct ini_loader *ld, bool sets_include, const char *path,
 	const struct ini_entry	*e;
 	struct expn		 ex = { 0 };
 	char			*abs, *here, *files, cause[512], **pat;
+	const char		*file;
 	size_t			 n, i;
+	int			 line;
 
 	abs = value_abspath(path);
 	here = value_dirname(abs);
@@ -142,10 +148,12 @@ include_files(struct ini_loader *ld, bool sets_include, const char *path,
 		    "%s in '%.200s'", cause, e->value);
 		goto out;
 	}
+	file = e->file;	/* e moves when an included file adds keys */
+	line = e->line;
 	pat = value_split_ws(files, &n);
 	free(files);
 	for (i = 0; i < n; i++)
-		include_pattern(ld, here, pat[i], e);
+		include_pattern(ld, here, pat[i], file, line);
 	value_free_list(pat);
 out:
 	expn_release(&ex);

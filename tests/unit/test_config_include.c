@@ -129,6 +129,23 @@ START_TEST(missing)
 }
 END_TEST
 
+/* An included file adding [include] keys moves the files= entry (fuzz). */
+START_TEST(included_file_adds_include_keys)
+{
+	struct config	*cfg;
+
+	write_free("a/x.conf", "[include]\nk1 = 1\nk2 = 2\nk3 = 3\n"
+	    "k4 = 4\nk5 = 5\n[program:x]\ncommand = /bin/true\n");
+	cfg = fx_load("[supervisord]\n[include]\n"
+	    "files = a/*.conf none/*.conf\n", &diags);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_ptr_nonnull(config_find_group(cfg, "x"));
+	fx_assert_diag(&diags, false, "supervisord.conf", 3, "[include] "
+	    "files: no file matches '");
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(errors_in_included_file)
 {
 	write_free("conf.d/bad.conf", "\n[program:bad]\ncommand = /bin/true\n"
@@ -173,6 +190,7 @@ include_suite(void)
 	tcase_add_test(tc, nested);
 	tcase_add_test(tc, cycles);
 	tcase_add_test(tc, missing);
+	tcase_add_test(tc, included_file_adds_include_keys);
 	tcase_add_test(tc, errors_in_included_file);
 	tcase_add_test(tc, include_expansions);
 	suite_add_tcase(s, tc);
