@@ -426,8 +426,11 @@ render_line(cJSON *obj, size_t *len)
 		fatalx("cannot render a JSON reply");
 	cJSON_Delete(obj);
 	n = strlen(text);
-	line = xmalloc(n + 2);
-	memcpy(line, text, n);
+	/* Names and messages may hold any bytes: the line is UTF-8. */
+	if ((line = proto_utf8_repair(text, n, 2, &n)) == NULL) {
+		line = xmalloc(n + 2);
+		memcpy(line, text, n);
+	}
 	line[n] = '\n';
 	line[n + 1] = '\0';
 	cJSON_free(text);

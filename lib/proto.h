@@ -157,6 +157,9 @@ char	*proto_json_string(const void *, size_t, size_t *len);
 /* How many leading bytes hold only whole characters: an incomplete but
    so far valid sequence at the end is left for the next chunk. */
 size_t	 proto_utf8_whole(const void *, size_t);
+/* The text with invalid UTF-8 replaced by U+FFFD, allocated with extra
+   spare bytes; NULL when it is valid (every reply goes through it). */
+char	*proto_utf8_repair(const void *, size_t, size_t extra, size_t *len);
 /* How many leading continuation bytes a chunk cut mid-character has. */
 size_t	 proto_utf8_partial_head(const void *, size_t);
 

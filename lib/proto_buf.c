@@ -119,6 +119,44 @@ proto_json_string(const void *buf, size_t len, size_t *outlen)
 	return out;
 }
 
+/*
+ * The text with each invalid UTF-8 sequence replaced by U+FFFD, into a new
+ * allocation with extra spare bytes at the end; NULL when the text is valid
+ * already, as almost every reply is.  Invalid bytes can only be inside
+ * strings, so JSON text stays JSON.
+ */
+char *
+proto_utf8_repair(const void *buf, size_t len, size_t extra, size_t *outlen)
+{
+	const uint8_t	*s = buf;
+	char		*out, *o;
+	size_t		 i, need = 0, bad = 0;
+	int		 n;
+
+	for (i = 0; i < len; i += n > 0 ? (size_t)n : (size_t)-n) {
+		if ((n = utf8_seq(s + i, len - i)) == 0)
+			n = -(int)(len - i);
+		need += n > 0 ? (size_t)n : 3;
+		bad += n < 0;
+	}
+	if (bad == 0)
+		return NULL;
+	out = o = xmalloc(need + extra);
+	for (i = 0; i < len; i += n > 0 ? (size_t)n : (size_t)-n) {
+		if ((n = utf8_seq(s + i, len - i)) == 0)
+			n = -(int)(len - i);
+		if (n > 0) {
+			memcpy(o, s + i, (size_t)n);
+			o += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		}
+	}
+	*outlen = need;
+	return out;
+}
+
 size_t
 proto_utf8_whole(const void *buf, size_t len)
 {

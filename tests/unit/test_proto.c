@@ -407,6 +407,32 @@ START_TEST(test_json_string)
 }
 END_TEST
 
+/* Replies echo names and ids as they came: the line is UTF-8 anyway. */
+START_TEST(test_reply_utf8)
+{
+	struct proto_request	 req;
+	char			*line, *fixed;
+	size_t			 len;
+
+	ck_assert_int_eq(decode("{\"id\":\"\xc3\",\"cmd\":\"\xff\"}", &req),
+	    PROTO_UNKNOWN_COMMAND);
+	line = proto_reply_error(req.id, PROTO_UNKNOWN_COMMAND,
+	    "no such process: \xe2\x82", NULL, &len);
+	ck_assert_str_eq(line, "{\"id\":\"\xef\xbf\xbd\",\"ok\":false,"
+	    "\"error\":{\"code\":\"unknown_command\",\"message\":"
+	    "\"no such process: \xef\xbf\xbd\"}}\n");
+	ck_assert_uint_eq(len, strlen(line));
+	free(line);
+	proto_request_release(&req);
+
+	ck_assert_ptr_null(proto_utf8_repair("caf\xc3\xa9", 5, 0, &len));
+	fixed = proto_utf8_repair("a\xff" "b\xf0\x9f", 5, 1, &len);
+	ck_assert_uint_eq(len, 8);
+	ck_assert(memcmp(fixed, "a\xef\xbf\xbd" "b\xef\xbf\xbd", 8) == 0);
+	free(fixed);
+}
+END_TEST
+
 START_TEST(test_utf8_cuts)
 {
 	ck_assert_uint_eq(proto_utf8_whole("abc", 3), 3);
@@ -527,6 +553,7 @@ proto_suite(void)
 	tc = tcase_create("text");
 	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_utf8_cuts);
+	tcase_add_test(tc, test_reply_utf8);
 	tcase_add_test(tc, test_buf_lines);
 	tcase_add_test(tc, test_buf_io);
 	suite_add_tcase(s, tc);
