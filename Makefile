@@ -50,7 +50,7 @@ HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
-	bench fuzz soak install clean helpers
+	bench fuzz fuzz-build check-fuzz soak install clean helpers
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -135,6 +135,55 @@ check-man:
 
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 check
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built by clang from the same
+# library sources with the fuzzer's instrumentation into build-fuzz/.
+# `make fuzz FUZZ_SECONDS=N` runs each N seconds from its seeds
+# (tests/fuzz/corpus/NAME) and what it found before (build-fuzz/corpus/);
+# check-fuzz replays the seeds, then runs each CHECK_FUZZ_SECONDS.
+FUZZ_BUILD	:= build-fuzz
+FUZZ_DIR	 = $(abspath $(FUZZ_BUILD))
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_NAMES	:= $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_SECONDS	?= 60
+CHECK_FUZZ_SECONDS ?= 20
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSUP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
+	    -Wl,--wrap=glob -o $@ $< $(LIBSUP) $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	    OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
+	    $(FUZZ_SAN)" $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_NAMES); do \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		log=$(FUZZ_DIR)/fuzz_$$t.log; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes \
+		    $(FUZZ_DIR)/tmp; \
+		if TMPDIR=$(FUZZ_DIR)/tmp $(FUZZ_DIR)/fuzz_$$t \
+		    -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		    -print_final_stats=1 \
+		    -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
+		    $(FUZZ_DIR)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t \
+		    >$$log 2>&1; \
+		then grep -E '^(Done|stat::number_of_executed_units|stat::peak)' $$log; \
+		else tail -n 60 $$log; exit 1; fi; \
+	done
+
+check-fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_NAMES); do \
+		echo "== replay tests/fuzz/corpus/$$t"; \
+		log=$(FUZZ_DIR)/replay_$$t.log; \
+		mkdir -p $(FUZZ_DIR)/tmp; \
+		if TMPDIR=$(FUZZ_DIR)/tmp $(FUZZ_DIR)/fuzz_$$t -runs=0 \
+		    $(CURDIR)/tests/fuzz/corpus/$$t >$$log 2>&1; \
+		then tail -n 1 $$log; \
+		else tail -n 60 $$log; exit 1; fi; \
+	done
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
 bench: deps all helpers
 	$(PYTHON) tests/bench/bench.py --build $(abspath $(BUILD))
