@@ -240,6 +240,11 @@ proto_buf_release(struct proto_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * Read into the room there is, making at least 4 KiB: a client sending
+ * short requests keeps a small buffer, and thousands of them do not
+ * scatter 64 KiB blocks over the heap (the daemon's memory stays flat).
+ */
 ssize_t
 proto_buf_read(struct proto_buf *b, int fd, size_t max)
 {
@@ -251,9 +256,9 @@ proto_buf_read(struct proto_buf *b, int fd, size_t max)
 		return -1;
 	}
 	room = max - used;
-	if (room > 65536)
-		room = 65536;
-	buf_reserve(b, room);
+	buf_reserve(b, room < 4096 ? room : 4096);
+	if (room > b->size - b->len)
+		room = b->size - b->len;
 	n = read(fd, b->data + b->len, room);
 	if (n > 0)
 		b->len += n;

@@ -501,6 +501,19 @@ START_TEST(test_buf_io)
 	ck_assert_int_eq(errno, EAGAIN);
 	proto_buf_consume(&in, 2);
 
+	/* Short requests keep a small buffer; a long line grows it. */
+	ck_assert_int_eq(write(sv[1], "{}\n", 3), 3);
+	ck_assert_int_eq(proto_buf_read(&in, sv[0], 65538), 3);
+	ck_assert_uint_le(in.size, 4096);
+	proto_buf_consume(&in, 3);
+	memset(big, 'x', 10000);
+	ck_assert_int_eq(write(sv[1], big, 10000), 10000);
+	for (total = 0; total < 10000; total += n)
+		ck_assert_int_gt(n = proto_buf_read(&in, sv[0], 65538), 0);
+	ck_assert_uint_eq(proto_buf_used(&in), 10000);
+	proto_buf_consume(&in, 10000);
+	total = 0;
+
 	/* Sending fills the socket, then reports EAGAIN with data left. */
 	memset(big, 'x', sizeof(big));
 	proto_buf_add(&b, big, sizeof(big));
