@@ -175,6 +175,13 @@ job_observe(struct proc *p, enum proc_state from, enum proc_state to)
 			else if (t->phase == TARGET_STARTING &&
 			    from == PROC_STARTING)
 				target_start_failed(job, t, to);
+			else if (t->phase == TARGET_STARTING &&
+			    from == PROC_STOPPING && cmd_state_stopped(to) &&
+			    !p->want_up)
+				/* A later stop took back the wish to come up. */
+				target_done(job, t, PROTO_ABNORMAL_TERMINATION,
+				    "abnormal termination: stopped before it "
+				    "started");
 		}
 		if (job->left == 0 && !job->issuing)
 			job_finish(job);
