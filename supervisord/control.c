@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,21 @@ peer_allowed(int fd, const struct ucred *cr)
 	return found;
 }
 
+/*
+ * EOF on a stream (events, tail -f): a half-closed peer still reads, but
+ * one that closed for good (POLLHUP: both directions shut) reads nothing
+ * more, and nothing else would notice it before the next write.
+ */
+static bool
+peer_gone(struct ctl_client *c)
+{
+	struct pollfd	pfd = { .fd = c->fd, .events = 0 };
+
+	if (c->tail == NULL && (c->flags & CLIENT_EVENTS) == 0)
+		return false;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
 static void
 client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -120,6 +136,11 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->activity = ev_now(loop);
+	if (n == 0 && peer_gone(c)) {
+		/* A stream's reader left: do not wait for a write to fail. */
+		client_drop(c, NULL);
+		return;
+	}
 	if (n == 0) {
 		/* A last request without its newline still counts. */
 		c->flags |= CLIENT_EOF;

@@ -26,6 +26,11 @@ def fd_targets(pid):
     return sorted(out)
 
 
+def sockets(pid):
+    """How many sockets pid holds (the listening one, and clients)."""
+    return sum(1 for t in fd_targets(pid) if t.startswith("socket:"))
+
+
 def rss_kb(pid):
     """VmRSS in kB."""
     with open("/proc/%d/status" % pid) as f:
