@@ -343,10 +343,16 @@ issue_restart(struct ctl_job *job, struct job_target *t)
 {
 	struct proc	*p = t->proc;
 	char		 cause[256];
+	int		 rc;
 
 	if (cmd_state_running(p->state)) {
 		t->stopped = true;
-		if (proc_stop(p, cause, sizeof(cause)) == -1) {
+		/* Its own stop is no outcome (BACKOFF stops at once): hide
+		   it from the observer, or the target would count twice. */
+		t->phase = TARGET_DONE;
+		rc = proc_stop(p, cause, sizeof(cause));
+		t->phase = TARGET_STOPPING;
+		if (rc == -1) {
 			target_done(job, t, PROTO_FAILED, "%s", cause);
 			return;
 		}

@@ -272,3 +272,22 @@ def test_start_waiting_then_stopped_again_answers(daemon):
     assert reply["error"]["code"] == "abnormal_termination", reply
     assert daemon.status("slow")["state"] == "STOPPED"
     waiter.close()
+
+
+def test_restart_of_a_process_in_backoff_answers(daemon):
+    """Restarting a process in BACKOFF (its stop is immediate) together
+    with others is answered, waiting or not: the soak test found it hung
+    (the stop counted as the target's outcome, then the start again)."""
+    daemon.write_config(
+        program("crashy", "%s -- 0 1" % helper("exit_after"), startsecs=1,
+                startretries=100, backoff_max=30) +
+        program("other", "sleep 1000", startsecs=0))
+    daemon.start()
+    daemon.wait_state("other", "RUNNING")
+    for wait_for_it in (False, True):
+        daemon.wait_state("crashy", "BACKOFF")
+        r = daemon.request({"cmd": "restart", "names": ["crashy", "other"],
+                            "wait": wait_for_it})
+        procs = {p["name"]: p for p in r["result"]["processes"]}
+        assert procs["other"]["ok"], r
+        assert procs["crashy"]["stopped"] is True, r
