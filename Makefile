@@ -185,6 +185,16 @@ check-fuzz: fuzz-build
 	done
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
+# Soak: 100 crash-looping programs for SOAK_MINUTES under ASan (build-asan),
+# valgrind and the plain build side by side (tests/soak/soak.py).
+SOAK_MINUTES ?= 10
+soak: deps
+	@$(MAKE) --no-print-directory all helpers
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
+	$(PYTHON) tests/soak/soak.py --minutes $(SOAK_MINUTES) \
+	    --build $(abspath $(BUILD)) --asan-build $(abspath build-asan) \
+	    --json $(abspath $(BUILD))/soak.json
+
 bench: deps all helpers
 	$(PYTHON) tests/bench/bench.py --build $(abspath $(BUILD))
 
