@@ -243,6 +243,10 @@ int	 spawn_proc(struct proc *, char *cause, size_t);
 void	 spawn_exec_drain(struct proc *);
 /* The child's environment: ours, SUPERVISOR_*, [supervisord], program's. */
 char	**spawn_environ(const struct proc *, char *const *base);
+/* The same with the environment files read for this start (or NULL):
+   each below the environment= of its section. */
+char	**spawn_environ_files(const struct proc *, char *const *base,
+	    const struct env *sd_file, const struct env *prog_file);
 void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
