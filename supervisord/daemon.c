@@ -236,6 +236,17 @@ procs_free(struct daemon *d)
 	d->nprocs = 0;
 }
 
+static bool
+procs_down(const struct daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nprocs; i++)
+		if (!proc_is_down(d->procs[i]))
+			return false;
+	return true;
+}
+
 /*
  * One step of the shutdown: stop the processes of the highest priority
  * still up (equal priorities together), and leave the loop once every
@@ -538,6 +549,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	reap_init(&d);
 	daemon_add_observer(&d, shutdown_observer, &d);
+	shutdown_on_init(&d);
 
 	procs_create(&d);
 	pidfile_proc_clean(&d);
@@ -557,7 +569,10 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
 	daemonize_ready(ready_fd, d.config->sd.logfile != NULL);
 
-	ev_run(d.loop, 0);
+	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
+	   shutdown may have finished during the autostart already. */
+	if (!d.shutting_down || !procs_down(&d))
+		ev_run(d.loop, 0);
 
 	control_free(&d);
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);

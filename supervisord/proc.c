@@ -264,6 +264,19 @@ start_failed(struct proc *p)
 	fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
 }
 
+/* In EXITED: will autorestart bring it back (what observers may ask)? */
+bool
+proc_will_restart(const struct proc *p)
+{
+	const struct proc_config *c = p->cfg;
+
+	if (!p->want_up || p->daemon->shutting_down)
+		return false;
+	return c->autorestart == AUTORESTART_TRUE ||
+	    (c->autorestart == AUTORESTART_UNEXPECTED &&
+	    !p->last_exit.expected);
+}
+
 /*
  * A process ended after RUNNING: EXITED, then a restart as autorestart
  * says.  Exits soon after each start are delayed by the growing backoff;
@@ -274,16 +287,9 @@ running_exited(struct proc *p)
 {
 	const struct proc_config *c = p->cfg;
 	ev_tstamp	 delay;
-	bool		 restart;
 
 	set_state(p, PROC_EXITED);
-	if (p->state != PROC_EXITED || !p->want_up ||
-	    p->daemon->shutting_down)
-		return;
-	restart = c->autorestart == AUTORESTART_TRUE ||
-	    (c->autorestart == AUTORESTART_UNEXPECTED &&
-	    !p->last_exit.expected);
-	if (!restart)
+	if (p->state != PROC_EXITED || !proc_will_restart(p))
 		return;
 
 	if (now(p) - p->started_at >= c->backoff_reset_ms / 1000.0)

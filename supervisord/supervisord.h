@@ -118,6 +118,8 @@ void	 proc_exited(struct proc *, int wstatus, bool group_left);
 void	 proc_group_empty(struct proc *);
 /* Not running and nothing of it left: what shutdown waits for. */
 bool	 proc_is_down(const struct proc *);
+/* In EXITED: autorestart will start it again (observers may ask). */
+bool	 proc_will_restart(const struct proc *);
 /* "exit status 1", "terminated by SIGKILL (core dumped)", as Supervisor. */
 void	 exit_describe(const struct exit_info *, char *buf, size_t);
 /* Restart delay n (1, 2, ...) with the program's growth and cap. */
@@ -226,6 +228,14 @@ int	 daemon_main(const char *config_path, const struct daemon_opts *);
 
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
+
+/*
+ * shutdown_on.c: a program's shutdown_on= takes the daemon down when it
+ * goes FATAL (or exits for good), so a container's orchestrator sees the
+ * failure: the daemon stops everything and exits with this status.
+ */
+#define EXIT_SHUTDOWN_ON	3
+void	 shutdown_on_init(struct daemon *);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
