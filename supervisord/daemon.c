@@ -411,7 +411,7 @@ switch_user(const char *user)
 }
 
 /* Descriptors 0-2 open, so no pipe or file of ours ever lands there. */
-static void
+static int
 open_std_fds(void)
 {
 	int	fd;
@@ -419,57 +419,9 @@ open_std_fds(void)
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
 		;
 	if (fd == -1)
-		fatal("cannot open /dev/null");
+		return -1;
 	close(fd);
-}
-
-/*
- * -d: fork, the parent waits for the child to be ready (pidfile written,
- * processes started) and exits 0, or 1 when the child failed.  Returns
- * the child's end of the readiness pipe.
- */
-static int
-daemonize(void)
-{
-	int	 fds[2];
-	char	 c;
-	pid_t	 pid;
-	ssize_t	 n;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		fatal("cannot create a pipe");
-	if ((pid = fork()) == -1)
-		fatal("cannot fork");
-	if (pid != 0) {
-		close(fds[1]);
-		do
-			n = read(fds[0], &c, 1);
-		while (n == -1 && errno == EINTR);
-		_exit(n == 1 ? 0 : 1);
-	}
-	close(fds[0]);
-	if (setsid() == -1)
-		fatal("cannot create a session");
-	return fds[1];
-}
-
-static void
-daemonize_ready(int fd, bool to_file)
-{
-	int	null;
-
-	if (fd == -1)
-		return;
-	if (write(fd, "", 1) != 1)
-		log_warn("cannot tell the parent that we are ready");
-	close(fd);
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return;
-	(void)dup2(null, STDIN_FILENO);
-	(void)dup2(null, STDOUT_FILENO);
-	if (to_file)
-		(void)dup2(null, STDERR_FILENO);
-	close(null);
+	return 0;
 }
 
 /* Remove the control socket's file, if it is one, at exit. */
@@ -518,24 +470,35 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	if (d.config->sd.user != NULL)
 		switch_user(d.config->sd.user);
 	set_rlimits(d.config);
-	if (opts->daemonize && !opts->foreground)
-		ready_fd = daemonize();
+	if (opts->daemonize) {
+		if (d.config->sd.logfile == NULL)
+			log_warnx("no [supervisord] logfile: once detached, "
+			    "the daemon's log goes to /dev/null (set logfile, "
+			    "or logfile=syslog)");
+		ready_fd = detach_begin();
+	}
 	if (d.config->sd.umask >= 0)
 		umask((mode_t)d.config->sd.umask);
 	if (d.config->sd.directory != NULL &&
 	    chdir(d.config->sd.directory) == -1)
-		fatal("cannot change directory to %s", d.config->sd.directory);
-	open_std_fds();
+		detach_fail(ready_fd, "cannot change directory to %s: %s",
+		    d.config->sd.directory, strerror(errno));
+	if (open_std_fds() == -1)
+		detach_fail(ready_fd, "cannot open /dev/null: %s",
+		    strerror(errno));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		fatal("cannot ignore SIGPIPE");
+		detach_fail(ready_fd, "cannot ignore SIGPIPE: %s",
+		    strerror(errno));
 
 	if (pidfile_acquire(&d, cause, sizeof(cause)) == -1)
-		fatalx("%s", cause);
+		detach_fail(ready_fd, "%s", cause);
 
 	ev_set_allocator(ev_alloc);
 	ev_set_syserr_cb(syserr_cb);
-	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
-		fatalx("cannot initialise the event loop");
+	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
+		pidfile_release(&d);
+		detach_fail(ready_fd, "cannot initialise the event loop");
+	}
 	ev_set_userdata(d.loop, &d);
 
 	/* Orphans of our children become ours, to reap (as PID 1 does). */
@@ -552,14 +515,18 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	shutdown_on_init(&d);
 
 	procs_create(&d);
-	pidfile_proc_clean(&d);
+	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
+		pidfile_release(&d);
+		detach_fail(ready_fd, "%s", cause);
+	}
 	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
-		fatalx("cannot set up logging: %s", cause);
+		detach_fail(ready_fd, "cannot set up logging: %s", cause);
 	}
 	if (control_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
-		fatalx("cannot set up the control socket: %s", cause);
+		detach_fail(ready_fd, "cannot set up the control socket: %s",
+		    cause);
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
@@ -567,7 +534,9 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
-	daemonize_ready(ready_fd, d.config->sd.logfile != NULL);
+	/* Ready: the socket listens and the autostart programs were
+	   launched. */
+	detach_ready(ready_fd);
 
 	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
 	   shutdown may have finished during the autostart already. */

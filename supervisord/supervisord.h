@@ -226,6 +226,18 @@ struct daemon_opts {
 };
 int	 daemon_main(const char *config_path, const struct daemon_opts *);
 
+/*
+ * detach.c: -d.  detach_begin() forks twice and returns, in the daemon,
+ * the readiness pipe; the starting process waits on it and exits 0 at
+ * detach_ready(), or prints what detach_fail() said and exits 1.
+ * detach_fail() is for every start-up failure (fd -1 in the foreground):
+ * it logs the message, tells the starting process, and exits 1.
+ */
+int	 detach_begin(void);
+void	 detach_ready(int fd);
+void	 detach_fail(int fd, const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 2, 3)));
+
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
 
@@ -273,7 +285,7 @@ int	 pidfile_acquire(struct daemon *, char *cause, size_t);
 void	 pidfile_release(struct daemon *);
 void	 pidfile_proc_write(struct proc *);
 void	 pidfile_proc_remove(struct proc *);
-void	 pidfile_proc_clean(struct daemon *);
+int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);
 
