@@ -204,6 +204,14 @@ void	 logcap_release(struct proc *);
 int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
+/*
+ * The file a process's stdout (err false) or stderr goes to: the path
+ * for a file, AUTO's file in childlogdir (named on first use, as
+ * Supervisor does; stderr with redirect_stderr: the stdout file), or
+ * NULL when the stream is not written to a file of ours (NONE, syslog
+ * only, /dev/stdout, /dev/stderr).  For tail and status.
+ */
+const char *logcap_path(struct proc *, bool err);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
