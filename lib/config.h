@@ -148,7 +148,7 @@ struct group_config {
 };
 
 struct supervisord_config {
-	char		*logfile;	/* NULL: stderr */
+	char		*logfile;	/* NULL: stderr; "syslog" as is */
 	uint64_t	 logfile_maxbytes;
 	int		 logfile_backups;
 	int		 loglevel;	/* enum log_level */
@@ -203,7 +203,7 @@ void	config_free(struct config *);
  */
 size_t	config_check(const struct config *, struct diags *);
 
-/* The --print-config document (see supervisord(8)). */
+/* The --print-config document (supervisord.conf(5): its shape). */
 struct cJSON *config_to_json(const struct config *);
 
 /* Lookups used by the daemon. */
