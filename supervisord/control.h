@@ -1,8 +1,8 @@
 /*
  * The control socket's private interface, shared by control.c (the
  * server and its clients), cmd.c and cmd_action.c (the requests) and
- * tail.c (log tails).  The daemon at large sees only control_init() and
- * control_shutdown() in supervisord.h.
+ * tail.c (log tails).  The daemon at large sees only control_init(),
+ * control_free() and control_proc_gone() in supervisord.h.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
@@ -31,14 +31,6 @@ struct cJSON;
 struct ctl_job;
 struct tail;
 
-/*
- * The daemon's side (declared in supervisord.h too): the socket at
- * [unix_http_server] file, and its removal at exit.  A process about to
- * be freed (reload) must be forgotten first: jobs and events hold it.
- */
-int	 control_init(struct daemon *, char *cause, size_t);
-void	 control_free(struct daemon *);
-void	 control_proc_gone(struct daemon *, struct proc *);
 
 /* One connection.  Freed only after the loop iteration that dropped it. */
 struct ctl_client {

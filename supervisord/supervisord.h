@@ -233,6 +233,9 @@ void	 daemon_shutdown(struct daemon *, int status);
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
+/* A process is about to be freed (reload): requests waiting on it fail,
+   queued events forget it.  Call before freeing it. */
+void	 control_proc_gone(struct daemon *, struct proc *);
 /* Call every observer for a transition (proc.c calls it). */
 void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 	    enum proc_state to);
