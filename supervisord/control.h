@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -61,7 +62,16 @@ struct ctl_client {
 	struct tail		*tail;		/* a follow stream */
 };
 
-/* control.c */
+/* control.c: the socket's side of each client. */
+void	 control_client_add(struct ctl_client *);
+void	 control_client_gone(struct ctl_client *);
+void	 control_client_subscribe(struct ctl_client *);
+ev_tstamp control_client_timeout(void);
+
+/* client.c: one connection. */
+void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
+/* Queue a line (taken) for the client, within the output bound. */
+void	 client_send(struct ctl_client *, char *line, size_t len);
 void	 client_reply_ok(struct ctl_client *, const struct cJSON *id,
 	    struct cJSON *result);
 void	 client_reply_error(struct ctl_client *, const struct cJSON *id,
