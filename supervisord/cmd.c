@@ -25,10 +25,7 @@ static enum cmd_retval	cmd_shutdown(struct ctl_client *,
 static enum cmd_retval	cmd_version(struct ctl_client *,
 			    const struct proto_request *);
 
-/*
- * mutates: logged with the peer's credentials, and refused while the
- * daemon shuts down when it would start something.
- */
+/* mutates: logged with the peer's credentials (who did what). */
 static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_STATUS,	false,	cmd_status },
 	{ PROTO_CMD_START,	true,	cmd_start },

@@ -96,7 +96,7 @@ enum cmd_retval {
 
 struct cmd_entry {
 	enum proto_cmd	  cmd;
-	bool		  mutates;	/* refused while shutting down */
+	bool		  mutates;	/* logged with who asked */
 	enum cmd_retval	(*exec)(struct ctl_client *,
 			    const struct proto_request *);
 };
