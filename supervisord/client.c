@@ -267,7 +267,7 @@ client_pending(const struct ctl_client *c)
 void
 client_subscribe_events(struct ctl_client *c)
 {
-	if (c->flags & CLIENT_EVENTS)
+	if (c->flags & (CLIENT_EVENTS | CLIENT_DEAD))
 		return;
 	c->flags |= CLIENT_EVENTS;
 	control_client_subscribe(c);
