@@ -206,6 +206,7 @@ config_check(const struct config *cfg, struct diags *d)
 	const struct supervisord_config	*sd = &cfg->sd;
 	const struct unix_server_config	*us = &cfg->unix_server;
 	size_t				 before = d->nerrors, i, j;
+	char				*sockdir, *rundir;
 
 	if (sd->user != NULL && !user_exists(sd->user))
 		problem(d, cfg, "supervisord", "user", "no such user '%s'",
@@ -216,8 +217,13 @@ config_check(const struct config *cfg, struct diags *d)
 	if (sd->logfile != NULL && strcmp(sd->logfile, "syslog") != 0)
 		check_parent(d, cfg, "supervisord", "logfile", sd->logfile);
 	check_parent(d, cfg, "supervisord", "pidfile", sd->pidfile);
-	check_parent(d, cfg, "supervisord", "rundir", sd->rundir);
 	check_parent(d, cfg, "unix_http_server", "file", us->file);
+	sockdir = value_dirname(us->file);
+	rundir = value_dirname(sd->rundir);
+	if (strcmp(sockdir, rundir) != 0)	/* else said just above */
+		check_parent(d, cfg, "supervisord", "rundir", sd->rundir);
+	free(sockdir);
+	free(rundir);
 	if (us->chown != NULL)
 		check_owner(d, cfg, us->chown);
 	if (us->access_group != NULL && !group_exists(us->access_group))

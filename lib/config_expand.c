@@ -105,8 +105,21 @@ expn_set_int(struct expn *e, const char *name, long long val)
 void
 expn_merge(struct expn *dst, const struct expn *src)
 {
-	size_t	i;
+	struct expn_item	*it;
+	size_t			 i;
 
+	/* Into an empty table (the usual case): a copy, no lookups. */
+	if (dst->n == 0 && src->n > 0) {
+		dst->v = xreallocarray(NULL, src->n, sizeof(*dst->v));
+		for (i = 0; i < src->n; i++) {
+			it = &dst->v[dst->n++];
+			*it = src->v[i];
+			it->name = xstrdup(src->v[i].name);
+			it->sval = src->v[i].sval != NULL ?
+			    xstrdup(src->v[i].sval) : NULL;
+		}
+		return;
+	}
 	for (i = 0; i < src->n; i++) {
 		if (src->v[i].is_int)
 			expn_set_int(dst, src->v[i].name, src->v[i].ival);
@@ -297,15 +310,19 @@ static int
 convert(struct out *o, const struct spec *sp, const struct expn_item *it,
     char *cause, size_t causelen)
 {
-	char	num[32];
+	struct spec	plain;
+	char		num[32];
 
 	switch (sp->conv) {
 	case 's':
 	case 'r':
 	case 'a':
 		if (it->is_int) {
+			/* str() and repr() of an int are the same digits. */
 			snprintf(num, sizeof(num), "%lld", it->ival);
-			put_string(o, sp, num);
+			plain = *sp;
+			plain.conv = 's';
+			put_string(o, &plain, num);
 		} else
 			put_string(o, sp, it->sval);
 		return 0;
@@ -333,7 +350,7 @@ unknown_name(const struct expn *e, const char *name, size_t len,
 	size_t		 i;
 
 	if (len > 4 && memcmp(name, "ENV_", 4) == 0) {
-		snprintf(cause, causelen, "cannot expand %%(%.*s)s: %.*s is "
+		snprintf(cause, causelen, "cannot expand %%(%.*s): %.*s is "
 		    "not in the environment", (int)len, name, (int)len - 4,
 		    name + 4);
 		return;
@@ -345,7 +362,7 @@ unknown_name(const struct expn *e, const char *name, size_t len,
 			out_add(&known, ", ", 2);
 		out_add(&known, e->v[i].name, strlen(e->v[i].name));
 	}
-	snprintf(cause, causelen, "cannot expand %%(%.*s)s: unknown name "
+	snprintf(cause, causelen, "cannot expand %%(%.*s): unknown name "
 	    "(known here: %s%sENV_*)", (int)len, name,
 	    known.s != NULL ? known.s : "", known.s != NULL ? ", " : "");
 	free(known.s);

@@ -172,7 +172,8 @@ config_programs_load(struct loader *ld)
 
 	/* Insertion sort: stable, as Python's sort. */
 	sorted = xreallocarray(NULL, cfg->ngroups + 1, sizeof(*sorted));
-	memcpy(sorted, cfg->groups, cfg->ngroups * sizeof(*sorted));
+	if (cfg->ngroups > 0)
+		memcpy(sorted, cfg->groups, cfg->ngroups * sizeof(*sorted));
 	for (i = 1; i < cfg->ngroups; i++) {
 		g = sorted[i];
 		for (j = i; j > 0 && compare_groups(&sorted[j - 1], &g) > 0;

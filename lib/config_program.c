@@ -52,6 +52,7 @@ struct prog {
 	enum backoff_growth	 backoff_growth;
 	int			 backoff_max;
 	int			 backoff_reset;
+	enum shutdown_on	 shutdown_on;
 };
 
 static const char *const channels[2] = { "stdout", "stderr" };
@@ -71,6 +72,8 @@ proc_config_free(struct proc_config *p)
 	free(p->stdout_cfg.logfile);
 	free(p->stderr_cfg.logfile);
 	env_release(&p->environment);
+	env_release(&p->prog_environment);
+	value_free_list(p->environment_files);
 	free(p->directory);
 	free(p->serverurl);
 	free(p->section);
@@ -212,6 +215,7 @@ prog_once(struct prog *p)
 	p->backoff_growth = (enum backoff_growth)choice;
 	prog_int(p, "backoff_max", 60, 0, INT_MAX / 1000, &p->backoff_max);
 	prog_int(p, "backoff_reset", 60, 0, INT_MAX / 1000, &p->backoff_reset);
+	sect_shutdown_on(sc, &p->pre, &p->shutdown_on);
 }
 
 /* stdout_* or stderr_* of one process. */
@@ -254,18 +258,6 @@ proc_stream(struct prog *p, const struct expn *ex, int i, bool first,
 		    "not fill the disk", channels[i], channels[i]);
 }
 
-/* Where an AUTO log goes: a stable name in childlogdir. */
-static char *
-auto_logfile(const struct loader *ld, const struct proc_config *pc,
-    const char *chan)
-{
-	char	*path;
-
-	xasprintf(&path, "%s/%s-%s---%s-%s.log", ld->cfg->sd.childlogdir,
-	    pc->name, chan, ld->cfg->sd.identifier, pc->group);
-	return path;
-}
-
 /* The keys read per process, with %(process_num)d and its environment. */
 static struct proc_config *
 proc_make(struct prog *p, int num, bool first)
@@ -300,6 +292,7 @@ proc_make(struct prog *p, int num, bool first)
 		free(name);
 	}
 	sect_str(sc, "directory", &ex, NULL, &pc->directory);
+	sect_envfiles(sc, &ex, &pc->environment_files);
 	for (i = 0; i < 2; i++)
 		proc_stream(p, &ex, (int)i, first, i == 0 ? &pc->stdout_cfg :
 		    &pc->stderr_cfg);
@@ -338,7 +331,7 @@ proc_make(struct prog *p, int num, bool first)
 		    ld->cfg->sd.environment.vals[i]);
 	for (i = 0; i < penv.n; i++)
 		env_set(&pc->environment, penv.keys[i], penv.vals[i]);
-	env_release(&penv);
+	pc->prog_environment = penv;
 	expn_release(&ex);
 	if (sc->nerrors > errors) {
 		proc_config_free(pc);
@@ -358,8 +351,9 @@ proc_make(struct prog *p, int num, bool first)
 	pc->nexitcodes = p->nexitcodes;
 	pc->exitcodes = xreallocarray(NULL, p->nexitcodes + 1,
 	    sizeof(*pc->exitcodes));
-	memcpy(pc->exitcodes, p->exitcodes, p->nexitcodes *
-	    sizeof(*pc->exitcodes));
+	if (p->nexitcodes > 0)
+		memcpy(pc->exitcodes, p->exitcodes, p->nexitcodes *
+		    sizeof(*pc->exitcodes));
 	pc->stopsignal = p->stopsignal;
 	pc->stopwaitsecs = p->stopwaitsecs;
 	pc->stopasgroup = p->stopasgroup;
@@ -371,10 +365,7 @@ proc_make(struct prog *p, int num, bool first)
 	pc->backoff_growth = p->backoff_growth;
 	pc->backoff_max_ms = p->backoff_max * 1000;
 	pc->backoff_reset_ms = p->backoff_reset * 1000;
-	if (pc->stdout_cfg.dest == LOG_DEST_AUTO)
-		pc->stdout_cfg.logfile = auto_logfile(ld, pc, "stdout");
-	if (pc->stderr_cfg.dest == LOG_DEST_AUTO)
-		pc->stderr_cfg.logfile = auto_logfile(ld, pc, "stderr");
+	pc->shutdown_on = p->shutdown_on;
 	pc->section = xstrdup(sc->sec->name);
 	pc->file = xstrdup(sc->sec->file);
 	pc->line = sc->sec->line;
@@ -425,14 +416,16 @@ program_processes(struct loader *ld, const struct ini_section *sec,
 	expn_set(&p.pre, "group_name", g->name);
 	prog_once(&p);
 	*priority = p.priority;
-	for (num = p.numprocs_start; p.sc.nerrors == 0 &&
-	    num < p.numprocs_start + p.numprocs; num++) {
+	/* Even after an error, so that all of them are reported. */
+	for (num = p.numprocs_start; num < p.numprocs_start + p.numprocs;
+	    num++) {
 		if ((pc = proc_make(&p, num, num == p.numprocs_start)) == NULL)
 			break;
 		procs = xreallocarray(procs, n + 1, sizeof(*procs));
 		procs[n++] = pc;
 	}
-	qsort(procs, n, sizeof(*procs), compare_procs);
+	if (n > 1)
+		qsort(procs, n, sizeof(*procs), compare_procs);
 	g->procs = xreallocarray(g->procs, g->nprocs + n + 1,
 	    sizeof(*g->procs));
 	for (i = 0; i < n; i++)

@@ -53,30 +53,36 @@ logfile_fail(struct logfile *lf, const char *op, int error)
 		lf->retry_at = logfile_now() + lf->retry_interval;
 }
 
-/* Open the path at its end (or truncated), learning its size and kind. */
+/* Open a path for writing at its end, or truncated; -1 with errno. */
 static int
-logfile_open_fd(struct logfile *lf, bool truncate)
+logfile_open_path(const char *path, bool truncate)
 {
-	struct stat	st;
-	off_t		end;
-	int		fd, flags;
+	int	flags;
 
 	flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (truncate)
 		flags |= O_TRUNC;
-	if (strlen(lf->path) + 16 > PATH_MAX) {
-		logfile_fail(lf, op_open, ENAMETOOLONG);
+	if (strlen(path) + 16 > PATH_MAX) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = open(lf->path, flags, 0666)) == -1) {
-		logfile_fail(lf, op_open, errno);
-		return -1;
-	}
+	return open(path, flags, 0666);
+}
+
+/* Make fd the file's descriptor, learning its size and kind. */
+static int
+logfile_adopt(struct logfile *lf, int fd)
+{
+	struct stat	st;
+	off_t		end;
+
 	if (fstat(fd, &st) == -1) {
 		logfile_fail(lf, op_open, errno);
 		close(fd);
 		return -1;
 	}
+	if (lf->fd != -1)
+		close(lf->fd);
 	lf->regular = S_ISREG(st.st_mode);
 	lf->size = 0;
 	if (lf->regular) {
@@ -86,6 +92,19 @@ logfile_open_fd(struct logfile *lf, bool truncate)
 	}
 	lf->fd = fd;
 	return 0;
+}
+
+/* Open the path at its end (or truncated), learning its size and kind. */
+static int
+logfile_open_fd(struct logfile *lf, bool truncate)
+{
+	int	fd;
+
+	if ((fd = logfile_open_path(lf->path, truncate)) == -1) {
+		logfile_fail(lf, op_open, errno);
+		return -1;
+	}
+	return logfile_adopt(lf, fd);
 }
 
 struct logfile *
@@ -122,17 +141,32 @@ logfile_set_limits(struct logfile *lf, uint64_t maxbytes, int backups)
 	lf->backups = backups < 0 ? 0 : backups;
 }
 
+/* Close the file after a failed rotation; the next write reopens it. */
+static int
+logfile_lose(struct logfile *lf, const char *op, int error)
+{
+	if (lf->fd != -1)
+		close(lf->fd);
+	lf->fd = -1;
+	logfile_fail(lf, op, error);
+	return -1;
+}
+
 /*
- * Shift file.N-1 -> file.N ... file -> file.1 and start an empty file;
- * with no backups, truncate in place.  -1 when the file could not be
- * rotated (the episode says why); bytes are then dropped until a retry
- * succeeds, so the limit holds.
+ * Shift file.N-1 -> file.N ... file.1 -> file.2 (file.N, the oldest, is
+ * replaced), make the current file file.1 and start an empty one; with
+ * no backups, truncate in place.  The path never goes missing on the way
+ * (a hard link makes file.1, a rename puts the new file in place), for
+ * readers following the file by name; where hard links are refused, a
+ * plain rename does.  -1 when the file could not be rotated (the episode
+ * says why): bytes are then dropped until a retry succeeds, so the limit
+ * holds.
  */
 static int
 logfile_rotate(struct logfile *lf)
 {
-	char	src[PATH_MAX], dst[PATH_MAX];
-	int	i, oldfd;
+	char	src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	int	i, fd, error;
 
 	if (lf->backups == 0) {
 		if (ftruncate(lf->fd, 0) == -1 ||
@@ -143,25 +177,45 @@ logfile_rotate(struct logfile *lf)
 		lf->size = 0;
 		return 0;
 	}
-	for (i = lf->backups - 1; i >= 0; i--) {
-		if (i == 0)
-			snprintf(src, sizeof(src), "%s", lf->path);
-		else
-			snprintf(src, sizeof(src), "%s.%d", lf->path, i);
+	for (i = lf->backups - 1; i >= 1; i--) {
+		snprintf(src, sizeof(src), "%s.%d", lf->path, i);
 		snprintf(dst, sizeof(dst), "%s.%d", lf->path, i + 1);
 		if (rename(src, dst) == -1 && errno != ENOENT) {
 			logfile_fail(lf, op_rotate, errno);
 			return -1;
 		}
 	}
-	oldfd = lf->fd;
-	lf->fd = -1;
-	if (logfile_open_fd(lf, true) == -1) {
-		close(oldfd);
+	snprintf(dst, sizeof(dst), "%s.1", lf->path);
+	snprintf(tmp, sizeof(tmp), "%s.rotating", lf->path);
+	(void)unlink(tmp);
+	if (link(lf->path, tmp) == -1) {
+		if (rename(lf->path, dst) == -1 && errno != ENOENT) {
+			logfile_fail(lf, op_rotate, errno);
+			return -1;
+		}
+		if ((fd = logfile_open_path(lf->path, true)) == -1)
+			return logfile_lose(lf, op_open, errno);
+		return logfile_adopt(lf, fd);
+	}
+	if (rename(tmp, dst) == -1) {
+		error = errno;
+		(void)unlink(tmp);
+		logfile_fail(lf, op_rotate, error);
 		return -1;
 	}
-	close(oldfd);
-	return 0;
+	/* The file is both path and path.1 now: put a new one at path. */
+	if ((fd = logfile_open_path(tmp, true)) == -1 ||
+	    rename(tmp, lf->path) == -1) {
+		error = errno;
+		if (fd != -1) {
+			close(fd);
+			(void)unlink(tmp);
+		}
+		/* Its bytes are safe in path.1; a retry starts path anew. */
+		(void)unlink(lf->path);
+		return logfile_lose(lf, op_open, error);
+	}
+	return logfile_adopt(lf, fd);
 }
 
 /* Whether a write may be tried now: reopen a lost file when it is time. */
@@ -234,8 +288,10 @@ logfile_splice(struct logfile *lf, int fd, size_t max)
 {
 	ssize_t	n;
 
-	if (lf->nosplice || lf->failing || lf->fd == -1 || !lf->regular ||
-	    max == 0) {
+	/* A failure, or a recovery not yet reported, goes through
+	   logfile_write, which meets and accounts for it. */
+	if (lf->nosplice || lf->failing || lf->reported || lf->fd == -1 ||
+	    !lf->regular || max == 0) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}

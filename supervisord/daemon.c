@@ -22,10 +22,6 @@
 #include "xmalloc.h"
 #include "supervisord.h"
 
-/* control.c (the socket) may not be linked in yet: call it if it is. */
-#pragma weak control_init
-#pragma weak control_free
-
 static int	 fx_kill(struct proc *, int, bool);
 static void	 fx_timer(struct proc *, ev_tstamp);
 static ev_tstamp fx_now(struct proc *);
@@ -549,8 +545,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		pidfile_release(&d);
 		fatalx("cannot set up logging: %s", cause);
 	}
-	if (control_init != NULL && control_init(&d, cause, sizeof(cause)) ==
-	    -1) {
+	if (control_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
 		fatalx("cannot set up the control socket: %s", cause);
 	}
@@ -564,8 +559,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 
 	ev_run(d.loop, 0);
 
-	if (control_free != NULL)
-		control_free(&d);
+	control_free(&d);
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);

@@ -17,9 +17,7 @@
  * lines of different programs never run into each other.
  */
 #include <sys/queue.h>
-#include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ansi.h"
 #include "log.h"
 #include "logfile.h"
 #include "xmalloc.h"
@@ -60,6 +59,7 @@ struct capture {
 	ev_timer		 batch;		/* a pause between small reads */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
+	enum ansi_state		 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
 	size_t			 linelen;
@@ -74,13 +74,10 @@ struct logcap {
 	struct logfile		*file;		/* NULL: no file */
 	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
 	bool			 syslog;
+	bool			 strip_ansi;	/* [supervisord] strip_ansi */
 	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
-
-/* Every open log file, shared by path. */
-static struct logfile	**logcap_files;
-static size_t		  logcap_nfiles;
 
 /* What logcap_prepare set up for the spawn under way. */
 static struct {
@@ -90,6 +87,7 @@ static struct {
 } pending = { NULL, { -1, -1 }, { NULL, NULL } };
 
 static char	logcap_buf[64 * 1024];
+static char	logcap_stripped[64 * 1024 + 1];
 
 static void	capture_cb(struct ev_loop *, ev_io *, int);
 
@@ -114,48 +112,6 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
-/* The shared log file for a path, opened on first use. */
-static struct logfile *
-logcap_file_get(const char *path, uint64_t maxbytes, int backups)
-{
-	struct logfile	*lf;
-	size_t		 i;
-
-	for (i = 0; i < logcap_nfiles; i++) {
-		lf = logcap_files[i];
-		if (strcmp(lf->path, path) == 0) {
-			lf->refs++;
-			logfile_set_limits(lf, maxbytes, backups);
-			return lf;
-		}
-	}
-	lf = logfile_open(path, maxbytes, backups);
-	logcap_files = xreallocarray(logcap_files, logcap_nfiles + 1,
-	    sizeof(*logcap_files));
-	logcap_files[logcap_nfiles++] = lf;
-	return lf;
-}
-
-static void
-logcap_file_put(struct logfile *lf)
-{
-	size_t	i;
-
-	if (lf == NULL || --lf->refs > 0)
-		return;
-	for (i = 0; i < logcap_nfiles; i++) {
-		if (logcap_files[i] == lf) {
-			logcap_files[i] = logcap_files[--logcap_nfiles];
-			break;
-		}
-	}
-	if (logcap_nfiles == 0) {
-		free(logcap_files);
-		logcap_files = NULL;
-	}
-	logfile_free(lf);
-}
-
 /* Whether a stream needs a pipe at all (NONE without syslog does not). */
 static bool
 stream_captured(const struct stream_config *sc)
@@ -163,48 +119,17 @@ stream_captured(const struct stream_config *sc)
 	return sc->dest != LOG_DEST_NONE || sc->syslog;
 }
 
-/*
- * An AUTO stream's file, named as Supervisor names it
- * (NAME-stdout---IDENTIFIER-XXXXXX.log in childlogdir) and created once,
- * so restarts append to it.
- */
+/* An AUTO stream's file: the loader's name, else one of ours, kept. */
 static const char *
 logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 {
-	const struct config	*cfg = lc->proc->daemon != NULL ?
-	    lc->proc->daemon->config : NULL;
-	const char		*dir = NULL, *ident = NULL;
-	char			*path;
-	int			 fd;
-
 	if (sc->logfile != NULL)
 		return sc->logfile;
-	if (lc->autopath != NULL)
-		return lc->autopath;
-	if (cfg != NULL) {
-		dir = cfg->sd.childlogdir;
-		ident = cfg->sd.identifier;
-	}
-	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
-		dir = "/tmp";
-	if (ident == NULL)
-		ident = "supervisor";
-	xasprintf(&path, "%s/%s-%s---%s-XXXXXX.log", dir, lc->proc->cfg->name,
-	    lc->stream, ident);
-	if ((fd = mkstemps(path, 4)) != -1)
-		close(fd);
-	else {
-		/* The folder is not there (yet): keep a name, and let the
-		   file's open fail and be retried like any other. */
-		char	*x = path + strlen(path) - 10;
-		int	 i;
-
-		for (i = 0; i < 6; i++)
-			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
-			    [(unsigned)(rand() % 36)];
-	}
-	lc->autopath = path;
-	return path;
+	if (lc->autopath == NULL)
+		lc->autopath = logreg_autoname(lc->proc->daemon != NULL ?
+		    lc->proc->daemon->config : NULL, lc->proc->cfg->name,
+		    lc->stream);
+	return lc->autopath;
 }
 
 /* Point the stream at its configured destination (it may have changed). */
@@ -227,6 +152,9 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	if (lc->std != 0)
 		path = NULL;
 	lc->syslog = sc->syslog;
+	lc->strip_ansi = lc->proc->daemon != NULL &&
+	    lc->proc->daemon->config != NULL &&
+	    lc->proc->daemon->config->sd.strip_ansi;
 	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
 		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
 	else
@@ -235,11 +163,11 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 
 	if (lc->file != NULL &&
 	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
-		logcap_file_put(lc->file);
+		logreg_put(lc->file);
 		lc->file = NULL;
 	}
 	if (path != NULL && lc->file == NULL)
-		lc->file = logcap_file_get(path, sc->logfile_maxbytes,
+		lc->file = logreg_get(path, sc->logfile_maxbytes,
 		    sc->logfile_backups);
 	else if (lc->file != NULL)
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
@@ -313,9 +241,9 @@ capture_lines(struct capture *c, const char *buf, size_t len)
 	}
 }
 
-/* Give bytes read from a pipe to the destinations. */
+/* Give bytes to the destinations. */
 static void
-capture_deliver(struct capture *c, const char *buf, size_t len)
+capture_output(struct capture *c, const char *buf, size_t len)
 {
 	struct logcap	*lc = c->lc;
 	size_t		 n;
@@ -326,6 +254,17 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
 	}
 	if (lc->std != 0 || lc->syslog)
 		capture_lines(c, buf, len);
+}
+
+/* Give bytes read from a pipe to the destinations, stripped if asked. */
+static void
+capture_deliver(struct capture *c, const char *buf, size_t len)
+{
+	if (c->lc->strip_ansi) {
+		len = ansi_strip(&c->ansi, buf, len, logcap_stripped);
+		buf = logcap_stripped;
+	}
+	capture_output(c, buf, len);
 }
 
 /*
@@ -344,7 +283,7 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL && !lc->syslog && !c->small) {
+	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi && !c->small) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -381,6 +320,8 @@ capture_close(struct capture *c)
 		ev_io_stop(logcap_loop(lc->proc), &c->io);
 	if (ev_is_active(&c->batch))
 		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
+		capture_output(c, logcap_stripped, 1);
 	if (c->linelen > 0)
 		capture_emit(c, c->line, c->linelen);
 	free(c->line);
@@ -538,7 +479,7 @@ logcap_free(struct logcap *lc)
 	logcap_drain_all(lc);
 	while ((c = LIST_FIRST(&lc->captures)) != NULL)
 		capture_close(c);
-	logcap_file_put(lc->file);
+	logreg_put(lc->file);
 	free(lc->autopath);
 	free(lc);
 }
@@ -650,81 +591,25 @@ logcap_release(struct proc *p)
 	p->out = p->err = NULL;
 }
 
-void
-logcap_reopen_all(struct daemon *d)
+const char *
+logcap_path(struct proc *p, bool err)
 {
-	struct logfile	*lf;
-	size_t		 i;
+	const struct proc_config	*pc = p->cfg;
+	const struct stream_config	*sc;
+	struct logcap			**lcp;
 
-	for (i = 0; i < logcap_nfiles; i++) {
-		lf = logcap_files[i];
-		if (logfile_reopen(lf) == -1)
-			logfile_report(lf, "reopen");
-	}
-	logsink_daemon_reopen();
-	log_info("reopened %zu log files", logcap_nfiles);
+	if (err && pc->redirect_stderr)
+		err = false;
+	sc = err ? &pc->stderr_cfg : &pc->stdout_cfg;
+	lcp = err ? &p->err : &p->out;
+	if (sc->dest == LOG_DEST_NONE)
+		return NULL;
+	if (sc->dest == LOG_DEST_FILE)
+		return strcmp(sc->logfile, "/dev/stdout") == 0 ||
+		    strcmp(sc->logfile, "/dev/stderr") == 0 ? NULL : sc->logfile;
+	/* AUTO: named now if no spawn named it yet, and kept for it. */
+	if (*lcp == NULL)
+		*lcp = logcap_new(p, err ? "stderr" : "stdout");
+	return logcap_autopath(*lcp, sc);
 }
 
-/*
- * Whether a file is an AUTO log of ours, by Supervisor's own pattern:
- * .+?---IDENTIFIER-\S+\.log (matched at the start of the name only).
- */
-static bool
-logcap_is_autolog(const char *name, const char *ident)
-{
-	char		 mark[NAME_MAX + 8];
-	const char	*p, *q;
-
-	snprintf(mark, sizeof(mark), "---%s-", ident);
-	for (p = strstr(name + 1, mark); p != NULL; p = strstr(p + 1, mark)) {
-		for (q = p + strlen(mark) + 1; *q != '\0'; q++) {
-			if (strchr(" \t\n\r\f\v", q[-1]) != NULL)
-				break;
-			if (strncmp(q, ".log", 4) == 0)
-				return true;
-		}
-	}
-	return false;
-}
-
-/* Remove the AUTO logs a previous run left in childlogdir. */
-static void
-logcap_cleanup(const char *dir, const char *ident)
-{
-	struct dirent	*de;
-	DIR		*dp;
-	char		 path[PATH_MAX];
-
-	if ((dp = opendir(dir)) == NULL) {
-		log_warn("cannot clear childlogdir '%s'", dir);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!logcap_is_autolog(de->d_name, ident))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    de->d_name) >= sizeof(path))
-			continue;
-		if (unlink(path) == -1)
-			log_warn("cannot remove '%s'", path);
-		else
-			log_debug("removed old log '%s'", path);
-	}
-	closedir(dp);
-}
-
-int
-logcap_init(struct daemon *d, char *cause, size_t len)
-{
-	const struct supervisord_config *sd = &d->config->sd;
-	const char	*dir;
-
-	dir = sd->childlogdir;
-	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
-		dir = "/tmp";
-	if (!sd->nocleanup)
-		logcap_cleanup(dir, sd->identifier != NULL ? sd->identifier :
-		    "supervisor");
-
-	return logsink_daemon_open(sd, cause, len);
-}

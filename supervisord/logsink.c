@@ -65,6 +65,9 @@ static bool	stdsink_in_report;
 
 static int	syslog_fd = -1;
 static bool	syslog_libc;		/* /dev/log is a stream socket */
+static bool	syslog_failing;		/* dropping lines: reported once */
+static uint64_t	syslog_dropped;		/* lines dropped in the episode */
+static time_t	syslog_retry_at;	/* no socket: next connect attempt */
 
 static void	stdsink_write_cb(struct ev_loop *, ev_io *, int);
 static void	logsink_exit(void);
@@ -329,6 +332,31 @@ logsink_syslog_open(void)
 	syslog_fd = -1;
 }
 
+/* Say once that syslog drops lines, and once that it takes them again
+   (not through syslog: the daemon's log may be syslog itself). */
+static bool
+logsink_syslog_result(bool sent, int error)
+{
+	if (!sent) {
+		syslog_dropped++;
+		if (!syslog_failing && !stdsink_in_report) {
+			syslog_failing = true;
+			stdsink_in_report = true;
+			log_warnx("cannot send to syslog: %s; dropping lines "
+			    "until it takes them", strerror(error));
+			stdsink_in_report = false;
+		}
+	} else if (syslog_failing && !stdsink_in_report) {
+		syslog_failing = false;
+		stdsink_in_report = true;
+		log_warnx("syslog takes lines again after %llu were dropped",
+		    (unsigned long long)syslog_dropped);
+		stdsink_in_report = false;
+		syslog_dropped = 0;
+	}
+	return sent;
+}
+
 /*
  * One line to syslog, "<PRI>Mmm dd hh:mm:ss TAG[PID]: line" (RFC 3164 as
  * syslog(3) sends it), stdout at LOG_INFO, stderr at LOG_ERR.  Returns
@@ -344,17 +372,21 @@ logsink_syslog(const char *tag, pid_t pid, bool err, const char *line,
 	struct tm	 tm;
 	time_t		 now;
 	size_t		 n;
-	int		 prio, tries;
+	int		 prio, tries, error;
 
 	prio = LOG_USER | (err ? LOG_ERR : LOG_INFO);
-	if (syslog_fd == -1 && !syslog_libc)
+	now = time(NULL);
+	/* No syslog: try again once a second, not once a line. */
+	if (syslog_fd == -1 && !syslog_libc && now >= syslog_retry_at) {
 		logsink_syslog_open();
+		if (syslog_fd == -1)
+			syslog_retry_at = now + 1;
+	}
 	if (syslog_libc) {
 		syslog(prio, "%s[%ld]: %.*s", tag, (long)pid,
 		    len > 8192 ? 8192 : (int)len, line);
 		return true;
 	}
-	now = time(NULL);
 	localtime_r(&now, &tm);
 	n = (size_t)snprintf(head, sizeof(head), "<%d>", prio);
 	n += strftime(head + n, sizeof(head) - n, "%b %e %H:%M:%S ", &tm);
@@ -367,36 +399,82 @@ logsink_syslog(const char *tag, pid_t pid, bool err, const char *line,
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
 	msg.msg_iovlen = 2;
+	error = ENOTCONN;
 	for (tries = 0; tries < 2; tries++) {
 		if (syslog_fd == -1)
-			return false;
+			break;
 		if (sendmsg(syslog_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
-			return true;
+			return logsink_syslog_result(true, 0);
+		error = errno;
 		if (errno == EINTR) {
 			tries--;
 			continue;
 		}
 		if (errno != ECONNREFUSED && errno != ENOTCONN)
-			return false;
+			break;
 		/* The syslog daemon restarted: connect again, once. */
 		close(syslog_fd);
 		syslog_fd = -1;
 		logsink_syslog_open();
 	}
-	return false;
+	return logsink_syslog_result(false, error);
 }
 
 /*
  * The daemon's own log: a rotating file ([supervisord] logfile), syslog
- * (logfile=syslog), or a standard stream (unset: stderr); echoed to
- * stdout in the foreground unless silent, as Supervisor does.
+ * (logfile=syslog), or a standard stream (unset: stderr).  Under systemd
+ * (stderr is the journal's stream) every line also goes to stderr with
+ * a "<N>" priority prefix and no timestamp of ours, which the journal
+ * reads; otherwise, in the foreground (nodaemon) and not silent, lines
+ * are echoed to stdout as Supervisor does.
  */
 static struct {
 	struct logfile	*file;
 	int		 std;		/* 1, 2, or 0 */
 	bool		 syslog;
-	bool		 echo;		/* also to stdout */
+	int		 echo;		/* also to this fd (1 or 2), or 0 */
+	bool		 journal;	/* stderr is systemd's journal */
 } dlog;
+
+/* Whether stderr is the journal's stream (systemd sets JOURNAL_STREAM
+   to its "device:inode"). */
+static bool
+logsink_under_journal(void)
+{
+	struct stat	 st;
+	const char	*js;
+	unsigned long	 dev, ino;
+
+	if ((js = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(js, "%lu:%lu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long)st.st_dev == dev &&
+	    (unsigned long)st.st_ino == ino;
+}
+
+/* A line for the journal: "<prio>message", without our timestamp and
+   level (the journal keeps its own). */
+static void
+logsink_journal_write(enum log_level level, const char *line, size_t len)
+{
+	static const int prio[] = { 2, 3, 4, 6, 7, 7, 7 };
+	const char	*sp;
+	char		 buf[8192 + 8];
+	int		 n;
+
+	if (len > 24 && line[23] == ' ' &&
+	    (sp = memchr(line + 24, ' ', len - 24)) != NULL) {
+		len -= (size_t)(sp + 1 - line);
+		line = sp + 1;
+	}
+	if (len > 8192)
+		len = 8192;
+	n = snprintf(buf, sizeof(buf), "<%d>",
+	    prio[(size_t)level < sizeof(prio) / sizeof(prio[0]) ? level : 3]);
+	memcpy(buf + n, line, len);
+	logsink_std_write(STDERR_FILENO, buf, (size_t)n + len, true);
+}
 
 /* The daemon log file's own failures cannot be logged through it. */
 static void
@@ -445,10 +523,15 @@ logsink_daemon_sink(enum log_level level, const char *line, size_t len,
 		}
 		logsink_syslog("supervisord", getpid(),
 		    level <= LOG_LEVEL_WARN, msg, len);
+	} else if (dlog.journal && dlog.std == STDERR_FILENO) {
+		logsink_journal_write(level, line, len);
+		return;
 	} else
 		logsink_std_write(dlog.std, line, len, true);
-	if (dlog.echo)
-		logsink_std_write(STDOUT_FILENO, line, len, true);
+	if (dlog.journal)
+		logsink_journal_write(level, line, len);
+	else if (dlog.echo != 0)
+		logsink_std_write(dlog.echo, line, len, true);
 }
 
 static void
@@ -491,8 +574,11 @@ logsink_daemon_open(const struct supervisord_config *sd, char *cause,
 	dlog.syslog = path != NULL && strcmp(path, "syslog") == 0;
 	dlog.std = path != NULL && strcmp(path, "/dev/stdout") == 0 ?
 	    STDOUT_FILENO : STDERR_FILENO;
-	dlog.echo = sd->nodaemon && !sd->silent && path != NULL &&
-	    dlog.std != STDOUT_FILENO;
+	dlog.journal = logsink_under_journal();
+	dlog.echo = 0;
+	if (sd->nodaemon && !sd->silent && path != NULL &&
+	    strcmp(path, "/dev/stdout") != 0)
+		dlog.echo = STDOUT_FILENO;
 	logsink_atexit();
 	log_set_sink(logsink_daemon_sink, NULL);
 	return 0;

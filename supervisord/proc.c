@@ -614,17 +614,14 @@ proc_start(struct proc *p, char *cause, size_t len)
 int
 proc_stop(struct proc *p, char *cause, size_t len)
 {
-	switch (p->state) {
-	case PROC_STOPPED:
-	case PROC_EXITED:
-	case PROC_FATAL:
-		p->want_up = false;
+	bool	idle = p->state == PROC_STOPPED || p->state == PROC_EXITED ||
+	    p->state == PROC_FATAL;
+
+	proc_step(p, PEV_STOP, NULL);	/* idle: the wish is recorded */
+	if (idle) {
 		snprintf(cause, len, "not running");
 		return -1;
-	default:
-		break;
 	}
-	proc_step(p, PEV_STOP, NULL);
 	return 0;
 }
 

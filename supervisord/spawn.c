@@ -12,6 +12,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,31 @@ child_pdeathsig(int fd, pid_t parent)
 		_exit(127);	/* the daemon died already: nobody to tell */
 }
 
+/*
+ * glibc keeps the signals below SIGRTMIN to itself and refuses to touch
+ * them, yet an ignored one is inherited through exec (GNU make leaves 32
+ * and 33 ignored, for one): set them to default with the system call.
+ */
+static int
+child_default_reserved(int sig)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	struct {
+		void		(*handler)(int);
+		unsigned long	 flags;
+		void		(*restorer)(void);
+		uint64_t	 mask;
+	} ksa = { SIG_DFL, 0, NULL, 0 };
+
+	if (sig < SIGRTMIN && syscall(SYS_rt_sigaction, sig, &ksa, NULL,
+	    sizeof(ksa.mask)) == 0)
+		return 0;
+	return -1;
+#else
+	return sig < SIGRTMIN ? 0 : -1;
+#endif
+}
+
 /* In the child: every step of issue 3's order, then exec.  No return. */
 static void __attribute__((noreturn))
 child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
@@ -258,7 +285,9 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		if (sigaction(sig, &sa, NULL) == -1 && errno != EINVAL)
+		if (sigaction(sig, &sa, NULL) == 0)
+			continue;
+		if (errno != EINVAL || child_default_reserved(sig) == -1)
 			child_fail(fd, STEP_SIGNALS, errno);
 	}
 	sigemptyset(&none);

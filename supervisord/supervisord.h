@@ -89,6 +89,7 @@ struct proc {
 	int		 priority[2];	/* group, process: start/stop order */
 };
 
+/* procinfo.c: names and descriptions (the rest of it in the API below). */
 const char *proc_state_name(enum proc_state);
 int	 proc_state_parse(const char *, enum proc_state *);
 
@@ -203,6 +204,26 @@ void	 logcap_release(struct proc *);
 int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
+/*
+ * The file a process's stdout (err false) or stderr goes to: the path
+ * for a file, AUTO's file in childlogdir (named on first use, as
+ * Supervisor does; stderr with redirect_stderr: the stdout file), or
+ * NULL when the stream is not written to a file of ours (NONE, syslog
+ * only, /dev/stdout, /dev/stderr).  For tail and status.
+ */
+const char *logcap_path(struct proc *, bool err);
+
+/*
+ * logreg.c: the programs' log files as one set (logcap_init and
+ * logcap_reopen_all live there too).  logreg_get opens or shares the file
+ * of a path; logreg_put lets it go with its last user.
+ */
+struct logfile;
+struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
+void	 logreg_put(struct logfile *);
+/* A new AUTO file name (allocated), as Supervisor names them. */
+char	*logreg_autoname(const struct config *, const char *name,
+	    const char *stream);
 
 /*
  * logsink.c: line destinations that never block the loop: the daemon's
@@ -228,8 +249,7 @@ void	 daemon_shutdown(struct daemon *, int status);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
- * processes exist (before autostart) and control_free after the loop; it
- * links without control.c (weak references) until that file lands.
+ * processes exist (before autostart) and control_free after the loop.
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
@@ -244,7 +264,7 @@ void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 int	 spawn_proc(struct proc *, char *cause, size_t);
 /* Read a pending exec report without waiting (before an exit counts). */
 void	 spawn_exec_drain(struct proc *);
-/* The child's environment: ours + [supervisord] + program + SUPERVISOR_*. */
+/* The child's environment: ours, SUPERVISOR_*, [supervisord], program's. */
 char	**spawn_environ(const struct proc *, char *const *base);
 void	 spawn_environ_free(char **);
 

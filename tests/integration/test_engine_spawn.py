@@ -119,3 +119,66 @@ def test_stdout_and_stderr_are_open(daemon):
         assert os.readlink("/proc/%d/fd/%s" % (pid, fd))
     assert pid_alive(pid)
     wait_state(daemon, "p", "RUNNING")
+
+
+def _soft_limit(pid, name):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith(name):
+                return line[len(name):].split()[0]
+    raise AssertionError("no %s in limits" % name)
+
+
+def test_minfds_raises_the_limits(daemon):
+    """minfds raises the daemon's soft limit (its programs inherit it);
+    the test starts it with a lower soft limit of its own to see that."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    out = os.path.join(daemon.dir, "probe.out")
+    daemon.write_config(program("p", "%s %s" % (helper("probe"), out),
+                                startsecs=0),
+                        supervisord_extra="minfds = %d" % want)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want - 1000, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    pid = int(_wait_probe(daemon, out)["pid"])
+    assert int(_soft_limit(daemon.proc.pid, "Max open files")) == want
+    assert int(_soft_limit(pid, "Max open files")) == want
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become nobody")
+def test_switching_user_needs_root(open_dir):
+    """A daemon that is not root runs a program as its own user, and
+    refuses any other with a clear spawn error."""
+    import subprocess
+    from conftest import SUPERVISORD, Daemon
+    nobody = pwd.getpwnam("nobody")
+    d = Daemon(open_dir)
+    out = os.path.join(open_dir, "probe.out")
+    d.write_config(
+        program("self", "%s %s" % (helper("probe"), out), startsecs=0,
+                user="nobody") +
+        program("other", "%s %s.root" % (helper("probe"), out),
+                startsecs=0, user="root", startretries=0))
+    d.stderr = open(d.stderr_path, "ab")
+    d.proc = subprocess.Popen(
+        ["setpriv", "--reuid=%d" % nobody.pw_uid,
+         "--regid=%d" % nobody.pw_gid, "--clear-groups",
+         SUPERVISORD, "-n", "-c", d.conf],
+        stdin=subprocess.DEVNULL, stdout=d.stderr, stderr=d.stderr,
+        cwd=open_dir)
+    try:
+        info = _wait_probe(d, out)
+        assert int(info["uid"]) == nobody.pw_uid
+        wait(d, lambda: "gave up: other entered FATAL state" in d.log(),
+             "other to give up")
+        assert "other: spawn error: cannot switch to user 'root': the " \
+            "daemon is not running as root" in d.log()
+        assert not os.path.exists(out + ".root")
+    finally:
+        d.kill()
+        d.stderr.close()
+    assert d.proc.returncode == 0

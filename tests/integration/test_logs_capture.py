@@ -200,3 +200,15 @@ def test_capture_fds_are_pipes_and_not_leaked(daemon):
     pid2 = program_pid(daemon, "log_lines -l -n 1 b")
     assert os.readlink("/proc/%d/fd/1" % pid2) == \
         os.readlink("/proc/%d/fd/2" % pid2)
+
+
+def test_strip_ansi_removes_escape_sequences(daemon):
+    """[supervisord] strip_ansi: ESC [ ... sequences are dropped as
+    Supervisor drops them; an ESC that starts none stays."""
+    log = os.path.join(daemon.dir, "ansi.log")
+    text = "\x1b[1;31mred\x1b[0m plain\x1b[2J \x1bXkept\x1b"
+    daemon.write_config(program(
+        "ansi", "%s '%s'" % (helper("log_lastwords"), text),
+        stdout_logfile=log), supervisord_extra="strip_ansi = true")
+    daemon.start()
+    wait_content(log, b"red plain \x1bXkept\x1b")

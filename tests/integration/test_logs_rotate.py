@@ -1,6 +1,5 @@
 """Rotation by size exactly at the limit, backups, truncation, and
-SIGUSR2 reopening every log file (the programs' and the daemon's) after
-an external logrotate moved them away."""
+SIGUSR2 reopening the log files after an external logrotate moved them."""
 import os
 import re
 import signal
@@ -73,30 +72,3 @@ def test_sigusr2_reopens_a_moved_log(daemon):
     ticks = _ticks(read(moved)) + _ticks(read(log))
     assert ticks == list(range(len(ticks)))
     daemon.wait_log("reopen")
-
-
-def test_daemon_log_rotates_and_reopens(daemon):
-    """The daemon's own log rotates by logfile_maxbytes with
-    logfile_backups, and SIGUSR2 reopens it too."""
-    programs = "".join(
-        program("p%02d" % i, "%s -n 1 x" % helper("log_lines"),
-                stdout_logfile="NONE") for i in range(40))
-    daemon.write_config(
-        programs,
-        supervisord_extra="logfile_maxbytes = 2000\nlogfile_backups = 2")
-    daemon.start()
-    main = daemon.logfile
-    # 40 programs that start and exit log far more than 3 * 2000 bytes.
-    wait_for(lambda: b"p39" in b"".join(read(p) or b"" for p in
-                                        (main, main + ".1", main + ".2")) and
-             os.path.exists(main + ".2"), what="two backups")
-    for p in (main + ".1", main + ".2"):
-        assert os.path.getsize(p) == 2000, p
-    assert os.path.getsize(main) <= 2000
-    assert not os.path.exists(main + ".3")
-    # Moved away by hand, then reopened on SIGUSR2.
-    os.rename(main, main + ".old")
-    daemon.signal(signal.SIGUSR2)
-    wait_for(lambda: b"reopened" in (read(main) or b"") or
-             b"reopened" in (read(main + ".1") or b""),
-             what="the reopened daemon log")

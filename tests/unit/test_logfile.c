@@ -118,6 +118,7 @@ START_TEST(test_write_split_across_rotations)
 	assert_file(".1", "ABCDEFGHIJ");
 	assert_file("", "xyz");
 	assert_file(".3", NULL);
+	assert_file(".rotating", NULL);
 	logfile_free(lf);
 }
 END_TEST

@@ -567,6 +567,26 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* Stopping what is not running is refused, but the wish is kept. */
+START_TEST(stop_when_idle_clears_want_up)
+{
+	char		cause[64];
+	unsigned	ntrans;
+
+	C.autorestart = AUTORESTART_FALSE;
+	to_running();
+	proc_exited(&P, 1 << 8, false);
+	ck_assert_int_eq(P.state, PROC_EXITED);
+	ck_assert(P.want_up);
+	ntrans = R.ntrans;
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), -1);
+	ck_assert_str_eq(cause, "not running");
+	ck_assert(!P.want_up);
+	ck_assert_uint_eq(R.ntrans, ntrans);
+	ck_assert_uint_eq(R.nkills, 0);
+}
+END_TEST
+
 /* Supervisor's UNKNOWN: a stop signal that could not be sent. */
 START_TEST(unknown_when_kill_fails)
 {
@@ -752,6 +772,7 @@ proc_suite(void)
 	tcase_add_test(tc, stop_in_starting);
 	tcase_add_test(tc, stop_in_backoff);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, stop_when_idle_clears_want_up);
 	tcase_add_test(tc, unknown_when_kill_fails);
 	tcase_add_test(tc, unknown_exit);
 	tcase_add_test(tc, esrch_is_not_unknown);
