@@ -241,20 +241,14 @@ cmd_exit_json(const struct exit_info *e)
 	return obj;
 }
 
-static const char *
-stream_logfile(const struct stream_config *s)
-{
-	return s->dest == LOG_DEST_NONE || s->logfile == NULL ? "" :
-	    s->logfile;
-}
-
 /* One status entry: everything an operator asks about a process. */
 cJSON *
-cmd_proc_json(const struct proc *p, ev_tstamp now)
+cmd_proc_json(struct proc *p, ev_tstamp now)
 {
-	char	 desc[512];
-	cJSON	*obj = cJSON_CreateObject();
-	bool	 up = p->pid != 0 && p->started_at > 0;
+	const char	*path;
+	char		 desc[512];
+	cJSON		*obj = cJSON_CreateObject();
+	bool		 up = p->pid != 0 && p->started_at > 0;
 
 	cmd_fill_names(obj, p);
 	cJSON_AddStringToObject(obj, "state", proc_state_name(p->state));
@@ -276,10 +270,10 @@ cmd_proc_json(const struct proc *p, ev_tstamp now)
 	cJSON_AddStringToObject(obj, "spawnerr", p->spawn_error);
 	cJSON_AddNumberToObject(obj, "log_dropped_bytes",
 	    (double)p->dropped_bytes);
-	cJSON_AddStringToObject(obj, "stdout_logfile",
-	    stream_logfile(&p->cfg->stdout_cfg));
-	cJSON_AddStringToObject(obj, "stderr_logfile",
-	    p->cfg->redirect_stderr ? "" : stream_logfile(&p->cfg->stderr_cfg));
+	path = logcap_path(p, false);
+	cJSON_AddStringToObject(obj, "stdout_logfile", path ? path : "");
+	path = p->cfg->redirect_stderr ? NULL : logcap_path(p, true);
+	cJSON_AddStringToObject(obj, "stderr_logfile", path ? path : "");
 	return obj;
 }
 

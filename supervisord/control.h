@@ -107,7 +107,7 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
-struct cJSON *cmd_proc_json(const struct proc *, ev_tstamp now);
+struct cJSON *cmd_proc_json(struct proc *, ev_tstamp now);
 struct cJSON *cmd_exit_json(const struct exit_info *);
 void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);

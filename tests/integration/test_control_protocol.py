@@ -104,6 +104,11 @@ def test_status_shape(d):
         assert key in web, key
     assert web["restarts"] == 0 and web["log_dropped_bytes"] == 0
     assert web["exit"] is None and web["spawnerr"] == ""
+    # AUTO logs: in childlogdir, named as Supervisor names them.
+    assert web["stdout_logfile"].startswith(
+        os.path.join(d.dir, "web_00-stdout---supervisor-"))
+    assert web["stderr_logfile"].startswith(
+        os.path.join(d.dir, "web_00-stderr---supervisor-"))
     assert abs(web["now"] - time.time()) < 5
     assert 0 <= web["uptime"] < 60
     idle = procs[0]
