@@ -262,6 +262,9 @@ switch_daemon_log(const struct reload_diff *diff, const struct config *ocfg,
 	sd.logfile = ncfg->sd.logfile;
 	sd.logfile_maxbytes = ncfg->sd.logfile_maxbytes;
 	sd.logfile_backups = ncfg->sd.logfile_backups;
+	if (reload_diff_live(diff, "supervisord.logfile"))
+		log_info("reload: the daemon's log continues in %s",
+		    sd.logfile != NULL ? sd.logfile : "(stderr)");
 	if (logsink_daemon_open(&sd, why, sizeof(why)) == -1) {
 		snprintf(cause, len, "cannot switch the daemon's log: %s", why);
 		return -1;
