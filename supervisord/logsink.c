@@ -65,6 +65,9 @@ static bool	stdsink_in_report;
 
 static int	syslog_fd = -1;
 static bool	syslog_libc;		/* /dev/log is a stream socket */
+static bool	syslog_failing;		/* dropping lines: reported once */
+static uint64_t	syslog_dropped;		/* lines dropped in the episode */
+static time_t	syslog_retry_at;	/* no socket: next connect attempt */
 
 static void	stdsink_write_cb(struct ev_loop *, ev_io *, int);
 static void	logsink_exit(void);
@@ -329,6 +332,31 @@ logsink_syslog_open(void)
 	syslog_fd = -1;
 }
 
+/* Say once that syslog drops lines, and once that it takes them again
+   (not through syslog: the daemon's log may be syslog itself). */
+static bool
+logsink_syslog_result(bool sent, int error)
+{
+	if (!sent) {
+		syslog_dropped++;
+		if (!syslog_failing && !stdsink_in_report) {
+			syslog_failing = true;
+			stdsink_in_report = true;
+			log_warnx("cannot send to syslog: %s; dropping lines "
+			    "until it takes them", strerror(error));
+			stdsink_in_report = false;
+		}
+	} else if (syslog_failing && !stdsink_in_report) {
+		syslog_failing = false;
+		stdsink_in_report = true;
+		log_warnx("syslog takes lines again after %llu were dropped",
+		    (unsigned long long)syslog_dropped);
+		stdsink_in_report = false;
+		syslog_dropped = 0;
+	}
+	return sent;
+}
+
 /*
  * One line to syslog, "<PRI>Mmm dd hh:mm:ss TAG[PID]: line" (RFC 3164 as
  * syslog(3) sends it), stdout at LOG_INFO, stderr at LOG_ERR.  Returns
@@ -344,17 +372,21 @@ logsink_syslog(const char *tag, pid_t pid, bool err, const char *line,
 	struct tm	 tm;
 	time_t		 now;
 	size_t		 n;
-	int		 prio, tries;
+	int		 prio, tries, error;
 
 	prio = LOG_USER | (err ? LOG_ERR : LOG_INFO);
-	if (syslog_fd == -1 && !syslog_libc)
+	now = time(NULL);
+	/* No syslog: try again once a second, not once a line. */
+	if (syslog_fd == -1 && !syslog_libc && now >= syslog_retry_at) {
 		logsink_syslog_open();
+		if (syslog_fd == -1)
+			syslog_retry_at = now + 1;
+	}
 	if (syslog_libc) {
 		syslog(prio, "%s[%ld]: %.*s", tag, (long)pid,
 		    len > 8192 ? 8192 : (int)len, line);
 		return true;
 	}
-	now = time(NULL);
 	localtime_r(&now, &tm);
 	n = (size_t)snprintf(head, sizeof(head), "<%d>", prio);
 	n += strftime(head + n, sizeof(head) - n, "%b %e %H:%M:%S ", &tm);
@@ -367,23 +399,25 @@ logsink_syslog(const char *tag, pid_t pid, bool err, const char *line,
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
 	msg.msg_iovlen = 2;
+	error = ENOTCONN;
 	for (tries = 0; tries < 2; tries++) {
 		if (syslog_fd == -1)
-			return false;
+			break;
 		if (sendmsg(syslog_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
-			return true;
+			return logsink_syslog_result(true, 0);
+		error = errno;
 		if (errno == EINTR) {
 			tries--;
 			continue;
 		}
 		if (errno != ECONNREFUSED && errno != ENOTCONN)
-			return false;
+			break;
 		/* The syslog daemon restarted: connect again, once. */
 		close(syslog_fd);
 		syslog_fd = -1;
 		logsink_syslog_open();
 	}
-	return false;
+	return logsink_syslog_result(false, error);
 }
 
 /*

@@ -206,6 +206,26 @@ void	 logcap_release(struct proc *);
 int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
+/*
+ * The file a process's stdout (err false) or stderr goes to: the path
+ * for a file, AUTO's file in childlogdir (named on first use, as
+ * Supervisor does; stderr with redirect_stderr: the stdout file), or
+ * NULL when the stream is not written to a file of ours (NONE, syslog
+ * only, /dev/stdout, /dev/stderr).  For tail and status.
+ */
+const char *logcap_path(struct proc *, bool err);
+
+/*
+ * logreg.c: the programs' log files as one set (logcap_init and
+ * logcap_reopen_all live there too).  logreg_get opens or shares the file
+ * of a path; logreg_put lets it go with its last user.
+ */
+struct logfile;
+struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
+void	 logreg_put(struct logfile *);
+/* A new AUTO file name (allocated), as Supervisor names them. */
+char	*logreg_autoname(const struct config *, const char *name,
+	    const char *stream);
 
 /*
  * logsink.c: line destinations that never block the loop: the daemon's

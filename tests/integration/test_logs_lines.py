@@ -92,3 +92,22 @@ def test_syslog_one_datagram_per_line_tagged(daemon):
         line = b"sl %d %s" % (i, bytes([97 + i]) * 40)
         # stdout at user.info (14), stderr at user.err (11)
         assert seen[line] == (11 if i % 2 else 14), (line, seen)
+
+
+def test_syslog_unreachable_drops_are_reported_once(daemon):
+    """No syslog listening: lines are dropped and counted, the program is
+    not held up, and the daemon says so once."""
+    daemon.write_config(program(
+        "nosl", "%s -n 0 -i 1000 nosl" % helper("log_lines"),
+        stdout_logfile="NONE", stdout_syslog=True))
+    daemon.start(env={"SUPERVISORD_SYSLOG_SOCKET":
+                      os.path.join(daemon.dir, "absent.sock")})
+    pid = program_pid(daemon, "log_lines")
+    daemon.wait_log("cannot send to syslog")
+
+    def written():
+        with open("/proc/%d/io" % pid) as f:
+            return int([l for l in f if l.startswith("wchar:")][0].split()[1])
+    start = written()
+    wait_for(lambda: written() > start + 20000, what="the program writing")
+    assert daemon.log().count("cannot send to syslog") == 1
