@@ -224,6 +224,7 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 	struct supervisord_config	sd;
 	struct unix_server_config	us;
 	struct env			env;
+	char				**files;
 
 	sd = ncfg->sd;
 	ncfg->sd = ocfg->sd;
@@ -238,6 +239,11 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 		env = ncfg->sd.environment;
 		ncfg->sd.environment = ocfg->sd.environment;
 		ocfg->sd.environment = env;
+	}
+	if (reload_diff_live(diff, "supervisord.environment_file")) {
+		files = ncfg->sd.environment_files;
+		ncfg->sd.environment_files = ocfg->sd.environment_files;
+		ocfg->sd.environment_files = files;
 	}
 	if (reload_diff_live(diff, "supervisord.logfile"))
 		swap_ptr(&ncfg->sd.logfile, &ocfg->sd.logfile);

@@ -30,6 +30,7 @@ static const char *const live_proc_keys[] = {
 	"stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup",
 	"backoff_growth", "backoff_max", "backoff_reset",
 	"numprocs", "numprocs_start",	/* the processes' names tell */
+	"shutdown_on",		/* consulted when it ends */
 	NULL
 };
 
@@ -40,11 +41,12 @@ static const char *const identity_keys[] = {
 
 /*
  * [supervisord] keys applied without a restart of the daemon; the
- * environment reaches the programs, which restart when theirs changes.
+ * environment (and its files, read at each start) reaches the programs,
+ * which restart when theirs changes.
  */
 static const char *const live_daemon_keys[] = {
 	"loglevel", "logfile", "logfile_maxbytes", "logfile_backups",
-	"environment", NULL
+	"environment", "environment_file", NULL
 };
 
 /* One process of a configuration with its --print-config object. */
@@ -185,7 +187,7 @@ env_equal(const struct env *a, const struct env *b)
 static void
 diff_proc(const struct config *ocfg, const struct diff_item *o,
     const struct config *ncfg, const struct diff_item *n,
-    struct reload_entry *e)
+    bool envfiles_changed, struct reload_entry *e)
 {
 	const cJSON	*item, *other;
 	struct env	 oe, ne;
@@ -212,11 +214,21 @@ diff_proc(const struct config *ocfg, const struct diff_item *o,
 	effective_env(ncfg, n->pc, &ne);
 	if (!env_equal(&oe, &ne))
 		strv_add(&e->keys, &e->nkeys, "environment");
+	if (envfiles_changed)	/* [supervisord]'s, read at each start */
+		strv_add(&e->keys, &e->nkeys, "environment_file");
 	env_release(&oe);
 	env_release(&ne);
 	if (o->group->priority != n->group->priority)
 		strv_add(&e->live, &e->nlive, "priority");
 	e->kind = e->nkeys > 0 ? RELOAD_CHANGED : RELOAD_UNCHANGED;
+}
+
+/* A [supervisord] key's value in the document (NULL when absent). */
+static const cJSON *
+section_key(const cJSON *doc, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(doc, "supervisord"), key);
 }
 
 static struct reload_entry *
@@ -268,10 +280,13 @@ reload_diff(const struct config *ocfg, const struct config *ncfg,
 	struct reload_entry	*e;
 	cJSON			*odoc, *ndoc;
 	size_t			 on, nn, i;
+	bool			 envfiles;
 
 	memset(diff, 0, sizeof(*diff));
 	odoc = config_to_json(ocfg);
 	ndoc = config_to_json(ncfg);
+	envfiles = !cJSON_Compare(section_key(odoc, "environment_file"),
+	    section_key(ndoc, "environment_file"), true);
 	ov = diff_items(ocfg, odoc, &on);
 	nv = diff_items(ncfg, ndoc, &nn);
 	sorted = xcalloc(on + 1, sizeof(*sorted));
@@ -292,7 +307,7 @@ reload_diff(const struct config *ocfg, const struct config *ncfg,
 		}
 		o->matched = true;
 		e->old = o->pc;
-		diff_proc(ocfg, o, ncfg, &nv[i], e);
+		diff_proc(ocfg, o, ncfg, &nv[i], envfiles, e);
 	}
 	/* In the old configuration's order. */
 	for (i = 0; i < on; i++) {

@@ -206,7 +206,7 @@ START_TEST(test_live_keys)
 		"priority", "autostart", "startsecs", "startretries",
 		"autorestart", "exitcodes", "stopsignal", "stopwaitsecs",
 		"stopasgroup", "killasgroup", "backoff_growth", "backoff_max",
-		"backoff_reset",
+		"backoff_reset", "shutdown_on",
 	};
 	const struct reload_entry *e;
 	size_t	 i;
@@ -217,7 +217,7 @@ START_TEST(test_live_keys)
 	    "exitcodes = 0,3\nstopsignal = INT\nstopwaitsecs = 99\n"
 	    "stopasgroup = false\nkillasgroup = false\n"
 	    "backoff_growth = exponential\nbackoff_max = 7\n"
-	    "backoff_reset = 8\n");
+	    "backoff_reset = 8\nshutdown_on = fatal\n");
 	assert_kind("a", RELOAD_UNCHANGED);
 	e = entry("a");
 	ck_assert_uint_eq(e->nkeys, 0);
@@ -243,6 +243,38 @@ START_TEST(test_daemon_environment)
 	assert_kind("b", RELOAD_UNCHANGED);
 	ck_assert(reload_diff_live(&D, "supervisord.environment"));
 	ck_assert_uint_eq(D.nrestart, 0);
+}
+END_TEST
+
+/* [supervisord] environment_file is read at each start: every program
+   restarts when the list changes; a program's own restarts only it. */
+START_TEST(test_environment_files)
+{
+	diff_texts(HEAD "[program:a]\ncommand = sleep 1\n"
+	    "[program:b]\ncommand = sleep 1\n",
+	    "[supervisord]\nlogfile = /tmp/x.log\npidfile = /tmp/x.pid\n"
+	    "environment_file = -/nonexistent/env\n"
+	    "[unix_http_server]\nfile = /tmp/x.sock\n"
+	    "[program:a]\ncommand = sleep 1\n"
+	    "[program:b]\ncommand = sleep 1\n");
+	assert_kind("a", RELOAD_CHANGED);
+	assert_key("a", "environment_file");
+	assert_kind("b", RELOAD_CHANGED);
+	ck_assert(reload_diff_live(&D, "supervisord.environment_file"));
+	ck_assert_uint_eq(D.nrestart, 0);
+	reload_diff_release(&D);
+	config_free(A);
+	config_free(B);
+	diff_texts("[program:a]\ncommand = sleep 1\n"
+	    "[program:b]\ncommand = sleep 1\n",
+	    "[program:a]\ncommand = sleep 1\n"
+	    "environment_file = -/nonexistent/env\n"
+	    "[program:b]\ncommand = sleep 1\n");
+	assert_kind("a", RELOAD_CHANGED);
+	assert_key("a", "environment_file");
+	ck_assert_uint_eq(entry("a")->nkeys, 1);
+	assert_kind("b", RELOAD_UNCHANGED);
+	ck_assert_uint_eq(D.nlive, 0);
 }
 END_TEST
 
@@ -406,6 +438,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_live_keys);
 	tcase_add_test(tc, test_daemon_environment);
 	tcase_add_test(tc, test_environment_moved);
+	tcase_add_test(tc, test_environment_files);
 	tcase_add_test(tc, test_group_membership);
 	tcase_add_test(tc, test_group_priority);
 	tcase_add_test(tc, test_numprocs);
