@@ -311,6 +311,15 @@ int	 reload_run(struct daemon *, bool dry_run, struct cJSON **result,
 /* Removed processes still stopping: is every one of them down? */
 bool	 reload_procs_down(const struct daemon *);
 
+/* reload_report.c: the reply's object and the log lines of a reload. */
+struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
+	    bool dry_run);
+void	 reload_diff_log(const struct reload_diff *, bool dry_run);
+/* Log each diagnostic; add "errors" and "warnings" arrays to result. */
+void	 reload_diags_report(const struct diags *, struct cJSON *result);
+/* "file:line: message", allocated. */
+char	*reload_diag_text(const struct diag *);
+
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
  * processes exist (before autostart) and control_free after the loop.
