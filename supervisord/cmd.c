@@ -329,11 +329,20 @@ cmd_pid(struct ctl_client *c, const struct proto_request *req)
 	return CMD_DONE;
 }
 
+/* Answered once the new configuration is in force (see reload.c). */
 static enum cmd_retval
 cmd_reload(struct ctl_client *c, const struct proto_request *req)
 {
-	client_reply_error(c, req->id, PROTO_NOT_IMPLEMENTED,
-	    "reload is not implemented yet", NULL);
+	cJSON	*res;
+	char	 cause[1024];
+	int	 code;
+
+	if (reload_run(c->daemon, proto_get_bool(req, "dry_run", false), &res,
+	    &code, cause, sizeof(cause)) == -1)
+		client_reply_error(c, req->id, (enum proto_code)code, cause,
+		    res);
+	else
+		client_reply_ok(c, req->id, res);
 	return CMD_DONE;
 }
 
