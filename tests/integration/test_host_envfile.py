@@ -136,6 +136,7 @@ def test_file_removed_after_load(daemon):
                        startretries="0", autostart="false")
     daemon.write_config(text)
     daemon.start()
+    daemon.connect().close()
     # The optional one may go; the other may not.
     os.unlink(opt)
     daemon.supctl("start", "p", check=0)
