@@ -161,6 +161,15 @@ def test_every_supctl_command_documented():
         assert _macro_has(page, "Ic", cmd), cmd
 
 
+def test_every_supctl_option_documented():
+    usage = _supctl_help().splitlines()[0]
+    opts = re.findall(r"(--?[a-z-]+)", usage)
+    assert {"-c", "-s", "--json", "--timeout"} <= set(opts), usage
+    page = _page("supctl.1")
+    for opt in opts:
+        assert _macro_has(page, "Fl", opt[1:]), opt
+
+
 def test_every_supctl_exit_status_documented():
     line = re.search(r"^exit status: (.*?); see", _supctl_help(),
                      re.M | re.S).group(1)
