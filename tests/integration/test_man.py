@@ -126,8 +126,11 @@ def test_every_handled_signal_documented(daemon):
     with open("/proc/%d/status" % daemon.proc.pid) as f:
         mask = int(re.search(r"^SigCgt:\s+(\w+)", f.read(), re.M).group(1),
                    16)
+    # Fault signals are caught by the sanitizers' runtime under make asan.
+    faults = {"SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGTRAP", "SIGABRT"}
     caught = [signal.Signals(s).name for s in range(1, 32)
-              if mask & (1 << (s - 1))]
+              if mask & (1 << (s - 1)) and
+              signal.Signals(s).name not in faults]
     assert "SIGTERM" in caught and "SIGCHLD" in caught
     section = _section(_page("supervisord.8"), "SIGNALS")
     for name in caught:
