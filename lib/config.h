@@ -60,6 +60,13 @@ enum backoff_growth {
 	BACKOFF_EXPONENTIAL,
 };
 
+/* When a STARTING process counts as RUNNING (ours: ready=). */
+enum ready_mode {
+	READY_STARTSECS = 0,	/* it stayed up startsecs, as Supervisor */
+	READY_NOTIFY,		/* it sent READY=1 (sd_notify), startsecs
+				   being the deadline */
+};
+
 /* What a log destination is. */
 enum log_dest {
 	LOG_DEST_NONE = 0,	/* NONE: /dev/null, no pipe */
@@ -117,6 +124,11 @@ struct proc_config {
 	enum backoff_growth backoff_growth;	/* backoff_growth=linear */
 	int		 backoff_max_ms;	/* backoff_max=60 (seconds) */
 	int		 backoff_reset_ms;	/* backoff_reset=60 (seconds) */
+	enum ready_mode	 ready;			/* ready=startsecs */
+	char		**depends_on;		/* [program:x] names, NULL-
+						   terminated; NULL: none */
+	size_t		 ndepends_on;
+	int		 watchdog;		/* seconds; 0: none */
 
 	char		*section;	/* "program:web": where its keys are */
 	char		*file;		/* where the section was (first) */

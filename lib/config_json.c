@@ -111,6 +111,12 @@ proc_json(const struct proc_config *p)
 	    "linear");
 	cJSON_AddNumberToObject(o, "backoff_max", p->backoff_max_ms / 1000);
 	cJSON_AddNumberToObject(o, "backoff_reset", p->backoff_reset_ms / 1000);
+	cJSON_AddStringToObject(o, "ready", p->ready == READY_NOTIFY ?
+	    "notify" : "startsecs");
+	a = cJSON_AddArrayToObject(o, "depends_on");
+	for (i = 0; i < p->ndepends_on; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->depends_on[i]));
+	cJSON_AddNumberToObject(o, "watchdog", p->watchdog);
 	return o;
 }
 

@@ -283,6 +283,7 @@ cmd_proc_json(const struct proc *p, ev_tstamp now)
 	    stream_logfile(&p->cfg->stdout_cfg));
 	cJSON_AddStringToObject(obj, "stderr_logfile",
 	    p->cfg->redirect_stderr ? "" : stream_logfile(&p->cfg->stderr_cfg));
+	notify_status_json(p, obj);
 	return obj;
 }
 

@@ -218,6 +218,7 @@ procs_free(struct daemon *d)
 	struct proc	*p;
 	size_t		 i;
 
+	depend_free(d);
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
 		ev_timer_stop(d->loop, &p->timer);
@@ -239,12 +240,13 @@ procs_free(struct daemon *d)
 /*
  * One step of the shutdown: stop the processes of the highest priority
  * still up (equal priorities together), and leave the loop once every
- * process is down.  Called again on each transition.
+ * process is down.  Called again on each transition.  depends_on comes
+ * first: a process waits until what depends on it is down.
  */
 static void
 shutdown_step(struct daemon *d)
 {
-	struct proc	*tier = NULL;
+	struct proc	*tier = NULL, *free_first;
 	char		 cause[128];
 	size_t		 i;
 
@@ -267,9 +269,18 @@ shutdown_step(struct daemon *d)
 			ev_break(d->loop, EVBREAK_ALL);
 			break;
 		}
+		free_first = NULL;
+		for (i = d->nprocs; i > 0 && free_first == NULL; i--)
+			if (!proc_is_down(d->procs[i - 1]) &&
+			    !depend_has_live_dependents(d->procs[i - 1]))
+				free_first = d->procs[i - 1];
+		if (free_first != NULL)	/* else a cycle: the loader refuses */
+			tier = free_first;
 		for (i = d->nprocs; i > 0; i--) {
 			if (prio_cmp(d->procs[i - 1], tier) != 0 ||
-			    proc_is_down(d->procs[i - 1]))
+			    proc_is_down(d->procs[i - 1]) ||
+			    (free_first != NULL &&
+			    depend_has_live_dependents(d->procs[i - 1])))
 				continue;
 			if (d->procs[i - 1]->want_up ||
 			    d->procs[i - 1]->state == PROC_BACKOFF)
@@ -299,6 +310,7 @@ daemon_shutdown(struct daemon *d, int status)
 	}
 	d->shutting_down = true;
 	d->exit_status = status;
+	sdnotify_stopping(d);
 	shutdown_step(d);
 }
 
@@ -538,8 +550,10 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	reap_init(&d);
 	daemon_add_observer(&d, shutdown_observer, &d);
+	sdnotify_init(&d);
 
 	procs_create(&d);
+	depend_init(&d);
 	pidfile_proc_clean(&d);
 	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
@@ -556,10 +570,13 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
 	daemonize_ready(ready_fd, d.config->sd.logfile != NULL);
+	sdnotify_ready(&d);
 
 	ev_run(d.loop, 0);
 
 	control_free(&d);
+	sdnotify_free(&d);
+	notify_close(&d);
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);

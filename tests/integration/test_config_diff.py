@@ -379,6 +379,8 @@ def _normalise(py, ours, cwd):
         for pp, op in zip(pg["processes"], og["processes"]):
             for key in ("backoff_growth", "backoff_max", "backoff_reset"):
                 op.pop(key)
+            for key in ("ready", "depends_on", "watchdog"):
+                op.pop(key)
             explicit = pp.pop("_explicit")
             # stopasgroup/killasgroup default to true here (every program
             # has its own process group); Supervisor: false, and
