@@ -219,6 +219,7 @@ procs_free(struct daemon *d)
 	size_t		 i;
 
 	depend_free(d);
+	ev_prepare_stop(d->loop, &d->depend_settle);
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
 		ev_timer_stop(d->loop, &p->timer);
@@ -550,7 +551,6 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	reap_init(&d);
 	daemon_add_observer(&d, shutdown_observer, &d);
-	sdnotify_init(&d);
 
 	procs_create(&d);
 	depend_init(&d);
@@ -565,6 +565,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
+	sdnotify_init(&d);
 
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)

@@ -162,6 +162,46 @@ depend_describe(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "waiting to start");
 }
 
+static void
+settle_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	depend_settle(container_of(w, struct daemon, depend_settle));
+}
+
+void
+depend_settle_soon(struct daemon *d)
+{
+	if (d->loop == NULL)
+		return;		/* unit tests call depend_settle() */
+	if (!ev_is_active(&d->depend_settle))
+		ev_prepare_start(d->loop, &d->depend_settle);
+}
+
+/*
+ * The stops of one request are all issued: a held stop whose dependents
+ * all stay wanted goes on now (stopping db alone leaves web running); one
+ * with a dependent being stopped waits for it to be down.
+ */
+void
+depend_settle(struct daemon *d)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	if (d->loop != NULL)
+		ev_prepare_stop(d->loop, &d->depend_settle);
+	for (i = 0; i < d->nprocs; i++) {
+		p = d->procs[i];
+		if (!p->stop_held)
+			continue;
+		if (depend_hold_stop(p))
+			log_info("stopping: %s once its dependents are down",
+			    p->cfg->name);
+		else
+			proc_deps_changed(p);
+	}
+}
+
 /*
  * A process that became RUNNING may release its dependents; one that is
  * down may release the held stops of its dependencies.
@@ -193,5 +233,6 @@ void
 depend_init(struct daemon *d)
 {
 	depend_link(d);
+	ev_prepare_init(&d->depend_settle, settle_cb);
 	daemon_add_observer(d, depend_observer, d);
 }

@@ -43,6 +43,7 @@ struct notify_msg {
 	bool		 stopping;
 	bool		 watchdog;
 	bool		 trigger;
+	bool		 barrier;
 	const char	*status;	/* NUL-terminated in the buffer */
 	pid_t		 mainpid;
 };
@@ -312,7 +313,9 @@ notify_parse(char *buf, size_t len, struct notify_msg *m, const char *name)
 			n = strtoll(line + 8, &eq, 10);
 			if (*eq == '\0' && n > 0 && n < 1 << 30)
 				m->mainpid = (pid_t)n;
-		} else if (strcmp(line, "BARRIER=1") != 0)
+		} else if (strcmp(line, "BARRIER=1") == 0)
+			m->barrier = true;
+		else
 			log_debug("notify: %s: %s ignored", name, line);
 	}
 }
@@ -352,11 +355,12 @@ notify_handle(struct daemon *d, struct msghdr *msg, char *buf, size_t len)
 	}
 	buf[len] = '\0';
 	notify_parse(buf, len, &m, p->cfg->name);
-	log_debug("notify: %s (pid %d):%s%s%s%s%s", p->cfg->name,
+	log_debug("notify: %s (pid %d):%s%s%s%s%s%s%s", p->cfg->name,
 	    (int)cred->pid, m.ready ? " READY=1" : "",
 	    m.status != NULL ? " STATUS=" : "", m.status != NULL ? m.status :
 	    "", m.stopping ? " STOPPING=1" : "", m.watchdog ? " WATCHDOG=1" :
-	    "");
+	    "", m.trigger ? " WATCHDOG=trigger" : "", m.barrier ?
+	    " BARRIER=1" : "");
 	if (m.status != NULL)
 		status_set(p, m.status);
 	if (m.mainpid != 0)

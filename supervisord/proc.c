@@ -474,12 +474,11 @@ h_stop_live(struct proc *p, const struct ev_arg *a)
 		set_state(p, PROC_STOPPED);
 		return;
 	}
-	if (depend_hold_stop(p)) {
-		/* What depends on it stops first; PEV_DEPS resumes. */
-		if (!p->stop_held)
-			log_info("stopping: %s once its dependents are down",
-			    p->cfg->name);
+	if (depend_has_live_dependents(p)) {
+		/* Those being stopped too go first: depend_settle()
+		   decides, then PEV_DEPS resumes. */
 		p->stop_held = true;
+		depend_settle_soon(p->daemon);
 		return;
 	}
 	stop_now(p);

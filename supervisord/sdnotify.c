@@ -87,8 +87,15 @@ static void
 sd_send(struct sdnotify *s, char *msg)
 {
 	size_t	i;
+	char	*line, *nl;
 
-	log_debug("systemd: %s", msg);
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		line = xstrdup(msg);
+		while ((nl = strchr(line, '\n')) != NULL)
+			*nl = ' ';
+		log_debug("systemd: %s", line);
+		free(line);
+	}
 	if (s->nqueue == SDNOTIFY_QUEUE) {
 		log_warnx("systemd notification queue full: dropping one");
 		free(s->queue[0]);

@@ -172,6 +172,7 @@ struct daemon {
 	int		 pidfile_fd;	/* locked for our lifetime, or -1 */
 	bool		 stepping;	/* shutdown_step() is running */
 	bool		 step_again;
+	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 };
@@ -291,6 +292,14 @@ void	 depend_free(struct daemon *);
 bool	 depend_ready(const struct proc *);
 /* A dependent is being stopped and is not down yet: stop later. */
 bool	 depend_hold_stop(const struct proc *);
+/*
+ * A stop was held because something depends on the process: once the
+ * current event is handled (every stop of one request issued), stop it
+ * at once unless a dependent is being stopped too (then it waits for
+ * that one).  depend_settle is that pass; the loop runs it by itself.
+ */
+void	 depend_settle_soon(struct daemon *);
+void	 depend_settle(struct daemon *);
 /* A dependent is not down: shutdown stops that one first. */
 bool	 depend_has_live_dependents(const struct proc *);
 /* Start what p depends on that is not up (STOPPED, EXITED, FATAL). */

@@ -1,9 +1,9 @@
 /*
- * notify_ready [-d MS] [-n] [-s TEXT] [-w MS] [-W N] [-t] [-f] [-m] [-p]:
- * a program that speaks sd_notify by itself, the way a daemon linked with
- * libsystemd would: it prints its pid and the NOTIFY_SOCKET, WATCHDOG_USEC
- * and WATCHDOG_PID it was given, sends READY=1 after -d MS (never with
- * -n; STATUS=TEXT with it for -s), pings WATCHDOG=1 every -w MS (only -W
+ * notify_ready [-d MS] [-u] [-n] [-s TEXT] [-w MS] [-W N] [-t] [-f] [-m]
+ * [-p]: a program that speaks sd_notify by itself, the way a daemon linked
+ * with libsystemd would: it prints its pid and the NOTIFY_SOCKET,
+ * WATCHDOG_USEC and WATCHDOG_PID it was given, sends READY=1 after -d MS
+ * or on SIGUSR1 (-u), never with -n (STATUS=TEXT with it for -s), pings WATCHDOG=1 every -w MS (only -W
  * N times), sends WATCHDOG=trigger once ready (-t), lets a forked child
  * (which stays) send READY=1 (-f), or hands over to a child with
  * MAINPID= and exits on SIGUSR1 (-m), and says STOPPING=1 on SIGTERM
@@ -74,6 +74,21 @@ sleep_ms(long ms)
 		;
 }
 
+/* Until SIGUSR1 (when asked) or SIGTERM, without a lost wake-up. */
+static void
+wait_signal(int usr1)
+{
+	sigset_t	block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!got_term && !(usr1 && got_usr1))
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void
 ready_msg(char *buf, size_t len, const char *status, pid_t mainpid)
 {
@@ -102,7 +117,7 @@ serve(long wd_ms, long wd_count)
 			sent++;
 			sleep_ms(wd_ms);
 		} else
-			pause();
+			wait_signal(0);
 	}
 }
 
@@ -112,12 +127,14 @@ main(int argc, char **argv)
 	const char	*status = NULL, *v;
 	long		 delay = 0, wd_ms = 0, wd_count = -1;
 	int		 ch, never = 0, trigger = 0, forked = 0, mainpid = 0;
+	int		 on_cue = 0;
 	char		 msg[512];
 	pid_t		 pid;
 
-	while ((ch = getopt(argc, argv, "d:ns:w:W:tfmp")) != -1) {
+	while ((ch = getopt(argc, argv, "d:uns:w:W:tfmp")) != -1) {
 		switch (ch) {
 		case 'd': delay = atol(optarg); break;
+		case 'u': on_cue = 1; break;
 		case 'n': never = 1; break;
 		case 's': status = optarg; break;
 		case 'w': wd_ms = atol(optarg); break;
@@ -127,7 +144,7 @@ main(int argc, char **argv)
 		case 'm': mainpid = 1; break;
 		case 'p': opt_stopping = 1; break;
 		default:
-			fprintf(stderr, "usage: notify_ready [-d MS] [-n] "
+			fprintf(stderr, "usage: notify_ready [-d MS] [-u] [-n] "
 			    "[-s TEXT] [-w MS] [-W N] [-t] [-f] [-m] [-p]\n");
 			return 2;
 		}
@@ -144,6 +161,9 @@ main(int argc, char **argv)
 	    "unset");
 
 	sleep_ms(delay);
+	if (on_cue)
+		wait_signal(1);
+	got_usr1 = 0;
 	if (never)
 		serve(wd_ms, wd_count);
 	if (mainpid) {
@@ -155,8 +175,7 @@ main(int argc, char **argv)
 			printf("child=%d\n", (int)getpid());
 			serve(wd_ms, wd_count);
 		}
-		while (!got_usr1 && !got_term)
-			pause();
+		wait_signal(1);
 		return 0;
 	}
 	if (forked) {

@@ -296,12 +296,15 @@ START_TEST(stop_held_for_dependents)
 	q_running();
 	proc_exec_ok(&P);
 	proc_timer_fired(&P);
-	/* both asked to stop, the dependency first */
-	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	/* both asked to stop in one request, the dependency first */
 	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
-	ck_assert_int_eq(P.state, PROC_STOPPING);
 	ck_assert_int_eq(Q.state, PROC_RUNNING);	/* held */
+	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
+	ck_assert_int_eq(P.state, PROC_STOPPING);
+	depend_settle(&D);		/* the request is issued */
+	ck_assert_int_eq(Q.state, PROC_RUNNING);	/* still held */
 	ck_assert(Q.stop_held);
+	ck_assert(!Q.want_up);
 	ck_assert_uint_eq(R.nkills, 1);
 	proc_exited(&P, SIGTERM, false);
 	last_was(PROC_STOPPING, PROC_STOPPED);
@@ -322,8 +325,12 @@ START_TEST(stop_dependency_alone)
 	q_running();
 	proc_exec_ok(&P);
 	proc_timer_fired(&P);
-	/* web stays wanted: db stops at once, web keeps running */
+	/* web stays wanted: db stops once the request is issued, web
+	   keeps running */
 	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
+	ck_assert(Q.stop_held);
+	depend_settle(&D);
+	ck_assert(!Q.stop_held);
 	ck_assert_int_eq(Q.state, PROC_STOPPING);
 	proc_exited(&Q, SIGTERM, false);
 	ck_assert_int_eq(Q.state, PROC_STOPPED);
