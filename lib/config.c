@@ -379,6 +379,7 @@ config_free(struct config *cfg)
 	free(cfg->sd.childlogdir);
 	free(cfg->sd.identifier);
 	env_release(&cfg->sd.environment);
+	value_free_list(cfg->sd.environment_files);
 	free(cfg->sd.rundir);
 	free(cfg->unix_server.file);
 	free(cfg->unix_server.chown);

@@ -67,6 +67,13 @@ enum ready_mode {
 				   being the deadline */
 };
 
+/* shutdown_on= (ours): when one program's end takes the daemon down. */
+enum shutdown_on {
+	SHUTDOWN_ON_NEVER = 0,	/* never: the default */
+	SHUTDOWN_ON_FATAL,	/* it goes FATAL */
+	SHUTDOWN_ON_EXIT,	/* FATAL, or it exits and will not restart */
+};
+
 /* What a log destination is. */
 enum log_dest {
 	LOG_DEST_NONE = 0,	/* NONE: /dev/null, no pipe */
@@ -124,6 +131,13 @@ struct proc_config {
 	enum backoff_growth backoff_growth;	/* backoff_growth=linear */
 	int		 backoff_max_ms;	/* backoff_max=60 (seconds) */
 	int		 backoff_reset_ms;	/* backoff_reset=60 (seconds) */
+	enum shutdown_on shutdown_on;		/* shutdown_on=never */
+	char		**environment_files;	/* environment_file=: absolute
+						   paths, "-" before optional
+						   ones; NULL when unset */
+	struct env	 prog_environment;	/* the program's environment=
+						   alone (environment has
+						   [supervisord]'s under it) */
 	enum ready_mode	 ready;			/* ready=startsecs */
 	char		**depends_on;		/* [program:x] names, NULL-
 						   terminated; NULL: none */
@@ -146,7 +160,7 @@ struct group_config {
 };
 
 struct supervisord_config {
-	char		*logfile;	/* NULL: stderr */
+	char		*logfile;	/* NULL: stderr; "syslog" as is */
 	uint64_t	 logfile_maxbytes;
 	int		 logfile_backups;
 	int		 loglevel;	/* enum log_level */
@@ -164,6 +178,7 @@ struct supervisord_config {
 	bool		 nocleanup;
 	bool		 strip_ansi;
 	char		*rundir;	/* ours: per-process pidfiles */
+	char		**environment_files;	/* ours: as the program's */
 };
 
 struct unix_server_config {
@@ -200,7 +215,7 @@ void	config_free(struct config *);
  */
 size_t	config_check(const struct config *, struct diags *);
 
-/* The --print-config document (see supervisord(8)). */
+/* The --print-config document (supervisord.conf(5): its shape). */
 struct cJSON *config_to_json(const struct config *);
 
 /* Lookups used by the daemon. */
@@ -208,6 +223,9 @@ struct group_config *config_find_group(const struct config *, const char *);
 struct proc_config *config_find_proc(const struct config *, const char *group,
 	    const char *name);
 size_t	config_nprocs(const struct config *);
+
+/* "never", "fatal", "exit". */
+const char *shutdown_on_name(enum shutdown_on);
 
 /* Signal names as Supervisor spells them ("TERM"), and back. */
 const char *signal_name(int sig);

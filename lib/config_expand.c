@@ -105,8 +105,21 @@ expn_set_int(struct expn *e, const char *name, long long val)
 void
 expn_merge(struct expn *dst, const struct expn *src)
 {
-	size_t	i;
+	struct expn_item	*it;
+	size_t			 i;
 
+	/* Into an empty table (the usual case): a copy, no lookups. */
+	if (dst->n == 0 && src->n > 0) {
+		dst->v = xreallocarray(NULL, src->n, sizeof(*dst->v));
+		for (i = 0; i < src->n; i++) {
+			it = &dst->v[dst->n++];
+			*it = src->v[i];
+			it->name = xstrdup(src->v[i].name);
+			it->sval = src->v[i].sval != NULL ?
+			    xstrdup(src->v[i].sval) : NULL;
+		}
+		return;
+	}
 	for (i = 0; i < src->n; i++) {
 		if (src->v[i].is_int)
 			expn_set_int(dst, src->v[i].name, src->v[i].ival);

@@ -406,8 +406,13 @@ ini_reader_fn(char *str, int num, void *arg)
 	free(rd->value_full);
 	rd->name_full = rd->value_full = NULL;
 	rd->mark_name = rd->mark_value = false;
-	if (rd->off >= rd->len || num < 16)
+	if (rd->off >= rd->len)
 		return NULL;
+	if (num < 16) {
+		diags_add(rd->diags, true, rd->file, rd->lineno, "cannot parse "
+		    "the file: inih's line buffer (%d bytes) is too small", num);
+		return NULL;
+	}
 
 	/* Universal newlines: "\n", "\r\n" and "\r" all end a line. */
 	line = rd->buf + rd->off;

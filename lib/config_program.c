@@ -52,6 +52,7 @@ struct prog {
 	enum backoff_growth	 backoff_growth;
 	int			 backoff_max;
 	int			 backoff_reset;
+	enum shutdown_on	 shutdown_on;
 	enum ready_mode		 ready;
 	char			**depends_on;	/* NULL-terminated, or NULL */
 	size_t			 ndepends_on;
@@ -75,6 +76,8 @@ proc_config_free(struct proc_config *p)
 	free(p->stdout_cfg.logfile);
 	free(p->stderr_cfg.logfile);
 	env_release(&p->environment);
+	env_release(&p->prog_environment);
+	value_free_list(p->environment_files);
 	free(p->directory);
 	free(p->serverurl);
 	value_free_list(p->depends_on);
@@ -249,6 +252,7 @@ prog_once(struct prog *p)
 	p->backoff_growth = (enum backoff_growth)choice;
 	prog_int(p, "backoff_max", 60, 0, INT_MAX / 1000, &p->backoff_max);
 	prog_int(p, "backoff_reset", 60, 0, INT_MAX / 1000, &p->backoff_reset);
+	sect_shutdown_on(sc, &p->pre, &p->shutdown_on);
 
 	/* Ours: readiness and dependencies (config_depends.c checks names). */
 	choice = READY_STARTSECS;
@@ -335,6 +339,7 @@ proc_make(struct prog *p, int num, bool first)
 		free(name);
 	}
 	sect_str(sc, "directory", &ex, NULL, &pc->directory);
+	sect_envfiles(sc, &ex, &pc->environment_files);
 	for (i = 0; i < 2; i++)
 		proc_stream(p, &ex, (int)i, first, i == 0 ? &pc->stdout_cfg :
 		    &pc->stderr_cfg);
@@ -373,7 +378,7 @@ proc_make(struct prog *p, int num, bool first)
 		    ld->cfg->sd.environment.vals[i]);
 	for (i = 0; i < penv.n; i++)
 		env_set(&pc->environment, penv.keys[i], penv.vals[i]);
-	env_release(&penv);
+	pc->prog_environment = penv;
 	expn_release(&ex);
 	if (sc->nerrors > errors) {
 		proc_config_free(pc);
@@ -407,6 +412,7 @@ proc_make(struct prog *p, int num, bool first)
 	pc->backoff_growth = p->backoff_growth;
 	pc->backoff_max_ms = p->backoff_max * 1000;
 	pc->backoff_reset_ms = p->backoff_reset * 1000;
+	pc->shutdown_on = p->shutdown_on;
 	pc->ready = p->ready;
 	pc->watchdog = p->watchdog;
 	pc->ndepends_on = p->ndepends_on;

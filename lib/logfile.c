@@ -288,8 +288,10 @@ logfile_splice(struct logfile *lf, int fd, size_t max)
 {
 	ssize_t	n;
 
-	if (lf->nosplice || lf->failing || lf->fd == -1 || !lf->regular ||
-	    max == 0) {
+	/* A failure, or a recovery not yet reported, goes through
+	   logfile_write, which meets and accounts for it. */
+	if (lf->nosplice || lf->failing || lf->reported || lf->fd == -1 ||
+	    !lf->regular || max == 0) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}

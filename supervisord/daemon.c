@@ -184,25 +184,27 @@ prio_cmp(const struct proc *a, const struct proc *b)
 	return 0;
 }
 
-/* Processes in start order: group priority, then process priority. */
-static void
-procs_create(struct daemon *d)
+struct proc *
+daemon_proc_new(struct daemon *d, const struct group_config *g,
+    struct proc_config *pc)
 {
-	struct config	*cfg = d->config;
-	struct proc	*p, *t;
-	size_t		 g, i, j;
+	struct proc	*p;
 
-	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
-	for (g = 0; g < cfg->ngroups; g++) {
-		for (i = 0; i < cfg->groups[g]->nprocs; i++) {
-			p = xmalloc(sizeof(*p));
-			proc_init(p, d, cfg->groups[g]->procs[i]);
-			p->priority[0] = cfg->groups[g]->priority;
-			p->priority[1] = p->cfg->priority;
-			ev_timer_init(&p->timer, timer_cb, 0, 0);
-			d->procs[d->nprocs++] = p;
-		}
-	}
+	p = xmalloc(sizeof(*p));
+	proc_init(p, d, pc);
+	p->priority[0] = g->priority;
+	p->priority[1] = pc->priority;
+	ev_timer_init(&p->timer, timer_cb, 0, 0);
+	return p;
+}
+
+/* Start order: group priority, then process priority (a stable sort). */
+void
+daemon_procs_sort(struct daemon *d)
+{
+	struct proc	*t;
+	size_t		 i, j;
+
 	/* Insertion sort: stable, and the input is nearly sorted. */
 	for (i = 1; i < d->nprocs; i++) {
 		t = d->procs[i];
@@ -213,26 +215,44 @@ procs_create(struct daemon *d)
 }
 
 static void
+procs_create(struct daemon *d)
+{
+	struct config	*cfg = d->config;
+	size_t		 g, i;
+
+	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
+	for (g = 0; g < cfg->ngroups; g++)
+		for (i = 0; i < cfg->groups[g]->nprocs; i++)
+			d->procs[d->nprocs++] = daemon_proc_new(d,
+			    cfg->groups[g], cfg->groups[g]->procs[i]);
+	daemon_procs_sort(d);
+}
+
+/* Let go of a process's watchers, descriptors and logs, and free it. */
+void
+daemon_proc_free(struct daemon *d, struct proc *p)
+{
+	ev_timer_stop(d->loop, &p->timer);
+	reap_stop_watch(p);
+	if (p->exec_fd != -1) {
+		ev_io_stop(d->loop, &p->exec_watcher);
+		close(p->exec_fd);
+	}
+	if (p->pid != 0)
+		reap_untrack(d, p);
+	logcap_release(p);
+	depend_forget(p);
+	free(p);
+}
+
+static void
 procs_free(struct daemon *d)
 {
-	struct proc	*p;
-	size_t		 i;
+	size_t	i;
 
-	depend_free(d);
 	ev_prepare_stop(d->loop, &d->depend_settle);
-	for (i = 0; i < d->nprocs; i++) {
-		p = d->procs[i];
-		ev_timer_stop(d->loop, &p->timer);
-		reap_stop_watch(p);
-		if (p->exec_fd != -1) {
-			ev_io_stop(d->loop, &p->exec_watcher);
-			close(p->exec_fd);
-		}
-		if (p->pid != 0)
-			reap_untrack(d, p);
-		logcap_release(p);
-		free(p);
-	}
+	for (i = 0; i < d->nprocs; i++)
+		daemon_proc_free(d, d->procs[i]);
 	free(d->procs);
 	d->procs = NULL;
 	d->nprocs = 0;
@@ -265,6 +285,8 @@ shutdown_step(struct daemon *d)
 				break;
 			}
 		}
+		if (tier == NULL && !reload_procs_down(d))
+			break;	/* removed by a reload, still stopping */
 		if (tier == NULL) {
 			log_info("every process is down, exiting");
 			ev_break(d->loop, EVBREAK_ALL);
@@ -329,7 +351,8 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_shutdown(d, 0);
 		break;
 	case SIGHUP:
-		log_warnx("received SIGHUP: reload is not available yet");
+		log_info("received SIGHUP indicating reload request");
+		(void)reload_run(d, false, NULL, NULL, NULL, 0);
 		break;
 	case SIGUSR2:
 		log_info("received SIGUSR2 indicating log reopen request");
@@ -553,6 +576,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	daemon_add_observer(&d, shutdown_observer, &d);
 
 	procs_create(&d);
+	reload_init(&d);
 	depend_init(&d);
 	pidfile_proc_clean(&d);
 	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
@@ -581,6 +605,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);
+	reload_free(&d);
 	procs_free(&d);
 	reap_free(&d);
 	remove_socket(d.config);

@@ -25,8 +25,8 @@ push(struct proc ***v, size_t *n, struct proc *p)
 	(*v)[(*n)++] = p;
 }
 
-static void
-unlink_proc(struct proc *p)
+void
+depend_forget(struct proc *p)
 {
 	free(p->deps);
 	free(p->dependents);
@@ -46,7 +46,7 @@ depend_link(struct daemon *d)
 	size_t		 i, j, k;
 
 	for (i = 0; i < d->nprocs; i++)
-		unlink_proc(d->procs[i]);
+		depend_forget(d->procs[i]);
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
 		for (k = 0; k < p->cfg->ndepends_on; k++) {
@@ -65,6 +65,13 @@ depend_link(struct daemon *d)
 			push(&p->deps[k]->dependents,
 			    &p->deps[k]->ndependents, p);
 	}
+	/* A reload may have dropped what one was waiting for. */
+	for (i = 0; i < d->nprocs; i++) {
+		p = d->procs[i];
+		if (p->state == PROC_STARTING && p->waiting &&
+		    depend_ready(p))
+			proc_deps_changed(p);
+	}
 }
 
 void
@@ -73,7 +80,7 @@ depend_free(struct daemon *d)
 	size_t	i;
 
 	for (i = 0; i < d->nprocs; i++)
-		unlink_proc(d->procs[i]);
+		depend_forget(d->procs[i]);
 }
 
 bool

@@ -17,9 +17,7 @@
  * lines of different programs never run into each other.
  */
 #include <sys/queue.h>
-#include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ansi.h"
 #include "log.h"
 #include "logfile.h"
 #include "xmalloc.h"
@@ -60,11 +59,7 @@ struct capture {
 	ev_timer		 batch;		/* a pause between small reads */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
-	enum {
-		ANSI_TEXT,
-		ANSI_ESC,			/* an ESC ended the last read */
-		ANSI_SEQ,			/* inside ESC [ ... */
-	}			 ansi;		/* strip_ansi's state */
+	enum ansi_state		 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
 	size_t			 linelen;
@@ -83,10 +78,6 @@ struct logcap {
 	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
-
-/* Every open log file, shared by path. */
-static struct logfile	**logcap_files;
-static size_t		  logcap_nfiles;
 
 /* What logcap_prepare set up for the spawn under way. */
 static struct {
@@ -121,48 +112,6 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
-/* The shared log file for a path, opened on first use. */
-static struct logfile *
-logcap_file_get(const char *path, uint64_t maxbytes, int backups)
-{
-	struct logfile	*lf;
-	size_t		 i;
-
-	for (i = 0; i < logcap_nfiles; i++) {
-		lf = logcap_files[i];
-		if (strcmp(lf->path, path) == 0) {
-			lf->refs++;
-			logfile_set_limits(lf, maxbytes, backups);
-			return lf;
-		}
-	}
-	lf = logfile_open(path, maxbytes, backups);
-	logcap_files = xreallocarray(logcap_files, logcap_nfiles + 1,
-	    sizeof(*logcap_files));
-	logcap_files[logcap_nfiles++] = lf;
-	return lf;
-}
-
-static void
-logcap_file_put(struct logfile *lf)
-{
-	size_t	i;
-
-	if (lf == NULL || --lf->refs > 0)
-		return;
-	for (i = 0; i < logcap_nfiles; i++) {
-		if (logcap_files[i] == lf) {
-			logcap_files[i] = logcap_files[--logcap_nfiles];
-			break;
-		}
-	}
-	if (logcap_nfiles == 0) {
-		free(logcap_files);
-		logcap_files = NULL;
-	}
-	logfile_free(lf);
-}
-
 /* Whether a stream needs a pipe at all (NONE without syslog does not). */
 static bool
 stream_captured(const struct stream_config *sc)
@@ -170,48 +119,17 @@ stream_captured(const struct stream_config *sc)
 	return sc->dest != LOG_DEST_NONE || sc->syslog;
 }
 
-/*
- * An AUTO stream's file, named as Supervisor names it
- * (NAME-stdout---IDENTIFIER-XXXXXX.log in childlogdir) and created once,
- * so restarts append to it.
- */
+/* An AUTO stream's file: the loader's name, else one of ours, kept. */
 static const char *
 logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 {
-	const struct config	*cfg = lc->proc->daemon != NULL ?
-	    lc->proc->daemon->config : NULL;
-	const char		*dir = NULL, *ident = NULL;
-	char			*path;
-	int			 fd;
-
 	if (sc->logfile != NULL)
 		return sc->logfile;
-	if (lc->autopath != NULL)
-		return lc->autopath;
-	if (cfg != NULL) {
-		dir = cfg->sd.childlogdir;
-		ident = cfg->sd.identifier;
-	}
-	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
-		dir = "/tmp";
-	if (ident == NULL)
-		ident = "supervisor";
-	xasprintf(&path, "%s/%s-%s---%s-XXXXXX.log", dir, lc->proc->cfg->name,
-	    lc->stream, ident);
-	if ((fd = mkstemps(path, 4)) != -1)
-		close(fd);
-	else {
-		/* The folder is not there (yet): keep a name, and let the
-		   file's open fail and be retried like any other. */
-		char	*x = path + strlen(path) - 10;
-		int	 i;
-
-		for (i = 0; i < 6; i++)
-			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
-			    [(unsigned)(rand() % 36)];
-	}
-	lc->autopath = path;
-	return path;
+	if (lc->autopath == NULL)
+		lc->autopath = logreg_autoname(lc->proc->daemon != NULL ?
+		    lc->proc->daemon->config : NULL, lc->proc->cfg->name,
+		    lc->stream);
+	return lc->autopath;
 }
 
 /* Point the stream at its configured destination (it may have changed). */
@@ -245,11 +163,11 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 
 	if (lc->file != NULL &&
 	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
-		logcap_file_put(lc->file);
+		logreg_put(lc->file);
 		lc->file = NULL;
 	}
 	if (path != NULL && lc->file == NULL)
-		lc->file = logcap_file_get(path, sc->logfile_maxbytes,
+		lc->file = logreg_get(path, sc->logfile_maxbytes,
 		    sc->logfile_backups);
 	else if (lc->file != NULL)
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
@@ -323,47 +241,6 @@ capture_lines(struct capture *c, const char *buf, size_t len)
 	}
 }
 
-/*
- * Supervisor's strip_ansi: drop every "ESC [ ... terminator" sequence
- * (its terminators: HfABCDRsuJKhlpm), also across reads.  Returns the
- * length of what is left, in logcap_stripped.
- */
-static size_t
-capture_strip_ansi(struct capture *c, const char *buf, size_t len)
-{
-	static const char	 term[] = "HfABCDRsuJKhlpm";
-	char			*out = logcap_stripped;
-	size_t			 i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		switch (c->ansi) {
-		case ANSI_TEXT:
-			if (buf[i] == '\033')
-				c->ansi = ANSI_ESC;
-			else
-				out[o++] = buf[i];
-			break;
-		case ANSI_ESC:
-			if (buf[i] == '[') {
-				c->ansi = ANSI_SEQ;
-				break;
-			}
-			/* Not a sequence after all: the ESC stays. */
-			out[o++] = '\033';
-			if (buf[i] != '\033') {
-				out[o++] = buf[i];
-				c->ansi = ANSI_TEXT;
-			}
-			break;
-		case ANSI_SEQ:
-			if (buf[i] != '\0' && strchr(term, buf[i]) != NULL)
-				c->ansi = ANSI_TEXT;
-			break;
-		}
-	}
-	return o;
-}
-
 /* Give bytes to the destinations. */
 static void
 capture_output(struct capture *c, const char *buf, size_t len)
@@ -384,7 +261,7 @@ static void
 capture_deliver(struct capture *c, const char *buf, size_t len)
 {
 	if (c->lc->strip_ansi) {
-		len = capture_strip_ansi(c, buf, len);
+		len = ansi_strip(&c->ansi, buf, len, logcap_stripped);
 		buf = logcap_stripped;
 	}
 	capture_output(c, buf, len);
@@ -443,8 +320,8 @@ capture_close(struct capture *c)
 		ev_io_stop(logcap_loop(lc->proc), &c->io);
 	if (ev_is_active(&c->batch))
 		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
-	if (c->ansi == ANSI_ESC)
-		capture_output(c, "\033", 1);
+	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
+		capture_output(c, logcap_stripped, 1);
 	if (c->linelen > 0)
 		capture_emit(c, c->line, c->linelen);
 	free(c->line);
@@ -602,7 +479,7 @@ logcap_free(struct logcap *lc)
 	logcap_drain_all(lc);
 	while ((c = LIST_FIRST(&lc->captures)) != NULL)
 		capture_close(c);
-	logcap_file_put(lc->file);
+	logreg_put(lc->file);
 	free(lc->autopath);
 	free(lc);
 }
@@ -714,81 +591,25 @@ logcap_release(struct proc *p)
 	p->out = p->err = NULL;
 }
 
-void
-logcap_reopen_all(struct daemon *d)
+const char *
+logcap_path(struct proc *p, bool err)
 {
-	struct logfile	*lf;
-	size_t		 i;
+	const struct proc_config	*pc = p->cfg;
+	const struct stream_config	*sc;
+	struct logcap			**lcp;
 
-	for (i = 0; i < logcap_nfiles; i++) {
-		lf = logcap_files[i];
-		if (logfile_reopen(lf) == -1)
-			logfile_report(lf, "reopening logs");
-	}
-	logsink_daemon_reopen();
-	log_info("reopened %zu log files", logcap_nfiles);
+	if (err && pc->redirect_stderr)
+		err = false;
+	sc = err ? &pc->stderr_cfg : &pc->stdout_cfg;
+	lcp = err ? &p->err : &p->out;
+	if (sc->dest == LOG_DEST_NONE)
+		return NULL;
+	if (sc->dest == LOG_DEST_FILE)
+		return strcmp(sc->logfile, "/dev/stdout") == 0 ||
+		    strcmp(sc->logfile, "/dev/stderr") == 0 ? NULL : sc->logfile;
+	/* AUTO: named now if no spawn named it yet, and kept for it. */
+	if (*lcp == NULL)
+		*lcp = logcap_new(p, err ? "stderr" : "stdout");
+	return logcap_autopath(*lcp, sc);
 }
 
-/*
- * Whether a file is an AUTO log of ours, by Supervisor's own pattern:
- * .+?---IDENTIFIER-\S+\.log (matched at the start of the name only).
- */
-static bool
-logcap_is_autolog(const char *name, const char *ident)
-{
-	char		 mark[NAME_MAX + 8];
-	const char	*p, *q;
-
-	snprintf(mark, sizeof(mark), "---%s-", ident);
-	for (p = strstr(name + 1, mark); p != NULL; p = strstr(p + 1, mark)) {
-		for (q = p + strlen(mark) + 1; *q != '\0'; q++) {
-			if (strchr(" \t\n\r\f\v", q[-1]) != NULL)
-				break;
-			if (strncmp(q, ".log", 4) == 0)
-				return true;
-		}
-	}
-	return false;
-}
-
-/* Remove the AUTO logs a previous run left in childlogdir. */
-static void
-logcap_cleanup(const char *dir, const char *ident)
-{
-	struct dirent	*de;
-	DIR		*dp;
-	char		 path[PATH_MAX];
-
-	if ((dp = opendir(dir)) == NULL) {
-		log_warn("cannot clear childlogdir '%s'", dir);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!logcap_is_autolog(de->d_name, ident))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    de->d_name) >= sizeof(path))
-			continue;
-		if (unlink(path) == -1)
-			log_warn("cannot remove '%s'", path);
-		else
-			log_debug("removed old log '%s'", path);
-	}
-	closedir(dp);
-}
-
-int
-logcap_init(struct daemon *d, char *cause, size_t len)
-{
-	const struct supervisord_config *sd = &d->config->sd;
-	const char	*dir;
-
-	dir = sd->childlogdir;
-	if (dir == NULL && (dir = getenv("TMPDIR")) == NULL)
-		dir = "/tmp";
-	if (!sd->nocleanup)
-		logcap_cleanup(dir, sd->identifier != NULL ? sd->identifier :
-		    "supervisor");
-
-	return logsink_daemon_open(sd, cause, len);
-}

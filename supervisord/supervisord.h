@@ -172,6 +172,8 @@ struct daemon {
 	int		 pidfile_fd;	/* locked for our lifetime, or -1 */
 	bool		 stepping;	/* shutdown_step() is running */
 	bool		 step_again;
+	struct reload	*reload;	/* reload.c: removed processes still
+					   stopping, configurations they use */
 	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
@@ -229,6 +231,26 @@ void	 logcap_release(struct proc *);
 int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
+/*
+ * The file a process's stdout (err false) or stderr goes to: the path
+ * for a file, AUTO's file in childlogdir (named on first use, as
+ * Supervisor does; stderr with redirect_stderr: the stdout file), or
+ * NULL when the stream is not written to a file of ours (NONE, syslog
+ * only, /dev/stdout, /dev/stderr).  For tail and status.
+ */
+const char *logcap_path(struct proc *, bool err);
+
+/*
+ * logreg.c: the programs' log files as one set (logcap_init and
+ * logcap_reopen_all live there too).  logreg_get opens or shares the file
+ * of a path; logreg_put lets it go with its last user.
+ */
+struct logfile;
+struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
+void	 logreg_put(struct logfile *);
+/* A new AUTO file name (allocated), as Supervisor names them. */
+char	*logreg_autoname(const struct config *, const char *name,
+	    const char *stream);
 
 /*
  * logsink.c: line destinations that never block the loop: the daemon's
@@ -251,6 +273,77 @@ int	 daemon_main(const char *config_path, const struct daemon_opts *);
 
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
+/* One process for a configuration entry (not yet in d->procs), its
+   release, and d->procs back in start order after priorities changed. */
+struct proc *daemon_proc_new(struct daemon *, const struct group_config *,
+	    struct proc_config *);
+void	 daemon_proc_free(struct daemon *, struct proc *);
+void	 daemon_procs_sort(struct daemon *);
+
+/*
+ * reload_diff.c: what a new configuration changes, without touching the
+ * daemon.  Entries in the new configuration's order, then the removed.
+ */
+enum reload_kind {
+	RELOAD_UNCHANGED = 0,	/* keeps running (live keys may change) */
+	RELOAD_CHANGED,		/* must restart with the new configuration */
+	RELOAD_ADDED,
+	RELOAD_REMOVED,
+	RELOAD_KIND_COUNT
+};
+
+struct reload_entry {
+	enum reload_kind	 kind;
+	struct proc_config	*old;	/* NULL when added */
+	struct proc_config	*new;	/* NULL when removed */
+	char			**keys;	/* changed: the keys that restart it */
+	size_t			 nkeys;
+	char			**live;	/* keys that changed without restart */
+	size_t			 nlive;
+};
+
+struct reload_diff {
+	struct reload_entry	*v;
+	size_t			 n;
+	size_t			 count[RELOAD_KIND_COUNT];
+	/* "supervisord.pidfile": need a restart of the daemon */
+	char			**restart_needed;
+	size_t			 nrestart;
+	/* "supervisord.loglevel": applied at once */
+	char			**live;
+	size_t			 nlive;
+};
+
+void	 reload_diff(const struct config *old, const struct config *new,
+	    struct reload_diff *);
+bool	 reload_diff_live(const struct reload_diff *, const char *key);
+void	 reload_diff_release(struct reload_diff *);
+const char *reload_kind_name(enum reload_kind);
+/* "group:name", or "name" when the group has the program's name. */
+char	*reload_fullname(const struct proc_config *);
+
+/*
+ * reload.c: SIGHUP and the reload request.  The file is read again and
+ * the difference applied, or nothing at all when it does not load.
+ * *result gets the reply's object either way; -1 with *code (an enum
+ * proto_code) and a reason when the reload was refused.
+ */
+struct cJSON;
+void	 reload_init(struct daemon *);
+void	 reload_free(struct daemon *);
+int	 reload_run(struct daemon *, bool dry_run, struct cJSON **result,
+	    int *code, char *cause, size_t);
+/* Removed processes still stopping: is every one of them down? */
+bool	 reload_procs_down(const struct daemon *);
+
+/* reload_report.c: the reply's object and the log lines of a reload. */
+struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
+	    bool dry_run);
+void	 reload_diff_log(const struct reload_diff *, bool dry_run);
+/* Log each diagnostic; add "errors" and "warnings" arrays to result. */
+void	 reload_diags_report(const struct diags *, struct cJSON *result);
+/* "file:line: message", allocated. */
+char	*reload_diag_text(const struct diag *);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
@@ -258,6 +351,9 @@ void	 daemon_shutdown(struct daemon *, int status);
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
+/* A process is about to be freed (reload): requests waiting on it fail,
+   queued events forget it.  Call before freeing it. */
+void	 control_proc_gone(struct daemon *, struct proc *);
 /* Call every observer for a transition (proc.c calls it). */
 void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 	    enum proc_state to);
@@ -288,6 +384,9 @@ void	 reap_stop_watch(struct proc *);
 void	 depend_init(struct daemon *);
 void	 depend_link(struct daemon *);
 void	 depend_free(struct daemon *);
+/* A process leaves d->procs (reload) or is freed: no links of its own;
+   depend_link() then drops the others' links to it. */
+void	 depend_forget(struct proc *);
 /* Every dependency RUNNING: the process may be forked. */
 bool	 depend_ready(const struct proc *);
 /* A dependent is being stopped and is not down yet: stop later. */

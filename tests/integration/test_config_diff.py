@@ -12,6 +12,7 @@ working directory.  Skipped when /usr/bin/python3 cannot import supervisor.
 import configparser
 import json
 import os
+import random
 import subprocess
 
 import pytest
@@ -361,8 +362,9 @@ def _normalise(py, ours, cwd):
     if osd["logfile"] is None:
         assert psd["logfile"] == os.path.join(cwd, "supervisord.log")
         psd["logfile"] = None
-    # Keys of ours that Supervisor has not: rundir, access_group, backoff_*.
-    for key in ("rundir",):
+    # Keys of ours that Supervisor has not: rundir, access_group, backoff_*,
+    # environment_file, shutdown_on.
+    for key in ("rundir", "environment_file"):
         osd.pop(key)
     pus, ous = py["unix_http_server"], ours["unix_http_server"]
     ous.pop("access_group")
@@ -377,7 +379,8 @@ def _normalise(py, ours, cwd):
         py["supervisorctl"]["serverurl"] = None
     for pg, og in zip(py["groups"], ours["groups"]):
         for pp, op in zip(pg["processes"], og["processes"]):
-            for key in ("backoff_growth", "backoff_max", "backoff_reset"):
+            for key in ("backoff_growth", "backoff_max", "backoff_reset",
+                        "shutdown_on", "environment_file"):
                 op.pop(key)
             for key in ("ready", "depends_on", "watchdog"):
                 op.pop(key)
@@ -469,3 +472,76 @@ def test_stricter_than_supervisor(name, tmp_path):
     assert "error" not in py, py
     assert ours.returncode == 1
     assert name + ".conf" + message in ours.stderr, ours.stderr
+
+
+def test_example_file(tmp_path):
+    """conf/supervisord.conf parses as Python Supervisor parses it."""
+    example = os.path.join(HERE, "..", "..", "conf", "supervisord.conf")
+    _compare(os.path.abspath(example), str(tmp_path))
+
+
+# Values to draw from for generated files: plain ones, odd spacing, case,
+# comments, continuations and expansions, all of which Supervisor takes.
+GEN_VALUES = {
+    "command": ["/bin/echo a b", "/bin/sh -c 'echo x; echo y'",
+                "/bin/echo \"q w\" 'e'", "/bin/true ;c", "/bin/echo a#b",
+                "/bin/echo %(program_name)s %(process_num)d %(group_name)s",
+                "/bin/echo\n  cont\n\n  more"],
+    "priority": ["1", "-3", " 42 ", "1_0"],
+    "autostart": ["true", "NO", "On", "0"],
+    "autorestart": ["unexpected", "TRUE", "false"],
+    "startsecs": ["0", "5"],
+    "stopsignal": ["TERM", "sigint", "9", "usr2", "RTMIN"],
+    "exitcodes": ["0", "0,1, 2", ""],
+    "environment": ["A=1", "A=\"x, y\",B='z'", "A=1,\n  B=2",
+                    "K=%(program_name)s,N=%(process_num)d", "P=/a/b:c"],
+    "stdout_logfile": ["AUTO", "NONE", "/tmp/%(program_name)s.log", "off",
+                       "~/x.log", "%(here)s/l.log"],
+    "stderr_logfile": ["AUTO", "NONE", "/tmp/e.log"],
+    "redirect_stderr": ["true", "false"],
+    "stdout_logfile_maxbytes": ["1KB", "0", "2 MB", "100"],
+    "umask": ["022", "0o7", "7"],
+    "directory": ["/tmp", "%(here)s"],
+    "user": ["nobody", "%(ENV_FOO)s"],
+    "stopasgroup": ["true", "false"],
+    "killasgroup": ["true"],
+    "serverurl": ["AUTO", "unix:///x.sock"],
+    "numprocs_start": ["0", "3"],
+    "startretries": ["0", "9"],
+}
+
+
+def _generate(seed):
+    rnd = random.Random(seed)
+    lines = ["[supervisord]", "logfile = %(here)s/sd.log",
+             "environment = GEN=%(ENV_FOO)s"]
+    names = [n for n in "abcd" if rnd.random() < .8] or ["a"]
+    for name in names:
+        lines.append("[program:%s]" % name)
+        keys = rnd.sample(sorted(GEN_VALUES), rnd.randint(1, 8))
+        if "command" not in keys:
+            keys.insert(0, "command")
+        for key in keys:
+            lines.append("%s%s%s%s" % (
+                key if rnd.random() < .8 else key.upper(),
+                rnd.choice(["=", " = ", ":", " : ", "\t=\t"]),
+                rnd.choice(GEN_VALUES[key]),
+                rnd.choice(["", "", " ; c", " # c", "   "])))
+            if rnd.random() < .2:
+                lines.append(rnd.choice(["; c", "# c", "", "   ; c"]))
+        if rnd.random() < .3:
+            lines += ["numprocs = 3",
+                      "process_name = %(program_name)s_%(process_num)02d"]
+    if len(names) > 1 and rnd.random() < .4:
+        lines += ["[group:g]", "programs = " + ",".join(
+            rnd.sample(names, 2)), "priority = 5"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_generated_file(seed, tmp_path):
+    """Generated files mixing the rules above parse as in Supervisor."""
+    path = os.path.join(str(tmp_path), "gen.conf")
+    with open(path, "w") as f:
+        f.write(_generate(seed))
+    _compare(path, str(tmp_path))

@@ -253,3 +253,26 @@ def test_numprocs_dependency_waits_for_every_process(daemon):
     assert st["pid"] == 0
     os.kill(w1["pid"], signal.SIGUSR1)
     daemon.wait_state("web", "RUNNING")
+
+
+def test_reload_changes_dependencies_live(daemon):
+    """depends_on applies live: no restart of a running program, and one
+    that waited for a dependency it no longer has starts at once."""
+    fatal_db = program("db", exit_after(0, 1), startretries=0)
+    daemon.write_config(
+        fatal_db +
+        program("web", "sleep 1000", depends_on="db", startsecs=0) +
+        program("api", "sleep 1000", startsecs=0))
+    daemon.start()
+    wait_desc(daemon, "web", "waiting for db (FATAL)")
+    api = daemon.wait_state("api", "RUNNING")["pid"]
+    daemon.write_config(
+        fatal_db +
+        program("web", "sleep 1000", startsecs=0) +
+        program("api", "sleep 1000", depends_on="db", startsecs=0))
+    r = daemon.request({"cmd": "reload"})
+    assert r["ok"], r
+    daemon.wait_state("web", "RUNNING")
+    st = daemon.status("api")
+    assert st["state"] == "RUNNING" and st["pid"] == api
+    assert daemon.status("db")["state"] == "FATAL"

@@ -156,15 +156,29 @@ def test_unreachable_systemd_is_not_fatal(daemon, tmp_path):
 
 
 def test_reloading_around_a_reload(daemon, systemd):
-    """RELOADING=1 with MONOTONIC_USEC, then READY=1, around a reload."""
+    """RELOADING=1 with MONOTONIC_USEC, then READY=1, around a reload (the
+    request and SIGHUP), and around one that is refused too."""
     daemon.write_config(program("a", "sleep 1000", startsecs=0))
     daemon.start(env=systemd.env())
-    systemd.wait_key("READY", "1")
+    first = systemd.wait_key("READY", "1")
     r = daemon.request({"cmd": "reload"})
-    if not r["ok"] and r["error"]["code"] == "not_implemented":
-        pytest.skip("live reload is not on this branch yet")
+    assert r["ok"], r
     m = systemd.wait_key("RELOADING", "1")
     now = time.monotonic() * 1e6
     assert abs(int(m["MONOTONIC_USEC"]) - now) < 60e6
-    systemd.wait(lambda x: x.get("READY") == "1" and x["_at"] >= m["_at"]
-                 and x is not systemd.messages[0], "READY=1 after it")
+    assert m["STATUS"] == "reloading the configuration"
+    again = systemd.wait(lambda x: x.get("READY") == "1" and x is not first,
+                         "READY=1 after RELOADING=1")
+    assert again["_at"] >= m["_at"]
+    assert systemd.messages.index(again) > systemd.messages.index(m)
+    daemon.signal(signal.SIGHUP)
+    systemd.wait_count("RELOADING", 2)
+    systemd.wait_count("READY", 3)
+    # A broken file: refused, and systemd is told it is ready again.
+    with open(daemon.conf, "a") as f:
+        f.write("[program:b]\ncommand = sleep 1\ndepends_on = nothing\n")
+    r = daemon.request({"cmd": "reload"})
+    assert not r["ok"] and "no such program 'nothing'" in \
+        r["error"]["message"], r
+    systemd.wait_count("RELOADING", 3)
+    systemd.wait_count("READY", 4)
