@@ -103,7 +103,7 @@ spawn_environ(const struct proc *p, char *const *base)
 {
 	const struct config	*cfg = p->daemon->config;
 	const struct env	*e;
-	char			**env, *url = NULL;
+	char			**env, *url = NULL, num[32];
 	size_t			 i, n = 0;
 
 	env = xcalloc(1, sizeof(*env));
@@ -132,6 +132,18 @@ spawn_environ(const struct proc *p, char *const *base)
 	e = &p->cfg->environment;
 	for (i = 0; i < e->n; i++)
 		env = env_put(env, &n, e->keys[i], e->vals[i]);
+	/* ready=notify, watchdog=: our socket (notify.c), last, as ours. */
+	if (notify_wanted(p->cfg) && notify_socket_name(p->daemon) != NULL) {
+		env = env_put(env, &n, "NOTIFY_SOCKET",
+		    notify_socket_name(p->daemon));
+		if (p->cfg->watchdog > 0) {
+			snprintf(num, sizeof(num), "%lld",
+			    p->cfg->watchdog * 1000000LL);
+			env = env_put(env, &n, "WATCHDOG_USEC", num);
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			env = env_put(env, &n, "WATCHDOG_PID", num);
+		}
+	}
 	return env;
 }
 
@@ -442,6 +454,8 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		snprintf(cause, len, "empty command");
 		return -1;
 	}
+	if (notify_wanted(p->cfg) && notify_open(d, cause, len) == -1)
+		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
 	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
