@@ -427,6 +427,7 @@ config_load(const char *path, struct diags *diags)
 	}
 	config_daemon_load(&ld);
 	config_programs_load(&ld);
+	config_depends_check(&ld);
 	config_sections_check(&ld);
 out:
 	expn_release(&inc);

@@ -60,6 +60,13 @@ enum backoff_growth {
 	BACKOFF_EXPONENTIAL,
 };
 
+/* When a STARTING process counts as RUNNING (ours: ready=). */
+enum ready_mode {
+	READY_STARTSECS = 0,	/* it stayed up startsecs, as Supervisor */
+	READY_NOTIFY,		/* it sent READY=1 (sd_notify), startsecs
+				   being the deadline */
+};
+
 /* shutdown_on= (ours): when one program's end takes the daemon down. */
 enum shutdown_on {
 	SHUTDOWN_ON_NEVER = 0,	/* never: the default */
@@ -131,6 +138,11 @@ struct proc_config {
 	struct env	 prog_environment;	/* the program's environment=
 						   alone (environment has
 						   [supervisord]'s under it) */
+	enum ready_mode	 ready;			/* ready=startsecs */
+	char		**depends_on;		/* [program:x] names, NULL-
+						   terminated; NULL: none */
+	size_t		 ndepends_on;
+	int		 watchdog;		/* seconds; 0: none */
 
 	char		*section;	/* "program:web": where its keys are */
 	char		*file;		/* where the section was (first) */

@@ -123,6 +123,12 @@ proc_json(const struct proc_config *p)
 	cJSON_AddStringToObject(o, "shutdown_on", shutdown_on_name(
 	    p->shutdown_on));
 	add_list(o, "environment_file", p->environment_files);
+	cJSON_AddStringToObject(o, "ready", p->ready == READY_NOTIFY ?
+	    "notify" : "startsecs");
+	a = cJSON_AddArrayToObject(o, "depends_on");
+	for (i = 0; i < p->ndepends_on; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->depends_on[i]));
+	cJSON_AddNumberToObject(o, "watchdog", p->watchdog);
 	return o;
 }
 

@@ -29,7 +29,7 @@ static const char *const program_keys[] = {
 	"stderr_capture_maxbytes", "stderr_events_enabled", "stderr_syslog",
 	"environment", "directory", "umask", "serverurl",
 	"backoff_growth", "backoff_max", "backoff_reset", "shutdown_on",
-	"environment_file", NULL,
+	"environment_file", "ready", "depends_on", "watchdog", NULL,
 };
 
 static const char *const group_keys[] = { "programs", "priority", NULL };

@@ -157,4 +157,7 @@ void	 proc_config_free(struct proc_config *);
 /* config_group.c: [group:x] and [program:x] into sorted groups. */
 void	 config_programs_load(struct loader *);
 
+/* config_depends.c: depends_on= names exist and make no cycle. */
+void	 config_depends_check(struct loader *);
+
 #endif

@@ -274,6 +274,7 @@ cmd_proc_json(struct proc *p, ev_tstamp now)
 	cJSON_AddStringToObject(obj, "stdout_logfile", path ? path : "");
 	path = p->cfg->redirect_stderr ? NULL : logcap_path(p, true);
 	cJSON_AddStringToObject(obj, "stderr_logfile", path ? path : "");
+	notify_status_json(p, obj);
 	return obj;
 }
 

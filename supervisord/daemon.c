@@ -241,6 +241,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	if (p->pid != 0)
 		reap_untrack(d, p);
 	logcap_release(p);
+	depend_forget(p);
 	free(p);
 }
 
@@ -249,6 +250,7 @@ procs_free(struct daemon *d)
 {
 	size_t	i;
 
+	ev_prepare_stop(d->loop, &d->depend_settle);
 	for (i = 0; i < d->nprocs; i++)
 		daemon_proc_free(d, d->procs[i]);
 	free(d->procs);
@@ -270,12 +272,13 @@ procs_down(const struct daemon *d)
 /*
  * One step of the shutdown: stop the processes of the highest priority
  * still up (equal priorities together), and leave the loop once every
- * process is down.  Called again on each transition.
+ * process is down.  Called again on each transition.  depends_on comes
+ * first: a process waits until what depends on it is down.
  */
 static void
 shutdown_step(struct daemon *d)
 {
-	struct proc	*tier = NULL;
+	struct proc	*tier = NULL, *free_first;
 	char		 cause[128];
 	size_t		 i;
 
@@ -300,9 +303,18 @@ shutdown_step(struct daemon *d)
 			ev_break(d->loop, EVBREAK_ALL);
 			break;
 		}
+		free_first = NULL;
+		for (i = d->nprocs; i > 0 && free_first == NULL; i--)
+			if (!proc_is_down(d->procs[i - 1]) &&
+			    !depend_has_live_dependents(d->procs[i - 1]))
+				free_first = d->procs[i - 1];
+		if (free_first != NULL)	/* else a cycle: the loader refuses */
+			tier = free_first;
 		for (i = d->nprocs; i > 0; i--) {
 			if (prio_cmp(d->procs[i - 1], tier) != 0 ||
-			    proc_is_down(d->procs[i - 1]))
+			    proc_is_down(d->procs[i - 1]) ||
+			    (free_first != NULL &&
+			    depend_has_live_dependents(d->procs[i - 1])))
 				continue;
 			if (d->procs[i - 1]->want_up ||
 			    d->procs[i - 1]->state == PROC_BACKOFF)
@@ -332,6 +344,7 @@ daemon_shutdown(struct daemon *d, int status)
 	}
 	d->shutting_down = true;
 	d->exit_status = status;
+	sdnotify_stopping(d);
 	shutdown_step(d);
 }
 
@@ -539,6 +552,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 
 	procs_create(&d);
 	reload_init(&d);
+	depend_init(&d);
 	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
 		detach_fail(ready_fd, "%s", cause);
@@ -554,6 +568,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
+	sdnotify_init(&d);
 
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
@@ -561,6 +576,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	/* Ready: the socket listens and the autostart programs were
 	   launched. */
 	detach_ready(ready_fd);
+	sdnotify_ready(&d);
 
 	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
 	   shutdown may have finished during the autostart already. */
@@ -568,6 +584,8 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_run(d.loop, 0);
 
 	control_free(&d);
+	sdnotify_free(&d);
+	notify_close(&d);
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);

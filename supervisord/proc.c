@@ -24,12 +24,17 @@ enum proc_ev {
 	PEV_EXEC_OK,		/* exec succeeded (the report pipe closed) */
 	PEV_EXIT,		/* the leader was reaped */
 	PEV_GROUP_EMPTY,		/* nothing is left in its process group */
+	PEV_READY,		/* READY=1 from its process group */
+	PEV_WATCHDOG,		/* WATCHDOG=1 (or =trigger) from it */
+	PEV_DEPS,		/* a dependency became RUNNING, or a dependent
+				   went down */
 	PEV_COUNT,
 };
 
 struct ev_arg {
 	int	 wstatus;	/* PEV_EXIT */
 	bool	 group_left;	/* PEV_EXIT: members of its group live on */
+	bool	 trigger;	/* PEV_WATCHDOG: WATCHDOG=trigger */
 };
 
 typedef void (*handler_fn)(struct proc *, const struct ev_arg *);
@@ -49,6 +54,11 @@ static void	h_exit(struct proc *, const struct ev_arg *);
 static void	h_stopping_timer(struct proc *, const struct ev_arg *);
 static void	h_stopping_exit(struct proc *, const struct ev_arg *);
 static void	h_stopping_group_empty(struct proc *, const struct ev_arg *);
+static void	h_starting_ready(struct proc *, const struct ev_arg *);
+static void	h_starting_deps(struct proc *, const struct ev_arg *);
+static void	h_running_timer(struct proc *, const struct ev_arg *);
+static void	h_running_watchdog(struct proc *, const struct ev_arg *);
+static void	h_live_deps(struct proc *, const struct ev_arg *);
 
 /* Rows in the order of state_index(). */
 enum { S_STOPPED, S_STARTING, S_RUNNING, S_BACKOFF, S_STOPPING, S_EXITED,
@@ -57,27 +67,38 @@ enum { S_STOPPED, S_STARTING, S_RUNNING, S_BACKOFF, S_STOPPING, S_EXITED,
 /*
  * The whole machine.  STOPPED, EXITED and FATAL have no process; BACKOFF
  * waits on a timer; STARTING, RUNNING, STOPPING and UNKNOWN have one
- * (STOPPING may have only what is left of its group).
+ * (STOPPING may have only what is left of its group; STARTING has none
+ * yet while it waits for its dependencies).  RUNNING's timer is the
+ * watchdog's deadline.
  */
 static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
 	/*		START		STOP		TIMER
-			EXEC_OK		EXIT		GROUP_EMPTY */
+			EXEC_OK		EXIT		GROUP_EMPTY
+			READY		WATCHDOG	DEPS */
 	[S_STOPPED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_STARTING] =	{ h_ignore,	h_stop_live,	h_starting_timer,
-			  h_starting_exec_ok, h_exit,	h_ignore },
-	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_ignore,
-			  h_exec_ok,	h_exit,		h_ignore },
+			  h_starting_exec_ok, h_exit,	h_ignore,
+			  h_starting_ready, h_ignore,	h_starting_deps },
+	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_running_timer,
+			  h_exec_ok,	h_exit,		h_ignore,
+			  h_ignore,	h_running_watchdog, h_live_deps },
 	[S_BACKOFF] =	{ h_ignore,	h_stop_backoff,	h_backoff_timer,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_STOPPING] =	{ h_start_stopping, h_stop_stopping, h_stopping_timer,
-			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty },
+			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty,
+			  h_ignore,	h_ignore,	h_ignore },
 	[S_EXITED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_FATAL] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_UNKNOWN] =	{ h_ignore,	h_stop_live,	h_ignore,
-			  h_exec_ok,	h_exit,		h_ignore },
+			  h_exec_ok,	h_exit,		h_ignore,
+			  h_ignore,	h_ignore,	h_live_deps },
 };
 
 /* The row of the table for a state. */
@@ -198,27 +219,19 @@ proc_backoff_delay(const struct proc_config *c, unsigned n)
 	return delay;
 }
 
-/* STOPPED, EXITED, FATAL or BACKOFF -> STARTING, or BACKOFF on failure. */
 static void	start_failed(struct proc *);
 
+/* The fork of a STARTING process; BACKOFF on failure. */
 static void
-spawn(struct proc *p)
+launch(struct proc *p)
 {
 	char	cause[200];
 
-	p->spawn_error[0] = '\0';
-	p->execd = false;
-	p->startsecs_done = false;
-	p->killed = false;
-	p->exit_pending = false;
+	p->waiting = false;
 	if (p->ever_started)
 		p->restarts++;
 	p->ever_started = true;
 	p->started_at = now(p);
-	set_state(p, PROC_STARTING);
-	if (p->state != PROC_STARTING)
-		return;		/* an observer acted on it */
-
 	cause[0] = '\0';
 	if (fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
 		snprintf(p->spawn_error, sizeof(p->spawn_error),
@@ -227,8 +240,41 @@ spawn(struct proc *p)
 		start_failed(p);
 		return;
 	}
+	/* startsecs: how long it must stay up, or (notify) the deadline. */
 	if (p->cfg->startsecs > 0)
 		fx(p)->timer(p, p->cfg->startsecs);
+}
+
+/*
+ * STOPPED, EXITED, FATAL or BACKOFF -> STARTING, then the fork, or a wait
+ * for the dependencies to be RUNNING first (PEV_DEPS ends it).
+ */
+static void
+spawn(struct proc *p)
+{
+	char	what[256];
+
+	p->spawn_error[0] = '\0';
+	p->status_text[0] = '\0';
+	p->execd = false;
+	p->startsecs_done = false;
+	p->killed = false;
+	p->exit_pending = false;
+	p->ready_seen = false;
+	p->ready_timeout = false;
+	p->watchdog_expired = false;
+	p->stop_held = false;
+	p->waiting = false;
+	set_state(p, PROC_STARTING);
+	if (p->state != PROC_STARTING)
+		return;		/* an observer acted on it */
+	if (!depend_ready(p)) {
+		p->waiting = true;
+		depend_describe(p, what, sizeof(what));
+		log_info("%s: %s", p->cfg->name, what);
+		return;
+	}
+	launch(p);
 }
 
 static void
@@ -238,9 +284,16 @@ enter_running(struct proc *p)
 	p->retries = 0;
 	p->spawn_error[0] = '\0';
 	set_state(p, PROC_RUNNING);
-	log_info("success: %s entered RUNNING state, process has stayed up "
-	    "for > than %d seconds (startsecs)", p->cfg->name,
-	    p->cfg->startsecs);
+	if (p->cfg->ready == READY_NOTIFY)
+		log_info("success: %s entered RUNNING state, it is ready "
+		    "(READY=1)", p->cfg->name);
+	else
+		log_info("success: %s entered RUNNING state, process has "
+		    "stayed up for > than %d seconds (startsecs)",
+		    p->cfg->name, p->cfg->startsecs);
+	/* The watchdog runs from readiness on, as systemd's does. */
+	if (p->state == PROC_RUNNING && p->cfg->watchdog > 0)
+		fx(p)->timer(p, p->cfg->watchdog);
 }
 
 /* A start that failed: retry after a growing delay, or give up. */
@@ -344,6 +397,7 @@ begin_stop(struct proc *p, bool group)
 	int	 error;
 
 	p->killed = false;
+	p->stop_held = false;
 	error = fx(p)->kill(p, p->cfg->stopsignal, group);
 	if (error != 0 && error != ESRCH) {
 		log_error("cannot signal %s (pid %d): %s", p->cfg->name,
@@ -403,21 +457,37 @@ h_stop_backoff(struct proc *p, const struct ev_arg *a)
 	set_state(p, PROC_STOPPED);
 }
 
+/* The operator's (or shutdown's) stop of a live process, now. */
+static void
+stop_now(struct proc *p)
+{
+	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
+	    (int)p->pid, signame(p->cfg->stopsignal),
+	    p->cfg->stopasgroup ? " to its process group" : "");
+	begin_stop(p, p->cfg->stopasgroup);
+}
+
 static void
 h_stop_live(struct proc *p, const struct ev_arg *a)
 {
 	p->want_up = false;
 	p->exit_pending = false;
 	if (p->pid == 0 && p->pgid == 0) {
-		/* Stopped by an observer of STARTING, before the fork. */
+		/* Waiting for its dependencies, or stopped by an observer
+		   of STARTING, before the fork. */
+		p->waiting = false;
 		fx(p)->timer(p, -1);
 		set_state(p, PROC_STOPPED);
 		return;
 	}
-	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
-	    (int)p->pid, signame(p->cfg->stopsignal),
-	    p->cfg->stopasgroup ? " to its process group" : "");
-	begin_stop(p, p->cfg->stopasgroup);
+	if (depend_has_live_dependents(p)) {
+		/* Those being stopped too go first: depend_settle()
+		   decides, then PEV_DEPS resumes. */
+		p->stop_held = true;
+		depend_settle_soon(p->daemon);
+		return;
+	}
+	stop_now(p);
 }
 
 static void
@@ -436,9 +506,33 @@ h_backoff_timer(struct proc *p, const struct ev_arg *a)
 	spawn(p);
 }
 
+/*
+ * ready=notify and no READY=1 within startsecs: a failed start.  The
+ * process is stopped as any other, and once it is gone the failure
+ * counts (BACKOFF, then FATAL), as an exit during STARTING does.
+ */
+static void
+start_timed_out(struct proc *p)
+{
+	snprintf(p->spawn_error, sizeof(p->spawn_error), "not ready: no "
+	    "READY=1 within startsecs (%d seconds)", p->cfg->startsecs);
+	log_warnx("%s: %s; stopping it", p->cfg->name, p->spawn_error);
+	p->ready_timeout = true;
+	p->exit_pending = true;
+	p->exit_in_starting = true;
+	begin_stop(p, p->cfg->stopasgroup);
+}
+
 static void
 h_starting_timer(struct proc *p, const struct ev_arg *a)
 {
+	if (p->cfg->ready == READY_NOTIFY) {
+		if (p->ready_seen)
+			enter_running(p);
+		else
+			start_timed_out(p);
+		return;
+	}
 	p->startsecs_done = true;
 	if (p->execd)
 		enter_running(p);
@@ -448,8 +542,82 @@ static void
 h_starting_exec_ok(struct proc *p, const struct ev_arg *a)
 {
 	p->execd = true;
+	if (p->cfg->ready == READY_NOTIFY) {
+		if (p->ready_seen)
+			enter_running(p);
+		return;
+	}
 	if (p->startsecs_done || p->cfg->startsecs <= 0)
 		enter_running(p);
+}
+
+/* Only the program can send READY=1: it has exec'd, and it is ready. */
+static void
+h_starting_ready(struct proc *p, const struct ev_arg *a)
+{
+	if (p->waiting || p->cfg->ready != READY_NOTIFY)
+		return;
+	p->ready_seen = true;
+	p->execd = true;
+	enter_running(p);
+}
+
+/* Waiting: fork once every dependency is RUNNING.  Else a held stop. */
+static void
+h_starting_deps(struct proc *p, const struct ev_arg *a)
+{
+	if (!p->waiting) {
+		h_live_deps(p, a);
+		return;
+	}
+	if (p->daemon->shutting_down || !depend_ready(p))
+		return;
+	launch(p);
+}
+
+/* A stop held for the dependents: go on once they are down. */
+static void
+h_live_deps(struct proc *p, const struct ev_arg *a)
+{
+	if (p->stop_held && !depend_hold_stop(p))
+		stop_now(p);
+}
+
+/*
+ * No WATCHDOG=1 in time (or WATCHDOG=trigger): the process hangs.  Stop
+ * it, then its end counts as an unexpected exit, restarted as
+ * autorestart says.
+ */
+static void
+watchdog_expire(struct proc *p, const char *why)
+{
+	snprintf(p->spawn_error, sizeof(p->spawn_error), "watchdog: %s", why);
+	log_warnx("%s: %s; stopping it", p->cfg->name, p->spawn_error);
+	p->watchdog_expired = true;
+	p->exit_pending = true;
+	p->exit_in_starting = false;
+	begin_stop(p, p->cfg->stopasgroup);
+}
+
+static void
+h_running_timer(struct proc *p, const struct ev_arg *a)
+{
+	char	why[128];
+
+	if (p->cfg->watchdog <= 0)
+		return;
+	snprintf(why, sizeof(why), "no WATCHDOG=1 within %d seconds",
+	    p->cfg->watchdog);
+	watchdog_expire(p, why);
+}
+
+static void
+h_running_watchdog(struct proc *p, const struct ev_arg *a)
+{
+	if (a->trigger)
+		watchdog_expire(p, "the program sent WATCHDOG=trigger");
+	else if (p->cfg->watchdog > 0)
+		fx(p)->timer(p, p->cfg->watchdog);
 }
 
 static void
@@ -465,6 +633,7 @@ h_exit(struct proc *p, const struct ev_arg *a)
 	bool	in_starting = p->state == PROC_STARTING;
 
 	fx(p)->timer(p, -1);
+	p->stop_held = false;
 	record_exit(p, a->wstatus, false);
 	if (a->group_left) {
 		/* Its group outlives it: stop the rest before it counts. */
@@ -509,31 +678,23 @@ h_stopping_timer(struct proc *p, const struct ev_arg *a)
 	fx(p)->timer(p, p->cfg->stopwaitsecs > 0 ? p->cfg->stopwaitsecs : 1);
 }
 
+/*
+ * Nothing is left of the process.  A stop asked for is over; a stop of
+ * ours (the leader exited on its own, no READY=1 in time, the watchdog)
+ * ends as the exit it stands for.
+ */
 static void
-h_stopping_exit(struct proc *p, const struct ev_arg *a)
+stop_over(struct proc *p)
 {
-	record_exit(p, a->wstatus, true);
-	if (a->group_left) {
-		fx(p)->watch_group(p);	/* the deadline timer goes on */
-		return;
-	}
-	p->pgid = 0;
-	finish_stop(p);
-}
-
-static void
-h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
-{
-	if (p->pid != 0)
-		return;		/* the leader is still to be reaped */
 	p->pgid = 0;
 	if (!p->exit_pending) {
 		finish_stop(p);
 		return;
 	}
-	/* The leader had exited on its own: now its exit counts. */
 	p->exit_pending = false;
 	fx(p)->timer(p, -1);
+	if (p->watchdog_expired)
+		p->last_exit.expected = false;
 	if (!p->want_up) {
 		set_state(p, PROC_STOPPED);
 		return;
@@ -542,6 +703,25 @@ h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
 		start_failed(p);
 	else
 		running_exited(p);
+}
+
+static void
+h_stopping_exit(struct proc *p, const struct ev_arg *a)
+{
+	record_exit(p, a->wstatus, true);
+	if (a->group_left) {
+		fx(p)->watch_group(p);	/* the deadline timer goes on */
+		return;
+	}
+	stop_over(p);
+}
+
+static void
+h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
+{
+	if (p->pid != 0)
+		return;		/* the leader is still to be reaped */
+	stop_over(p);
 }
 
 /* Feed one event to the machine: the only way a state changes. */
@@ -588,6 +768,26 @@ proc_group_empty(struct proc *p)
 	proc_step(p, PEV_GROUP_EMPTY, NULL);
 }
 
+void
+proc_ready(struct proc *p)
+{
+	proc_step(p, PEV_READY, NULL);
+}
+
+void
+proc_watchdog(struct proc *p, bool trigger)
+{
+	struct ev_arg	a = { .trigger = trigger };
+
+	proc_step(p, PEV_WATCHDOG, &a);
+}
+
+void
+proc_deps_changed(struct proc *p)
+{
+	proc_step(p, PEV_DEPS, NULL);
+}
+
 int
 proc_start(struct proc *p, char *cause, size_t len)
 {
@@ -613,6 +813,8 @@ proc_start(struct proc *p, char *cause, size_t len)
 	default:
 		break;
 	}
+	/* What it needs, first (they start in parallel with its wait). */
+	depend_start(p);
 	proc_step(p, PEV_START, NULL);
 	return 0;
 }

@@ -385,6 +385,7 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 			    sizeof(*r->drops));
 			r->drops[r->ndrops].proc = p;
 			r->drops[r->ndrops++].cfg = ocfg;
+			depend_forget(p);	/* stops at once, alone */
 			retire = true;
 			continue;
 		}
@@ -398,6 +399,7 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 	}
 	daemon_procs_sort(d);
 	d->config = ncfg;
+	depend_link(d);		/* depends_on= of the new configuration */
 
 	/* The removed: stopped, then dropped once down. */
 	for (i = 0; i < diff->n; i++) {
@@ -467,6 +469,8 @@ reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
 		goto out;
 	}
 	log_info("reload: reading %s%s", path, dry_run ? " (dry run)" : "");
+	if (!dry_run)
+		sdnotify_reloading(d);	/* READY=1 follows, applied or not */
 	ncfg = config_load(path, &diags);
 	if (ncfg == NULL) {
 		cJSON_AddStringToObject(res, "config", path);
@@ -503,6 +507,8 @@ reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
 	}
 	reload_diff_release(&diff);
 out:
+	if (!dry_run && ecode != PROTO_SHUTTING_DOWN)
+		sdnotify_ready(d);
 	diags_release(&diags);
 	if (code != NULL)
 		*code = ecode;

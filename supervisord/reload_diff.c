@@ -31,6 +31,7 @@ static const char *const live_proc_keys[] = {
 	"backoff_growth", "backoff_max", "backoff_reset",
 	"numprocs", "numprocs_start",	/* the processes' names tell */
 	"shutdown_on",		/* consulted when it ends */
+	"depends_on",		/* start and stop order */
 	NULL
 };
 

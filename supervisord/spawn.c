@@ -129,7 +129,7 @@ spawn_environ_files(const struct proc *p, char *const *base,
 {
 	const struct config	*cfg = p->daemon->config;
 	const struct env	*e;
-	char			**env, *url = NULL;
+	char			**env, *url = NULL, num[32];
 	size_t			 i, n = 0;
 
 	env = xcalloc(1, sizeof(*env));
@@ -167,6 +167,18 @@ spawn_environ_files(const struct proc *p, char *const *base,
 			continue;
 		env = env_put(env, &n, e->keys[i], e->vals[i]);
 	}
+	/* ready=notify, watchdog=: our socket (notify.c), last, as ours. */
+	if (notify_wanted(p->cfg) && notify_socket_name(p->daemon) != NULL) {
+		env = env_put(env, &n, "NOTIFY_SOCKET",
+		    notify_socket_name(p->daemon));
+		if (p->cfg->watchdog > 0) {
+			snprintf(num, sizeof(num), "%lld",
+			    p->cfg->watchdog * 1000000LL);
+			env = env_put(env, &n, "WATCHDOG_USEC", num);
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			env = env_put(env, &n, "WATCHDOG_PID", num);
+		}
+	}
 	return env;
 }
 
@@ -177,9 +189,10 @@ spawn_environ(const struct proc *p, char *const *base)
 }
 
 /*
- * Read the environment files in the child, as root before any switch of
- * user (as systemd does), at each start so that a changed file applies at
- * the next one.  The first error fails the spawn with its file:line.
+ * Read the environment files in the child, with the daemon's rights
+ * before any switch of user (as systemd does), at each start so that a
+ * changed file applies at the next one.  The first error fails the spawn
+ * with its file:line.
  */
 static void
 child_envfiles(int fd, const struct proc *p, struct env *sd_file,
@@ -520,6 +533,8 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		snprintf(cause, len, "empty command");
 		return -1;
 	}
+	if (notify_wanted(p->cfg) && notify_open(d, cause, len) == -1)
+		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
 	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {

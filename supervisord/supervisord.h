@@ -38,6 +38,9 @@ enum proc_state {
 
 struct logcap;		/* logcap.c: one captured output stream */
 struct daemon;
+struct notify;		/* notify.c: the programs' sd_notify socket */
+struct sdnotify;	/* sdnotify.c: the daemon's own, to systemd */
+struct cJSON;
 
 /* How the last run of a process ended. */
 struct exit_info {
@@ -87,6 +90,19 @@ struct proc {
 	ev_tstamp	 group_probe;	/* the probe's current interval */
 	struct proc	*pid_next;	/* reap.c: pid hash chain */
 	int		 priority[2];	/* group, process: start/stop order */
+
+	/* Readiness and dependencies (proc.c, notify.c, depend.c). */
+	bool		 waiting;	/* STARTING, not forked: waits for its
+					   dependencies to be RUNNING */
+	bool		 ready_seen;	/* ready=notify: READY=1 in this run */
+	bool		 ready_timeout;	/* ... none within startsecs */
+	bool		 watchdog_expired;	/* no WATCHDOG=1 in time */
+	bool		 stop_held;	/* stop waits for its dependents */
+	char		 status_text[256];	/* STATUS=, "" when none */
+	struct proc	**deps;		/* what it depends on (depend.c) */
+	size_t		 ndeps;
+	struct proc	**dependents;	/* what depends on it, start order */
+	size_t		 ndependents;
 };
 
 /* procinfo.c: names and descriptions (the rest of it in the API below). */
@@ -116,6 +132,12 @@ void	 proc_exec_ok(struct proc *);
 void	 proc_exec_failed(struct proc *, const char *error);
 void	 proc_exited(struct proc *, int wstatus, bool group_left);
 void	 proc_group_empty(struct proc *);
+/* sd_notify from its process group (notify.c): READY=1, WATCHDOG=1 (or
+   WATCHDOG=trigger, a failure on purpose). */
+void	 proc_ready(struct proc *);
+void	 proc_watchdog(struct proc *, bool trigger);
+/* A dependency became RUNNING or a dependent went down (depend.c). */
+void	 proc_deps_changed(struct proc *);
 /* Not running and nothing of it left: what shutdown waits for. */
 bool	 proc_is_down(const struct proc *);
 /* In EXITED: autorestart will start it again (observers may ask). */
@@ -154,6 +176,9 @@ struct daemon {
 	bool		 step_again;
 	struct reload	*reload;	/* reload.c: removed processes still
 					   stopping, configurations they use */
+	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
+	struct notify	*notify;	/* notify.c, NULL until needed */
+	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 };
 
 /*
@@ -375,6 +400,69 @@ void	 reap_untrack(struct daemon *, struct proc *);
 struct proc *reap_find(struct daemon *, pid_t);
 void	 reap_watch_group(struct proc *);
 void	 reap_stop_watch(struct proc *);
+
+/*
+ * depend.c: depends_on= between processes.  depend_init links every
+ * process to the processes of the programs it names and watches the
+ * transitions that let a dependent start or a dependency stop; call
+ * depend_link again after d->procs changed (reload).
+ */
+void	 depend_init(struct daemon *);
+void	 depend_link(struct daemon *);
+void	 depend_free(struct daemon *);
+/* A process leaves d->procs (reload) or is freed: no links of its own;
+   depend_link() then drops the others' links to it. */
+void	 depend_forget(struct proc *);
+/* Every dependency RUNNING: the process may be forked. */
+bool	 depend_ready(const struct proc *);
+/* A dependent is being stopped and is not down yet: stop later. */
+bool	 depend_hold_stop(const struct proc *);
+/*
+ * A stop was held because something depends on the process: once the
+ * current event is handled (every stop of one request issued), stop it
+ * at once unless a dependent is being stopped too (then it waits for
+ * that one).  depend_settle is that pass; the loop runs it by itself.
+ */
+void	 depend_settle_soon(struct daemon *);
+void	 depend_settle(struct daemon *);
+/* A dependent is not down: shutdown stops that one first. */
+bool	 depend_has_live_dependents(const struct proc *);
+/* Start what p depends on that is not up (STOPPED, EXITED, FATAL). */
+void	 depend_start(struct proc *);
+/* "waiting for db (FATAL), cache (STARTING)" */
+void	 depend_describe(const struct proc *, char *buf, size_t);
+
+/*
+ * notify.c: one datagram socket for every ready=notify (or watchdog=)
+ * program, given to it as NOTIFY_SOCKET; a message counts for the
+ * program whose process group its sender is in (SO_PASSCRED).
+ */
+bool	 notify_wanted(const struct proc_config *);
+/* Open it if not open yet: spawn_proc calls it before the fork. */
+int	 notify_open(struct daemon *, char *cause, size_t);
+/* The NOTIFY_SOCKET value ("/path" or "@abstract"), NULL if not open. */
+const char *notify_socket_name(const struct daemon *);
+void	 notify_close(struct daemon *);
+/* The status entry's fields of readiness (cmd.c): status_text, ... */
+void	 notify_status_json(const struct proc *, struct cJSON *obj);
+
+/*
+ * sdnotify.c: the daemon's own notifications to systemd when
+ * NOTIFY_SOCKET is set (path or @abstract): READY=1, STATUS= with a count
+ * of running programs, RELOADING=1, STOPPING=1, WATCHDOG=1.  Every call
+ * returns at once and does nothing without systemd; failures are logged.
+ * sdnotify_init reads and unsets NOTIFY_SOCKET, WATCHDOG_USEC and
+ * WATCHDOG_PID, so no program inherits them.
+ */
+void	 sdnotify_init(struct daemon *);
+/* Start-up done (socket listening, autostart launched), or a reload
+   applied: READY=1 with the status. */
+void	 sdnotify_ready(struct daemon *);
+/* A reload begins: RELOADING=1 with MONOTONIC_USEC; sdnotify_ready()
+   when it is applied (or refused). */
+void	 sdnotify_reloading(struct daemon *);
+void	 sdnotify_stopping(struct daemon *);
+void	 sdnotify_free(struct daemon *);
 
 /* pidfile.c: the daemon's locked pidfile, one pidfile per process. */
 int	 pidfile_acquire(struct daemon *, char *cause, size_t);

@@ -382,6 +382,8 @@ def _normalise(py, ours, cwd):
             for key in ("backoff_growth", "backoff_max", "backoff_reset",
                         "shutdown_on", "environment_file"):
                 op.pop(key)
+            for key in ("ready", "depends_on", "watchdog"):
+                op.pop(key)
             explicit = pp.pop("_explicit")
             # stopasgroup/killasgroup default to true here (every program
             # has its own process group); Supervisor: false, and
