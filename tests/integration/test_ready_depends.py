@@ -9,8 +9,8 @@ import subprocess
 
 from conftest import SUPERVISORD, helper, pid_alive
 from engine_util import exit_after, log_entries, wait_state
-from ready_util import (notify_ready, out_path, program, wait, wait_desc,
-                        wait_spawned)
+from ready_util import (cue, notify_ready, out_path, program, wait,
+                        wait_desc, wait_spawned)
 
 
 def spawn_time(d, name):
@@ -53,7 +53,7 @@ def test_start_waits_on_readiness(daemon):
     wait(daemon, lambda: daemon.status("db")["now"] - db["start"] > 1.5,
          "1.5 s")
     assert daemon.status("web")["pid"] == 0
-    os.kill(db["pid"], signal.SIGUSR1)
+    assert cue(daemon, "db") == db["pid"]
     db = daemon.wait_state("db", "RUNNING")
     web = daemon.wait_state("web", "RUNNING")
     app = daemon.wait_state("app", "RUNNING")
@@ -246,12 +246,11 @@ def test_numprocs_dependency_waits_for_every_process(daemon):
         program("web", "sleep 1000", depends_on="w", startsecs=0))
     daemon.start()
     w0 = wait_spawned(daemon, "w:w_0")
-    w1 = wait_spawned(daemon, "w:w_1")
-    os.kill(w0["pid"], signal.SIGUSR1)
+    assert cue(daemon, "w:w_0", "w_0") == w0["pid"]
     daemon.wait_state("w:w_0", "RUNNING")
     st = wait_desc(daemon, "web", "waiting for w (STARTING)")
     assert st["pid"] == 0
-    os.kill(w1["pid"], signal.SIGUSR1)
+    cue(daemon, "w:w_1", "w_1")
     daemon.wait_state("web", "RUNNING")
 
 
