@@ -56,13 +56,13 @@ static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
 			  h_starting_ready, h_ignore,	h_starting_deps },
 	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_running_timer,
 			  h_exec_ok,	h_exit,		h_ignore,
-			  h_ignore,	h_running_watchdog, h_live_deps },
+			  h_ignore,	h_running_watchdog, h_ignore },
 	[S_BACKOFF] =	{ h_ignore,	h_stop_backoff,	h_backoff_timer,
 			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_STOPPING] =	{ h_start_stopping, h_stop_stopping, h_stopping_timer,
 			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty,
-			  h_ignore,	h_ignore,	h_ignore },
+			  h_ignore,	h_ignore,	h_stopping_deps },
 	[S_EXITED] =	{ h_start,	h_stop_idle,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
@@ -71,7 +71,7 @@ static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_UNKNOWN] =	{ h_ignore,	h_stop_live,	h_ignore,
 			  h_exec_ok,	h_exit,		h_ignore,
-			  h_ignore,	h_ignore,	h_live_deps },
+			  h_ignore,	h_ignore,	h_ignore },
 };
 
 /* The row of the table for a state. */
@@ -110,7 +110,6 @@ signame(int sig)
 	snprintf(buf, sizeof(buf), "%d", sig);
 	return buf;
 }
-
 
 void
 proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
@@ -239,7 +238,6 @@ spawn(struct proc *p)
 	proc_launch(p);
 }
 
-
 /* A start that failed: retry after a growing delay, or give up. */
 static void
 start_failed(struct proc *p)
@@ -345,7 +343,8 @@ proc_begin_stop(struct proc *p, bool group)
 		return;
 	}
 	proc_fx(p)->timer(p, p->cfg->stopwaitsecs);
-	proc_set_state(p, PROC_STOPPING);
+	if (p->state != PROC_STOPPING)	/* else a held stop goes on */
+		proc_set_state(p, PROC_STOPPING);
 }
 
 /* The stop is over: STOPPED, then up again if the operator asked. */
@@ -419,9 +418,12 @@ h_stop_live(struct proc *p, const struct ev_arg *a)
 		return;
 	}
 	if (depend_has_live_dependents(p)) {
-		/* Those being stopped too go first: depend_settle()
-		   decides, then PEV_DEPS resumes. */
+		/* STOPPING, no signal yet: a dependent stopped too goes
+		   first.  depend_settle() decides once the request is
+		   issued; PEV_DEPS sends the signal. */
 		p->stop_held = true;
+		proc_fx(p)->timer(p, -1);
+		proc_set_state(p, PROC_STOPPING);
 		depend_settle_soon(p->daemon);
 		return;
 	}
@@ -443,15 +445,6 @@ h_backoff_timer(struct proc *p, const struct ev_arg *a)
 		return;
 	spawn(p);
 }
-
-
-
-
-
-
-
-
-
 
 static void
 h_exec_ok(struct proc *p, const struct ev_arg *a)
@@ -520,6 +513,7 @@ static void
 stop_over(struct proc *p)
 {
 	p->pgid = 0;
+	p->stop_held = false;
 	if (!p->exit_pending) {
 		finish_stop(p);
 		return;

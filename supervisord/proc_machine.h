@@ -57,6 +57,6 @@ void	 h_starting_ready(struct proc *, const struct ev_arg *);
 void	 h_starting_deps(struct proc *, const struct ev_arg *);
 void	 h_running_timer(struct proc *, const struct ev_arg *);
 void	 h_running_watchdog(struct proc *, const struct ev_arg *);
-void	 h_live_deps(struct proc *, const struct ev_arg *);
+void	 h_stopping_deps(struct proc *, const struct ev_arg *);
 
 #endif

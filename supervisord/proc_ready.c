@@ -86,22 +86,18 @@ h_starting_ready(struct proc *p, const struct ev_arg *a)
 	enter_running(p);
 }
 
-/* Waiting: fork once every dependency is RUNNING.  Else a held stop. */
+/* Waiting: fork once every dependency is RUNNING. */
 void
 h_starting_deps(struct proc *p, const struct ev_arg *a)
 {
-	if (!p->waiting) {
-		h_live_deps(p, a);
-		return;
-	}
-	if (p->daemon->shutting_down || !depend_ready(p))
+	if (!p->waiting || p->daemon->shutting_down || !depend_ready(p))
 		return;
 	proc_launch(p);
 }
 
-/* A stop held for the dependents: go on once they are down. */
+/* A stop held for the dependents: the signal, once they are down. */
 void
-h_live_deps(struct proc *p, const struct ev_arg *a)
+h_stopping_deps(struct proc *p, const struct ev_arg *a)
 {
 	if (p->stop_held && !depend_hold_stop(p))
 		proc_stop_now(p);

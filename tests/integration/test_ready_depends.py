@@ -275,3 +275,37 @@ def test_reload_changes_dependencies_live(daemon):
     st = daemon.status("api")
     assert st["state"] == "RUNNING" and st["pid"] == api
     assert daemon.status("db")["state"] == "FATAL"
+
+
+def test_restart_dependency_alone(daemon):
+    """supctl restart db: db gets a new process, web keeps its own."""
+    daemon.write_config(
+        program("db", "sleep 1000", startsecs=0) +
+        program("web", "sleep 1000", depends_on="db", startsecs=0))
+    daemon.start()
+    db = daemon.wait_state("db", "RUNNING")["pid"]
+    web = daemon.wait_state("web", "RUNNING")["pid"]
+    r = daemon.supctl("restart", "db", check=0)
+    assert "db: started" in r.stdout, r.stdout
+    st = daemon.status("db")
+    assert st["state"] == "RUNNING" and st["pid"] not in (0, db)
+    assert not pid_alive(db)
+    st = daemon.status("web")
+    assert st["state"] == "RUNNING" and st["pid"] == web
+
+
+def test_held_stop_is_described(daemon):
+    """While web takes its time to stop, db (stopped with it) says what
+    it waits for."""
+    daemon.write_config(
+        program("db", "sleep 1000", startsecs=0) +
+        program("web", helper_ignoring_term(daemon), depends_on="db",
+                startsecs=0, stopwaitsecs=3))
+    daemon.start()
+    daemon.wait_state("web", "RUNNING")
+    r = daemon.supctl("stop", "--no-wait", "web", "db", check=0)
+    st = wait_desc(daemon, "db", "stopping after web (STOPPING)")
+    assert st["state"] == "STOPPING" and st["pid"] != 0
+    assert pid_alive(st["pid"])
+    daemon.wait_state("db", "STOPPED")
+    assert r.returncode == 0
