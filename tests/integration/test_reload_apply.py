@@ -236,3 +236,40 @@ def test_daemon_keys(daemon, tmp_path):
         in r.stdout
     # Still the same running values after a second reload.
     assert os.path.exists(d.pidfile) and not os.path.exists(other_pid)
+
+
+def test_events_follow_a_reload(daemon):
+    """An events stream sees the removed program stop (it is freed only
+    after), the changed one restart and the new one start."""
+    d = daemon
+    before = start(d, sleeper("keep") + sleeper("edit", 1002) +
+                   sleeper("drop"))
+    sock = d.connect()
+    sock.sendall(b'{"cmd":"events"}\n')
+    buf = b""
+
+    def next_event():
+        nonlocal buf
+        while b"\n" not in buf:
+            chunk = sock.recv(65536)
+            assert chunk, "events stream closed"
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        return json.loads(line)
+
+    assert next_event()["result"] == {"subscribed": True}
+    d.write_config(sleeper("keep") + sleeper("edit", 1012) + sleeper("new"))
+    reload(d)
+    seen = {}
+    while not (("drop", "STOPPED") in seen and ("edit", "RUNNING") in seen
+               and ("new", "RUNNING") in seen):
+        e = next_event()
+        seen[(e["fullname"], e["to"])] = e
+    assert seen[("drop", "STOPPING")]["pid"] == before["drop"]
+    assert seen[("drop", "STOPPED")]["exit"]["signal"] == "TERM"
+    assert seen[("edit", "STOPPING")]["pid"] == before["edit"]
+    assert seen[("edit", "RUNNING")]["pid"] == d.status("edit")["pid"]
+    assert not any(name == "keep" for name, _ in seen)
+    sock.close()
+    wait_gone(d, "drop")
+    assert d.status("keep")["pid"] == before["keep"]

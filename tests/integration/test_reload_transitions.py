@@ -53,17 +53,27 @@ def test_reload_while_starting(daemon):
 def test_reload_while_backoff(daemon):
     d = daemon
     d.write_config(program("flaky", "/bin/false", startsecs=1,
+                           startretries=100) +
+                   program("doomed", "/bin/false", startsecs=1,
                            startretries=100))
     d.start()
     d.wait_state("flaky", "BACKOFF")
+    d.wait_state("doomed", "BACKOFF")
     d.write_config(sleeper("flaky", 1003, startsecs=0, startretries=100))
-    t0 = time.monotonic()
     res = reload(d)["result"]
     assert res["changed"] == ["flaky"]
-    # Started again at once with the new command, not after the backoff.
+    # A removed one waiting in BACKOFF is down already: dropped at once.
+    assert res["removed"] == ["doomed"]
+    assert "doomed" not in res["in_transition"]
+    assert "reload: doomed is down and dropped" in d.log()
+    # Started again at once with the new command, not after the backoff:
+    # the wait was cut short (only a stop in BACKOFF goes to STOPPED).
+    log = d.log()
+    at = log.index("reload: flaky changed (command)")
+    assert "state: flaky BACKOFF -> STOPPED" in log[at:]
+    assert "state: flaky STOPPED -> STARTING" in log[at:]
     st = d.wait_state("flaky", "RUNNING")
     assert cmdline(st["pid"]) == [b"sleep", b"1003"]
-    assert time.monotonic() - t0 < 10
 
 
 def test_fatal_changed_gets_a_fresh_start(daemon):
