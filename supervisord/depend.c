@@ -142,6 +142,26 @@ depend_start(struct proc *p)
 	}
 }
 
+/* "stopping after web (STOPPING)": the dependents a held stop waits for. */
+static void
+describe_held(const struct proc *p, char *buf, size_t len)
+{
+	const struct proc	*q;
+	size_t			 i, off, start;
+
+	off = start = (size_t)snprintf(buf, len, "stopping after");
+	for (i = 0; i < p->ndependents && off < len; i++) {
+		q = p->dependents[i];
+		if (proc_is_down(q))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s %s (%s)",
+		    off > start ? "," : "", q->cfg->name,
+		    proc_state_name(q->state));
+	}
+	if (off == start)
+		snprintf(buf, len, "stopping");
+}
+
 /* One entry per program: its first process that is not RUNNING. */
 void
 depend_describe(const struct proc *p, char *buf, size_t len)
@@ -150,6 +170,10 @@ depend_describe(const struct proc *p, char *buf, size_t len)
 	size_t			 i, j, off;
 	bool			 seen;
 
+	if (p->state == PROC_STOPPING) {
+		describe_held(p, buf, len);
+		return;
+	}
 	off = (size_t)snprintf(buf, len, "waiting for");
 	for (i = 0; i < p->ndeps && off < len; i++) {
 		q = p->deps[i];

@@ -113,7 +113,8 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 			    (int)p->pid, up / 3600, up / 60 % 60, up % 60);
 		break;
 	case PROC_STARTING:
-		if (p->waiting)
+	case PROC_STOPPING:
+		if (p->waiting || p->stop_held)
 			depend_describe(p, buf, len);
 		else
 			snprintf(buf, len, "%s", "");

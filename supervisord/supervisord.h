@@ -97,7 +97,8 @@ struct proc {
 	bool		 ready_seen;	/* ready=notify: READY=1 in this run */
 	bool		 ready_timeout;	/* ... none within startsecs */
 	bool		 watchdog_expired;	/* no WATCHDOG=1 in time */
-	bool		 stop_held;	/* stop waits for its dependents */
+	bool		 stop_held;	/* STOPPING, no signal yet: waits for
+					   its dependents to be down */
 	char		 status_text[256];	/* STATUS=, "" when none */
 	struct proc	**deps;		/* what it depends on (depend.c) */
 	size_t		 ndeps;
@@ -429,7 +430,8 @@ void	 depend_settle(struct daemon *);
 bool	 depend_has_live_dependents(const struct proc *);
 /* Start what p depends on that is not up (STOPPED, EXITED, FATAL). */
 void	 depend_start(struct proc *);
-/* "waiting for db (FATAL), cache (STARTING)" */
+/* "waiting for db (FATAL), cache (STARTING)"; for a held stop,
+   "stopping after web (STOPPING)" */
 void	 depend_describe(const struct proc *, char *buf, size_t);
 
 /*

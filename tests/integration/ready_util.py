@@ -1,6 +1,7 @@
 """Helpers for the readiness tests: programs that speak sd_notify, their
 printed lines, and a datagram socket that stands in for systemd."""
 import os
+import signal
 import socket
 import time
 
@@ -34,6 +35,14 @@ def printed(d, name, key, timeout=DEADLINE):
                 return line[len(key) + 1:]
         return None
     return wait(d, find, "%s to print %s=" % (name, key), timeout)
+
+
+def cue(d, name, out_name=None):
+    """SIGUSR1 to a notify_ready -u (-m) once it printed its pid, that is
+    once its handler is in place; returns the pid."""
+    pid = int(printed(d, out_name or name, "pid"))
+    os.kill(pid, signal.SIGUSR1)
+    return pid
 
 
 def wait_spawned(d, name):

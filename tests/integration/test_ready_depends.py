@@ -9,8 +9,8 @@ import subprocess
 
 from conftest import SUPERVISORD, helper, pid_alive
 from engine_util import exit_after, log_entries, wait_state
-from ready_util import (notify_ready, out_path, program, wait, wait_desc,
-                        wait_spawned)
+from ready_util import (cue, notify_ready, out_path, program, wait,
+                        wait_desc, wait_spawned)
 
 
 def spawn_time(d, name):
@@ -53,7 +53,7 @@ def test_start_waits_on_readiness(daemon):
     wait(daemon, lambda: daemon.status("db")["now"] - db["start"] > 1.5,
          "1.5 s")
     assert daemon.status("web")["pid"] == 0
-    os.kill(db["pid"], signal.SIGUSR1)
+    assert cue(daemon, "db") == db["pid"]
     db = daemon.wait_state("db", "RUNNING")
     web = daemon.wait_state("web", "RUNNING")
     app = daemon.wait_state("app", "RUNNING")
@@ -246,12 +246,11 @@ def test_numprocs_dependency_waits_for_every_process(daemon):
         program("web", "sleep 1000", depends_on="w", startsecs=0))
     daemon.start()
     w0 = wait_spawned(daemon, "w:w_0")
-    w1 = wait_spawned(daemon, "w:w_1")
-    os.kill(w0["pid"], signal.SIGUSR1)
+    assert cue(daemon, "w:w_0", "w_0") == w0["pid"]
     daemon.wait_state("w:w_0", "RUNNING")
     st = wait_desc(daemon, "web", "waiting for w (STARTING)")
     assert st["pid"] == 0
-    os.kill(w1["pid"], signal.SIGUSR1)
+    cue(daemon, "w:w_1", "w_1")
     daemon.wait_state("web", "RUNNING")
 
 
@@ -276,3 +275,37 @@ def test_reload_changes_dependencies_live(daemon):
     st = daemon.status("api")
     assert st["state"] == "RUNNING" and st["pid"] == api
     assert daemon.status("db")["state"] == "FATAL"
+
+
+def test_restart_dependency_alone(daemon):
+    """supctl restart db: db gets a new process, web keeps its own."""
+    daemon.write_config(
+        program("db", "sleep 1000", startsecs=0) +
+        program("web", "sleep 1000", depends_on="db", startsecs=0))
+    daemon.start()
+    db = daemon.wait_state("db", "RUNNING")["pid"]
+    web = daemon.wait_state("web", "RUNNING")["pid"]
+    r = daemon.supctl("restart", "db", check=0)
+    assert "db: started" in r.stdout, r.stdout
+    st = daemon.status("db")
+    assert st["state"] == "RUNNING" and st["pid"] not in (0, db)
+    assert not pid_alive(db)
+    st = daemon.status("web")
+    assert st["state"] == "RUNNING" and st["pid"] == web
+
+
+def test_held_stop_is_described(daemon):
+    """While web takes its time to stop, db (stopped with it) says what
+    it waits for."""
+    daemon.write_config(
+        program("db", "sleep 1000", startsecs=0) +
+        program("web", helper_ignoring_term(daemon), depends_on="db",
+                startsecs=0, stopwaitsecs=3))
+    daemon.start()
+    daemon.wait_state("web", "RUNNING")
+    r = daemon.supctl("stop", "--no-wait", "web", "db", check=0)
+    st = wait_desc(daemon, "db", "stopping after web (STOPPING)")
+    assert st["state"] == "STOPPING" and st["pid"] != 0
+    assert pid_alive(st["pid"])
+    daemon.wait_state("db", "STOPPED")
+    assert r.returncode == 0

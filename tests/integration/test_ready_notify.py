@@ -11,8 +11,8 @@ import pytest
 
 from conftest import pid_alive
 from engine_util import wait_dead, wait_count
-from ready_util import (notify_ready, out, out_path, printed, program,
-                        wait, wait_spawned)
+from ready_util import (cue, notify_ready, out, out_path, printed,
+                        program, wait, wait_spawned)
 
 SYSTEMD_NOTIFY = shutil.which("systemd-notify") or "/usr/bin/systemd-notify"
 
@@ -129,7 +129,7 @@ def test_startsecs_zero_waits_for_ever(daemon):
     wait(daemon, lambda: daemon.status("slow")["now"] - st["start"] > 2.5,
          "2.5 s since the spawn")
     assert daemon.status("slow")["state"] == "STARTING"
-    os.kill(st["pid"], signal.SIGUSR1)
+    assert cue(daemon, "slow") == st["pid"]
     daemon.wait_state("slow", "RUNNING")
 
 
@@ -157,7 +157,7 @@ def test_foreign_sender_is_ignored(daemon):
     daemon.wait_log("notify: message from pid %d, of no program that may "
                     "send one: dropped" % os.getpid())
     assert daemon.status("w")["state"] == "STARTING"
-    os.kill(st["pid"], signal.SIGUSR1)
+    assert cue(daemon, "w") == st["pid"]
     daemon.wait_state("w", "RUNNING")
 
 

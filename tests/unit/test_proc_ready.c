@@ -298,20 +298,27 @@ START_TEST(stop_held_for_dependents)
 	proc_timer_fired(&P);
 	/* both asked to stop in one request, the dependency first */
 	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
-	ck_assert_int_eq(Q.state, PROC_RUNNING);	/* held */
+	ck_assert_int_eq(Q.state, PROC_STOPPING);	/* held: no signal */
+	ck_assert(Q.stop_held);
+	ck_assert_uint_eq(R.nkills, 0);
+	ck_assert(R.timer < 0);			/* no escalation either */
 	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
 	ck_assert_int_eq(P.state, PROC_STOPPING);
+	ck_assert_uint_eq(R.nkills, 1);
 	depend_settle(&D);		/* the request is issued */
-	ck_assert_int_eq(Q.state, PROC_RUNNING);	/* still held */
-	ck_assert(Q.stop_held);
+	ck_assert(Q.stop_held);		/* web is being stopped: wait */
 	ck_assert(!Q.want_up);
 	ck_assert_uint_eq(R.nkills, 1);
+	proc_describe(&Q, cause, sizeof(cause));
+	ck_assert_str_eq(cause, "stopping after web (STOPPING)");
 	proc_exited(&P, SIGTERM, false);
 	last_was(PROC_STOPPING, PROC_STOPPED);
-	/* web down: db's stop goes on */
+	/* web down: db's stop goes on, still STOPPING, now signalled */
 	ck_assert_int_eq(Q.state, PROC_STOPPING);
 	ck_assert(!Q.stop_held);
 	ck_assert_uint_eq(R.nkills, 2);
+	ck_assert_int_eq(R.kills[1].sig, SIGTERM);
+	ck_assert(R.timer == (ev_tstamp)CQ.stopwaitsecs);
 	proc_exited(&Q, SIGTERM, false);
 	ck_assert_int_eq(Q.state, PROC_STOPPED);
 }
@@ -332,11 +339,35 @@ START_TEST(stop_dependency_alone)
 	depend_settle(&D);
 	ck_assert(!Q.stop_held);
 	ck_assert_int_eq(Q.state, PROC_STOPPING);
+	ck_assert_uint_eq(R.nkills, 1);
 	proc_exited(&Q, SIGTERM, false);
 	ck_assert_int_eq(Q.state, PROC_STOPPED);
 	ck_assert_int_eq(P.state, PROC_RUNNING);
 	ck_assert(depend_has_live_dependents(&Q));
 	ck_assert(!depend_ready(&P));
+}
+END_TEST
+
+START_TEST(restart_of_a_held_dependency)
+{
+	char	cause[64];
+
+	start_ok();
+	q_running();
+	proc_exec_ok(&P);
+	proc_timer_fired(&P);
+	/* restart db alone: stop (held until the request is issued), then
+	   start, which the stop keeps for when it is over */
+	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
+	ck_assert_int_eq(Q.state, PROC_STOPPING);
+	ck_assert_int_eq(proc_start(&Q, cause, sizeof(cause)), 0);
+	ck_assert(Q.want_up);
+	depend_settle(&D);
+	ck_assert_uint_eq(R.nkills, 1);
+	proc_exited(&Q, SIGTERM, false);
+	ck_assert_int_eq(Q.state, PROC_STARTING);	/* up again */
+	ck_assert_int_eq(P.state, PROC_RUNNING);
+	ck_assert_uint_eq(R.nspawn, 3);
 }
 END_TEST
 
@@ -380,6 +411,7 @@ ready_suite(void)
 	tcase_add_test(td, dependency_restart_waits_again);
 	tcase_add_test(td, stop_held_for_dependents);
 	tcase_add_test(td, stop_dependency_alone);
+	tcase_add_test(td, restart_of_a_held_dependency);
 	tcase_add_test(td, dependency_spawn_failure_then_ready);
 	suite_add_tcase(s, td);
 	return s;
