@@ -183,7 +183,7 @@ def test_every_supctl_exit_status_documented():
         assert re.search(r"^\.It %d$" % code, section, re.M), code
 
 
-def test_every_protocol_request_and_error_documented():
+def test_every_protocol_request_argument_and_error_documented():
     src = _source("lib/proto.c")
     requests = re.findall(r'\{ PROTO_CMD_\w+, "([a-z]+)",', src)
     codes = re.findall(r'\[PROTO_\w+\] = "([a-z_]+)"', src)
@@ -191,6 +191,10 @@ def test_every_protocol_request_and_error_documented():
     page = _page("supctl.1")
     for req in requests:
         assert '{"cmd":"%s"' % req in page, req
+    args = set(re.findall(r'\{ "([a-z_]+)", PROTO_T_\w+,', src))
+    assert {"names", "wait", "signal", "follow"} <= args
+    for arg in args:
+        assert '"%s":' % arg in page, arg
     errors = _section(page, "PROTOCOL")
     for code in codes:
         if code == "ok":
