@@ -379,6 +379,7 @@ config_free(struct config *cfg)
 	free(cfg->sd.childlogdir);
 	free(cfg->sd.identifier);
 	env_release(&cfg->sd.environment);
+	value_free_list(cfg->sd.environment_files);
 	free(cfg->sd.rundir);
 	free(cfg->unix_server.file);
 	free(cfg->unix_server.chown);
@@ -426,6 +427,7 @@ config_load(const char *path, struct diags *diags)
 	}
 	config_daemon_load(&ld);
 	config_programs_load(&ld);
+	config_depends_check(&ld);
 	config_sections_check(&ld);
 out:
 	expn_release(&inc);

@@ -60,6 +60,20 @@ enum backoff_growth {
 	BACKOFF_EXPONENTIAL,
 };
 
+/* When a STARTING process counts as RUNNING (ours: ready=). */
+enum ready_mode {
+	READY_STARTSECS = 0,	/* it stayed up startsecs, as Supervisor */
+	READY_NOTIFY,		/* it sent READY=1 (sd_notify), startsecs
+				   being the deadline */
+};
+
+/* shutdown_on= (ours): when one program's end takes the daemon down. */
+enum shutdown_on {
+	SHUTDOWN_ON_NEVER = 0,	/* never: the default */
+	SHUTDOWN_ON_FATAL,	/* it goes FATAL */
+	SHUTDOWN_ON_EXIT,	/* FATAL, or it exits and will not restart */
+};
+
 /* What a log destination is. */
 enum log_dest {
 	LOG_DEST_NONE = 0,	/* NONE: /dev/null, no pipe */
@@ -117,6 +131,18 @@ struct proc_config {
 	enum backoff_growth backoff_growth;	/* backoff_growth=linear */
 	int		 backoff_max_ms;	/* backoff_max=60 (seconds) */
 	int		 backoff_reset_ms;	/* backoff_reset=60 (seconds) */
+	enum shutdown_on shutdown_on;		/* shutdown_on=never */
+	char		**environment_files;	/* environment_file=: absolute
+						   paths, "-" before optional
+						   ones; NULL when unset */
+	struct env	 prog_environment;	/* the program's environment=
+						   alone (environment has
+						   [supervisord]'s under it) */
+	enum ready_mode	 ready;			/* ready=startsecs */
+	char		**depends_on;		/* [program:x] names, NULL-
+						   terminated; NULL: none */
+	size_t		 ndepends_on;
+	int		 watchdog;		/* seconds; 0: none */
 
 	char		*section;	/* "program:web": where its keys are */
 	char		*file;		/* where the section was (first) */
@@ -152,6 +178,7 @@ struct supervisord_config {
 	bool		 nocleanup;
 	bool		 strip_ansi;
 	char		*rundir;	/* ours: per-process pidfiles */
+	char		**environment_files;	/* ours: as the program's */
 };
 
 struct unix_server_config {
@@ -196,6 +223,9 @@ struct group_config *config_find_group(const struct config *, const char *);
 struct proc_config *config_find_proc(const struct config *, const char *group,
 	    const char *name);
 size_t	config_nprocs(const struct config *);
+
+/* "never", "fatal", "exit". */
+const char *shutdown_on_name(enum shutdown_on);
 
 /* Signal names as Supervisor spells them ("TERM"), and back. */
 const char *signal_name(int sig);

@@ -186,6 +186,7 @@ config_daemon_load(struct loader *ld)
 	ctl_load(ld, &ex);	/* before [supervisord] environment= */
 	sc.sec = ini_section(ld->ini, "supervisord");
 	sd_environment(&sc, &ex);
+	sect_envfiles(&sc, &ex, &cfg->sd.environment_files);
 
 	expn_release(&ex);
 	expn_merge(&ex, &ld->env);

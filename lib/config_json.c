@@ -34,6 +34,15 @@ add_octal(cJSON *o, const char *key, int mode, const char *fmt)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
+static void
+add_list(cJSON *o, const char *key, char *const *list)
+{
+	cJSON	*a = cJSON_AddArrayToObject(o, key);
+
+	for (; list != NULL && *list != NULL; list++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(*list));
+}
+
 static cJSON *
 env_json(const struct env *env)
 {
@@ -111,6 +120,15 @@ proc_json(const struct proc_config *p)
 	    "linear");
 	cJSON_AddNumberToObject(o, "backoff_max", p->backoff_max_ms / 1000);
 	cJSON_AddNumberToObject(o, "backoff_reset", p->backoff_reset_ms / 1000);
+	cJSON_AddStringToObject(o, "shutdown_on", shutdown_on_name(
+	    p->shutdown_on));
+	add_list(o, "environment_file", p->environment_files);
+	cJSON_AddStringToObject(o, "ready", p->ready == READY_NOTIFY ?
+	    "notify" : "startsecs");
+	a = cJSON_AddArrayToObject(o, "depends_on");
+	for (i = 0; i < p->ndepends_on; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->depends_on[i]));
+	cJSON_AddNumberToObject(o, "watchdog", p->watchdog);
 	return o;
 }
 
@@ -139,6 +157,7 @@ supervisord_json(const struct supervisord_config *sd)
 	cJSON_AddBoolToObject(o, "nocleanup", sd->nocleanup);
 	cJSON_AddBoolToObject(o, "strip_ansi", sd->strip_ansi);
 	add_str(o, "rundir", sd->rundir);
+	add_list(o, "environment_file", sd->environment_files);
 	return o;
 }
 

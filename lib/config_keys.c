@@ -15,7 +15,7 @@ static const char *const supervisord_keys[] = {
 	"logfile", "logfile_maxbytes", "logfile_backups", "loglevel",
 	"pidfile", "nodaemon", "silent", "minfds", "minprocs", "umask", "user",
 	"directory", "childlogdir", "identifier", "environment", "nocleanup",
-	"strip_ansi", "rundir", NULL,
+	"strip_ansi", "rundir", "environment_file", NULL,
 };
 
 static const char *const program_keys[] = {
@@ -28,7 +28,8 @@ static const char *const program_keys[] = {
 	"stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
 	"stderr_capture_maxbytes", "stderr_events_enabled", "stderr_syslog",
 	"environment", "directory", "umask", "serverurl",
-	"backoff_growth", "backoff_max", "backoff_reset", NULL,
+	"backoff_growth", "backoff_max", "backoff_reset", "shutdown_on",
+	"environment_file", "ready", "depends_on", "watchdog", NULL,
 };
 
 static const char *const group_keys[] = { "programs", "priority", NULL };

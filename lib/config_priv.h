@@ -137,6 +137,12 @@ void	 sect_bytes(struct sect *, const char *key, const struct expn *,
 void	 sect_octal(struct sect *, const char *key, const struct expn *,
 	    int def, int *out);
 
+/* config_host.c: environment_file= (read and checked), shutdown_on=. */
+void	 sect_envfiles(struct sect *, const struct expn *, char ***out);
+void	 sect_shutdown_on(struct sect *, const struct expn *,
+	    enum shutdown_on *);
+int	 value_shutdown_on(const char *, enum shutdown_on *, char *, size_t);
+
 /* config_daemon.c: [supervisord], [unix_http_server], [supervisorctl]. */
 void	 config_daemon_load(struct loader *);
 
@@ -150,5 +156,8 @@ void	 proc_config_free(struct proc_config *);
 
 /* config_group.c: [group:x] and [program:x] into sorted groups. */
 void	 config_programs_load(struct loader *);
+
+/* config_depends.c: depends_on= names exist and make no cycle. */
+void	 config_depends_check(struct loader *);
 
 #endif

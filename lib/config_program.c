@@ -52,6 +52,11 @@ struct prog {
 	enum backoff_growth	 backoff_growth;
 	int			 backoff_max;
 	int			 backoff_reset;
+	enum shutdown_on	 shutdown_on;
+	enum ready_mode		 ready;
+	char			**depends_on;	/* NULL-terminated, or NULL */
+	size_t			 ndepends_on;
+	int			 watchdog;
 };
 
 static const char *const channels[2] = { "stdout", "stderr" };
@@ -71,8 +76,11 @@ proc_config_free(struct proc_config *p)
 	free(p->stdout_cfg.logfile);
 	free(p->stderr_cfg.logfile);
 	env_release(&p->environment);
+	env_release(&p->prog_environment);
+	value_free_list(p->environment_files);
 	free(p->directory);
 	free(p->serverurl);
+	value_free_list(p->depends_on);
 	free(p->section);
 	free(p->file);
 	free(p);
@@ -88,6 +96,7 @@ prog_release(struct prog *p)
 	free(p->serverurl);
 	free(p->user);
 	free(p->process_name);
+	value_free_list(p->depends_on);
 }
 
 /* A key of one of several words, say autorestart or backoff_growth. */
@@ -112,6 +121,13 @@ prog_choice(struct prog *p, const char *key, int *out)
 			sect_error(sc, e, key, v, "not a signal name or number");
 		else
 			*out = sig;
+	} else if (strcmp(key, "ready") == 0) {
+		if (strcasecmp(v, "startsecs") == 0)
+			*out = READY_STARTSECS;
+		else if (strcasecmp(v, "notify") == 0)
+			*out = READY_NOTIFY;
+		else
+			sect_error(sc, e, key, v, "not startsecs or notify");
 	} else if (strcasecmp(v, "linear") == 0)
 		*out = BACKOFF_LINEAR;
 	else if (strcasecmp(v, "exponential") == 0)
@@ -129,6 +145,30 @@ prog_int(struct prog *p, const char *key, int def, int min, int max,
 
 	sect_int(&p->sc, key, &p->pre, def, min, max, &n);
 	*out = (int)n;
+}
+
+/* depends_on=a, b: program names, each once, in the order given. */
+static void
+prog_depends_on(struct prog *p, const char *v)
+{
+	char	**names;
+	size_t	  n, i, j;
+
+	names = value_list(v, &n);
+	for (i = 0; i < n; i++) {
+		if (*names[i] == '\0')
+			continue;
+		for (j = 0; j < p->ndepends_on; j++)
+			if (strcmp(p->depends_on[j], names[i]) == 0)
+				break;
+		if (j < p->ndepends_on)
+			continue;
+		p->depends_on = xreallocarray(p->depends_on,
+		    p->ndepends_on + 2, sizeof(*p->depends_on));
+		p->depends_on[p->ndepends_on++] = xstrdup(names[i]);
+		p->depends_on[p->ndepends_on] = NULL;
+	}
+	value_free_list(names);
 }
 
 /* The keys Supervisor reads before its loop over process numbers. */
@@ -212,6 +252,17 @@ prog_once(struct prog *p)
 	p->backoff_growth = (enum backoff_growth)choice;
 	prog_int(p, "backoff_max", 60, 0, INT_MAX / 1000, &p->backoff_max);
 	prog_int(p, "backoff_reset", 60, 0, INT_MAX / 1000, &p->backoff_reset);
+	sect_shutdown_on(sc, &p->pre, &p->shutdown_on);
+
+	/* Ours: readiness and dependencies (config_depends.c checks names). */
+	choice = READY_STARTSECS;
+	prog_choice(p, "ready", &choice);
+	p->ready = (enum ready_mode)choice;
+	prog_int(p, "watchdog", 0, 0, INT_MAX / 1000, &p->watchdog);
+	if (sect_get(sc, "depends_on", &p->pre, 1, &v, &e) == 1) {
+		prog_depends_on(p, v);
+		free(v);
+	}
 }
 
 /* stdout_* or stderr_* of one process. */
@@ -288,6 +339,7 @@ proc_make(struct prog *p, int num, bool first)
 		free(name);
 	}
 	sect_str(sc, "directory", &ex, NULL, &pc->directory);
+	sect_envfiles(sc, &ex, &pc->environment_files);
 	for (i = 0; i < 2; i++)
 		proc_stream(p, &ex, (int)i, first, i == 0 ? &pc->stdout_cfg :
 		    &pc->stderr_cfg);
@@ -326,7 +378,7 @@ proc_make(struct prog *p, int num, bool first)
 		    ld->cfg->sd.environment.vals[i]);
 	for (i = 0; i < penv.n; i++)
 		env_set(&pc->environment, penv.keys[i], penv.vals[i]);
-	env_release(&penv);
+	pc->prog_environment = penv;
 	expn_release(&ex);
 	if (sc->nerrors > errors) {
 		proc_config_free(pc);
@@ -360,6 +412,16 @@ proc_make(struct prog *p, int num, bool first)
 	pc->backoff_growth = p->backoff_growth;
 	pc->backoff_max_ms = p->backoff_max * 1000;
 	pc->backoff_reset_ms = p->backoff_reset * 1000;
+	pc->shutdown_on = p->shutdown_on;
+	pc->ready = p->ready;
+	pc->watchdog = p->watchdog;
+	pc->ndepends_on = p->ndepends_on;
+	if (p->ndepends_on > 0) {
+		pc->depends_on = xcalloc(p->ndepends_on + 1,
+		    sizeof(*pc->depends_on));
+		for (i = 0; i < p->ndepends_on; i++)
+			pc->depends_on[i] = xstrdup(p->depends_on[i]);
+	}
 	pc->section = xstrdup(sc->sec->name);
 	pc->file = xstrdup(sc->sec->file);
 	pc->line = sc->sec->line;

@@ -33,6 +33,7 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 	[PROTO_SHUTTING_DOWN] = "shutting_down",
 	[PROTO_NOT_IMPLEMENTED] = "not_implemented",
 	[PROTO_FAILED] = "failed",
+	[PROTO_BAD_CONFIG] = "bad_config",
 };
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
@@ -52,6 +53,10 @@ static const struct proto_arg args_action[] = {
 static const struct proto_arg args_signal[] = {
 	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
 	{ "signal", PROTO_T_SIGNAL, true, 1, 64, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_reload[] = {
+	{ "dry_run", PROTO_T_BOOL, false, 0, 0, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_tail[] = {
@@ -77,7 +82,7 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_RESTART, "restart", args_action },
 	{ PROTO_CMD_SIGNAL, "signal", args_signal },
 	{ PROTO_CMD_PID, "pid", args_status },
-	{ PROTO_CMD_RELOAD, "reload", args_none },
+	{ PROTO_CMD_RELOAD, "reload", args_reload },
 	{ PROTO_CMD_SHUTDOWN, "shutdown", args_none },
 	{ PROTO_CMD_VERSION, "version", args_none },
 	{ PROTO_CMD_TAIL, "tail", args_tail },

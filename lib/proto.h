@@ -41,6 +41,7 @@ enum proto_code {
 	PROTO_SHUTTING_DOWN,		/* the daemon is stopping everything */
 	PROTO_NOT_IMPLEMENTED,		/* known request, not available yet */
 	PROTO_FAILED,			/* the engine refused; message says why */
+	PROTO_BAD_CONFIG,		/* reload: the file does not load */
 	PROTO_CODE_COUNT
 };
 

@@ -31,10 +31,13 @@ static const struct ctl_cmd cmd_table[] = {
 	  "send a signal to programs' process groups", 2, -1, cmd_signal },
 	{ "pid", NULL, "[NAME...|all]",
 	  "the daemon's pid, or the named programs' pids", 0, -1, cmd_pid },
-	{ "reload", NULL, "",
-	  "reread the configuration and apply it", 0, 0, cmd_reload },
-	{ "reread", "reload", "", "the same as reload", 0, 0, cmd_reload },
-	{ "update", "reload", "", "the same as reload", 0, 0, cmd_reload },
+	{ "reload", NULL, "[--dry-run]",
+	  "reread the configuration and apply what changed", 0, 1,
+	  cmd_reload },
+	{ "reread", "reload", "[--dry-run]", "the same as reload", 0, 1,
+	  cmd_reload },
+	{ "update", "reload", "[--dry-run]", "the same as reload", 0, 1,
+	  cmd_reload },
 	{ "shutdown", NULL, "",
 	  "stop every program and the daemon, wait until it exited", 0, 0,
 	  cmd_shutdown },
@@ -251,28 +254,6 @@ cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 		if (cJSON_GetNumberValue(pid) == 0)
 			rc = EXIT_NOT_RUNNING;
 	}
-	proto_reply_release(&r);
-	return rc;
-}
-
-int
-cmd_reload(struct ctx *ctx, const struct ctl_cmd *self, int argc,
-    char **argv)
-{
-	struct proto_reply	 r;
-	int			 rc;
-
-	if ((rc = connect_ctx(ctx)) != 0)
-		return rc;
-	if ((rc = conn_call(&ctx->conn, request_new("reload", 0, NULL),
-	    &r)) != 0)
-		return rc;
-	if (!r.ok)
-		rc = render_error(ctx, &r);
-	else if (ctx->json)
-		render_json(r.result);
-	else
-		printf("reloaded\n");
 	proto_reply_release(&r);
 	return rc;
 }

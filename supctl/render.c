@@ -79,7 +79,7 @@ render_status(struct ctx *ctx, const cJSON *procs)
 {
 	const cJSON	*p;
 	size_t		 width = 30, n;
-	const char	*state;
+	const char	*state, *desc, *text;
 
 	cJSON_ArrayForEach(p, procs) {
 		if ((n = strlen(str_field(p, "fullname"))) > width)
@@ -87,9 +87,13 @@ render_status(struct ctx *ctx, const cJSON *procs)
 	}
 	cJSON_ArrayForEach(p, procs) {
 		state = str_field(p, "state");
-		printf("%-*s%s%-10s%s%s\n", (int)width + 3,
+		desc = str_field(p, "description");
+		/* STATUS= of a ready=notify program, after the description. */
+		text = str_field(p, "status_text");
+		printf("%-*s%s%-10s%s%s%s%s%s\n", (int)width + 3,
 		    str_field(p, "fullname"), render_color(ctx, state), state,
-		    render_reset(ctx), str_field(p, "description"));
+		    render_reset(ctx), desc, *text != '\0' && *desc != '\0' ?
+		    " " : "", *text != '\0' ? "- " : "", text);
 	}
 	fflush(stdout);
 }

@@ -84,7 +84,7 @@ struct cJSON *request_new(const char *cmd, int argc, char **argv);
 /* "NAME: ERROR (no such process)" for each unknown name: exit 4. */
 int	 render_unknown(struct ctx *, const struct proto_reply *);
 
-/* The handlers: cmds.c, cmds_action.c, cmds_stream.c. */
+/* The handlers: cmds.c, cmds_action.c, cmds_stream.c, cmds_reload.c. */
 int	 cmd_help(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_status(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_pid(struct ctx *, const struct ctl_cmd *, int, char **);

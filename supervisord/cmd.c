@@ -25,10 +25,7 @@ static enum cmd_retval	cmd_shutdown(struct ctl_client *,
 static enum cmd_retval	cmd_version(struct ctl_client *,
 			    const struct proto_request *);
 
-/*
- * mutates: logged with the peer's credentials, and refused while the
- * daemon shuts down when it would start something.
- */
+/* mutates: logged with the peer's credentials (who did what). */
 static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_STATUS,	false,	cmd_status },
 	{ PROTO_CMD_START,	true,	cmd_start },
@@ -244,20 +241,14 @@ cmd_exit_json(const struct exit_info *e)
 	return obj;
 }
 
-static const char *
-stream_logfile(const struct stream_config *s)
-{
-	return s->dest == LOG_DEST_NONE || s->logfile == NULL ? "" :
-	    s->logfile;
-}
-
 /* One status entry: everything an operator asks about a process. */
 cJSON *
-cmd_proc_json(const struct proc *p, ev_tstamp now)
+cmd_proc_json(struct proc *p, ev_tstamp now)
 {
-	char	 desc[512];
-	cJSON	*obj = cJSON_CreateObject();
-	bool	 up = p->pid != 0 && p->started_at > 0;
+	const char	*path;
+	char		 desc[512];
+	cJSON		*obj = cJSON_CreateObject();
+	bool		 up = p->pid != 0 && p->started_at > 0;
 
 	cmd_fill_names(obj, p);
 	cJSON_AddStringToObject(obj, "state", proc_state_name(p->state));
@@ -279,10 +270,11 @@ cmd_proc_json(const struct proc *p, ev_tstamp now)
 	cJSON_AddStringToObject(obj, "spawnerr", p->spawn_error);
 	cJSON_AddNumberToObject(obj, "log_dropped_bytes",
 	    (double)p->dropped_bytes);
-	cJSON_AddStringToObject(obj, "stdout_logfile",
-	    stream_logfile(&p->cfg->stdout_cfg));
-	cJSON_AddStringToObject(obj, "stderr_logfile",
-	    p->cfg->redirect_stderr ? "" : stream_logfile(&p->cfg->stderr_cfg));
+	path = logcap_path(p, false);
+	cJSON_AddStringToObject(obj, "stdout_logfile", path ? path : "");
+	path = p->cfg->redirect_stderr ? NULL : logcap_path(p, true);
+	cJSON_AddStringToObject(obj, "stderr_logfile", path ? path : "");
+	notify_status_json(p, obj);
 	return obj;
 }
 
@@ -338,11 +330,20 @@ cmd_pid(struct ctl_client *c, const struct proto_request *req)
 	return CMD_DONE;
 }
 
+/* Answered once the new configuration is in force (see reload.c). */
 static enum cmd_retval
 cmd_reload(struct ctl_client *c, const struct proto_request *req)
 {
-	client_reply_error(c, req->id, PROTO_NOT_IMPLEMENTED,
-	    "reload is not implemented yet", NULL);
+	cJSON	*res;
+	char	 cause[1024];
+	int	 code;
+
+	if (reload_run(c->daemon, proto_get_bool(req, "dry_run", false), &res,
+	    &code, cause, sizeof(cause)) == -1)
+		client_reply_error(c, req->id, (enum proto_code)code, cause,
+		    res);
+	else
+		client_reply_ok(c, req->id, res);
 	return CMD_DONE;
 }
 

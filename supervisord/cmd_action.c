@@ -85,6 +85,11 @@ target_start_failed(struct ctl_job *job, struct job_target *t,
 		target_done(job, t, PROTO_SPAWN_ERROR, "%s", p->spawn_error);
 		return;
 	}
+	if (p->ready_timeout) {		/* ready=notify: no READY=1 */
+		target_done(job, t, PROTO_ABNORMAL_TERMINATION,
+		    "abnormal termination: %s", p->spawn_error);
+		return;
+	}
 	if (to == PROC_STOPPING && !p->exit_pending)
 		snprintf(why, sizeof(why), "stopped while starting");
 	else if (p->last_exit.valid)

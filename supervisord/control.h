@@ -1,14 +1,15 @@
 /*
  * The control socket's private interface, shared by control.c (the
  * server and its clients), cmd.c and cmd_action.c (the requests) and
- * tail.c (log tails).  The daemon at large sees only control_init() and
- * control_shutdown() in supervisord.h.
+ * tail.c (log tails).  The daemon at large sees only control_init(),
+ * control_free() and control_proc_gone() in supervisord.h.
  */
 #ifndef CONTROL_H
 #define CONTROL_H
 
 #include <stdbool.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -31,14 +32,6 @@ struct cJSON;
 struct ctl_job;
 struct tail;
 
-/*
- * The daemon's side (declared in supervisord.h too): the socket at
- * [unix_http_server] file, and its removal at exit.  A process about to
- * be freed (reload) must be forgotten first: jobs and events hold it.
- */
-int	 control_init(struct daemon *, char *cause, size_t);
-void	 control_free(struct daemon *);
-void	 control_proc_gone(struct daemon *, struct proc *);
 
 /* One connection.  Freed only after the loop iteration that dropped it. */
 struct ctl_client {
@@ -69,7 +62,16 @@ struct ctl_client {
 	struct tail		*tail;		/* a follow stream */
 };
 
-/* control.c */
+/* control.c: the socket's side of each client. */
+void	 control_client_add(struct ctl_client *);
+void	 control_client_gone(struct ctl_client *);
+void	 control_client_subscribe(struct ctl_client *);
+ev_tstamp control_client_timeout(void);
+
+/* client.c: one connection. */
+void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
+/* Queue a line (taken) for the client, within the output bound. */
+void	 client_send(struct ctl_client *, char *line, size_t len);
 void	 client_reply_ok(struct ctl_client *, const struct cJSON *id,
 	    struct cJSON *result);
 void	 client_reply_error(struct ctl_client *, const struct cJSON *id,
@@ -94,7 +96,7 @@ enum cmd_retval {
 
 struct cmd_entry {
 	enum proto_cmd	  cmd;
-	bool		  mutates;	/* refused while shutting down */
+	bool		  mutates;	/* logged with who asked */
 	enum cmd_retval	(*exec)(struct ctl_client *,
 			    const struct proto_request *);
 };
@@ -105,7 +107,7 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
-struct cJSON *cmd_proc_json(const struct proc *, ev_tstamp now);
+struct cJSON *cmd_proc_json(struct proc *, ev_tstamp now);
 struct cJSON *cmd_exit_json(const struct exit_info *);
 void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);

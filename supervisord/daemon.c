@@ -184,25 +184,27 @@ prio_cmp(const struct proc *a, const struct proc *b)
 	return 0;
 }
 
-/* Processes in start order: group priority, then process priority. */
-static void
-procs_create(struct daemon *d)
+struct proc *
+daemon_proc_new(struct daemon *d, const struct group_config *g,
+    struct proc_config *pc)
 {
-	struct config	*cfg = d->config;
-	struct proc	*p, *t;
-	size_t		 g, i, j;
+	struct proc	*p;
 
-	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
-	for (g = 0; g < cfg->ngroups; g++) {
-		for (i = 0; i < cfg->groups[g]->nprocs; i++) {
-			p = xmalloc(sizeof(*p));
-			proc_init(p, d, cfg->groups[g]->procs[i]);
-			p->priority[0] = cfg->groups[g]->priority;
-			p->priority[1] = p->cfg->priority;
-			ev_timer_init(&p->timer, timer_cb, 0, 0);
-			d->procs[d->nprocs++] = p;
-		}
-	}
+	p = xmalloc(sizeof(*p));
+	proc_init(p, d, pc);
+	p->priority[0] = g->priority;
+	p->priority[1] = pc->priority;
+	ev_timer_init(&p->timer, timer_cb, 0, 0);
+	return p;
+}
+
+/* Start order: group priority, then process priority (a stable sort). */
+void
+daemon_procs_sort(struct daemon *d)
+{
+	struct proc	*t;
+	size_t		 i, j;
+
 	/* Insertion sort: stable, and the input is nearly sorted. */
 	for (i = 1; i < d->nprocs; i++) {
 		t = d->procs[i];
@@ -213,38 +215,70 @@ procs_create(struct daemon *d)
 }
 
 static void
+procs_create(struct daemon *d)
+{
+	struct config	*cfg = d->config;
+	size_t		 g, i;
+
+	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
+	for (g = 0; g < cfg->ngroups; g++)
+		for (i = 0; i < cfg->groups[g]->nprocs; i++)
+			d->procs[d->nprocs++] = daemon_proc_new(d,
+			    cfg->groups[g], cfg->groups[g]->procs[i]);
+	daemon_procs_sort(d);
+}
+
+/* Let go of a process's watchers, descriptors and logs, and free it. */
+void
+daemon_proc_free(struct daemon *d, struct proc *p)
+{
+	ev_timer_stop(d->loop, &p->timer);
+	reap_stop_watch(p);
+	if (p->exec_fd != -1) {
+		ev_io_stop(d->loop, &p->exec_watcher);
+		close(p->exec_fd);
+	}
+	if (p->pid != 0)
+		reap_untrack(d, p);
+	logcap_release(p);
+	depend_forget(p);
+	free(p);
+}
+
+static void
 procs_free(struct daemon *d)
 {
-	struct proc	*p;
-	size_t		 i;
+	size_t	i;
 
-	for (i = 0; i < d->nprocs; i++) {
-		p = d->procs[i];
-		ev_timer_stop(d->loop, &p->timer);
-		reap_stop_watch(p);
-		if (p->exec_fd != -1) {
-			ev_io_stop(d->loop, &p->exec_watcher);
-			close(p->exec_fd);
-		}
-		if (p->pid != 0)
-			reap_untrack(d, p);
-		logcap_release(p);
-		free(p);
-	}
+	ev_prepare_stop(d->loop, &d->depend_settle);
+	for (i = 0; i < d->nprocs; i++)
+		daemon_proc_free(d, d->procs[i]);
 	free(d->procs);
 	d->procs = NULL;
 	d->nprocs = 0;
 }
 
+static bool
+procs_down(const struct daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nprocs; i++)
+		if (!proc_is_down(d->procs[i]))
+			return false;
+	return true;
+}
+
 /*
  * One step of the shutdown: stop the processes of the highest priority
  * still up (equal priorities together), and leave the loop once every
- * process is down.  Called again on each transition.
+ * process is down.  Called again on each transition.  depends_on comes
+ * first: a process waits until what depends on it is down.
  */
 static void
 shutdown_step(struct daemon *d)
 {
-	struct proc	*tier = NULL;
+	struct proc	*tier = NULL, *free_first;
 	char		 cause[128];
 	size_t		 i;
 
@@ -262,14 +296,25 @@ shutdown_step(struct daemon *d)
 				break;
 			}
 		}
+		if (tier == NULL && !reload_procs_down(d))
+			break;	/* removed by a reload, still stopping */
 		if (tier == NULL) {
 			log_info("every process is down, exiting");
 			ev_break(d->loop, EVBREAK_ALL);
 			break;
 		}
+		free_first = NULL;
+		for (i = d->nprocs; i > 0 && free_first == NULL; i--)
+			if (!proc_is_down(d->procs[i - 1]) &&
+			    !depend_has_live_dependents(d->procs[i - 1]))
+				free_first = d->procs[i - 1];
+		if (free_first != NULL)	/* else a cycle: the loader refuses */
+			tier = free_first;
 		for (i = d->nprocs; i > 0; i--) {
 			if (prio_cmp(d->procs[i - 1], tier) != 0 ||
-			    proc_is_down(d->procs[i - 1]))
+			    proc_is_down(d->procs[i - 1]) ||
+			    (free_first != NULL &&
+			    depend_has_live_dependents(d->procs[i - 1])))
 				continue;
 			if (d->procs[i - 1]->want_up ||
 			    d->procs[i - 1]->state == PROC_BACKOFF)
@@ -299,6 +344,7 @@ daemon_shutdown(struct daemon *d, int status)
 	}
 	d->shutting_down = true;
 	d->exit_status = status;
+	sdnotify_stopping(d);
 	shutdown_step(d);
 }
 
@@ -316,7 +362,8 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_shutdown(d, 0);
 		break;
 	case SIGHUP:
-		log_warnx("received SIGHUP: reload is not available yet");
+		log_info("received SIGHUP indicating reload request");
+		(void)reload_run(d, false, NULL, NULL, NULL, 0);
 		break;
 	case SIGUSR2:
 		log_info("received SIGUSR2 indicating log reopen request");
@@ -400,7 +447,7 @@ switch_user(const char *user)
 }
 
 /* Descriptors 0-2 open, so no pipe or file of ours ever lands there. */
-static void
+static int
 open_std_fds(void)
 {
 	int	fd;
@@ -408,57 +455,9 @@ open_std_fds(void)
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
 		;
 	if (fd == -1)
-		fatal("cannot open /dev/null");
+		return -1;
 	close(fd);
-}
-
-/*
- * -d: fork, the parent waits for the child to be ready (pidfile written,
- * processes started) and exits 0, or 1 when the child failed.  Returns
- * the child's end of the readiness pipe.
- */
-static int
-daemonize(void)
-{
-	int	 fds[2];
-	char	 c;
-	pid_t	 pid;
-	ssize_t	 n;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		fatal("cannot create a pipe");
-	if ((pid = fork()) == -1)
-		fatal("cannot fork");
-	if (pid != 0) {
-		close(fds[1]);
-		do
-			n = read(fds[0], &c, 1);
-		while (n == -1 && errno == EINTR);
-		_exit(n == 1 ? 0 : 1);
-	}
-	close(fds[0]);
-	if (setsid() == -1)
-		fatal("cannot create a session");
-	return fds[1];
-}
-
-static void
-daemonize_ready(int fd, bool to_file)
-{
-	int	null;
-
-	if (fd == -1)
-		return;
-	if (write(fd, "", 1) != 1)
-		log_warn("cannot tell the parent that we are ready");
-	close(fd);
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return;
-	(void)dup2(null, STDIN_FILENO);
-	(void)dup2(null, STDOUT_FILENO);
-	if (to_file)
-		(void)dup2(null, STDERR_FILENO);
-	close(null);
+	return 0;
 }
 
 /* Remove the control socket's file, if it is one, at exit. */
@@ -507,24 +506,35 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	if (d.config->sd.user != NULL)
 		switch_user(d.config->sd.user);
 	set_rlimits(d.config);
-	if (opts->daemonize && !opts->foreground)
-		ready_fd = daemonize();
+	if (opts->daemonize) {
+		if (d.config->sd.logfile == NULL)
+			log_warnx("no [supervisord] logfile: once detached, "
+			    "the daemon's log goes to /dev/null (set logfile, "
+			    "or logfile=syslog)");
+		ready_fd = detach_begin();
+	}
 	if (d.config->sd.umask >= 0)
 		umask((mode_t)d.config->sd.umask);
 	if (d.config->sd.directory != NULL &&
 	    chdir(d.config->sd.directory) == -1)
-		fatal("cannot change directory to %s", d.config->sd.directory);
-	open_std_fds();
+		detach_fail(ready_fd, "cannot change directory to %s: %s",
+		    d.config->sd.directory, strerror(errno));
+	if (open_std_fds() == -1)
+		detach_fail(ready_fd, "cannot open /dev/null: %s",
+		    strerror(errno));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		fatal("cannot ignore SIGPIPE");
+		detach_fail(ready_fd, "cannot ignore SIGPIPE: %s",
+		    strerror(errno));
 
 	if (pidfile_acquire(&d, cause, sizeof(cause)) == -1)
-		fatalx("%s", cause);
+		detach_fail(ready_fd, "%s", cause);
 
 	ev_set_allocator(ev_alloc);
 	ev_set_syserr_cb(syserr_cb);
-	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
-		fatalx("cannot initialise the event loop");
+	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
+		pidfile_release(&d);
+		detach_fail(ready_fd, "cannot initialise the event loop");
+	}
 	ev_set_userdata(d.loop, &d);
 
 	/* Orphans of our children become ours, to reap (as PID 1 does). */
@@ -538,31 +548,48 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	}
 	reap_init(&d);
 	daemon_add_observer(&d, shutdown_observer, &d);
+	shutdown_on_init(&d);
 
 	procs_create(&d);
-	pidfile_proc_clean(&d);
+	reload_init(&d);
+	depend_init(&d);
+	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
+		pidfile_release(&d);
+		detach_fail(ready_fd, "%s", cause);
+	}
 	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
-		fatalx("cannot set up logging: %s", cause);
+		detach_fail(ready_fd, "cannot set up logging: %s", cause);
 	}
 	if (control_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
-		fatalx("cannot set up the control socket: %s", cause);
+		detach_fail(ready_fd, "cannot set up the control socket: %s",
+		    cause);
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
+	sdnotify_init(&d);
 
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
-	daemonize_ready(ready_fd, d.config->sd.logfile != NULL);
+	/* Ready: the socket listens and the autostart programs were
+	   launched. */
+	detach_ready(ready_fd);
+	sdnotify_ready(&d);
 
-	ev_run(d.loop, 0);
+	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
+	   shutdown may have finished during the autostart already. */
+	if (!d.shutting_down || !procs_down(&d))
+		ev_run(d.loop, 0);
 
 	control_free(&d);
+	sdnotify_free(&d);
+	notify_close(&d);
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);
+	reload_free(&d);
 	procs_free(&d);
 	reap_free(&d);
 	remove_socket(d.config);

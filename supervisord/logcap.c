@@ -590,3 +590,26 @@ logcap_release(struct proc *p)
 	logcap_free(p->err);
 	p->out = p->err = NULL;
 }
+
+const char *
+logcap_path(struct proc *p, bool err)
+{
+	const struct proc_config	*pc = p->cfg;
+	const struct stream_config	*sc;
+	struct logcap			**lcp;
+
+	if (err && pc->redirect_stderr)
+		err = false;
+	sc = err ? &pc->stderr_cfg : &pc->stdout_cfg;
+	lcp = err ? &p->err : &p->out;
+	if (sc->dest == LOG_DEST_NONE)
+		return NULL;
+	if (sc->dest == LOG_DEST_FILE)
+		return strcmp(sc->logfile, "/dev/stdout") == 0 ||
+		    strcmp(sc->logfile, "/dev/stderr") == 0 ? NULL : sc->logfile;
+	/* AUTO: named now if no spawn named it yet, and kept for it. */
+	if (*lcp == NULL)
+		*lcp = logcap_new(p, err ? "stderr" : "stdout");
+	return logcap_autopath(*lcp, sc);
+}
+

@@ -149,6 +149,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	if (opts.daemonize && opts.foreground) {
+		fprintf(stderr, "supervisord: -d and -n cannot be used "
+		    "together\n");
+		return 2;
+	}
 	if (path == NULL && (path = find_default_config()) == NULL) {
 		fprintf(stderr, "supervisord: no configuration file found "
 		    "(tried ./supervisord.conf, ./etc/supervisord.conf, "

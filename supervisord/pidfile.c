@@ -333,8 +333,8 @@ is_proc_pidfile(int dirfd, const char *name)
 }
 
 /* Start-up: make the run folder, remove pidfiles a previous run left. */
-void
-pidfile_proc_clean(struct daemon *d)
+int
+pidfile_proc_clean(struct daemon *d, char *cause, size_t len)
 {
 	const char	*rundir = d->config->sd.rundir;
 	struct dirent	*de;
@@ -343,11 +343,17 @@ pidfile_proc_clean(struct daemon *d)
 	DIR		*dir;
 
 	if (rundir == NULL)
-		return;
-	if (mkdir(rundir, 0755) == -1 && errno != EEXIST)
-		fatal("cannot create the run folder %s", rundir);
-	if ((dir = opendir(rundir)) == NULL)
-		fatal("cannot open the run folder %s", rundir);
+		return 0;
+	if (mkdir(rundir, 0755) == -1 && errno != EEXIST) {
+		snprintf(cause, len, "cannot create the run folder %s: %s",
+		    rundir, strerror(errno));
+		return -1;
+	}
+	if ((dir = opendir(rundir)) == NULL) {
+		snprintf(cause, len, "cannot open the run folder %s: %s",
+		    rundir, strerror(errno));
+		return -1;
+	}
 	while ((de = readdir(dir)) != NULL) {
 		n = strlen(de->d_name);
 		if (n < 5 || strcmp(de->d_name + n - 4, ".pid") != 0)
@@ -364,4 +370,5 @@ pidfile_proc_clean(struct daemon *d)
 			    de->d_name);
 	}
 	closedir(dir);
+	return 0;
 }

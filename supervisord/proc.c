@@ -2,7 +2,8 @@
  * The per-process state machine: Supervisor's states and transitions, in
  * one table, free of system calls.  Every effect (fork, kill, a timer)
  * goes through the daemon's struct proc_effects, so tests/unit/test_proc.c
- * drives each transition without forking.
+ * drives each transition without forking.  The cells of readiness (how
+ * STARTING becomes RUNNING, the watchdog, depends_on) are proc_ready.c's.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,25 +13,9 @@
 #include <sys/wait.h>
 
 #include "log.h"
-#include "supervisord.h"
+#include "proc_machine.h"
 
 #define EXITED_TOO_QUICKLY	"Exited too quickly (process log may have details)"
-
-/* What happened to a process: the columns of the transition table. */
-enum proc_ev {
-	PEV_START,		/* the operator (or autostart) wants it up */
-	PEV_STOP,		/* the operator (or shutdown) wants it down */
-	PEV_TIMER,		/* p->timer fired: startsecs, backoff, deadline */
-	PEV_EXEC_OK,		/* exec succeeded (the report pipe closed) */
-	PEV_EXIT,		/* the leader was reaped */
-	PEV_GROUP_EMPTY,		/* nothing is left in its process group */
-	PEV_COUNT,
-};
-
-struct ev_arg {
-	int	 wstatus;	/* PEV_EXIT */
-	bool	 group_left;	/* PEV_EXIT: members of its group live on */
-};
 
 typedef void (*handler_fn)(struct proc *, const struct ev_arg *);
 
@@ -42,8 +27,6 @@ static void	h_stop_backoff(struct proc *, const struct ev_arg *);
 static void	h_stop_live(struct proc *, const struct ev_arg *);
 static void	h_stop_stopping(struct proc *, const struct ev_arg *);
 static void	h_backoff_timer(struct proc *, const struct ev_arg *);
-static void	h_starting_timer(struct proc *, const struct ev_arg *);
-static void	h_starting_exec_ok(struct proc *, const struct ev_arg *);
 static void	h_exec_ok(struct proc *, const struct ev_arg *);
 static void	h_exit(struct proc *, const struct ev_arg *);
 static void	h_stopping_timer(struct proc *, const struct ev_arg *);
@@ -57,27 +40,38 @@ enum { S_STOPPED, S_STARTING, S_RUNNING, S_BACKOFF, S_STOPPING, S_EXITED,
 /*
  * The whole machine.  STOPPED, EXITED and FATAL have no process; BACKOFF
  * waits on a timer; STARTING, RUNNING, STOPPING and UNKNOWN have one
- * (STOPPING may have only what is left of its group).
+ * (STOPPING may have only what is left of its group; STARTING has none
+ * yet while it waits for its dependencies).  RUNNING's timer is the
+ * watchdog's deadline.
  */
 static const handler_fn transitions[S_COUNT][PEV_COUNT] = {
 	/*		START		STOP		TIMER
-			EXEC_OK		EXIT		GROUP_EMPTY */
+			EXEC_OK		EXIT		GROUP_EMPTY
+			READY		WATCHDOG	DEPS */
 	[S_STOPPED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_STARTING] =	{ h_ignore,	h_stop_live,	h_starting_timer,
-			  h_starting_exec_ok, h_exit,	h_ignore },
-	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_ignore,
-			  h_exec_ok,	h_exit,		h_ignore },
+			  h_starting_exec_ok, h_exit,	h_ignore,
+			  h_starting_ready, h_ignore,	h_starting_deps },
+	[S_RUNNING] =	{ h_ignore,	h_stop_live,	h_running_timer,
+			  h_exec_ok,	h_exit,		h_ignore,
+			  h_ignore,	h_running_watchdog, h_ignore },
 	[S_BACKOFF] =	{ h_ignore,	h_stop_backoff,	h_backoff_timer,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_STOPPING] =	{ h_start_stopping, h_stop_stopping, h_stopping_timer,
-			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty },
+			  h_exec_ok,	h_stopping_exit, h_stopping_group_empty,
+			  h_ignore,	h_ignore,	h_stopping_deps },
 	[S_EXITED] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_FATAL] =	{ h_start,	h_stop_idle,	h_ignore,
+			  h_ignore,	h_ignore,	h_ignore,
 			  h_ignore,	h_ignore,	h_ignore },
 	[S_UNKNOWN] =	{ h_ignore,	h_stop_live,	h_ignore,
-			  h_exec_ok,	h_exit,		h_ignore },
+			  h_exec_ok,	h_exit,		h_ignore,
+			  h_ignore,	h_ignore,	h_ignore },
 };
 
 /* The row of the table for a state. */
@@ -117,18 +111,6 @@ signame(int sig)
 	return buf;
 }
 
-static const struct proc_effects *
-fx(const struct proc *p)
-{
-	return p->daemon->effects;
-}
-
-static ev_tstamp
-now(const struct proc *p)
-{
-	return fx(p)->now((struct proc *)p);
-}
-
 void
 proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 {
@@ -137,18 +119,18 @@ proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 	p->daemon = d;
 	p->state = PROC_STOPPED;
 	p->exec_fd = -1;
-	p->state_since = now(p);
+	p->state_since = proc_now(p);
 }
 
 /* Change state, log it, and tell every observer. */
-static void
-set_state(struct proc *p, enum proc_state to)
+void
+proc_set_state(struct proc *p, enum proc_state to)
 {
 	enum proc_state	 from = p->state;
 	char		 name[512];
 
 	p->state = to;
-	p->state_since = now(p);
+	p->state_since = proc_now(p);
 	proc_fullname(p, name, sizeof(name));
 	log_debug("state: %s %s -> %s", name, proc_state_name(from),
 	    proc_state_name(to));
@@ -198,49 +180,62 @@ proc_backoff_delay(const struct proc_config *c, unsigned n)
 	return delay;
 }
 
-/* STOPPED, EXITED, FATAL or BACKOFF -> STARTING, or BACKOFF on failure. */
 static void	start_failed(struct proc *);
 
-static void
-spawn(struct proc *p)
+/* The fork of a STARTING process; BACKOFF on failure. */
+void
+proc_launch(struct proc *p)
 {
 	char	cause[200];
 
-	p->spawn_error[0] = '\0';
-	p->execd = false;
-	p->startsecs_done = false;
-	p->killed = false;
-	p->exit_pending = false;
+	p->waiting = false;
 	if (p->ever_started)
 		p->restarts++;
 	p->ever_started = true;
-	p->started_at = now(p);
-	set_state(p, PROC_STARTING);
-	if (p->state != PROC_STARTING)
-		return;		/* an observer acted on it */
-
+	p->started_at = proc_now(p);
 	cause[0] = '\0';
-	if (fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
+	if (proc_fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
 		snprintf(p->spawn_error, sizeof(p->spawn_error),
 		    "spawn error: %s", cause);
 		log_warnx("%s: %s", p->cfg->name, p->spawn_error);
 		start_failed(p);
 		return;
 	}
+	/* startsecs: how long it must stay up, or (notify) the deadline. */
 	if (p->cfg->startsecs > 0)
-		fx(p)->timer(p, p->cfg->startsecs);
+		proc_fx(p)->timer(p, p->cfg->startsecs);
 }
 
+/*
+ * STOPPED, EXITED, FATAL or BACKOFF -> STARTING, then the fork, or a wait
+ * for the dependencies to be RUNNING first (PEV_DEPS ends it).
+ */
 static void
-enter_running(struct proc *p)
+spawn(struct proc *p)
 {
-	fx(p)->timer(p, -1);
-	p->retries = 0;
+	char	what[256];
+
 	p->spawn_error[0] = '\0';
-	set_state(p, PROC_RUNNING);
-	log_info("success: %s entered RUNNING state, process has stayed up "
-	    "for > than %d seconds (startsecs)", p->cfg->name,
-	    p->cfg->startsecs);
+	p->status_text[0] = '\0';
+	p->execd = false;
+	p->startsecs_done = false;
+	p->killed = false;
+	p->exit_pending = false;
+	p->ready_seen = false;
+	p->ready_timeout = false;
+	p->watchdog_expired = false;
+	p->stop_held = false;
+	p->waiting = false;
+	proc_set_state(p, PROC_STARTING);
+	if (p->state != PROC_STARTING)
+		return;		/* an observer acted on it */
+	if (!depend_ready(p)) {
+		p->waiting = true;
+		depend_describe(p, what, sizeof(what));
+		log_info("%s: %s", p->cfg->name, what);
+		return;
+	}
+	proc_launch(p);
 }
 
 /* A start that failed: retry after a growing delay, or give up. */
@@ -251,17 +246,30 @@ start_failed(struct proc *p)
 	if (p->spawn_error[0] == '\0')
 		snprintf(p->spawn_error, sizeof(p->spawn_error), "%s",
 		    EXITED_TOO_QUICKLY);
-	set_state(p, PROC_BACKOFF);
+	proc_set_state(p, PROC_BACKOFF);
 	if (p->state != PROC_BACKOFF || p->daemon->shutting_down)
 		return;
 	if (p->retries > (unsigned)p->cfg->startretries) {
-		fx(p)->timer(p, -1);
-		set_state(p, PROC_FATAL);
+		proc_fx(p)->timer(p, -1);
+		proc_set_state(p, PROC_FATAL);
 		log_info("gave up: %s entered FATAL state, too many start "
 		    "retries too quickly", p->cfg->name);
 		return;
 	}
-	fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
+	proc_fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
+}
+
+/* In EXITED: will autorestart bring it back (what observers may ask)? */
+bool
+proc_will_restart(const struct proc *p)
+{
+	const struct proc_config *c = p->cfg;
+
+	if (!p->want_up || p->daemon->shutting_down)
+		return false;
+	return c->autorestart == AUTORESTART_TRUE ||
+	    (c->autorestart == AUTORESTART_UNEXPECTED &&
+	    !p->last_exit.expected);
 }
 
 /*
@@ -274,19 +282,12 @@ running_exited(struct proc *p)
 {
 	const struct proc_config *c = p->cfg;
 	ev_tstamp	 delay;
-	bool		 restart;
 
-	set_state(p, PROC_EXITED);
-	if (p->state != PROC_EXITED || !p->want_up ||
-	    p->daemon->shutting_down)
-		return;
-	restart = c->autorestart == AUTORESTART_TRUE ||
-	    (c->autorestart == AUTORESTART_UNEXPECTED &&
-	    !p->last_exit.expected);
-	if (!restart)
+	proc_set_state(p, PROC_EXITED);
+	if (p->state != PROC_EXITED || !proc_will_restart(p))
 		return;
 
-	if (now(p) - p->started_at >= c->backoff_reset_ms / 1000.0)
+	if (proc_now(p) - p->started_at >= c->backoff_reset_ms / 1000.0)
 		p->quick_exits = 0;
 	p->quick_exits++;
 	if (p->quick_exits == 1) {
@@ -298,9 +299,9 @@ running_exited(struct proc *p)
 	    "exited %u times within %.0f seconds of starting; restarting in "
 	    "%.1f seconds", p->quick_exits, c->backoff_reset_ms / 1000.0, delay);
 	log_warnx("%s: %s", c->name, p->spawn_error);
-	set_state(p, PROC_BACKOFF);
+	proc_set_state(p, PROC_BACKOFF);
 	if (p->state == PROC_BACKOFF)
-		fx(p)->timer(p, delay);
+		proc_fx(p)->timer(p, delay);
 }
 
 /* Record how the leader ended and log it the way Supervisor does. */
@@ -320,7 +321,7 @@ record_exit(struct proc *p, int wstatus, bool stopping)
 		e->code = WEXITSTATUS(wstatus);
 	e->expected = exit_expected(p->cfg, e);
 	p->pid = 0;
-	p->stopped_at = now(p);
+	p->stopped_at = proc_now(p);
 
 	exit_describe(e, how, sizeof(how));
 	if (stopping)
@@ -332,30 +333,32 @@ record_exit(struct proc *p, int wstatus, bool stopping)
 }
 
 /* Send stopsignal (to the group when stopasgroup) and arm the deadline. */
-static void
-begin_stop(struct proc *p, bool group)
+void
+proc_begin_stop(struct proc *p, bool group)
 {
 	int	 error;
 
 	p->killed = false;
-	error = fx(p)->kill(p, p->cfg->stopsignal, group);
+	p->stop_held = false;
+	error = proc_fx(p)->kill(p, p->cfg->stopsignal, group);
 	if (error != 0 && error != ESRCH) {
 		log_error("cannot signal %s (pid %d): %s", p->cfg->name,
 		    (int)p->pid, strerror(error));
-		fx(p)->timer(p, -1);
-		set_state(p, PROC_UNKNOWN);
+		proc_fx(p)->timer(p, -1);
+		proc_set_state(p, PROC_UNKNOWN);
 		return;
 	}
-	fx(p)->timer(p, p->cfg->stopwaitsecs);
-	set_state(p, PROC_STOPPING);
+	proc_fx(p)->timer(p, p->cfg->stopwaitsecs);
+	if (p->state != PROC_STOPPING)	/* else a held stop goes on */
+		proc_set_state(p, PROC_STOPPING);
 }
 
 /* The stop is over: STOPPED, then up again if the operator asked. */
 static void
 finish_stop(struct proc *p)
 {
-	fx(p)->timer(p, -1);
-	set_state(p, PROC_STOPPED);
+	proc_fx(p)->timer(p, -1);
+	proc_set_state(p, PROC_STOPPED);
 	if (p->state == PROC_STOPPED && p->want_up &&
 	    !p->daemon->shutting_down) {
 		p->retries = 0;
@@ -393,8 +396,18 @@ static void
 h_stop_backoff(struct proc *p, const struct ev_arg *a)
 {
 	p->want_up = false;
-	fx(p)->timer(p, -1);
-	set_state(p, PROC_STOPPED);
+	proc_fx(p)->timer(p, -1);
+	proc_set_state(p, PROC_STOPPED);
+}
+
+/* The operator's (or shutdown's) stop of a live process, now. */
+void
+proc_stop_now(struct proc *p)
+{
+	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
+	    (int)p->pid, signame(p->cfg->stopsignal),
+	    p->cfg->stopasgroup ? " to its process group" : "");
+	proc_begin_stop(p, p->cfg->stopasgroup);
 }
 
 static void
@@ -403,15 +416,24 @@ h_stop_live(struct proc *p, const struct ev_arg *a)
 	p->want_up = false;
 	p->exit_pending = false;
 	if (p->pid == 0 && p->pgid == 0) {
-		/* Stopped by an observer of STARTING, before the fork. */
-		fx(p)->timer(p, -1);
-		set_state(p, PROC_STOPPED);
+		/* Waiting for its dependencies, or stopped by an observer
+		   of STARTING, before the fork. */
+		p->waiting = false;
+		proc_fx(p)->timer(p, -1);
+		proc_set_state(p, PROC_STOPPED);
 		return;
 	}
-	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
-	    (int)p->pid, signame(p->cfg->stopsignal),
-	    p->cfg->stopasgroup ? " to its process group" : "");
-	begin_stop(p, p->cfg->stopasgroup);
+	if (depend_has_live_dependents(p)) {
+		/* STOPPING, no signal yet: a dependent stopped too goes
+		   first.  depend_settle() decides once the request is
+		   issued; PEV_DEPS sends the signal. */
+		p->stop_held = true;
+		proc_fx(p)->timer(p, -1);
+		proc_set_state(p, PROC_STOPPING);
+		depend_settle_soon(p->daemon);
+		return;
+	}
+	proc_stop_now(p);
 }
 
 static void
@@ -431,22 +453,6 @@ h_backoff_timer(struct proc *p, const struct ev_arg *a)
 }
 
 static void
-h_starting_timer(struct proc *p, const struct ev_arg *a)
-{
-	p->startsecs_done = true;
-	if (p->execd)
-		enter_running(p);
-}
-
-static void
-h_starting_exec_ok(struct proc *p, const struct ev_arg *a)
-{
-	p->execd = true;
-	if (p->startsecs_done || p->cfg->startsecs <= 0)
-		enter_running(p);
-}
-
-static void
 h_exec_ok(struct proc *p, const struct ev_arg *a)
 {
 	p->execd = true;
@@ -458,7 +464,8 @@ h_exit(struct proc *p, const struct ev_arg *a)
 {
 	bool	in_starting = p->state == PROC_STARTING;
 
-	fx(p)->timer(p, -1);
+	proc_fx(p)->timer(p, -1);
+	p->stop_held = false;
 	record_exit(p, a->wstatus, false);
 	if (a->group_left) {
 		/* Its group outlives it: stop the rest before it counts. */
@@ -467,16 +474,16 @@ h_exit(struct proc *p, const struct ev_arg *a)
 		log_info("stopping: what is left of %s's process group %d "
 		    "with SIG%s", p->cfg->name, (int)p->pgid,
 		    signame(p->cfg->stopsignal));
-		begin_stop(p, true);
+		proc_begin_stop(p, true);
 		if (p->state == PROC_STOPPING) {
 			p->exit_pending = true;
-			fx(p)->watch_group(p);
+			proc_fx(p)->watch_group(p);
 		}
 		return;
 	}
 	p->pgid = 0;
 	if (p->state == PROC_UNKNOWN && !p->want_up) {
-		set_state(p, PROC_STOPPED);
+		proc_set_state(p, PROC_STOPPED);
 		return;
 	}
 	if (in_starting)
@@ -496,11 +503,39 @@ h_stopping_timer(struct proc *p, const struct ev_arg *a)
 	    (int)(p->pid != 0 ? p->pid : p->pgid),
 	    group ? " to its process group" : "");
 	p->killed = true;
-	error = fx(p)->kill(p, SIGKILL, group);
+	error = proc_fx(p)->kill(p, SIGKILL, group);
 	if (error != 0 && error != ESRCH)
 		log_error("cannot kill %s (pid %d): %s", p->cfg->name,
 		    (int)p->pid, strerror(error));
-	fx(p)->timer(p, p->cfg->stopwaitsecs > 0 ? p->cfg->stopwaitsecs : 1);
+	proc_fx(p)->timer(p, p->cfg->stopwaitsecs > 0 ? p->cfg->stopwaitsecs : 1);
+}
+
+/*
+ * Nothing is left of the process.  A stop asked for is over; a stop of
+ * ours (the leader exited on its own, no READY=1 in time, the watchdog)
+ * ends as the exit it stands for.
+ */
+static void
+stop_over(struct proc *p)
+{
+	p->pgid = 0;
+	p->stop_held = false;
+	if (!p->exit_pending) {
+		finish_stop(p);
+		return;
+	}
+	p->exit_pending = false;
+	proc_fx(p)->timer(p, -1);
+	if (p->watchdog_expired)
+		p->last_exit.expected = false;
+	if (!p->want_up) {
+		proc_set_state(p, PROC_STOPPED);
+		return;
+	}
+	if (p->exit_in_starting)
+		start_failed(p);
+	else
+		running_exited(p);
 }
 
 static void
@@ -508,11 +543,10 @@ h_stopping_exit(struct proc *p, const struct ev_arg *a)
 {
 	record_exit(p, a->wstatus, true);
 	if (a->group_left) {
-		fx(p)->watch_group(p);	/* the deadline timer goes on */
+		proc_fx(p)->watch_group(p);	/* the deadline timer goes on */
 		return;
 	}
-	p->pgid = 0;
-	finish_stop(p);
+	stop_over(p);
 }
 
 static void
@@ -520,22 +554,7 @@ h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
 {
 	if (p->pid != 0)
 		return;		/* the leader is still to be reaped */
-	p->pgid = 0;
-	if (!p->exit_pending) {
-		finish_stop(p);
-		return;
-	}
-	/* The leader had exited on its own: now its exit counts. */
-	p->exit_pending = false;
-	fx(p)->timer(p, -1);
-	if (!p->want_up) {
-		set_state(p, PROC_STOPPED);
-		return;
-	}
-	if (p->exit_in_starting)
-		start_failed(p);
-	else
-		running_exited(p);
+	stop_over(p);
 }
 
 /* Feed one event to the machine: the only way a state changes. */
@@ -582,6 +601,26 @@ proc_group_empty(struct proc *p)
 	proc_step(p, PEV_GROUP_EMPTY, NULL);
 }
 
+void
+proc_ready(struct proc *p)
+{
+	proc_step(p, PEV_READY, NULL);
+}
+
+void
+proc_watchdog(struct proc *p, bool trigger)
+{
+	struct ev_arg	a = { .trigger = trigger };
+
+	proc_step(p, PEV_WATCHDOG, &a);
+}
+
+void
+proc_deps_changed(struct proc *p)
+{
+	proc_step(p, PEV_DEPS, NULL);
+}
+
 int
 proc_start(struct proc *p, char *cause, size_t len)
 {
@@ -607,6 +646,8 @@ proc_start(struct proc *p, char *cause, size_t len)
 	default:
 		break;
 	}
+	/* What it needs, first (they start in parallel with its wait). */
+	depend_start(p);
 	proc_step(p, PEV_START, NULL);
 	return 0;
 }
@@ -634,7 +675,7 @@ proc_signal(struct proc *p, int sig, char *cause, size_t len)
 		snprintf(cause, len, "not running");
 		return -1;
 	}
-	error = fx(p)->kill(p, sig, true);
+	error = proc_fx(p)->kill(p, sig, true);
 	if (error == ESRCH) {
 		snprintf(cause, len, "not running");
 		return -1;

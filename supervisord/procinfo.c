@@ -112,6 +112,13 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 			snprintf(buf, len, "pid %d, uptime %lld:%02lld:%02lld",
 			    (int)p->pid, up / 3600, up / 60 % 60, up % 60);
 		break;
+	case PROC_STARTING:
+	case PROC_STOPPING:
+		if (p->waiting || p->stop_held)
+			depend_describe(p, buf, len);
+		else
+			snprintf(buf, len, "%s", "");
+		break;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
 		if (p->spawn_error[0] != '\0')

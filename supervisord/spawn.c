@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envfile.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "supervisord.h"
@@ -39,6 +40,7 @@ enum spawn_step {
 	STEP_SETPGID,
 	STEP_PDEATHSIG,
 	STEP_CHDIR,
+	STEP_ENVFILE,
 	STEP_NO_USER,
 	STEP_NOT_ROOT,
 	STEP_INITGROUPS,
@@ -52,25 +54,44 @@ enum spawn_step {
 	STEP_EXEC,
 };
 
-/* What the child writes to the report pipe before _exit(127). */
+/* What the child writes to the report pipe before _exit(127): one
+   write, well under PIPE_BUF, so it arrives whole. */
 struct spawn_report {
 	int	 step;
 	int	 error;
+	char	 msg[200];	/* STEP_ENVFILE: "file:line: what" */
 };
 
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 
 /* Write the report and leave without running any atexit() of ours. */
 static void __attribute__((noreturn))
+child_report(int fd, const struct spawn_report *r)
+{
+	ssize_t	n;
+
+	do
+		n = write(fd, r, sizeof(*r));
+	while (n == -1 && errno == EINTR);
+	_exit(127);
+}
+
+static void __attribute__((noreturn))
 child_fail(int fd, enum spawn_step step, int error)
 {
 	struct spawn_report	r = { .step = step, .error = error };
-	ssize_t			n;
 
-	do
-		n = write(fd, &r, sizeof(r));
-	while (n == -1 && errno == EINTR);
-	_exit(127);
+	child_report(fd, &r);
+}
+
+/* The same, with a message of the child's own. */
+static void __attribute__((noreturn))
+child_fail_msg(int fd, enum spawn_step step, const char *msg)
+{
+	struct spawn_report	r = { .step = step };
+
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	child_report(fd, &r);
 }
 
 /* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
@@ -95,15 +116,20 @@ env_put(char **env, size_t *n, const char *key, const char *val)
 }
 
 /*
- * The child's environment, with Supervisor's precedence: the daemon's,
- * then SUPERVISOR_*, then [supervisord] environment, then the program's.
+ * The child's environment, with Supervisor's precedence and our files in
+ * it: the daemon's, then SUPERVISOR_*, then [supervisord] environment_file
+ * and environment, then the program's environment_file and environment;
+ * a later one overrides an earlier one.  p->cfg->environment has
+ * [supervisord]'s under the program's own, so a key the program's file
+ * sets is skipped there unless the program's environment= sets it too.
  */
 char **
-spawn_environ(const struct proc *p, char *const *base)
+spawn_environ_files(const struct proc *p, char *const *base,
+    const struct env *sd_file, const struct env *prog_file)
 {
 	const struct config	*cfg = p->daemon->config;
 	const struct env	*e;
-	char			**env, *url = NULL;
+	char			**env, *url = NULL, num[32];
 	size_t			 i, n = 0;
 
 	env = xcalloc(1, sizeof(*env));
@@ -124,15 +150,74 @@ spawn_environ(const struct proc *p, char *const *base)
 	free(url);
 	env = env_put(env, &n, "SUPERVISOR_PROCESS_NAME", p->cfg->name);
 	env = env_put(env, &n, "SUPERVISOR_GROUP_NAME", p->cfg->group);
+	for (i = 0; sd_file != NULL && i < sd_file->n; i++)
+		env = env_put(env, &n, sd_file->keys[i], sd_file->vals[i]);
 	if (cfg != NULL) {
 		e = &cfg->sd.environment;
 		for (i = 0; i < e->n; i++)
 			env = env_put(env, &n, e->keys[i], e->vals[i]);
 	}
+	for (i = 0; prog_file != NULL && i < prog_file->n; i++)
+		env = env_put(env, &n, prog_file->keys[i], prog_file->vals[i]);
 	e = &p->cfg->environment;
-	for (i = 0; i < e->n; i++)
+	for (i = 0; i < e->n; i++) {
+		if (prog_file != NULL && env_get(prog_file, e->keys[i]) !=
+		    NULL && env_get(&p->cfg->prog_environment, e->keys[i]) ==
+		    NULL)
+			continue;
 		env = env_put(env, &n, e->keys[i], e->vals[i]);
+	}
+	/* ready=notify, watchdog=: our socket (notify.c), last, as ours. */
+	if (notify_wanted(p->cfg) && notify_socket_name(p->daemon) != NULL) {
+		env = env_put(env, &n, "NOTIFY_SOCKET",
+		    notify_socket_name(p->daemon));
+		if (p->cfg->watchdog > 0) {
+			snprintf(num, sizeof(num), "%lld",
+			    p->cfg->watchdog * 1000000LL);
+			env = env_put(env, &n, "WATCHDOG_USEC", num);
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			env = env_put(env, &n, "WATCHDOG_PID", num);
+		}
+	}
 	return env;
+}
+
+char **
+spawn_environ(const struct proc *p, char *const *base)
+{
+	return spawn_environ_files(p, base, NULL, NULL);
+}
+
+/*
+ * Read the environment files in the child, with the daemon's rights
+ * before any switch of user (as systemd does), at each start so that a
+ * changed file applies at the next one.  The first error fails the spawn
+ * with its file:line.
+ */
+static void
+child_envfiles(int fd, const struct proc *p, struct env *sd_file,
+    struct env *prog_file)
+{
+	const struct config	*cfg = p->daemon->config;
+	const struct diag	*g;
+	struct diags		 d = { 0 };
+	char			*const *f, msg[200];
+
+	for (f = cfg != NULL ? cfg->sd.environment_files : NULL;
+	    f != NULL && *f != NULL && d.nerrors == 0; f++)
+		envfile_load(*f, NULL, 0, "environment_file: ", sd_file, &d);
+	for (f = p->cfg->environment_files; f != NULL && *f != NULL &&
+	    d.nerrors == 0; f++)
+		envfile_load(*f, NULL, 0, "environment_file: ", prog_file, &d);
+	if (d.nerrors == 0)
+		return;
+	g = &d.v[0];
+	if (g->line > 0)
+		snprintf(msg, sizeof(msg), "%s:%d: %s", g->file, g->line,
+		    g->msg);
+	else
+		snprintf(msg, sizeof(msg), "%s", g->msg);
+	child_fail_msg(fd, STEP_ENVFILE, msg);
 }
 
 void
@@ -274,6 +359,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 {
 	const struct proc_config *c = p->cfg;
 	struct sigaction	 sa;
+	struct env		 sd_file = { 0 }, prog_file = { 0 };
 	sigset_t		 none;
 	char			**env;
 	int			 sig, null;
@@ -301,6 +387,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 		umask((mode_t)c->umask);
 	if (c->directory != NULL && chdir(c->directory) == -1)
 		child_fail(fd, STEP_CHDIR, errno);
+	child_envfiles(fd, p, &sd_file, &prog_file);
 	if (c->user != NULL) {
 		child_user(fd, c->user);
 		child_pdeathsig(fd, parent);	/* setuid() cleared it */
@@ -315,7 +402,8 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 		child_fail(fd, STEP_STDOUT, errno);
 	child_close_fds(fd);
 
-	if ((env = spawn_environ(p, environ)) == NULL)
+	if ((env = spawn_environ_files(p, environ, &sd_file, &prog_file)) ==
+	    NULL)
 		child_fail(fd, STEP_ENVIRON, ENOMEM);
 	child_exec(fd, c->argv, env);
 	_exit(127);
@@ -343,6 +431,9 @@ report_format(const struct proc *p, const struct spawn_report *r, char *buf,
 	case STEP_CHDIR:
 		snprintf(buf, len, "cannot change directory to '%s': %s",
 		    c->directory, why);
+		break;
+	case STEP_ENVFILE:
+		snprintf(buf, len, "%s", r->msg);
 		break;
 	case STEP_NO_USER:
 		snprintf(buf, len, "cannot find user '%s'%s%s", c->user,
@@ -442,6 +533,8 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		snprintf(cause, len, "empty command");
 		return -1;
 	}
+	if (notify_wanted(p->cfg) && notify_open(d, cause, len) == -1)
+		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
 	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {

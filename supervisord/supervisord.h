@@ -38,6 +38,9 @@ enum proc_state {
 
 struct logcap;		/* logcap.c: one captured output stream */
 struct daemon;
+struct notify;		/* notify.c: the programs' sd_notify socket */
+struct sdnotify;	/* sdnotify.c: the daemon's own, to systemd */
+struct cJSON;
 
 /* How the last run of a process ended. */
 struct exit_info {
@@ -87,6 +90,20 @@ struct proc {
 	ev_tstamp	 group_probe;	/* the probe's current interval */
 	struct proc	*pid_next;	/* reap.c: pid hash chain */
 	int		 priority[2];	/* group, process: start/stop order */
+
+	/* Readiness and dependencies (proc.c, notify.c, depend.c). */
+	bool		 waiting;	/* STARTING, not forked: waits for its
+					   dependencies to be RUNNING */
+	bool		 ready_seen;	/* ready=notify: READY=1 in this run */
+	bool		 ready_timeout;	/* ... none within startsecs */
+	bool		 watchdog_expired;	/* no WATCHDOG=1 in time */
+	bool		 stop_held;	/* STOPPING, no signal yet: waits for
+					   its dependents to be down */
+	char		 status_text[256];	/* STATUS=, "" when none */
+	struct proc	**deps;		/* what it depends on (depend.c) */
+	size_t		 ndeps;
+	struct proc	**dependents;	/* what depends on it, start order */
+	size_t		 ndependents;
 };
 
 /* procinfo.c: names and descriptions (the rest of it in the API below). */
@@ -116,8 +133,16 @@ void	 proc_exec_ok(struct proc *);
 void	 proc_exec_failed(struct proc *, const char *error);
 void	 proc_exited(struct proc *, int wstatus, bool group_left);
 void	 proc_group_empty(struct proc *);
+/* sd_notify from its process group (notify.c): READY=1, WATCHDOG=1 (or
+   WATCHDOG=trigger, a failure on purpose). */
+void	 proc_ready(struct proc *);
+void	 proc_watchdog(struct proc *, bool trigger);
+/* A dependency became RUNNING or a dependent went down (depend.c). */
+void	 proc_deps_changed(struct proc *);
 /* Not running and nothing of it left: what shutdown waits for. */
 bool	 proc_is_down(const struct proc *);
+/* In EXITED: autorestart will start it again (observers may ask). */
+bool	 proc_will_restart(const struct proc *);
 /* "exit status 1", "terminated by SIGKILL (core dumped)", as Supervisor. */
 void	 exit_describe(const struct exit_info *, char *buf, size_t);
 /* Restart delay n (1, 2, ...) with the program's growth and cap. */
@@ -150,6 +175,11 @@ struct daemon {
 	int		 pidfile_fd;	/* locked for our lifetime, or -1 */
 	bool		 stepping;	/* shutdown_step() is running */
 	bool		 step_again;
+	struct reload	*reload;	/* reload.c: removed processes still
+					   stopping, configurations they use */
+	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
+	struct notify	*notify;	/* notify.c, NULL until needed */
+	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 };
 
 /*
@@ -204,6 +234,14 @@ void	 logcap_release(struct proc *);
 int	 logcap_init(struct daemon *, char *cause, size_t);
 /* SIGUSR2: reopen every log file (external logrotate). */
 void	 logcap_reopen_all(struct daemon *);
+/*
+ * The file a process's stdout (err false) or stderr goes to: the path
+ * for a file, AUTO's file in childlogdir (named on first use, as
+ * Supervisor does; stderr with redirect_stderr: the stdout file), or
+ * NULL when the stream is not written to a file of ours (NONE, syslog
+ * only, /dev/stdout, /dev/stderr).  For tail and status.
+ */
+const char *logcap_path(struct proc *, bool err);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
@@ -236,8 +274,99 @@ struct daemon_opts {
 };
 int	 daemon_main(const char *config_path, const struct daemon_opts *);
 
+/*
+ * detach.c: -d.  detach_begin() forks twice and returns, in the daemon,
+ * the readiness pipe; the starting process waits on it and exits 0 at
+ * detach_ready(), or prints what detach_fail() said and exits 1.
+ * detach_fail() is for every start-up failure (fd -1 in the foreground):
+ * it logs the message, tells the starting process, and exits 1.
+ */
+int	 detach_begin(void);
+void	 detach_ready(int fd);
+void	 detach_fail(int fd, const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 2, 3)));
+
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
+/* One process for a configuration entry (not yet in d->procs), its
+   release, and d->procs back in start order after priorities changed. */
+struct proc *daemon_proc_new(struct daemon *, const struct group_config *,
+	    struct proc_config *);
+void	 daemon_proc_free(struct daemon *, struct proc *);
+void	 daemon_procs_sort(struct daemon *);
+
+/*
+ * reload_diff.c: what a new configuration changes, without touching the
+ * daemon.  Entries in the new configuration's order, then the removed.
+ */
+enum reload_kind {
+	RELOAD_UNCHANGED = 0,	/* keeps running (live keys may change) */
+	RELOAD_CHANGED,		/* must restart with the new configuration */
+	RELOAD_ADDED,
+	RELOAD_REMOVED,
+	RELOAD_KIND_COUNT
+};
+
+struct reload_entry {
+	enum reload_kind	 kind;
+	struct proc_config	*old;	/* NULL when added */
+	struct proc_config	*new;	/* NULL when removed */
+	char			**keys;	/* changed: the keys that restart it */
+	size_t			 nkeys;
+	char			**live;	/* keys that changed without restart */
+	size_t			 nlive;
+};
+
+struct reload_diff {
+	struct reload_entry	*v;
+	size_t			 n;
+	size_t			 count[RELOAD_KIND_COUNT];
+	/* "supervisord.pidfile": need a restart of the daemon */
+	char			**restart_needed;
+	size_t			 nrestart;
+	/* "supervisord.loglevel": applied at once */
+	char			**live;
+	size_t			 nlive;
+};
+
+void	 reload_diff(const struct config *old, const struct config *new,
+	    struct reload_diff *);
+bool	 reload_diff_live(const struct reload_diff *, const char *key);
+void	 reload_diff_release(struct reload_diff *);
+const char *reload_kind_name(enum reload_kind);
+/* "group:name", or "name" when the group has the program's name. */
+char	*reload_fullname(const struct proc_config *);
+
+/*
+ * reload.c: SIGHUP and the reload request.  The file is read again and
+ * the difference applied, or nothing at all when it does not load.
+ * *result gets the reply's object either way; -1 with *code (an enum
+ * proto_code) and a reason when the reload was refused.
+ */
+struct cJSON;
+void	 reload_init(struct daemon *);
+void	 reload_free(struct daemon *);
+int	 reload_run(struct daemon *, bool dry_run, struct cJSON **result,
+	    int *code, char *cause, size_t);
+/* Removed processes still stopping: is every one of them down? */
+bool	 reload_procs_down(const struct daemon *);
+
+/* reload_report.c: the reply's object and the log lines of a reload. */
+struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
+	    bool dry_run);
+void	 reload_diff_log(const struct reload_diff *, bool dry_run);
+/* Log each diagnostic; add "errors" and "warnings" arrays to result. */
+void	 reload_diags_report(const struct diags *, struct cJSON *result);
+/* "file:line: message", allocated. */
+char	*reload_diag_text(const struct diag *);
+
+/*
+ * shutdown_on.c: a program's shutdown_on= takes the daemon down when it
+ * goes FATAL (or exits for good), so a container's orchestrator sees the
+ * failure: the daemon stops everything and exits with this status.
+ */
+#define EXIT_SHUTDOWN_ON	3
+void	 shutdown_on_init(struct daemon *);
 
 /*
  * control.c: the control socket.  daemon_main calls control_init once the
@@ -245,6 +374,9 @@ void	 daemon_shutdown(struct daemon *, int status);
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
+/* A process is about to be freed (reload): requests waiting on it fail,
+   queued events forget it.  Call before freeing it. */
+void	 control_proc_gone(struct daemon *, struct proc *);
 /* Call every observer for a transition (proc.c calls it). */
 void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
 	    enum proc_state to);
@@ -255,6 +387,10 @@ int	 spawn_proc(struct proc *, char *cause, size_t);
 void	 spawn_exec_drain(struct proc *);
 /* The child's environment: ours, SUPERVISOR_*, [supervisord], program's. */
 char	**spawn_environ(const struct proc *, char *const *base);
+/* The same with the environment files read for this start (or NULL):
+   each below the environment= of its section. */
+char	**spawn_environ_files(const struct proc *, char *const *base,
+	    const struct env *sd_file, const struct env *prog_file);
 void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
@@ -266,12 +402,76 @@ struct proc *reap_find(struct daemon *, pid_t);
 void	 reap_watch_group(struct proc *);
 void	 reap_stop_watch(struct proc *);
 
+/*
+ * depend.c: depends_on= between processes.  depend_init links every
+ * process to the processes of the programs it names and watches the
+ * transitions that let a dependent start or a dependency stop; call
+ * depend_link again after d->procs changed (reload).
+ */
+void	 depend_init(struct daemon *);
+void	 depend_link(struct daemon *);
+void	 depend_free(struct daemon *);
+/* A process leaves d->procs (reload) or is freed: no links of its own;
+   depend_link() then drops the others' links to it. */
+void	 depend_forget(struct proc *);
+/* Every dependency RUNNING: the process may be forked. */
+bool	 depend_ready(const struct proc *);
+/* A dependent is being stopped and is not down yet: stop later. */
+bool	 depend_hold_stop(const struct proc *);
+/*
+ * A stop was held because something depends on the process: once the
+ * current event is handled (every stop of one request issued), stop it
+ * at once unless a dependent is being stopped too (then it waits for
+ * that one).  depend_settle is that pass; the loop runs it by itself.
+ */
+void	 depend_settle_soon(struct daemon *);
+void	 depend_settle(struct daemon *);
+/* A dependent is not down: shutdown stops that one first. */
+bool	 depend_has_live_dependents(const struct proc *);
+/* Start what p depends on that is not up (STOPPED, EXITED, FATAL). */
+void	 depend_start(struct proc *);
+/* "waiting for db (FATAL), cache (STARTING)"; for a held stop,
+   "stopping after web (STOPPING)" */
+void	 depend_describe(const struct proc *, char *buf, size_t);
+
+/*
+ * notify.c: one datagram socket for every ready=notify (or watchdog=)
+ * program, given to it as NOTIFY_SOCKET; a message counts for the
+ * program whose process group its sender is in (SO_PASSCRED).
+ */
+bool	 notify_wanted(const struct proc_config *);
+/* Open it if not open yet: spawn_proc calls it before the fork. */
+int	 notify_open(struct daemon *, char *cause, size_t);
+/* The NOTIFY_SOCKET value ("/path" or "@abstract"), NULL if not open. */
+const char *notify_socket_name(const struct daemon *);
+void	 notify_close(struct daemon *);
+/* The status entry's fields of readiness (cmd.c): status_text, ... */
+void	 notify_status_json(const struct proc *, struct cJSON *obj);
+
+/*
+ * sdnotify.c: the daemon's own notifications to systemd when
+ * NOTIFY_SOCKET is set (path or @abstract): READY=1, STATUS= with a count
+ * of running programs, RELOADING=1, STOPPING=1, WATCHDOG=1.  Every call
+ * returns at once and does nothing without systemd; failures are logged.
+ * sdnotify_init reads and unsets NOTIFY_SOCKET, WATCHDOG_USEC and
+ * WATCHDOG_PID, so no program inherits them.
+ */
+void	 sdnotify_init(struct daemon *);
+/* Start-up done (socket listening, autostart launched), or a reload
+   applied: READY=1 with the status. */
+void	 sdnotify_ready(struct daemon *);
+/* A reload begins: RELOADING=1 with MONOTONIC_USEC; sdnotify_ready()
+   when it is applied (or refused). */
+void	 sdnotify_reloading(struct daemon *);
+void	 sdnotify_stopping(struct daemon *);
+void	 sdnotify_free(struct daemon *);
+
 /* pidfile.c: the daemon's locked pidfile, one pidfile per process. */
 int	 pidfile_acquire(struct daemon *, char *cause, size_t);
 void	 pidfile_release(struct daemon *);
 void	 pidfile_proc_write(struct proc *);
 void	 pidfile_proc_remove(struct proc *);
-void	 pidfile_proc_clean(struct daemon *);
+int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);
 

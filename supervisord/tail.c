@@ -401,8 +401,7 @@ tail_start(struct ctl_client *c, const struct proto_request *req,
 enum cmd_retval
 cmd_tail(struct ctl_client *c, const struct proto_request *req)
 {
-	const struct stream_config	*sc;
-	const char			*name, *stream;
+	const char			*name, *stream, *path;
 	struct proc			**procs;
 	size_t				 n;
 	char				 msg[1024], full[2 * PROTO_NAME_MAX + 2];
@@ -431,10 +430,9 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
 		return CMD_DONE;
 	}
-	sc = strcmp(stream, "stderr") == 0 ? &procs[0]->cfg->stderr_cfg :
-	    &procs[0]->cfg->stdout_cfg;
+	path = logcap_path(procs[0], strcmp(stream, "stderr") == 0);
 	free(procs);
-	if (sc->dest == LOG_DEST_NONE || sc->logfile == NULL) {
+	if (path == NULL) {
 		snprintf(msg, sizeof(msg), "%s: %s is not logged to a file",
 		    full, stream);
 		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
@@ -443,7 +441,7 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "name", full);
 	cJSON_AddStringToObject(res, "stream", stream);
-	return tail_start(c, req, sc->logfile, res);
+	return tail_start(c, req, path, res);
 }
 
 /* The daemon's own log file. */

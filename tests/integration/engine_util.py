@@ -69,12 +69,13 @@ def wait_state(d, name, state, n=1, timeout=None):
 
 
 def barrier(d):
-    """Make the daemon log a line in a later loop turn (SIGHUP), and wait
-    for it: whatever it would have done at once before is done now."""
+    """Make the daemon log a line in a later loop turn (SIGHUP: a reload
+    of the unchanged file, which changes nothing), and wait for it:
+    whatever it would have done at once before is done now."""
     import signal
-    n = count(d, "reload is not available yet")
+    n = count(d, "unchanged")
     d.signal(signal.SIGHUP)
-    wait_count(d, "reload is not available yet", n + 1)
+    wait_count(d, "unchanged", n + 1)
 
 
 def read_records(path):

@@ -362,8 +362,9 @@ def _normalise(py, ours, cwd):
     if osd["logfile"] is None:
         assert psd["logfile"] == os.path.join(cwd, "supervisord.log")
         psd["logfile"] = None
-    # Keys of ours that Supervisor has not: rundir, access_group, backoff_*.
-    for key in ("rundir",):
+    # Keys of ours that Supervisor has not: rundir, access_group, backoff_*,
+    # environment_file, shutdown_on.
+    for key in ("rundir", "environment_file"):
         osd.pop(key)
     pus, ous = py["unix_http_server"], ours["unix_http_server"]
     ous.pop("access_group")
@@ -378,7 +379,10 @@ def _normalise(py, ours, cwd):
         py["supervisorctl"]["serverurl"] = None
     for pg, og in zip(py["groups"], ours["groups"]):
         for pp, op in zip(pg["processes"], og["processes"]):
-            for key in ("backoff_growth", "backoff_max", "backoff_reset"):
+            for key in ("backoff_growth", "backoff_max", "backoff_reset",
+                        "shutdown_on", "environment_file"):
+                op.pop(key)
+            for key in ("ready", "depends_on", "watchdog"):
                 op.pop(key)
             explicit = pp.pop("_explicit")
             # stopasgroup/killasgroup default to true here (every program

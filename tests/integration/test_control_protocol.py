@@ -104,6 +104,11 @@ def test_status_shape(d):
         assert key in web, key
     assert web["restarts"] == 0 and web["log_dropped_bytes"] == 0
     assert web["exit"] is None and web["spawnerr"] == ""
+    # AUTO logs: in childlogdir, named as Supervisor names them.
+    assert web["stdout_logfile"].startswith(
+        os.path.join(d.dir, "web_00-stdout---supervisor-"))
+    assert web["stderr_logfile"].startswith(
+        os.path.join(d.dir, "web_00-stderr---supervisor-"))
     assert abs(web["now"] - time.time()) < 5
     assert 0 <= web["uptime"] < 60
     idle = procs[0]
@@ -177,10 +182,17 @@ def test_version_and_pid(d):
     assert procs[2]["pid"] == 0
 
 
-def test_reload_not_implemented(d):
+def test_reload_unchanged_file(d):
+    # The reload itself is tested in test_reload_*.py: here its reply shape.
+    pid = d.status("sleeper")["pid"]
     reply = d.request({"cmd": "reload", "id": 1})
-    assert reply == {"id": 1, "ok": False, "error": {
-        "code": "not_implemented", "message": "reload is not implemented yet"}}
+    assert reply["id"] == 1 and reply["ok"] is True, reply
+    res = reply["result"]
+    assert (res["added"], res["changed"], res["removed"], res["unchanged"],
+            res["restart_needed"]) == ([], [], [], 4, [])
+    reply = d.request({"cmd": "reload", "dry_run": "yes"})
+    assert reply["error"]["code"] == "bad_request"
+    assert d.status("sleeper")["pid"] == pid
     assert_healthy(d)
 
 

@@ -137,7 +137,7 @@ def test_auto_logs_named_like_supervisor_and_cleaned(daemon):
         stdout_logfile="AUTO", stderr_logfile="AUTO"))
     daemon.start()
     names = lambda stream: [n for n in os.listdir(daemon.dir) if re.match(
-        r"auto-%s---supervisor-\S+\.log$" % stream, n)]
+        r"auto-%s---supervisor-\S{6}\.log$" % stream, n)]
     wait_for(lambda: len(names("stdout")) == 1 and len(names("stderr")) == 1,
              what="the AUTO files")
     line = lambda i: b"hello %d %s\n" % (i, bytes([97 + i]) * 40)

@@ -30,8 +30,9 @@ def test_daemon_log_rotates_and_reopens(daemon):
     # Moved away by hand, then reopened on SIGUSR2.
     os.rename(main, main + ".old")
     daemon.signal(signal.SIGUSR2)
-    wait_for(lambda: b"reopened" in (read(main) or b"") or
-             b"reopened" in (read(main + ".1") or b""),
+    # Lines logged after the reopen may rotate it on, so look in all three.
+    wait_for(lambda: any(b"reopened" in (read(p) or b"")
+                         for p in (main, main + ".1", main + ".2")),
              what="the reopened daemon log")
 
 

@@ -247,10 +247,15 @@ def test_pid(d):
     assert r.stdout == "0\n"
 
 
-def test_reload_and_aliases_not_implemented(d):
+def test_reload_and_aliases(d):
+    # The reload itself is tested in test_reload_*.py: here the aliases.
     for cmd in ("reload", "reread", "update"):
-        r = d.supctl(cmd, check=1)
-        assert "reload is not implemented yet" in r.stderr
+        r = d.supctl(cmd, check=0)
+        assert r.stdout.endswith("0 added, 0 changed, 0 removed, "
+                                 "8 unchanged\n"), r.stdout
+        r = d.supctl(cmd, "--dry-run", check=0)
+        assert r.stdout.startswith("dry run, nothing done: "), r.stdout
+    d.supctl("reload", "--frobnicate", check=2)
 
 
 def test_version(d):

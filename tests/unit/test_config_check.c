@@ -127,7 +127,8 @@ START_TEST(json_document)
 	    "stderr_logfile_maxbytes", "stderr_logfile_backups",
 	    "stderr_capture_maxbytes", "stderr_events_enabled",
 	    "stderr_syslog", "environment", "directory", "umask", "serverurl",
-	    "backoff_growth", "backoff_max", "backoff_reset", NULL };
+	    "backoff_growth", "backoff_max", "backoff_reset", "shutdown_on",
+	    "environment_file", "ready", "depends_on", "watchdog", NULL };
 	struct config	*cfg;
 	cJSON		*doc, *sd, *g, *p;
 	size_t		 i;

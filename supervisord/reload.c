@@ -1,0 +1,522 @@
+/*
+ * Live reload (SIGHUP and the reload request): read the configuration
+ * file again and apply what changed without disturbing the rest.  A file
+ * that does not load changes nothing.  Unchanged processes keep running
+ * and point at the new configuration; changed ones restart with it; new
+ * ones start (autostart); removed ones leave the process list at once and
+ * are freed, with the configuration they point into, once they are down.
+ * [supervisord] and [unix_http_server] keys that only a restart of the
+ * daemon can apply keep their running values, and are reported.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "control.h"
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+#include "supervisord.h"
+
+/* A removed process still stopping, and the configuration it uses. */
+struct reload_drop {
+	struct proc	*proc;
+	struct config	*cfg;
+};
+
+struct reload {
+	struct daemon		*daemon;
+	struct reload_drop	*drops;
+	size_t			 ndrops;
+	struct config		**retired;	/* old configurations in use */
+	size_t			 nretired;
+	ev_prepare		 prepare_w;	/* frees what went down */
+};
+
+static void	reload_collect(struct reload *);
+
+/* The processes being dropped went down: free them in a later turn. */
+static void
+reload_observer(struct proc *p, enum proc_state from, enum proc_state to,
+    void *arg)
+{
+	struct reload	*r = arg;
+	size_t		 i;
+
+	for (i = 0; i < r->ndrops; i++) {
+		if (r->drops[i].proc == p && proc_is_down(p) &&
+		    !ev_is_active(&r->prepare_w))
+			ev_prepare_start(r->daemon->loop, &r->prepare_w);
+	}
+}
+
+static void
+reload_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct reload	*r = w->data;
+
+	ev_prepare_stop(loop, w);
+	reload_collect(r);
+}
+
+void
+reload_init(struct daemon *d)
+{
+	struct reload	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->daemon = d;
+	ev_prepare_init(&r->prepare_w, reload_prepare_cb);
+	r->prepare_w.data = r;
+	d->reload = r;
+	daemon_add_observer(d, reload_observer, r);
+}
+
+/* At exit: what is still being dropped goes with everything else. */
+void
+reload_free(struct daemon *d)
+{
+	struct reload	*r = d->reload;
+	size_t		 i;
+
+	if (r == NULL)
+		return;
+	daemon_remove_observer(d, reload_observer, r);
+	if (d->loop != NULL)
+		ev_prepare_stop(d->loop, &r->prepare_w);
+	for (i = 0; i < r->ndrops; i++)
+		daemon_proc_free(d, r->drops[i].proc);
+	for (i = 0; i < r->nretired; i++)
+		config_free(r->retired[i]);
+	free(r->drops);
+	free(r->retired);
+	free(r);
+	d->reload = NULL;
+}
+
+bool
+reload_procs_down(const struct daemon *d)
+{
+	const struct reload	*r = d->reload;
+	size_t			 i;
+
+	for (i = 0; r != NULL && i < r->ndrops; i++)
+		if (!proc_is_down(r->drops[i].proc))
+			return false;
+	return true;
+}
+
+/* A removed process is down: forget it everywhere and free it. */
+static void
+drop_proc(struct daemon *d, struct proc *p)
+{
+	char	name[512];
+
+	proc_fullname(p, name, sizeof(name));
+	log_info("reload: %s is down and dropped from the configuration",
+	    name);
+	control_proc_gone(d, p);
+	daemon_proc_free(d, p);
+}
+
+/* Free old configurations no process points into any more. */
+static void
+retired_collect(struct reload *r)
+{
+	size_t	i, j;
+	bool	used;
+
+	for (i = 0; i < r->nretired; ) {
+		used = false;
+		for (j = 0; j < r->ndrops && !used; j++)
+			used = r->drops[j].cfg == r->retired[i];
+		if (used) {
+			i++;
+			continue;
+		}
+		config_free(r->retired[i]);
+		r->retired[i] = r->retired[--r->nretired];
+	}
+}
+
+/* Drop every removed process that is down now. */
+static void
+reload_collect(struct reload *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ndrops; ) {
+		if (!proc_is_down(r->drops[i].proc)) {
+			i++;
+			continue;
+		}
+		drop_proc(r->daemon, r->drops[i].proc);
+		r->drops[i] = r->drops[--r->ndrops];
+	}
+	retired_collect(r);
+}
+
+/*
+ * A process added back while its removed namesake is still stopping: the
+ * same struct proc comes back (autostart then starts it again once it is
+ * down), so that two processes of one name never run side by side.
+ */
+static struct proc *
+undrop(struct reload *r, const struct proc_config *pc)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	for (i = 0; i < r->ndrops; i++) {
+		p = r->drops[i].proc;
+		if (strcmp(p->cfg->group, pc->group) != 0 ||
+		    strcmp(p->cfg->name, pc->name) != 0)
+			continue;
+		r->drops[i] = r->drops[--r->ndrops];
+		return p;
+	}
+	return NULL;
+}
+
+static int
+proc_cfg_cmp(const void *a, const void *b)
+{
+	const struct proc	*pa = *(struct proc *const *)a;
+	const struct proc	*pb = *(struct proc *const *)b;
+
+	if (pa->cfg == pb->cfg)
+		return 0;
+	return (uintptr_t)pa->cfg < (uintptr_t)pb->cfg ? -1 : 1;
+}
+
+/* The running process of a configuration entry (procs sorted by cfg). */
+static struct proc *
+find_by_cfg(struct proc **sorted, size_t n, struct proc_config *pc)
+{
+	struct proc	 key, *kp = &key, **found;
+
+	key.cfg = pc;
+	found = bsearch(&kp, sorted, n, sizeof(*sorted), proc_cfg_cmp);
+	return found != NULL ? *found : NULL;
+}
+
+static void
+swap_ptr(char **a, char **b)
+{
+	char	*t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * The daemon's own sections: the new configuration takes the running
+ * values of every key that needs a restart of the daemon (the old one,
+ * freed later, gets the new values), then the live keys' new values.
+ */
+static void
+merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
+    struct config *ncfg)
+{
+	struct supervisord_config	sd;
+	struct unix_server_config	us;
+	struct env			env;
+	char				**files;
+
+	sd = ncfg->sd;
+	ncfg->sd = ocfg->sd;
+	ocfg->sd = sd;
+	us = ncfg->unix_server;
+	ncfg->unix_server = ocfg->unix_server;
+	ocfg->unix_server = us;
+
+	if (reload_diff_live(diff, "supervisord.loglevel"))
+		ncfg->sd.loglevel = ocfg->sd.loglevel;
+	if (reload_diff_live(diff, "supervisord.environment")) {
+		env = ncfg->sd.environment;
+		ncfg->sd.environment = ocfg->sd.environment;
+		ocfg->sd.environment = env;
+	}
+	if (reload_diff_live(diff, "supervisord.environment_file")) {
+		files = ncfg->sd.environment_files;
+		ncfg->sd.environment_files = ocfg->sd.environment_files;
+		ocfg->sd.environment_files = files;
+	}
+	if (reload_diff_live(diff, "supervisord.logfile"))
+		swap_ptr(&ncfg->sd.logfile, &ocfg->sd.logfile);
+	if (reload_diff_live(diff, "supervisord.logfile_maxbytes"))
+		ncfg->sd.logfile_maxbytes = ocfg->sd.logfile_maxbytes;
+	if (reload_diff_live(diff, "supervisord.logfile_backups"))
+		ncfg->sd.logfile_backups = ocfg->sd.logfile_backups;
+}
+
+/* The daemon's log moves first: when it cannot, nothing changes. */
+static int
+switch_daemon_log(const struct reload_diff *diff, const struct config *ocfg,
+    const struct config *ncfg, char *cause, size_t len)
+{
+	struct supervisord_config	sd = ocfg->sd;
+	char				why[512];
+
+	if (!reload_diff_live(diff, "supervisord.logfile") &&
+	    !reload_diff_live(diff, "supervisord.logfile_maxbytes") &&
+	    !reload_diff_live(diff, "supervisord.logfile_backups"))
+		return 0;
+	sd.logfile = ncfg->sd.logfile;
+	sd.logfile_maxbytes = ncfg->sd.logfile_maxbytes;
+	sd.logfile_backups = ncfg->sd.logfile_backups;
+	if (reload_diff_live(diff, "supervisord.logfile"))
+		log_info("reload: the daemon's log continues in %s",
+		    sd.logfile != NULL ? sd.logfile : "(stderr)");
+	if (logsink_daemon_open(&sd, why, sizeof(why)) == -1) {
+		snprintf(cause, len, "cannot switch the daemon's log: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A changed process restarts with its new configuration when it is up
+ * (or on its way up), and a FATAL one gets a fresh try when autostart;
+ * one the operator stopped, or that exited for good, stays down.
+ */
+static void
+restart_changed(struct proc *p)
+{
+	char	cause[256];
+
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+	case PROC_UNKNOWN:
+		(void)proc_stop(p, cause, sizeof(cause));
+		(void)proc_start(p, cause, sizeof(cause));
+		break;
+	case PROC_FATAL:
+		if (p->cfg->autostart)
+			(void)proc_start(p, cause, sizeof(cause));
+		break;
+	default:
+		/* STOPPING on its way back up spawns with the new one. */
+		break;
+	}
+}
+
+static int
+ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t	pa = (uintptr_t)*(void *const *)a;
+	uintptr_t	pb = (uintptr_t)*(void *const *)b;
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/* Is p a removed process that is not down yet? */
+static bool
+dropping(const struct reload *r, const struct proc *p)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ndrops; i++)
+		if (r->drops[i].proc == p)
+			return true;
+	return false;
+}
+
+static bool
+in_transition(const struct proc *p)
+{
+	return p->state == PROC_STARTING || p->state == PROC_STOPPING ||
+	    p->state == PROC_BACKOFF || p->state == PROC_UNKNOWN;
+}
+
+/*
+ * Put the new configuration in force: the process list first (so every
+ * observer sees a consistent daemon), then stops and starts.
+ */
+static void
+reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
+    cJSON *res)
+{
+	struct reload		*r = d->reload;
+	struct config		*ocfg = d->config;
+	struct reload_entry	*e;
+	struct proc		**sorted, **touched, **added, *p;
+	struct group_config	*g;
+	cJSON			*busy;
+	size_t			 i, nadded = 0, nsorted = d->nprocs;
+	char			 cause[256], name[512];
+	bool			 retire = false;
+
+	sorted = xcalloc(d->nprocs + 1, sizeof(*sorted));
+	memcpy(sorted, d->procs, d->nprocs * sizeof(*sorted));
+	qsort(sorted, nsorted, sizeof(*sorted), proc_cfg_cmp);
+	touched = xcalloc(diff->n + 1, sizeof(*touched));
+	added = xcalloc(diff->n + 1, sizeof(*added));
+
+	merge_daemon_sections(diff, ocfg, ncfg);
+	if (reload_diff_live(diff, "supervisord.loglevel"))
+		log_set_level((enum log_level)ncfg->sd.loglevel);
+
+	free(d->procs);
+	d->procs = xcalloc(config_nprocs(ncfg) + 1, sizeof(*d->procs));
+	d->nprocs = 0;
+	/* Find them all before any cfg pointer moves (sorted is by cfg). */
+	for (i = 0; i < diff->n; i++) {
+		e = &diff->v[i];
+		if (e->kind != RELOAD_ADDED &&
+		    (touched[i] = find_by_cfg(sorted, nsorted, e->old)) == NULL)
+			fatalx("reload: no process for %s", e->old->name);
+	}
+	for (i = 0; i < diff->n; i++) {
+		e = &diff->v[i];
+		if (e->kind == RELOAD_ADDED) {
+			g = config_find_group(ncfg, e->new->group);
+			if ((p = undrop(r, e->new)) == NULL)
+				p = daemon_proc_new(d, g, e->new);
+			touched[i] = added[nadded++] = p;
+		}
+		p = touched[i];
+		if (e->kind == RELOAD_REMOVED) {
+			r->drops = xreallocarray(r->drops, r->ndrops + 1,
+			    sizeof(*r->drops));
+			r->drops[r->ndrops].proc = p;
+			r->drops[r->ndrops++].cfg = ocfg;
+			depend_forget(p);	/* stops at once, alone */
+			retire = true;
+			continue;
+		}
+		if (e->kind != RELOAD_ADDED || p->cfg != e->new) {
+			g = config_find_group(ncfg, e->new->group);
+			p->cfg = e->new;
+			p->priority[0] = g->priority;
+			p->priority[1] = e->new->priority;
+		}
+		d->procs[d->nprocs++] = p;
+	}
+	daemon_procs_sort(d);
+	d->config = ncfg;
+	depend_link(d);		/* depends_on= of the new configuration */
+
+	/* The removed: stopped, then dropped once down. */
+	for (i = 0; i < diff->n; i++) {
+		if (diff->v[i].kind != RELOAD_REMOVED)
+			continue;
+		p = touched[i];
+		control_proc_gone(d, p);	/* no job starts it again */
+		if (!proc_is_down(p))
+			(void)proc_stop(p, cause, sizeof(cause));
+	}
+	if (retire) {
+		r->retired = xreallocarray(r->retired, r->nretired + 1,
+		    sizeof(*r->retired));
+		r->retired[r->nretired++] = ocfg;
+	} else
+		config_free(ocfg);
+	reload_collect(r);
+
+	for (i = 0; i < diff->n; i++)
+		if (diff->v[i].kind == RELOAD_CHANGED)
+			restart_changed(touched[i]);
+	/* Added ones in start order, as at start-up. */
+	qsort(added, nadded, sizeof(*added), ptr_cmp);
+	for (i = 0; i < d->nprocs; i++) {
+		p = d->procs[i];
+		if (p->cfg->autostart && bsearch(&p, added, nadded,
+		    sizeof(*added), ptr_cmp) != NULL)
+			(void)proc_start(p, cause, sizeof(cause));
+	}
+
+	busy = cJSON_AddArrayToObject(res, "in_transition");
+	for (i = 0; i < diff->n; i++) {
+		p = touched[i];
+		/* A removed one that is down was freed already. */
+		if (diff->v[i].kind == RELOAD_UNCHANGED ||
+		    (diff->v[i].kind == RELOAD_REMOVED && !dropping(r, p)) ||
+		    !in_transition(p))
+			continue;
+		proc_fullname(p, name, sizeof(name));
+		cJSON_AddItemToArray(busy, cJSON_CreateString(name));
+	}
+	free(added);
+	free(sorted);
+	free(touched);
+}
+
+int
+reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
+    char *cause, size_t len)
+{
+	struct diags		 diags = { 0 };
+	struct reload_diff	 diff;
+	struct config		*ncfg;
+	cJSON			*res;
+	char			 why[1024], *first = NULL;
+	const char		*path = d->config->path;
+	int			 rc = 0, ecode = PROTO_OK;
+	size_t			 i;
+
+	why[0] = '\0';
+	res = cJSON_CreateObject();
+	if (d->shutting_down) {
+		ecode = PROTO_SHUTTING_DOWN;
+		snprintf(why, sizeof(why), "shutting down");
+		log_warnx("reload: refused: shutting down");
+		rc = -1;
+		goto out;
+	}
+	log_info("reload: reading %s%s", path, dry_run ? " (dry run)" : "");
+	if (!dry_run)
+		sdnotify_reloading(d);	/* READY=1 follows, applied or not */
+	ncfg = config_load(path, &diags);
+	if (ncfg == NULL) {
+		cJSON_AddStringToObject(res, "config", path);
+		reload_diags_report(&diags, res);
+		for (i = 0; i < diags.n && first == NULL; i++)
+			if (diags.v[i].error)
+				first = reload_diag_text(&diags.v[i]);
+		snprintf(why, sizeof(why), "cannot load %s: %s%s", path,
+		    first != NULL ? first : "unknown error",
+		    diags.nerrors > 1 ? " (and more errors)" : "");
+		free(first);
+		log_error("reload: %s; the running configuration stays",
+		    why);
+		ecode = PROTO_BAD_CONFIG;
+		rc = -1;
+		goto out;
+	}
+	cJSON_Delete(res);
+	reload_diff(d->config, ncfg, &diff);
+	res = reload_diff_json(&diff, path, dry_run);
+	reload_diags_report(&diags, res);
+	if (dry_run) {
+		reload_diff_log(&diff, true);
+		config_free(ncfg);
+	} else if (switch_daemon_log(&diff, d->config, ncfg, why,
+	    sizeof(why)) == -1) {
+		log_error("reload: %s; the running configuration stays", why);
+		config_free(ncfg);
+		ecode = PROTO_FAILED;
+		rc = -1;
+	} else {
+		reload_diff_log(&diff, false);
+		reload_apply(d, ncfg, &diff, res);
+	}
+	reload_diff_release(&diff);
+out:
+	if (!dry_run && ecode != PROTO_SHUTTING_DOWN)
+		sdnotify_ready(d);
+	diags_release(&diags);
+	if (code != NULL)
+		*code = ecode;
+	if (cause != NULL)
+		snprintf(cause, len, "%s", why);
+	if (result != NULL)
+		*result = res;
+	else
+		cJSON_Delete(res);
+	return rc;
+}

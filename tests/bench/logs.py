@@ -1,0 +1,121 @@
+"""The logs workloads: a program floods stdout, the clock stops when every
+byte is in its log file; against a plain pipe into cat > file."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from benchlib import (GiB, Daemon, Goal, Workload, cpu_seconds, helper,
+                      read_json_when_there, wait_for)
+
+
+class LogsWorkload(Workload):
+    """A program writes SIZE bytes to stdout as fast as it can; the clock
+    stops when every byte is in the log file.  CPU is the supervisor's
+    (the copier's, for the baseline), per GiB moved."""
+    metrics = (("MB/s", "MB/s (10^6 bytes)", True),
+               ("CPU s/GiB", "daemon CPU seconds per GiB", False))
+    systems = ("ours", "supervisor", "baseline")
+    goals = {"MB/s": Goal("base", 0.9, ">= 90% base"),
+             "CPU s/GiB": Goal("max", 0.3, "<= 0.3")}
+    note = ("logs: log_flood -r writes SIZE bytes to stdout; the clock runs "
+            "from its first write until the\n  log file holds every byte; "
+            "baseline: the same writer piped into cat > file; "
+            "stdout_logfile_maxbytes=0.")
+
+    def __init__(self, name, title, chunk):
+        self.name = name
+        self.title = title
+        self.chunk = chunk
+
+    def flood_argv(self, ctx, go, stats):
+        return [helper(ctx, "log_flood"), "-r", "-c", str(self.chunk),
+                "-w", go, "-s", stats, str(ctx.size)]
+
+    def run(self, system, ctx):
+        work = tempfile.mkdtemp(prefix="bench-%s-" % self.name, dir=ctx.dir)
+        try:
+            if system == "baseline":
+                return self.run_baseline(ctx, work)
+            return self.run_daemon(system, ctx, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            os.sync()
+
+    def wait_size(self, path, ctx):
+        def landed():
+            try:
+                return os.stat(path).st_size >= ctx.size
+            except FileNotFoundError:
+                return False
+        wait_for(landed, ctx.timeout, "%d bytes in %s" % (ctx.size, path))
+        return time.monotonic()
+
+    def figures(self, seconds, cpu, ctx):
+        return {"MB/s": ctx.size / 1e6 / seconds,
+                "CPU s/GiB": cpu / (ctx.size / GiB)}
+
+    def run_daemon(self, system, ctx, work):
+        go = os.path.join(work, "go")
+        stats = os.path.join(work, "stats.json")
+        log = os.path.join(work, "flood.log")
+        d = Daemon(system, ctx, work)
+        d.write_config({"flood": {
+            "command": " ".join(self.flood_argv(ctx, go, stats)),
+            "autostart": "true", "autorestart": "false", "startsecs": "0",
+            "stdout_logfile": log, "stdout_logfile_maxbytes": "0",
+            "stderr_logfile": os.path.join(work, "flood.err"),
+        }})
+        try:
+            d.start()
+            d.child("log_flood")
+            cpu0 = cpu_seconds(d.pid)
+            with open(go, "w"):
+                pass
+            t1 = self.wait_size(log, ctx)
+            cpu1 = cpu_seconds(d.pid)
+            st = read_json_when_there(stats, ctx.timeout)
+            size = os.stat(log).st_size
+            if size != ctx.size:
+                raise RuntimeError("%s: %d bytes in the log, not %d"
+                                   % (system, size, ctx.size))
+        finally:
+            d.stop()
+        return self.figures(t1 - st["start"], cpu1 - cpu0, ctx)
+
+    def run_baseline(self, ctx, work):
+        """The same writer through a pipe into cat, writing the file."""
+        go = os.path.join(work, "go")
+        stats = os.path.join(work, "stats.json")
+        log = os.path.join(work, "flood.log")
+        writer = cat = None
+        try:
+            with open(log, "wb") as out:
+                writer = subprocess.Popen(self.flood_argv(ctx, go, stats),
+                                          stdout=subprocess.PIPE)
+                cat = subprocess.Popen(["cat"], stdin=writer.stdout,
+                                       stdout=out)
+                writer.stdout.close()
+            with open(go, "w"):
+                pass
+            t1 = self.wait_size(log, ctx)
+            writer.wait()
+            _, _, ru = os.wait4(cat.pid, 0)
+            cat.returncode = 0
+            st = read_json_when_there(stats, ctx.timeout)
+        finally:
+            for p in (writer, cat):
+                if p is not None and p.returncode is None:
+                    p.kill()
+                    p.wait()
+        return self.figures(t1 - st["start"], ru.ru_utime + ru.ru_stime, ctx)
+
+
+def workloads(ctx):
+    return [
+        LogsWorkload("logs-64k", "%s to stdout in 64 KiB writes"
+                     % ctx.size_text, 65536),
+        LogsWorkload("logs-lines", "%s to stdout as 100-byte lines"
+                     % ctx.size_text, 100),
+    ]
