@@ -5,6 +5,8 @@
 #   make check      build and run every test (unit, integration, man lint)
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      side-by-side benchmark against Python Supervisor
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS=60 each
+#   make soak       the long reliability runs, SOAK_MINUTES=10
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Missing build dependencies are installed with apt-get (through sudo when
@@ -186,12 +188,16 @@ check-fuzz: fuzz-build
 	done
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
-# Soak: 100 crash-looping programs for SOAK_MINUTES under ASan (build-asan),
-# valgrind and the plain build side by side (tests/soak/soak.py).
+# Soak: the reliability tests' long variants (10,000 orphans, 30 s of
+# load), then 100 crash-looping programs for SOAK_MINUTES under ASan
+# (build-asan), valgrind and the plain build side by side
+# (tests/soak/soak.py).
 SOAK_MINUTES ?= 10
 soak: deps
 	@$(MAKE) --no-print-directory all helpers
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
+	RELIABILITY_SOAK=1 $(MAKE) --no-print-directory check-integration \
+	    PYTEST_ARGS="-q -k reliability"
 	$(PYTHON) tests/soak/soak.py --minutes $(SOAK_MINUTES) \
 	    --build $(abspath $(BUILD)) --asan-build $(abspath build-asan) \
 	    --json $(abspath $(BUILD))/soak.json

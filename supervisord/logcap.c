@@ -316,10 +316,10 @@ capture_close(struct capture *c)
 {
 	struct logcap	*lc = c->lc;
 
-	if (ev_is_active(&c->io))
-		ev_io_stop(logcap_loop(lc->proc), &c->io);
-	if (ev_is_active(&c->batch))
-		ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	/* Unconditionally: a stop also forgets a pending event (a pause
+	   that ended in this loop turn), which would run after the free. */
+	ev_io_stop(logcap_loop(lc->proc), &c->io);
+	ev_timer_stop(logcap_loop(lc->proc), &c->batch);
 	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
 		capture_output(c, logcap_stripped, 1);
 	if (c->linelen > 0)

@@ -245,3 +245,27 @@ def test_emfile_accept_pauses_then_recovers(daemon, monkeypatch):
         {"cmd": "status"})).encode())["ok"]
     for c in held[3:] + [pending]:
         c.close()
+
+
+def test_restarts_of_chatty_programs(daemon):
+    """Programs writing small pieces all the time (their capture pauses
+    1 ms after each read), restarted over and over: a restart drains and
+    frees the old capture, whose pause may have ended in the same loop
+    turn.  The soak found the freed capture's timer run afterwards (use
+    after free, under valgrind); under ASan this test would abort."""
+    names = ["chatty%d" % i for i in range(10)]
+    daemon.write_config("".join(program(
+        n, "%s -n 0 -i 200 %s" % (helper("log_lines"), n), startsecs=0)
+        for n in names))
+    daemon.start()
+    wait(daemon, lambda: all_in_state(daemon, names, "RUNNING"),
+         "the chatty programs")
+    c = Client(daemon)
+    for i in range(60):
+        r = c.call({"cmd": "restart", "names": names, "wait": i % 2 == 0})
+        assert r["ok"], r
+    c.close()
+    assert daemon.proc.poll() is None, daemon.output()
+    assert all_in_state(daemon, names, "RUNNING") or wait(
+        daemon, lambda: all_in_state(daemon, names, "RUNNING"),
+        "the chatty programs after the restarts")
