@@ -113,6 +113,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p run
+	@echo "supervisord: in another terminal: $(BUILD)/supctl -c conf/supervisord.conf status"
 	exec $(BUILD)/supervisord -c conf/supervisord.conf
 
 check: deps

@@ -78,15 +78,22 @@ class Container:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         # unshare forks the namespace's first process, which execs us.
-        self.pid = wait_for(self._daemon_pid, what="the daemon in the "
-                            "namespace")
+        # Without wait, the daemon may already have come and gone (a test
+        # of an early exit): then there is no pid to find.
+        self.pid = wait_for(lambda: self._daemon_pid(may_exit=not wait),
+                            what="the daemon in the namespace")
+        if self.pid == -1:
+            self.pid = None
+            return self
         self.d.proc = self.proc		# connect() gives up if it dies
         if wait:
             self.d.connect().close()
         return self
 
-    def _daemon_pid(self):
+    def _daemon_pid(self, may_exit=False):
         if self.proc.poll() is not None:
+            if may_exit:
+                return -1
             raise AssertionError("unshare exited with %s\n%s" % (
                 self.proc.returncode, self.output()))
         for pid, _ in children_of(self.proc.pid):

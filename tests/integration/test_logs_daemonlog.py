@@ -20,9 +20,12 @@ def test_daemon_log_rotates_and_reopens(daemon):
     daemon.start()
     main = daemon.logfile
     # 40 programs that start and exit log far more than 3 * 2000 bytes.
-    wait_for(lambda: b"p39" in b"".join(read(p) or b"" for p in
-                                        (main, main + ".1", main + ".2")) and
-             os.path.exists(main + ".2"), what="two backups")
+    # Once all have exited the log is quiet, so no rotation is under way
+    # while the sizes are read.
+    wait_for(lambda: all(p["state"] == "EXITED"
+                         for p in daemon.status().values()),
+             what="every program to have exited")
+    wait_for(lambda: os.path.exists(main + ".2"), what="two backups")
     for p in (main + ".1", main + ".2"):
         assert os.path.getsize(p) == 2000, p
     assert os.path.getsize(main) <= 2000
