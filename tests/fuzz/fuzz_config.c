@@ -7,13 +7,17 @@
  * Input: the main file's text; a line "#@file NAME" starts another file,
  * written next to it as NAME (one folder level allowed, e.g. conf.d/a.ini)
  * so that [include] files= globs find something.  The environment is fixed
- * and glob() is wrapped (ld --wrap=glob) to match nothing outside the
- * folder, so a run depends on its input only and reads nothing but the
- * files it wrote (config_check() stat()s and looks up users, read-only).
+ * and glob() and open() are wrapped (ld --wrap) to find nothing outside
+ * the folder while an input runs (includes, environment_file=), so a run
+ * depends on its input only and reads no file but those it wrote
+ * (config_check() stat()s paths and looks up users, nothing more).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,23 +38,54 @@ int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	__real_glob(const char *, int, int (*)(const char *, int), glob_t *);
 int	__wrap_glob(const char *, int, int (*)(const char *, int), glob_t *);
+int	__real_open(const char *, int, ...);
+int	__wrap_open(const char *, int, ...);
 
 static char	fuzz_dir[256];
 static char	fuzz_main[300];
 static int	fuzz_null = -1;
 static int	fuzz_cwd = -1;	/* libFuzzer's, for its corpus paths */
+static bool	fuzz_running;	/* inside LLVMFuzzerTestOneInput() */
+
+/* A path in the folder: relative (the folder is the cwd) or under it. */
+static bool
+inside(const char *path)
+{
+	size_t	n = strlen(fuzz_dir);
+
+	if (strstr(path, "..") != NULL)
+		return false;
+	return path[0] != '/' || (strncmp(path, fuzz_dir, n) == 0 &&
+	    path[n] == '/');
+}
 
 /* Includes stay in the folder: other patterns match nothing. */
 int
 __wrap_glob(const char *pattern, int flags, int (*errfunc)(const char *, int),
     glob_t *g)
 {
-	size_t	n = strlen(fuzz_dir);
-
-	if (strncmp(pattern, fuzz_dir, n) != 0 || pattern[n] != '/' ||
-	    strstr(pattern, "..") != NULL)
+	if (!inside(pattern) || pattern[0] != '/')
 		return GLOB_NOMATCH;
 	return __real_glob(pattern, flags, errfunc, g);
+}
+
+/* Files outside the folder do not exist for the loader. */
+int
+__wrap_open(const char *path, int flags, ...)
+{
+	va_list	ap;
+	mode_t	mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (fuzz_running && !inside(path)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return __real_open(path, flags, mode);
 }
 
 static int
@@ -201,6 +236,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Relative paths resolve in the private folder, not libFuzzer's. */
 	if (chdir(fuzz_dir) == -1)
 		abort();
+	fuzz_running = true;
 	fuzz_clean();
 	write_files(data, size);
 	cfg = config_load(fuzz_main, &diags);
@@ -222,6 +258,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* a refusal always says why */
 	diags_print(&diags, fuzz_null);
 	diags_release(&diags);
+	fuzz_running = false;
 	if (fchdir(fuzz_cwd) == -1)
 		abort();
 	return 0;
