@@ -8,8 +8,9 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import (CLK_TCK, Daemon, Goal, Records, Workload, cpu_ticks,
-                      ctx_switches, helper, live_children, pss_bytes,
+from benchlib import (CLK_TCK, DEVNULL_ACTIONS, Daemon, Goal, Records,
+                      Workload, cpu_ticks, ctx_switches, helper,
+                      live_children, pss_bytes, reap_all, spawn_plain,
                       wait_for)
 
 # The programs' exec records must all be in within this (Python
@@ -70,11 +71,14 @@ class Fleet:
 
 class StartWorkload(Workload):
     metrics = (("s", "seconds from launch until all N exec'd", False),)
+    systems = ("ours", "supervisor", "baseline")
     note = ("start, memory, status, idle: N programs `exit_after -r FILE -1 "
             "0` (records its exec time, then\n  pauses), all keys at "
             "their defaults (startsecs=1, AUTO logs); start is timed from "
             "the daemon's\n  launch to the last program's own exec record, "
-            "then /proc must show N live children running it.")
+            "then /proc must show N live children running it;\n  "
+            "baseline: the bench itself posix_spawn()s the N programs "
+            "(stdio on /dev/null, no log files).")
 
     def __init__(self, n, goal):
         self.n = n
@@ -84,11 +88,28 @@ class StartWorkload(Workload):
             else {}
 
     def run(self, system, ctx):
+        if system == "baseline":
+            return self.run_baseline(ctx)
         f = Fleet(system, ctx, self.n, self.name)
         try:
             return {"s": f.up()}
         finally:
             f.close()
+
+    def run_baseline(self, ctx):
+        work = tempfile.mkdtemp(prefix="bench-%s-" % self.name, dir=ctx.dir)
+        rec = Records(os.path.join(work, "exec.rec"))
+        argv = [helper(ctx, "exit_after"), "-r", rec.path, "--", "-1", "0"]
+        pids = []
+        try:
+            t0 = time.time() * 1000
+            for _ in range(self.n):
+                pids.append(spawn_plain(argv))
+            rec.wait_count(self.n, UP_TIMEOUT, "%d programs" % self.n)
+            return {"s": (max(t for _, t in rec.read()) - t0) / 1000}
+        finally:
+            reap_all(pids)
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class MemoryWorkload(Workload):
@@ -113,11 +134,9 @@ class MemoryWorkload(Workload):
 
 def spawn_wait(argv):
     """Run argv with stdout and stderr on /dev/null; (seconds, status)."""
-    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
-               (os.POSIX_SPAWN_DUP2, 1, 2)]
     t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    pid = os.posix_spawn(argv[0], argv, os.environ,
+                         file_actions=DEVNULL_ACTIONS)
     _, status = os.waitpid(pid, 0)
     return time.perf_counter() - t0, os.waitstatus_to_exitcode(status)
 
