@@ -204,7 +204,8 @@ def main():
         "bench: terminated"))
 
     for prog in ("supervisord", "supctl", "helpers/log_flood",
-                 "helpers/exit_after", "helpers/ignore_term"):
+                 "helpers/exit_after", "helpers/ignore_term",
+                 "helpers/spawn_n"):
         if not os.access(os.path.join(ctx.build, prog), os.X_OK):
             sys.exit("bench: %s/%s is missing: run make all helpers"
                      % (ctx.build, prog))

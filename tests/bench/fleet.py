@@ -10,8 +10,7 @@ import time
 
 from benchlib import (CLK_TCK, DEVNULL_ACTIONS, Daemon, Goal, Records,
                       Workload, cpu_ticks, ctx_switches, helper,
-                      live_children, pss_bytes, reap_all, spawn_plain,
-                      wait_for)
+                      kill_session, live_children, pss_bytes, wait_for)
 
 # The programs' exec records must all be in within this (Python
 # Supervisor needs seconds for 1000 programs on a loaded 2-core machine).
@@ -77,8 +76,8 @@ class StartWorkload(Workload):
             "their defaults (startsecs=1, AUTO logs); start is timed from "
             "the daemon's\n  launch to the last program's own exec record, "
             "then /proc must show N live children running it;\n  "
-            "baseline: the bench itself posix_spawn()s the N programs "
-            "(stdio on /dev/null, no log files).")
+            "baseline: tests/helpers/spawn_n forks and execs the N programs "
+            "(stdio on /dev/null, no logs).")
 
     def __init__(self, n, goal):
         self.n = n
@@ -97,18 +96,23 @@ class StartWorkload(Workload):
             f.close()
 
     def run_baseline(self, ctx):
+        """spawn_n forks and execs the N programs (its own session, so
+        that kill_session() ends them all)."""
         work = tempfile.mkdtemp(prefix="bench-%s-" % self.name, dir=ctx.dir)
         rec = Records(os.path.join(work, "exec.rec"))
-        argv = [helper(ctx, "exit_after"), "-r", rec.path, "--", "-1", "0"]
-        pids = []
+        argv = [helper(ctx, "spawn_n"), str(self.n), helper(ctx, "exit_after"),
+                "-r", rec.path, "--", "-1", "0"]
+        proc = None
         try:
             t0 = time.time() * 1000
-            for _ in range(self.n):
-                pids.append(spawn_plain(argv))
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
             rec.wait_count(self.n, UP_TIMEOUT, "%d programs" % self.n)
             return {"s": (max(t for _, t in rec.read()) - t0) / 1000}
         finally:
-            reap_all(pids)
+            if proc is not None:
+                kill_session(proc.pid)
+                proc.wait()
             shutil.rmtree(work, ignore_errors=True)
 
 
