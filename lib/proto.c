@@ -318,8 +318,10 @@ proto_decode(struct proto_request *req, const char *line, size_t len,
 		    "request is not a JSON object");
 
 	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "id")) != NULL) {
-		if (!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
-		    !cJSON_IsNull(v))
+		/* 1e999 parses as infinity, which would come back as null. */
+		if ((!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
+		    !cJSON_IsNull(v)) ||
+		    (cJSON_IsNumber(v) && !isfinite(v->valuedouble)))
 			return decode_fail(code, PROTO_BAD_REQUEST, cause,
 			    causelen, "'id' must be a string, a number or "
 			    "null");

@@ -135,6 +135,13 @@ START_TEST(test_id)
 	expect("{\"id\":[1],\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
 	expect("{\"id\":{},\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
 	expect("{\"id\":true,\"cmd\":\"status\"}", PROTO_BAD_REQUEST, "'id'");
+	/* Too big for a double: it could only come back as null (fuzz). */
+	expect("{\"id\":-3e995,\"cmd\":\"status\"}", PROTO_BAD_REQUEST,
+	    "'id'");
+	ck_assert_int_eq(decode("{\"id\":1e999,\"cmd\":\"status\"}", &req),
+	    PROTO_BAD_REQUEST);
+	ck_assert_ptr_null(req.id);
+	proto_request_release(&req);
 
 	/* A usable id survives a later error, so the reply can echo it. */
 	ck_assert_int_eq(decode("{\"id\":9,\"cmd\":\"nope\"}", &req),
