@@ -207,6 +207,12 @@ struct config {
  * found; every error and warning is in diags with file:line either way.
  */
 struct config *config_load(const char *path, struct diags *);
+/*
+ * The same for a client, which needs the socket alone: [supervisord],
+ * [supervisorctl] and [unix_http_server]; no groups, and errors in the
+ * other sections are not looked for.
+ */
+struct config *config_load_client(const char *path, struct diags *);
 void	config_free(struct config *);
 
 /*

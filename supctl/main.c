@@ -80,7 +80,7 @@ socket_from_config(const char *path, bool loud)
 	struct ctl_ini	 ci = { NULL, NULL };
 	char		*sock = NULL;
 
-	if ((cfg = config_load(path, &diags)) != NULL) {
+	if ((cfg = config_load_client(path, &diags)) != NULL) {
 		if (cfg->ctl_serverurl != NULL &&
 		    strncmp(cfg->ctl_serverurl, "unix://", 7) == 0)
 			sock = xstrdup(cfg->ctl_serverurl + 7);

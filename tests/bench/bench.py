@@ -171,8 +171,7 @@ def tabulate(done, results):
                     "off": verdict and verdict[1]}
             lines.append("%-11s %-9s %9s %10s %9s %9s %9s %10s  %s" % (
                 entry["name"], metric, fmt(ours), fmt(py), fmt(base),
-                fmt(vs_base) if w.systems[-1] == "baseline" and
-                "logs" in w.name else "-",
+                fmt(vs_base),
                 (fmt(vs_py) + "x") if vs_py is not None else "-",
                 goal.text if goal else "",
                 (" ".join(x for x in verdict if x) if verdict else "")))
@@ -205,7 +204,8 @@ def main():
         "bench: terminated"))
 
     for prog in ("supervisord", "supctl", "helpers/log_flood",
-                 "helpers/exit_after", "helpers/ignore_term"):
+                 "helpers/exit_after", "helpers/ignore_term",
+                 "helpers/spawn_n"):
         if not os.access(os.path.join(ctx.build, prog), os.X_OK):
             sys.exit("bench: %s/%s is missing: run make all helpers"
                      % (ctx.build, prog))
@@ -260,7 +260,7 @@ def main():
     print("\n".join(tabulate(done, results)))
     print("\nvs superv: how many times better than Python Supervisor "
           "(its figure over ours, or ours over\nits for throughput); "
-          "ours/base: our throughput over the baseline's.")
+          "ours/base: our figure over the baseline's (no supervisor).")
     seen = set()
     for w, _ in done:
         if w.note and w.note not in seen:

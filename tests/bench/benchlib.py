@@ -165,6 +165,33 @@ def helper(ctx, name):
     return os.path.join(ctx.build, "helpers", name)
 
 
+DEVNULL_ACTIONS = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_DUP2, 1, 2)]
+
+
+def spawn_plain(argv):
+    """posix_spawn(3) (vfork and exec) from this small process, stdio on
+    /dev/null, in a process group of its own: how fast a program can be
+    started at all, the floor the baselines measure."""
+    return os.posix_spawn(argv[0], argv, os.environ,
+                          file_actions=DEVNULL_ACTIONS, setpgroup=0)
+
+
+def reap_all(pids):
+    """SIGKILL and reap each of our own children in pids."""
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for p in pids:
+        try:
+            os.waitpid(p, 0)
+        except ChildProcessError:
+            pass
+
+
 def machine():
     model = ""
     try:

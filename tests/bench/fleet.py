@@ -8,9 +8,9 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import (CLK_TCK, Daemon, Goal, Records, Workload, cpu_ticks,
-                      ctx_switches, helper, live_children, pss_bytes,
-                      wait_for)
+from benchlib import (CLK_TCK, DEVNULL_ACTIONS, Daemon, Goal, Records,
+                      Workload, cpu_ticks, ctx_switches, helper,
+                      kill_session, live_children, pss_bytes, wait_for)
 
 # The programs' exec records must all be in within this (Python
 # Supervisor needs seconds for 1000 programs on a loaded 2-core machine).
@@ -70,11 +70,14 @@ class Fleet:
 
 class StartWorkload(Workload):
     metrics = (("s", "seconds from launch until all N exec'd", False),)
+    systems = ("ours", "supervisor", "baseline")
     note = ("start, memory, status, idle: N programs `exit_after -r FILE -1 "
             "0` (records its exec time, then\n  pauses), all keys at "
             "their defaults (startsecs=1, AUTO logs); start is timed from "
             "the daemon's\n  launch to the last program's own exec record, "
-            "then /proc must show N live children running it.")
+            "then /proc must show N live children running it;\n  "
+            "baseline: tests/helpers/spawn_n forks and execs the N programs "
+            "(stdio on /dev/null, no logs).")
 
     def __init__(self, n, goal):
         self.n = n
@@ -84,11 +87,33 @@ class StartWorkload(Workload):
             else {}
 
     def run(self, system, ctx):
+        if system == "baseline":
+            return self.run_baseline(ctx)
         f = Fleet(system, ctx, self.n, self.name)
         try:
             return {"s": f.up()}
         finally:
             f.close()
+
+    def run_baseline(self, ctx):
+        """spawn_n forks and execs the N programs (its own session, so
+        that kill_session() ends them all)."""
+        work = tempfile.mkdtemp(prefix="bench-%s-" % self.name, dir=ctx.dir)
+        rec = Records(os.path.join(work, "exec.rec"))
+        argv = [helper(ctx, "spawn_n"), str(self.n), helper(ctx, "exit_after"),
+                "-r", rec.path, "--", "-1", "0"]
+        proc = None
+        try:
+            t0 = time.time() * 1000
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+            rec.wait_count(self.n, UP_TIMEOUT, "%d programs" % self.n)
+            return {"s": (max(t for _, t in rec.read()) - t0) / 1000}
+        finally:
+            if proc is not None:
+                kill_session(proc.pid)
+                proc.wait()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class MemoryWorkload(Workload):
@@ -113,11 +138,9 @@ class MemoryWorkload(Workload):
 
 def spawn_wait(argv):
     """Run argv with stdout and stderr on /dev/null; (seconds, status)."""
-    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
-               (os.POSIX_SPAWN_DUP2, 1, 2)]
     t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    pid = os.posix_spawn(argv[0], argv, os.environ,
+                         file_actions=DEVNULL_ACTIONS)
     _, status = os.waitpid(pid, 0)
     return time.perf_counter() - t0, os.waitstatus_to_exitcode(status)
 

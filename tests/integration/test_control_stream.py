@@ -400,6 +400,29 @@ def test_events_crash_and_restart(daemon):
     st.close()
 
 
+def test_events_pid_of_a_start_nobody_followed(daemon):
+    """A process started while nobody followed events, killed while still
+    STARTING: its exit event carries its pid (the daemon kept the pids
+    without building the events)."""
+    daemon.write_config("""\
+        [program:slow]
+        command = sleep 1000
+        startsecs = 60
+        startretries = 0
+        """)
+    daemon.start()
+    pid = daemon.wait_state("slow", "STARTING")["pid"]
+    assert pid > 0
+    st = Stream(daemon, {"cmd": "events"})
+    assert st.next()["ok"]
+    os.kill(pid, signal.SIGKILL)
+    e = st.next()
+    assert (e["from"], e["to"]) == ("STARTING", "BACKOFF")
+    assert e["pid"] == pid
+    assert e["exit"]["signal"] == "KILL"
+    st.close()
+
+
 def test_events_many_subscribers_and_stop(daemon):
     daemon.write_config("""\
         [program:a]

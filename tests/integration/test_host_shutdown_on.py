@@ -53,7 +53,8 @@ def test_exit_for_good(daemon):
     daemon.write_config(program("job", after_file(marker + ".ready", 0),
                                 startsecs="0", autorestart="unexpected",
                                 shutdown_on="exit") + other)
-    daemon.start()
+    # All of it can be over before a pidfile could be seen: do not wait.
+    daemon.start(wait=False)
     assert daemon.wait_exit() == 3, daemon.output()
     assert read_marker(marker) == "TERM"
     assert "job exited (exit status 0) and will not be restarted, and it " \

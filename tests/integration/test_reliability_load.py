@@ -6,12 +6,13 @@ they were and its memory does not grow from one round to the next.
 With RELIABILITY_SOAK=1 the load goes on for 30 s instead."""
 import asyncio
 import json
+import os
 import random
 import socket
 import threading
 import time
 
-from conftest import helper, DEADLINE
+from conftest import helper, wait_for, DEADLINE
 from engine_util import program, wait, wait_count
 from reliability_util import (SOAK, Client, fd_count, fd_targets, rss_kb,
                               pss_kb, sockets, well_formed)
@@ -256,9 +257,17 @@ def test_start_waiting_then_stopped_again_answers(daemon):
     once down) is answered when another stop cancels that wish: the
     race the load test found, made deterministic."""
     daemon.write_config(program("slow", "%s %s/slow.txt" % (
-        helper("ignore_term"), daemon.dir), startsecs=0, stopwaitsecs=1))
+        helper("ignore_term"), daemon.dir), startsecs=0, stopwaitsecs=5))
+    # stopwaitsecs is the window for the two stops and the start between
+    # them (a loaded machine under ASan took over a second).
     daemon.start()
     daemon.wait_state("slow", "RUNNING")
+    # RUNNING comes at exec (startsecs=0); the helper writes "pid N" once
+    # its SIGTERM handler is in, and only then may the stop be sent (an
+    # ASan build starts slowly enough for a TERM to arrive before).
+    marker = os.path.join(daemon.dir, "slow.txt")
+    wait_for(lambda: os.path.exists(marker) and "pid" in open(marker).read(),
+             what="ignore_term's handler")
     r = daemon.request({"cmd": "stop", "names": ["slow"], "wait": False})
     assert r["ok"] and daemon.status("slow")["state"] == "STOPPING", r
     waiter = Client(daemon)

@@ -572,6 +572,33 @@ START_TEST(environment_merge)
 }
 END_TEST
 
+/* A client reads the socket of a file whose programs are wrong. */
+START_TEST(client_load)
+{
+	const char	*text = "[supervisord]\n"
+	    "[unix_http_server]\nfile = %(here)s/s.sock\n"
+	    "[supervisorctl]\nserverurl = unix://%(here)s/c.sock\n"
+	    "[program:x]\ncommand = /bin/true\nstartsecs = soon\n";
+	char		*p = fx_write("supervisord.conf", text), *want;
+	struct config	*cfg;
+
+	ck_assert_ptr_null(config_load(p, &diags));
+	diags_release(&diags);
+	memset(&diags, 0, sizeof(diags));
+	ck_assert_ptr_nonnull(cfg = config_load_client(p, &diags));
+	ck_assert_uint_eq(diags.nerrors, 0);
+	ck_assert_uint_eq(cfg->ngroups, 0);
+	want = fx_path("s.sock");
+	ck_assert_str_eq(cfg->unix_server.file, want);
+	free(want);
+	want = fx_path("c.sock");
+	ck_assert_str_eq(cfg->ctl_serverurl + strlen("unix://"), want);
+	free(want);
+	config_free(cfg);
+	free(p);
+}
+END_TEST
+
 static Suite *
 load_suite(void)
 {
@@ -594,6 +621,7 @@ load_suite(void)
 	tcase_add_test(tc, warnings);
 	tcase_add_test(tc, long_command);
 	tcase_add_test(tc, environment_merge);
+	tcase_add_test(tc, client_load);
 	suite_add_tcase(s, tc);
 
 	/* 100000 processes take seconds under the sanitizers. */
