@@ -271,8 +271,9 @@ proc_pidfile_path(const struct proc *p)
 	return path;
 }
 
-void
-pidfile_proc_write(struct proc *p)
+/* Write a process's pidfile now. */
+static void
+pidfile_proc_write_now(struct proc *p)
 {
 	cJSON	*o;
 	char	*path, *text, started[64], cause[512];
@@ -298,11 +299,83 @@ pidfile_proc_write(struct proc *p)
 	free(path);
 }
 
+static void
+pidfile_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	pidfile_flush(container_of(w, struct daemon, pidfile_prepare));
+}
+
+void
+pidfile_init(struct daemon *d)
+{
+	ev_prepare_init(&d->pidfile_prepare, pidfile_prepare_cb);
+}
+
+/*
+ * Queue the write: creating files is the slow part of a spawn on some
+ * file systems (ext4 scans for a free inode), and the program does not
+ * need its pidfile to run.  The prepare watcher writes it before the
+ * loop next waits, so no client ever sees a spawned process without one.
+ */
+void
+pidfile_proc_write(struct proc *p)
+{
+	struct daemon	*d = p->daemon;
+
+	if (p->pidfile_due || d->config->sd.rundir == NULL)
+		return;
+	if (d->loop == NULL) {
+		pidfile_proc_write_now(p);
+		return;
+	}
+	p->pidfile_due = true;
+	d->pidfile_due = xreallocarray(d->pidfile_due, d->npidfile_due + 1,
+	    sizeof(*d->pidfile_due));
+	d->pidfile_due[d->npidfile_due++] = p;
+	if (!ev_is_active(&d->pidfile_prepare))
+		ev_prepare_start(d->loop, &d->pidfile_prepare);
+}
+
+void
+pidfile_flush(struct daemon *d)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	if (d->loop != NULL)
+		ev_prepare_stop(d->loop, &d->pidfile_prepare);
+	for (i = 0; i < d->npidfile_due; i++) {
+		if ((p = d->pidfile_due[i]) == NULL)
+			continue;
+		p->pidfile_due = false;
+		pidfile_proc_write_now(p);
+	}
+	free(d->pidfile_due);
+	d->pidfile_due = NULL;
+	d->npidfile_due = 0;
+}
+
+/* Drop a due write of a process that is gone or about to be freed. */
+void
+pidfile_proc_forget(struct proc *p)
+{
+	struct daemon	*d = p->daemon;
+	size_t		 i;
+
+	if (!p->pidfile_due)
+		return;
+	p->pidfile_due = false;
+	for (i = 0; i < d->npidfile_due; i++)
+		if (d->pidfile_due[i] == p)
+			d->pidfile_due[i] = NULL;
+}
+
 void
 pidfile_proc_remove(struct proc *p)
 {
 	char	*path;
 
+	pidfile_proc_forget(p);
 	if ((path = proc_pidfile_path(p)) == NULL)
 		return;
 	if (unlink(path) == -1 && errno != ENOENT)
