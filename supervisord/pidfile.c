@@ -311,29 +311,62 @@ pidfile_init(struct daemon *d)
 	ev_prepare_init(&d->pidfile_prepare, pidfile_prepare_cb);
 }
 
+/* Unlink a process's pidfile now. */
+static void
+pidfile_proc_remove_now(struct proc *p)
+{
+	char	*path;
+
+	if ((path = proc_pidfile_path(p)) == NULL)
+		return;
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove %s", path);
+	free(path);
+}
+
 /*
- * Queue the write: creating files is the slow part of a spawn on some
- * file systems (ext4 scans for a free inode), and the program does not
- * need its pidfile to run.  The prepare watcher writes it before the
- * loop next waits, so no client ever sees a spawned process without one.
+ * Queue a write (gone false) or a removal (gone true), the later asking
+ * replacing the earlier: creating and removing files is the slow part of
+ * a spawn on some file systems (ext4 scans for a free inode), and the
+ * program does not need its pidfile to run.  The prepare watcher does it
+ * before the loop next waits, so no client ever sees a spawned process
+ * without its pidfile, or a reaped one with it.
  */
-void
-pidfile_proc_write(struct proc *p)
+static void
+pidfile_proc_due(struct proc *p, bool gone)
 {
 	struct daemon	*d = p->daemon;
 
-	if (p->pidfile_due || d->config->sd.rundir == NULL)
+	if (d->config->sd.rundir == NULL)
 		return;
 	if (d->loop == NULL) {
-		pidfile_proc_write_now(p);
+		if (gone)
+			pidfile_proc_remove_now(p);
+		else
+			pidfile_proc_write_now(p);
 		return;
 	}
+	p->pidfile_gone = gone;
+	if (p->pidfile_due)
+		return;
 	p->pidfile_due = true;
 	d->pidfile_due = xreallocarray(d->pidfile_due, d->npidfile_due + 1,
 	    sizeof(*d->pidfile_due));
 	d->pidfile_due[d->npidfile_due++] = p;
 	if (!ev_is_active(&d->pidfile_prepare))
 		ev_prepare_start(d->loop, &d->pidfile_prepare);
+}
+
+void
+pidfile_proc_write(struct proc *p)
+{
+	pidfile_proc_due(p, false);
+}
+
+void
+pidfile_proc_remove(struct proc *p)
+{
+	pidfile_proc_due(p, true);
 }
 
 void
@@ -348,14 +381,17 @@ pidfile_flush(struct daemon *d)
 		if ((p = d->pidfile_due[i]) == NULL)
 			continue;
 		p->pidfile_due = false;
-		pidfile_proc_write_now(p);
+		if (p->pidfile_gone)
+			pidfile_proc_remove_now(p);
+		else
+			pidfile_proc_write_now(p);
 	}
 	free(d->pidfile_due);
 	d->pidfile_due = NULL;
 	d->npidfile_due = 0;
 }
 
-/* Drop a due write of a process that is gone or about to be freed. */
+/* The process is about to be freed: a due removal happens now. */
 void
 pidfile_proc_forget(struct proc *p)
 {
@@ -368,19 +404,8 @@ pidfile_proc_forget(struct proc *p)
 	for (i = 0; i < d->npidfile_due; i++)
 		if (d->pidfile_due[i] == p)
 			d->pidfile_due[i] = NULL;
-}
-
-void
-pidfile_proc_remove(struct proc *p)
-{
-	char	*path;
-
-	pidfile_proc_forget(p);
-	if ((path = proc_pidfile_path(p)) == NULL)
-		return;
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("cannot remove %s", path);
-	free(path);
+	if (p->pidfile_gone)
+		pidfile_proc_remove_now(p);
 }
 
 /* One of ours: a JSON object with the keys we write. */

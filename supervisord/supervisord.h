@@ -80,7 +80,8 @@ struct proc {
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
 	ev_tstamp	 stopped_at;	/* ev_time() of the last exit, or 0 */
 	bool		 ever_started;	/* spawned at least once */
-	bool		 pidfile_due;	/* its pidfile is to be (re)written */
+	bool		 pidfile_due;	/* its pidfile is to be written ... */
+	bool		 pidfile_gone;	/* ... or removed (pidfile.c) */
 	bool		 execd;		/* exec succeeded in this run */
 	bool		 startsecs_done;	/* startsecs elapsed in this run */
 	bool		 killed;	/* SIGKILL sent in this stop */
@@ -477,11 +478,12 @@ void	 sdnotify_free(struct daemon *);
 int	 pidfile_acquire(struct daemon *, char *cause, size_t);
 void	 pidfile_release(struct daemon *);
 /*
- * A process's pidfile is written once the burst of events that spawned it
- * is handled (just before the loop waits again), so that a thousand
- * programs are forked before a thousand files are created.
- * pidfile_flush() writes the due ones now; pidfile_proc_remove() and
- * pidfile_proc_forget() drop a due write.
+ * A process's pidfile is written (or removed) once the burst of events
+ * that spawned it (or reaped it) is handled, just before the loop waits
+ * again: a thousand programs are forked before a thousand files are
+ * created, and a crashed program is replaced before its file is.
+ * pidfile_flush() does the due work now; pidfile_proc_forget() does a
+ * due removal now and drops a due write (the process is being freed).
  */
 void	 pidfile_init(struct daemon *);
 void	 pidfile_proc_write(struct proc *);
