@@ -19,12 +19,14 @@
 
 #include "log.h"
 #include "logfile.h"
+#include "strmap.h"
 #include "xmalloc.h"
 #include "supervisord.h"
 
-/* Every open log file of a program. */
+/* Every open log file of a program, and the same by path. */
 static struct logfile	**logreg_files;
 static size_t		  logreg_nfiles;
+static struct strmap	  logreg_bypath;
 
 /* Files made but not opened yet (NULL: let go of meanwhile), opened by
    logreg_flush() before the loop waits again. */
@@ -82,21 +84,18 @@ struct logfile *
 logreg_get(const char *path, uint64_t maxbytes, int backups)
 {
 	struct logfile	*lf;
-	size_t		 i;
 
-	for (i = 0; i < logreg_nfiles; i++) {
-		lf = logreg_files[i];
-		if (strcmp(lf->path, path) == 0) {
-			lf->refs++;
-			logfile_set_limits(lf, maxbytes, backups);
-			return lf;
-		}
+	if ((lf = strmap_get(&logreg_bypath, path)) != NULL) {
+		lf->refs++;
+		logfile_set_limits(lf, maxbytes, backups);
+		return lf;
 	}
 	lf = logfile_new(path, maxbytes, backups);
 	logreg_open_soon(lf);
 	logreg_files = xreallocarray(logreg_files, logreg_nfiles + 1,
 	    sizeof(*logreg_files));
 	logreg_files[logreg_nfiles++] = lf;
+	strmap_put(&logreg_bypath, lf->path, lf);
 	return lf;
 }
 
@@ -116,9 +115,11 @@ logreg_put(struct logfile *lf)
 			break;
 		}
 	}
+	strmap_del(&logreg_bypath, lf->path);
 	if (logreg_nfiles == 0) {
 		free(logreg_files);
 		logreg_files = NULL;
+		strmap_free(&logreg_bypath);
 	}
 	logfile_free(lf);
 }
