@@ -238,6 +238,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 		ev_io_stop(d->loop, &p->exec_watcher);
 		close(p->exec_fd);
 	}
+	ev_clear_pending(d->loop, &p->exec_watcher);	/* a fed exec */
 	if (p->pid != 0)
 		reap_untrack(d, p);
 	logcap_release(p);

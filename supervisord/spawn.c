@@ -70,12 +70,32 @@ struct spawn_report {
 
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 
+/* What the child is given: with CLONE_VM, on the daemon's stack. */
+struct spawn_child {
+	struct proc	*p;
+	const int	*child_fds;
+	pid_t		 parent;
+	char		**env;		/* made by the daemon, or NULL */
+	bool		 failed;	/* report is set: exec did not happen */
+	struct spawn_report report;
+};
+
+/* The child sharing our memory reports here rather than to a pipe.
+   volatile: only clone() runs the code that reads it, and the compiler
+   would drop a store it sees as dead. */
+static struct spawn_child	*volatile shared_child;
+
 /* Write the report and leave without running any atexit() of ours. */
 static void __attribute__((noreturn))
 child_report(int fd, const struct spawn_report *r)
 {
 	ssize_t	n;
 
+	if (fd == -1) {
+		shared_child->report = *r;
+		shared_child->failed = true;
+		_exit(127);
+	}
 	do
 		n = write(fd, r, sizeof(*r));
 	while (n == -1 && errno == EINTR);
@@ -208,10 +228,16 @@ child_user(int fd, const char *user)
 		child_fail(fd, STEP_SETUID, errno);
 }
 
-/* Close every descriptor above 2 but the report pipe (close-on-exec). */
+/* Close every descriptor above 2 but the report pipe (close-on-exec),
+   if there is one (-1: the child shares our memory and reports there). */
 static void
 child_close_fds(int fd)
 {
+	if (fd == -1) {
+		if (close_range(3, ~0U, 0) == -1)
+			child_fail(fd, STEP_CLOSE_FDS, errno);
+		return;
+	}
 	if (fd > 3 && close_range(3, (unsigned)fd - 1, 0) == -1)
 		child_fail(fd, STEP_CLOSE_FDS, errno);
 	if (close_range((unsigned)fd + 1, ~0U, 0) == -1)
@@ -252,15 +278,6 @@ child_default_reserved(int sig)
 	return sig < SIGRTMIN ? 0 : -1;
 #endif
 }
-
-/* What the child is given: with CLONE_VM, on the daemon's stack. */
-struct spawn_child {
-	struct proc	*p;
-	int		 report_fd;
-	const int	*child_fds;
-	pid_t		 parent;
-	char		**env;		/* made by the daemon, or NULL */
-};
 
 /* In the child: every step of issue 3's order, then exec.  No return. */
 static void __attribute__((noreturn))
@@ -324,7 +341,7 @@ child_entry(void *arg)
 {
 	struct spawn_child	*c = arg;
 
-	child_run(c->p, c->report_fd, c->child_fds, c->parent, c->env);
+	child_run(c->p, -1, c->child_fds, c->parent, c->env);
 }
 
 /*
@@ -350,27 +367,27 @@ spawn_shares_memory(const struct proc *p)
 	    cfg->sd.environment_files[0] == NULL;
 }
 
-/* Start the child: clone() sharing our memory, or fork(). */
+/*
+ * Start a child that shares our memory until it execs.  clone() returns
+ * once the child has exec'd or has failed (it reports in c and exits),
+ * so the outcome is known at once, with no report pipe.
+ */
 static pid_t
-spawn_clone(struct proc *p, int report_fd, const int child_fds[2],
-    pid_t parent)
+spawn_shared(struct spawn_child *c)
 {
 	/* Only one child uses it at a time: we wait for its exec. */
-	static char		 stack[64 * 1024] __attribute__((aligned(64)));
-	struct spawn_child	 c = { p, report_fd, child_fds, parent, NULL };
-	pid_t			 pid;
-	int			 error;
+	static char	 stack[64 * 1024] __attribute__((aligned(64)));
+	pid_t		 pid;
+	int		 error;
 
-	if (!spawn_shares_memory(p)) {
-		if ((pid = fork()) == 0)
-			child_run(p, report_fd, child_fds, parent, NULL);
-		return pid;
-	}
-	c.env = spawn_environ(p, environ);
+	c->env = spawn_environ(c->p, environ);
+	shared_child = c;
 	pid = clone(child_entry, stack + sizeof(stack),
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	error = errno;
-	spawn_environ_free(c.env);
+	shared_child = NULL;
+	spawn_environ_free(c->env);
+	c->env = NULL;
 	errno = error;
 	return pid;
 }
@@ -478,6 +495,13 @@ exec_cb(struct ev_loop *loop, ev_io *w, int revents)
 	exec_read(container_of(w, struct proc, exec_watcher), false);
 }
 
+/* A child that shared our memory exec'd: fed by spawn_proc. */
+static void
+exec_ok_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	proc_exec_ok(container_of(w, struct proc, exec_watcher));
+}
+
 /* The child exited: its report (or EOF) is in the pipe already. */
 void
 spawn_exec_drain(struct proc *p)
@@ -486,14 +510,34 @@ spawn_exec_drain(struct proc *p)
 		exec_read(p, true);
 }
 
+/* Note the outcome of a spawn that shared our memory, known already. */
+static void
+spawn_shared_done(struct proc *p, const struct spawn_child *c)
+{
+	char	msg[256];
+
+	p->exec_fd = -1;
+	if (c->failed) {
+		/* Its exit (127) follows, as for a forked child. */
+		report_format(p, &c->report, msg, sizeof(msg));
+		proc_exec_failed(p, msg);
+		return;
+	}
+	/* An event of its own, as the report pipe's EOF would be. */
+	ev_init(&p->exec_watcher, exec_ok_cb);
+	ev_feed_event(p->daemon->loop, &p->exec_watcher, EV_CUSTOM);
+}
+
 /* The spawn effect: logcap's fds, the report pipe, fork, bookkeeping. */
 int
 spawn_proc(struct proc *p, char *cause, size_t len)
 {
-	struct daemon	*d = p->daemon;
-	sigset_t	 all, old;
-	pid_t		 pid, parent = getpid();
-	int		 child_fds[2], report[2], error;
+	struct daemon		*d = p->daemon;
+	struct spawn_child	 c = { .p = p };
+	sigset_t		 all, old;
+	pid_t			 pid, parent = getpid();
+	int			 child_fds[2], report[2] = { -1, -1 }, error;
+	bool			 shared = spawn_shares_memory(p);
 
 	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
 		snprintf(cause, len, "empty command");
@@ -503,7 +547,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
-	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error = errno;
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
@@ -514,12 +558,19 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	/* No signal handler of ours may run in the child before exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = spawn_clone(p, report[1], child_fds, parent);
+	c.child_fds = child_fds;
+	c.parent = parent;
+	if (shared)
+		pid = spawn_shared(&c);
+	else if ((pid = fork()) == 0)
+		child_run(p, report[1], child_fds, parent, NULL);
 	error = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(report[1]);
+	if (!shared)
+		close(report[1]);
 	if (pid == -1) {
-		close(report[0]);
+		if (!shared)
+			close(report[0]);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
 		    "too many processes to spawn" : strerror(error));
@@ -531,12 +582,16 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
 	p->pid = pid;
 	p->pgid = pid;
-	p->exec_fd = report[0];
-	ev_io_init(&p->exec_watcher, exec_cb, p->exec_fd, EV_READ);
-	ev_io_start(d->loop, &p->exec_watcher);
 	reap_track(d, p);
 	logcap_spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
+	if (shared) {
+		spawn_shared_done(p, &c);
+		return 0;
+	}
+	p->exec_fd = report[0];
+	ev_io_init(&p->exec_watcher, exec_cb, p->exec_fd, EV_READ);
+	ev_io_start(d->loop, &p->exec_watcher);
 	return 0;
 }
