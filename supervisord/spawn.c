@@ -16,16 +16,18 @@
  * memory of its own: it gets a plain fork().
  */
 #include <sys/prctl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+
+#include <linux/close_range.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -228,11 +230,20 @@ child_user(int fd, const char *user)
 		child_fail(fd, STEP_SETUID, errno);
 }
 
-/* Close every descriptor above 2 but the report pipe (close-on-exec),
-   if there is one (-1: the child shares our memory and reports there). */
+/*
+ * Every descriptor above 2 is to close at exec.  Marking them is cheap,
+ * and the kernel closes them after a child sharing our memory has let
+ * the daemon go on; the report pipe (close-on-exec already) stays usable
+ * until the exec.  Before Linux 5.11, close them now, but the pipe (fd,
+ * or -1 for a child that reports in our memory).
+ */
 static void
 child_close_fds(int fd)
 {
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	if (errno != EINVAL)
+		child_fail(fd, STEP_CLOSE_FDS, errno);
 	if (fd == -1) {
 		if (close_range(3, ~0U, 0) == -1)
 			child_fail(fd, STEP_CLOSE_FDS, errno);
