@@ -11,7 +11,7 @@
 
 #define NKEYS	2000
 
-static char	keys[NKEYS][16];
+static char	keys[NKEYS][24];
 
 static void
 make_keys(void)
