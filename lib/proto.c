@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -38,10 +39,41 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
 
+/* Indexed by enum proto_field; NULL-terminated for the "fields" check. */
+static const char *const field_names[PROTO_FIELD_COUNT + 1] = {
+	[PROTO_F_NAME] = "name",
+	[PROTO_F_GROUP] = "group",
+	[PROTO_F_FULLNAME] = "fullname",
+	[PROTO_F_STATE] = "state",
+	[PROTO_F_STATECODE] = "statecode",
+	[PROTO_F_DESCRIPTION] = "description",
+	[PROTO_F_PID] = "pid",
+	[PROTO_F_START] = "start",
+	[PROTO_F_UPTIME] = "uptime",
+	[PROTO_F_SINCE] = "since",
+	[PROTO_F_NOW] = "now",
+	[PROTO_F_RESTARTS] = "restarts",
+	[PROTO_F_EXITSTATUS] = "exitstatus",
+	[PROTO_F_EXIT] = "exit",
+	[PROTO_F_SPAWNERR] = "spawnerr",
+	[PROTO_F_LOG_DROPPED_BYTES] = "log_dropped_bytes",
+	[PROTO_F_STDOUT_LOGFILE] = "stdout_logfile",
+	[PROTO_F_STDERR_LOGFILE] = "stderr_logfile",
+	[PROTO_F_READY] = "ready",
+	[PROTO_F_STATUS_TEXT] = "status_text",
+	[PROTO_F_WAITING_FOR] = "waiting_for",
+	[PROTO_FIELD_COUNT] = NULL,
+};
+
 static const struct proto_arg args_none[] = {
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_status[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ "fields", PROTO_T_NAMES, false, 1, PROTO_FIELD_COUNT, field_names },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_pid[] = {
 	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
@@ -81,7 +113,7 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_STOP, "stop", args_action },
 	{ PROTO_CMD_RESTART, "restart", args_action },
 	{ PROTO_CMD_SIGNAL, "signal", args_signal },
-	{ PROTO_CMD_PID, "pid", args_status },
+	{ PROTO_CMD_PID, "pid", args_pid },
 	{ PROTO_CMD_RELOAD, "reload", args_reload },
 	{ PROTO_CMD_SHUTDOWN, "shutdown", args_none },
 	{ PROTO_CMD_VERSION, "version", args_none },
@@ -223,6 +255,16 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 				    "process names (strings of 1 to %d bytes, "
 				    "no spaces or control characters)",
 				    a->name, PROTO_NAME_MAX);
+				return -1;
+			}
+			if (a->choices == NULL)
+				continue;
+			for (c = a->choices; *c != NULL; c++)
+				if (strcmp(*c, e->valuestring) == 0)
+					break;
+			if (*c == NULL) {
+				snprintf(cause, causelen, "'%s': unknown name "
+				    "'%.64s'", a->name, e->valuestring);
 				return -1;
 			}
 		}
@@ -422,6 +464,31 @@ proto_get_names(const struct proto_request *req, const char *key,
 	return n;
 }
 
+const char *
+proto_field_name(enum proto_field f)
+{
+	if ((unsigned)f >= PROTO_FIELD_COUNT)
+		return NULL;
+	return field_names[f];
+}
+
+unsigned
+proto_get_fields(const struct proto_request *req)
+{
+	const cJSON	*v = proto_get(req, "fields"), *e;
+	unsigned	 set = 0, f;
+
+	if (!cJSON_IsArray(v))
+		return PROTO_FIELDS_ALL;
+	cJSON_ArrayForEach(e, v) {
+		for (f = 0; f < PROTO_FIELD_COUNT; f++)
+			if (cJSON_IsString(e) &&
+			    strcmp(field_names[f], e->valuestring) == 0)
+				set |= 1U << f;
+	}
+	return set;
+}
+
 /* Render an object as one line; cJSON only fails when out of memory. */
 static char *
 render_line(cJSON *obj, size_t *len)
@@ -485,6 +552,31 @@ proto_reply_error(const cJSON *id, enum proto_code code, const char *message,
 	if (result != NULL)
 		cJSON_AddItemToObject(obj, "result", result);
 	return render_line(obj, len);
+}
+
+void
+proto_reply_open(struct jsonw *w, const cJSON *id, enum proto_code code,
+    const char *message)
+{
+	jsonw_object(w, NULL);
+	if (id != NULL)
+		jsonw_cjson(w, "id", id);
+	jsonw_bool(w, "ok", code == PROTO_OK);
+	if (code != PROTO_OK) {
+		jsonw_object(w, "error");
+		jsonw_string(w, "code", proto_code_name(code));
+		jsonw_string(w, "message", message);
+		jsonw_object_end(w);
+	}
+	jsonw_object(w, "result");
+}
+
+void
+proto_reply_close(struct jsonw *w)
+{
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+	jsonw_newline(w);
 }
 
 char *
