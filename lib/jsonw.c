@@ -266,3 +266,29 @@ jsonw_newline(struct jsonw *w)
 {
 	put(w, "\n", 1);
 }
+
+/* The envelopes of proto_reply_ok() and proto_reply_error(). */
+void
+proto_reply_open(struct jsonw *w, const cJSON *id, enum proto_code code,
+    const char *message)
+{
+	jsonw_object(w, NULL);
+	if (id != NULL)
+		jsonw_cjson(w, "id", id);
+	jsonw_bool(w, "ok", code == PROTO_OK);
+	if (code != PROTO_OK) {
+		jsonw_object(w, "error");
+		jsonw_string(w, "code", proto_code_name(code));
+		jsonw_string(w, "message", message);
+		jsonw_object_end(w);
+	}
+	jsonw_object(w, "result");
+}
+
+void
+proto_reply_close(struct jsonw *w)
+{
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+	jsonw_newline(w);
+}

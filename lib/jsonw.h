@@ -49,4 +49,13 @@ void	 jsonw_raw(struct jsonw *, const char *key, const char *);
 /* A line's end: a newline after the top value. */
 void	 jsonw_newline(struct jsonw *);
 
+/*
+ * The same envelopes for a reply written with a jsonw: open writes the
+ * envelope up to an open "result" object (an error when code is not
+ * PROTO_OK) for the caller to fill; close ends it and the line.
+ */
+void	 proto_reply_open(struct jsonw *, const struct cJSON *id,
+	    enum proto_code, const char *message);
+void	 proto_reply_close(struct jsonw *);
+
 #endif

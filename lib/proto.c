@@ -11,7 +11,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "jsonw.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -552,31 +551,6 @@ proto_reply_error(const cJSON *id, enum proto_code code, const char *message,
 	if (result != NULL)
 		cJSON_AddItemToObject(obj, "result", result);
 	return render_line(obj, len);
-}
-
-void
-proto_reply_open(struct jsonw *w, const cJSON *id, enum proto_code code,
-    const char *message)
-{
-	jsonw_object(w, NULL);
-	if (id != NULL)
-		jsonw_cjson(w, "id", id);
-	jsonw_bool(w, "ok", code == PROTO_OK);
-	if (code != PROTO_OK) {
-		jsonw_object(w, "error");
-		jsonw_string(w, "code", proto_code_name(code));
-		jsonw_string(w, "message", message);
-		jsonw_object_end(w);
-	}
-	jsonw_object(w, "result");
-}
-
-void
-proto_reply_close(struct jsonw *w)
-{
-	jsonw_object_end(w);
-	jsonw_object_end(w);
-	jsonw_newline(w);
 }
 
 char *

@@ -11,7 +11,6 @@
 #include <sys/types.h>
 
 struct cJSON;
-struct jsonw;
 
 /* Bumped on any incompatible change; "version" reports it. */
 #define PROTO_VERSION		1
@@ -132,15 +131,6 @@ char	*proto_reply_ok(const struct cJSON *id, struct cJSON *result,
 char	*proto_reply_error(const struct cJSON *id, enum proto_code,
 	    const char *message, struct cJSON *result, size_t *len);
 char	*proto_stream(const char *stream, struct cJSON *fields, size_t *len);
-/*
- * The same envelopes for a reply written with a jsonw: open writes the
- * envelope up to an open "result" object (an error when code is not
- * PROTO_OK) for the caller to fill; close ends it and the line.
- */
-void	 proto_reply_open(struct jsonw *, const struct cJSON *id,
-	    enum proto_code, const char *message);
-void	 proto_reply_close(struct jsonw *);
-
 /*
  * The members of a status entry, in the order they are written.  A status
  * request's "fields" names those it wants (supctl's table needs four of
