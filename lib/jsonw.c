@@ -194,8 +194,9 @@ jsonw_int(struct jsonw *w, const char *key, long long v)
 
 /*
  * cJSON's choice: an integral value as an integer, else %1.15g when it
- * reads back the same, else %1.17g.  Integers print exactly up to 2^53;
- * past 10^15 %1.15g may have been shorter, but it is the same number.
+ * reads back the same, else %1.17g.  From 10^15 on, cJSON accepts 15
+ * digits that read back only nearly the same; here they must read back
+ * exactly (no field of ours comes near).
  */
 void
 jsonw_number(struct jsonw *w, const char *key, double d)
@@ -204,6 +205,8 @@ jsonw_number(struct jsonw *w, const char *key, double d)
 
 	if (!isfinite(d))
 		snprintf(buf, sizeof(buf), "null");
+	else if (d == 0 && signbit(d))
+		snprintf(buf, sizeof(buf), "-0");	/* as cJSON prints it */
 	else if (d == floor(d) && fabs(d) < 1e15)
 		snprintf(buf, sizeof(buf), "%lld", (long long)d);
 	else {
