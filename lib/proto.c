@@ -38,31 +38,18 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
 
-/* Indexed by enum proto_field; NULL-terminated for the "fields" check. */
-static const char *const field_names[PROTO_FIELD_COUNT + 1] = {
-	[PROTO_F_NAME] = "name",
-	[PROTO_F_GROUP] = "group",
-	[PROTO_F_FULLNAME] = "fullname",
-	[PROTO_F_STATE] = "state",
-	[PROTO_F_STATECODE] = "statecode",
-	[PROTO_F_DESCRIPTION] = "description",
-	[PROTO_F_PID] = "pid",
-	[PROTO_F_START] = "start",
-	[PROTO_F_UPTIME] = "uptime",
-	[PROTO_F_SINCE] = "since",
-	[PROTO_F_NOW] = "now",
-	[PROTO_F_RESTARTS] = "restarts",
-	[PROTO_F_EXITSTATUS] = "exitstatus",
-	[PROTO_F_EXIT] = "exit",
-	[PROTO_F_SPAWNERR] = "spawnerr",
-	[PROTO_F_LOG_DROPPED_BYTES] = "log_dropped_bytes",
-	[PROTO_F_STDOUT_LOGFILE] = "stdout_logfile",
-	[PROTO_F_STDERR_LOGFILE] = "stderr_logfile",
-	[PROTO_F_READY] = "ready",
-	[PROTO_F_STATUS_TEXT] = "status_text",
-	[PROTO_F_WAITING_FOR] = "waiting_for",
-	[PROTO_FIELD_COUNT] = NULL,
+/*
+ * In the order of enum proto_field (checked below), NULL-terminated for
+ * the "fields" check.
+ */
+static const char *const field_names[] = {
+	"name", "group", "fullname", "state", "statecode", "description",
+	"pid", "start", "uptime", "since", "now", "restarts", "exitstatus",
+	"exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
+	"stderr_logfile", "ready", "status_text", "waiting_for", NULL,
 };
+_Static_assert(sizeof(field_names) / sizeof(field_names[0]) ==
+    PROTO_FIELD_COUNT + 1, "field_names and enum proto_field differ");
 
 static const struct proto_arg args_none[] = {
 	{ NULL, 0, false, 0, 0, NULL },
