@@ -183,13 +183,41 @@ jsonw_raw(struct jsonw *w, const char *key, const char *text)
 	put(w, text, strlen(text));
 }
 
+/*
+ * Digits of an integer at the end of buf, with a '-' when negative: the
+ * start.  A status has five numbers a process, and snprintf() was a fifth
+ * of the daemon's time writing it.
+ */
+static char *
+fmt_int(char *end, unsigned long long u, bool neg)
+{
+	char	*p = end;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (neg)
+		*--p = '-';
+	return p;
+}
+
+static void
+put_member_text(struct jsonw *w, const char *key, const char *s, size_t n)
+{
+	member(w, key);
+	put(w, s, n);
+}
+
 void
 jsonw_int(struct jsonw *w, const char *key, long long v)
 {
-	char	buf[32];
+	char			 buf[32], *p;
+	unsigned long long	 u;
 
-	snprintf(buf, sizeof(buf), "%lld", v);
-	jsonw_raw(w, key, buf);
+	u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	p = fmt_int(buf + sizeof(buf), u, v < 0);
+	put_member_text(w, key, p, buf + sizeof(buf) - p);
 }
 
 /*
@@ -220,17 +248,24 @@ jsonw_number(struct jsonw *w, const char *key, double d)
 void
 jsonw_seconds(struct jsonw *w, const char *key, double t)
 {
-	char		buf[64];
-	long long	us;
+	char			 buf[64], *p;
+	long long		 us;
+	unsigned long long	 u;
+	int			 i;
 
 	if (!isfinite(t) || fabs(t) >= 9e12) {
 		jsonw_number(w, key, t);
 		return;
 	}
 	us = llround(t * 1e6);
-	snprintf(buf, sizeof(buf), "%s%lld.%06lld", us < 0 ? "-" : "",
-	    llabs(us) / 1000000, llabs(us) % 1000000);
-	jsonw_raw(w, key, buf);
+	u = (unsigned long long)llabs(us);
+	/* "%s%lld.%06lld": six decimals, then the whole seconds. */
+	p = buf + sizeof(buf);
+	for (i = 0; i < 6; i++, u /= 10)
+		*--p = (char)('0' + u % 10);
+	*--p = '.';
+	p = fmt_int(p, u, us < 0);
+	put_member_text(w, key, p, buf + sizeof(buf) - p);
 }
 
 void

@@ -3,6 +3,7 @@
  * (after the UTF-8 repair every reply went through) byte for byte, for
  * strings of any bytes, numbers, nesting and the reply envelopes.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,30 @@ START_TEST(test_numbers)
 	jsonw_seconds(&w, NULL, 0);
 	ck_assert_str_eq(text_of(&b), "-9007199254740993,1795569013.322488,"
 	    "-0.250000,0.000000");
+	proto_buf_release(&b);
+
+	/* Integers and times against printf's digits. */
+	for (i = 0; i < 2000; i++) {
+		long long	 n = (long long)(i * i * 7919) * (i % 2 ? -1 : 1);
+		double		 t = n / 1000.0 + i * 0.000001;
+		char		 want[128];
+		long long	 us = llround(t * 1e6);
+
+		jsonw_init(&w, &b);
+		jsonw_int(&w, NULL, n);
+		jsonw_seconds(&w, NULL, t);
+		snprintf(want, sizeof(want), "%lld,%s%lld.%06lld", n,
+		    us < 0 ? "-" : "", llabs(us) / 1000000,
+		    llabs(us) % 1000000);
+		ck_assert_str_eq(text_of(&b), want);
+		proto_buf_release(&b);
+	}
+	jsonw_init(&w, &b);
+	jsonw_int(&w, NULL, LLONG_MIN);
+	jsonw_int(&w, NULL, LLONG_MAX);
+	jsonw_int(&w, NULL, 0);
+	ck_assert_str_eq(text_of(&b), "-9223372036854775808,"
+	    "9223372036854775807,0");
 	proto_buf_release(&b);
 }
 END_TEST
