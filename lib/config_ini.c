@@ -304,6 +304,28 @@ ini_on_key(void *arg, const char *section, const char *name,
 	return 1;
 }
 
+/*
+ * pre, s and post into out, cut to room as snprintf() cuts: the line for
+ * inih, once for each line of the file (snprintf() was a fifth of the
+ * reader's time).
+ */
+static void
+line_out(char *out, size_t room, const char *pre, const char *s,
+    const char *post)
+{
+	const char	*parts[3] = { pre, s, post };
+	size_t		 off = 0, n, i;
+
+	for (i = 0; i < 3 && off + 1 < room; i++) {
+		n = strlen(parts[i]);
+		if (n > room - 1 - off)
+			n = room - 1 - off;
+		memcpy(out + off, parts[i], n);
+		off += n;
+	}
+	out[off] = '\0';
+}
+
 /* Would inih read s as we mean it?  No " ;" comment, and it fits. */
 static bool
 inih_safe(const char *s, size_t room)
@@ -383,7 +405,7 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 		rd->kind = LINE_CONT;
 		rd->value_full = v;
 		if (inih_safe(v, room))
-			snprintf(out, room, " %s\n", v);
+			line_out(out, room, " ", v, "\n");
 		else {
 			rd->mark_value = true;
 			strcpy(out, " " INI_MARK "\n");
@@ -398,7 +420,7 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 		rd->pending_blank = 0;
 		if (strlen(v + 1) <= INI_NAME_MAX && strchr(v + 1, ']') ==
 		    NULL && inih_safe(v + 1, room - 2))
-			snprintf(out, room, "[%s]\n", v + 1);
+			line_out(out, room, "[", v + 1, "]\n");
 		else
 			strcpy(out, "[" INI_MARK "]\n");
 		free(v);
@@ -432,11 +454,11 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 	}
 	rd->kind = LINE_OPTION;
 	if (v[0] != '[' && inih_safe(v, room))
-		snprintf(out, room, "%s\n", v);
+		line_out(out, room, "", v, "\n");
 	else if (v[0] != '[' && strlen(rd->name_full) <= INI_NAME_MAX &&
 	    inih_safe(rd->name_full, room - 3)) {
 		rd->mark_value = true;
-		snprintf(out, room, "%s=" INI_MARK "\n", rd->name_full);
+		line_out(out, room, "", rd->name_full, "=" INI_MARK "\n");
 	} else {
 		rd->mark_name = rd->mark_value = true;
 		strcpy(out, INI_MARK "=" INI_MARK "\n");
