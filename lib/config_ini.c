@@ -54,6 +54,7 @@ struct ini_reader {
 	size_t			 indent_level;
 	int			 pending_blank;	/* blank lines inside a value */
 	bool			 header_error;	/* text before any section */
+	bool			 skipping;	/* the section's keys are not kept */
 
 	/* The line handed to inih last. */
 	enum line_kind		 kind;
@@ -193,6 +194,20 @@ ini_release(struct ini *ini)
 	memset(ini, 0, sizeof(*ini));
 }
 
+/*
+ * The sections a client's load reads (see config_load_client()): in the
+ * others supctl skips keys and values, which were most of the time it
+ * took to find its socket in a file of 1000 programs.
+ */
+static bool
+client_section(const char *name)
+{
+	return strcmp(name, "supervisord") == 0 ||
+	    strcmp(name, "supervisorctl") == 0 ||
+	    strcmp(name, "unix_http_server") == 0 ||
+	    strcmp(name, "include") == 0 || strcmp(name, "DEFAULT") == 0;
+}
+
 /* A [section] line: a new section, or more of one seen before. */
 static void
 reader_section(struct ini_reader *rd, const char *name)
@@ -200,6 +215,7 @@ reader_section(struct ini_reader *rd, const char *name)
 	struct ini		*ini = rd->ini;
 	struct ini_section	*sec;
 
+	rd->skipping = ini->client && !client_section(name);
 	if (strcmp(name, "DEFAULT") == 0) {
 		if (ini->defaults == NULL) {
 			ini->defaults = xcalloc(1, sizeof(*sec));
@@ -402,6 +418,10 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 	indent = value_codepoints(line, (size_t)(p - line));
 	if (rd->cursect != NULL && rd->optidx >= 0 &&
 	    indent > rd->indent_level) {
+		if (rd->skipping) {
+			free(v);
+			return;
+		}
 		rd->kind = LINE_CONT;
 		rd->value_full = v;
 		if (inih_safe(v, room))
@@ -448,6 +468,13 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 		    "is missing before '%c' in '%.80s'", rd->cursect->name,
 		    *delim, v);
 		rd->optidx = -1;	/* Python's optname '' is false */
+		rd->pending_blank = 0;
+		free(v);
+		return;
+	}
+	if (rd->skipping) {
+		/* In an option, as far as continuation lines go. */
+		rd->optidx = 0;
 		rd->pending_blank = 0;
 		free(v);
 		return;

@@ -44,6 +44,7 @@ struct ini {
 	char		**files;	/* every file read, as named */
 	size_t		 nfiles;
 	bool		 include_mode;	/* the main file has [include] */
+	bool		 client;	/* keep only the sections supctl reads */
 };
 
 struct expn;
