@@ -4,13 +4,19 @@
  * close-on-exec pipe (the step and errno), read by an ev_io, so it shows
  * as "spawn error: ..." instead of a mysterious exit 127.
  *
- * Plain fork(), not vfork() or clone(CLONE_VM): the child looks up users
- * (NSS may allocate, open files, talk to sssd), builds its environment and
- * searches PATH, none of which is safe in memory shared with the parent.
- * fork() costs a copy of the page tables of a small daemon: well under a
- * millisecond, which even thousands of programs can afford.
+ * Most programs are started as posix_spawn() starts them: clone() with
+ * CLONE_VM | CLONE_VFORK, the child on a stack of its own in our memory,
+ * the daemon paused until the child has exec'd.  No page tables are
+ * copied, and no page of ours is made copy-on-write, which is what a
+ * fork() of a daemon with thousands of programs costs.  The child then
+ * may only make system calls on data made ready beforehand (the
+ * environment is built first).  A program with user= (NSS may allocate,
+ * open files, talk to sssd), environment_file= (read at each start) or
+ * watchdog= (WATCHDOG_PID is the child's own pid) needs a child with
+ * memory of its own: it gets a plain fork().
  */
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -94,100 +100,6 @@ child_fail_msg(int fd, enum spawn_step step, const char *msg)
 	child_report(fd, &r);
 }
 
-/* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
-static char **
-env_put(char **env, size_t *n, const char *key, const char *val)
-{
-	size_t	i, klen = strlen(key);
-	char	*kv;
-
-	xasprintf(&kv, "%s=%s", key, val);
-	for (i = 0; i < *n; i++) {
-		if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=') {
-			free(env[i]);
-			env[i] = kv;
-			return env;
-		}
-	}
-	env = xreallocarray(env, *n + 2, sizeof(*env));
-	env[(*n)++] = kv;
-	env[*n] = NULL;
-	return env;
-}
-
-/*
- * The child's environment, with Supervisor's precedence and our files in
- * it: the daemon's, then SUPERVISOR_*, then [supervisord] environment_file
- * and environment, then the program's environment_file and environment;
- * a later one overrides an earlier one.  p->cfg->environment has
- * [supervisord]'s under the program's own, so a key the program's file
- * sets is skipped there unless the program's environment= sets it too.
- */
-char **
-spawn_environ_files(const struct proc *p, char *const *base,
-    const struct env *sd_file, const struct env *prog_file)
-{
-	const struct config	*cfg = p->daemon->config;
-	const struct env	*e;
-	char			**env, *url = NULL, num[32];
-	size_t			 i, n = 0;
-
-	env = xcalloc(1, sizeof(*env));
-	for (i = 0; base != NULL && base[i] != NULL; i++) {
-		if (strchr(base[i], '=') == NULL)
-			continue;
-		env = xreallocarray(env, n + 2, sizeof(*env));
-		env[n++] = xstrdup(base[i]);
-		env[n] = NULL;
-	}
-	env = env_put(env, &n, "SUPERVISOR_ENABLED", "1");
-	if (p->cfg->serverurl != NULL)
-		url = xstrdup(p->cfg->serverurl);
-	else if (cfg != NULL && cfg->unix_server.file != NULL)
-		xasprintf(&url, "unix://%s", cfg->unix_server.file);
-	if (url != NULL)
-		env = env_put(env, &n, "SUPERVISOR_SERVER_URL", url);
-	free(url);
-	env = env_put(env, &n, "SUPERVISOR_PROCESS_NAME", p->cfg->name);
-	env = env_put(env, &n, "SUPERVISOR_GROUP_NAME", p->cfg->group);
-	for (i = 0; sd_file != NULL && i < sd_file->n; i++)
-		env = env_put(env, &n, sd_file->keys[i], sd_file->vals[i]);
-	if (cfg != NULL) {
-		e = &cfg->sd.environment;
-		for (i = 0; i < e->n; i++)
-			env = env_put(env, &n, e->keys[i], e->vals[i]);
-	}
-	for (i = 0; prog_file != NULL && i < prog_file->n; i++)
-		env = env_put(env, &n, prog_file->keys[i], prog_file->vals[i]);
-	e = &p->cfg->environment;
-	for (i = 0; i < e->n; i++) {
-		if (prog_file != NULL && env_get(prog_file, e->keys[i]) !=
-		    NULL && env_get(&p->cfg->prog_environment, e->keys[i]) ==
-		    NULL)
-			continue;
-		env = env_put(env, &n, e->keys[i], e->vals[i]);
-	}
-	/* ready=notify, watchdog=: our socket (notify.c), last, as ours. */
-	if (notify_wanted(p->cfg) && notify_socket_name(p->daemon) != NULL) {
-		env = env_put(env, &n, "NOTIFY_SOCKET",
-		    notify_socket_name(p->daemon));
-		if (p->cfg->watchdog > 0) {
-			snprintf(num, sizeof(num), "%lld",
-			    p->cfg->watchdog * 1000000LL);
-			env = env_put(env, &n, "WATCHDOG_USEC", num);
-			snprintf(num, sizeof(num), "%d", (int)getpid());
-			env = env_put(env, &n, "WATCHDOG_PID", num);
-		}
-	}
-	return env;
-}
-
-char **
-spawn_environ(const struct proc *p, char *const *base)
-{
-	return spawn_environ_files(p, base, NULL, NULL);
-}
-
 /*
  * Read the environment files in the child, with the daemon's rights
  * before any switch of user (as systemd does), at each start so that a
@@ -218,18 +130,6 @@ child_envfiles(int fd, const struct proc *p, struct env *sd_file,
 	else
 		snprintf(msg, sizeof(msg), "%s", g->msg);
 	child_fail_msg(fd, STEP_ENVFILE, msg);
-}
-
-void
-spawn_environ_free(char **env)
-{
-	size_t	i;
-
-	if (env == NULL)
-		return;
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 }
 
 /* execve, searching PATH (the child's) for a bare name, as execvpe. */
@@ -353,9 +253,19 @@ child_default_reserved(int sig)
 #endif
 }
 
+/* What the child is given: with CLONE_VM, on the daemon's stack. */
+struct spawn_child {
+	struct proc	*p;
+	int		 report_fd;
+	const int	*child_fds;
+	pid_t		 parent;
+	char		**env;		/* made by the daemon, or NULL */
+};
+
 /* In the child: every step of issue 3's order, then exec.  No return. */
 static void __attribute__((noreturn))
-child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
+child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
+    char **ready_env)
 {
 	const struct proc_config *c = p->cfg;
 	struct sigaction	 sa;
@@ -402,11 +312,67 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 		child_fail(fd, STEP_STDOUT, errno);
 	child_close_fds(fd);
 
-	if ((env = spawn_environ_files(p, environ, &sd_file, &prog_file)) ==
-	    NULL)
+	if ((env = ready_env) == NULL && (env = spawn_environ_files(p,
+	    environ, &sd_file, &prog_file)) == NULL)
 		child_fail(fd, STEP_ENVIRON, ENOMEM);
 	child_exec(fd, c->argv, env);
 	_exit(127);
+}
+
+static int
+child_entry(void *arg)
+{
+	struct spawn_child	*c = arg;
+
+	child_run(c->p, c->report_fd, c->child_fds, c->parent, c->env);
+}
+
+/*
+ * Whether the child may share our memory until it execs: only when it
+ * runs nothing but system calls.  AddressSanitizer cannot follow a child
+ * onto another stack, so its builds always fork.
+ */
+static bool
+spawn_shares_memory(const struct proc *p)
+{
+	const struct config	*cfg = p->daemon->config;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#endif
+	/* WATCHDOG_PID is the child's pid, known only in the child. */
+	if (p->cfg->user != NULL || p->cfg->watchdog > 0)
+		return false;
+	if (p->cfg->environment_files != NULL &&
+	    p->cfg->environment_files[0] != NULL)
+		return false;
+	return cfg == NULL || cfg->sd.environment_files == NULL ||
+	    cfg->sd.environment_files[0] == NULL;
+}
+
+/* Start the child: clone() sharing our memory, or fork(). */
+static pid_t
+spawn_clone(struct proc *p, int report_fd, const int child_fds[2],
+    pid_t parent)
+{
+	/* Only one child uses it at a time: we wait for its exec. */
+	static char		 stack[64 * 1024] __attribute__((aligned(64)));
+	struct spawn_child	 c = { p, report_fd, child_fds, parent, NULL };
+	pid_t			 pid;
+	int			 error;
+
+	if (!spawn_shares_memory(p)) {
+		if ((pid = fork()) == 0)
+			child_run(p, report_fd, child_fds, parent, NULL);
+		return pid;
+	}
+	c.env = spawn_environ(p, environ);
+	pid = clone(child_entry, stack + sizeof(stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	error = errno;
+	spawn_environ_free(c.env);
+	errno = error;
+	return pid;
 }
 
 /* "spawn error: " follows in the state; this is the rest. */
@@ -548,9 +514,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	/* No signal handler of ours may run in the child before exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child_run(p, report[1], child_fds, parent);
+	pid = spawn_clone(p, report[1], child_fds, parent);
 	error = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(report[1]);
