@@ -453,8 +453,11 @@ int	 notify_open(struct daemon *, char *cause, size_t);
 /* The NOTIFY_SOCKET value ("/path" or "@abstract"), NULL if not open. */
 const char *notify_socket_name(const struct daemon *);
 void	 notify_close(struct daemon *);
-/* The status entry's fields of readiness (cmd.c): status_text, ... */
-void	 notify_status_json(const struct proc *, struct cJSON *obj);
+/* The status entry's fields of readiness (cmd.c): ready, status_text,
+   waiting_for, those of them in fields (enum proto_field bits). */
+struct jsonw;
+void	 notify_status_write(const struct proc *, struct jsonw *,
+	    unsigned fields);
 
 /*
  * sdnotify.c: the daemon's own notifications to systemd when
