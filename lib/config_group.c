@@ -103,50 +103,18 @@ compare_groups(const void *a, const void *b)
 }
 
 /*
- * A set of names by index, to find repeats in O(n): pairwise, a group of
- * numprocs = 100000 took minutes (found by fuzzing).  Open addressing;
- * a slot holds an index + 1, 0 when empty.
+ * Add name as index i to a set of names: the index of an equal name added
+ * before, or -1.  A map, not a pairwise check: a group of numprocs =
+ * 100000 took minutes (found by fuzzing).
  */
-struct nameset {
-	const char	**names;
-	size_t		 *slots;
-	size_t		  mask;
-};
-
-static void
-nameset_init(struct nameset *ns, size_t n)
-{
-	size_t	size = 16;
-
-	while (size < 2 * n)
-		size *= 2;
-	ns->names = xreallocarray(NULL, n + 1, sizeof(*ns->names));
-	ns->slots = xcalloc(size, sizeof(*ns->slots));
-	ns->mask = size - 1;
-}
-
-static void
-nameset_release(struct nameset *ns)
-{
-	free(ns->names);
-	free(ns->slots);
-}
-
-/* Add name as index i: the index of an equal name added before, or -1. */
 static long
-nameset_add(struct nameset *ns, const char *name, size_t i)
+nameset_add(struct strmap *ns, const char *name, size_t i)
 {
-	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
-	const char	*p;
-	size_t		 k;
+	void	*seen;
 
-	for (p = name; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (k = h & ns->mask; ns->slots[k] != 0; k = (k + 1) & ns->mask)
-		if (strcmp(ns->names[ns->slots[k] - 1], name) == 0)
-			return (long)(ns->slots[k] - 1);
-	ns->names[i] = name;
-	ns->slots[k] = i + 1;
+	if ((seen = strmap_get(ns, name)) != NULL)
+		return (long)((uintptr_t)seen - 1);
+	strmap_put(ns, name, (void *)(uintptr_t)(i + 1));
 	return -1;
 }
 
@@ -156,11 +124,10 @@ check_unique(struct loader *ld)
 	struct config		*cfg = ld->cfg;
 	struct group_config	*g, *h;
 	struct proc_config	*p, *q;
-	struct nameset		 groups, procs;
+	struct strmap		 groups = { 0 }, procs;
 	size_t			 i, j;
 	long			 k;
 
-	nameset_init(&groups, cfg->ngroups);
 	for (i = 0; i < cfg->ngroups; i++) {
 		g = cfg->groups[i];
 		if ((k = nameset_add(&groups, g->name, i)) != -1) {
@@ -169,7 +136,7 @@ check_unique(struct loader *ld)
 			    "group name '%s' is used twice (also at "
 			    "%s:%d)", g->name, h->file, h->line);
 		}
-		nameset_init(&procs, g->nprocs);
+		memset(&procs, 0, sizeof(procs));
 		for (j = 0; j < g->nprocs; j++) {
 			p = g->procs[j];
 			if ((k = nameset_add(&procs, p->name, j)) == -1)
@@ -181,9 +148,9 @@ check_unique(struct loader *ld)
 			    p->section, p->name, g->name, q->section,
 			    q->file, q->line);
 		}
-		nameset_release(&procs);
+		strmap_free(&procs);
 	}
-	nameset_release(&groups);
+	strmap_free(&groups);
 }
 
 void

@@ -75,29 +75,6 @@ ini_intern_file(struct ini *ini, const char *path)
 	return ini->files[ini->nfiles++];
 }
 
-/* FNV-1a of a section name, for the index of sections by name. */
-static uint64_t
-section_hash(const char *name)
-{
-	uint64_t	h = 14695981039346656037ULL;
-
-	for (; *name != '\0'; name++)
-		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
-	return h;
-}
-
-/* Put v[i] in the index, which has room (kept at most half full). */
-static void
-index_put(struct ini *ini, size_t i)
-{
-	size_t	k;
-
-	for (k = section_hash(ini->v[i]->name) & ini->mask; ini->slots[k] != 0;
-	    k = (k + 1) & ini->mask)
-		;
-	ini->slots[k] = i + 1;
-}
-
 /*
  * Append a section, indexed by name: a file of 1000 programs looked each
  * header up among all the sections before it, and supctl, which reads the
@@ -106,37 +83,19 @@ index_put(struct ini *ini, size_t i)
 static void
 ini_append(struct ini *ini, struct ini_section *sec)
 {
-	size_t	size, i;
-
 	if (ini->n == ini->cap) {
 		ini->cap = ini->cap == 0 ? 16 : ini->cap * 2;
 		ini->v = xreallocarray(ini->v, ini->cap, sizeof(*ini->v));
 	}
 	ini->v[ini->n++] = sec;
-	if (2 * ini->n <= ini->mask + 1 && ini->mask != 0) {
-		index_put(ini, ini->n - 1);
-		return;
-	}
-	size = ini->mask == 0 ? 32 : 2 * (ini->mask + 1);
-	free(ini->slots);
-	ini->slots = xcalloc(size, sizeof(*ini->slots));
-	ini->mask = size - 1;
-	for (i = 0; i < ini->n; i++)
-		index_put(ini, i);
+	if (strmap_get(&ini->byname, sec->name) == NULL)
+		strmap_put(&ini->byname, sec->name, sec);
 }
 
 struct ini_section *
 ini_section(const struct ini *ini, const char *name)
 {
-	size_t	k;
-
-	if (ini->mask == 0)
-		return NULL;
-	for (k = section_hash(name) & ini->mask; ini->slots[k] != 0;
-	    k = (k + 1) & ini->mask)
-		if (strcmp(ini->v[ini->slots[k] - 1]->name, name) == 0)
-			return ini->v[ini->slots[k] - 1];
-	return NULL;
+	return strmap_get(&ini->byname, name);
 }
 
 static struct ini_entry *
@@ -186,7 +145,7 @@ ini_release(struct ini *ini)
 	for (i = 0; i < ini->n; i++)
 		section_free(ini->v[i]);
 	free(ini->v);
-	free(ini->slots);
+	strmap_free(&ini->byname);
 	section_free(ini->defaults);
 	for (i = 0; i < ini->nfiles; i++)
 		free(ini->files[i]);

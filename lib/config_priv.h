@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "strmap.h"
 
 /*
  * config_ini.c: the text as Python's RawConfigParser holds it after
@@ -38,8 +39,7 @@ struct ini {
 	struct ini_section **v;
 	size_t		 n;
 	size_t		 cap;		/* allocated entries of v */
-	size_t		*slots;		/* hash of v by name: index + 1, 0 */
-	size_t		 mask;		/* slots' size - 1; 0: no table yet */
+	struct strmap	 byname;	/* the first section of each name */
 	struct ini_section *defaults;	/* [DEFAULT]: every section's fallback */
 	char		**files;	/* every file read, as named */
 	size_t		 nfiles;

@@ -36,72 +36,13 @@ put(struct jsonw *w, const char *s, size_t n)
 static void
 put_string(struct jsonw *w, const void *buf, size_t len)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*s = buf;
-	char			*o;
-	size_t			 i = 0;
-	int			 n;
+	char	*o;
 
 	/* Worst case: every byte a 6-byte escape, and the quotes. */
 	if (len > (SIZE_MAX - 2) / 6)
 		fatalx("string too long for a reply");
 	o = proto_buf_reserve(w->b, 6 * len + 2);
-	*o++ = '"';
-	while (i < len) {
-		if (s[i] >= 0x80) {
-			if ((n = proto_utf8_seq(s + i, len - i)) == 0)
-				n = -(int)(len - i);
-			if (n < 0) {
-				memcpy(o, "\xef\xbf\xbd", 3);
-				o += 3;
-				i += -n;
-			} else {
-				memcpy(o, s + i, n);
-				o += n;
-				i += n;
-			}
-			continue;
-		}
-		switch (s[i]) {
-		case '"':
-		case '\\':
-			*o++ = '\\';
-			*o++ = s[i];
-			break;
-		case '\b':
-			*o++ = '\\';
-			*o++ = 'b';
-			break;
-		case '\f':
-			*o++ = '\\';
-			*o++ = 'f';
-			break;
-		case '\n':
-			*o++ = '\\';
-			*o++ = 'n';
-			break;
-		case '\r':
-			*o++ = '\\';
-			*o++ = 'r';
-			break;
-		case '\t':
-			*o++ = '\\';
-			*o++ = 't';
-			break;
-		default:
-			if (s[i] < 0x20) {
-				memcpy(o, "\\u00", 4);
-				o[4] = hex[s[i] >> 4];
-				o[5] = hex[s[i] & 0xf];
-				o += 6;
-			} else
-				*o++ = s[i];
-			break;
-		}
-		i++;
-	}
-	*o++ = '"';
-	w->b->len = o - w->b->data;
+	w->b->len += proto_json_escape(o, buf, len, "\xef\xbf\xbd", 3);
 }
 
 /* Before a value: the comma after the previous member, and the key. */

@@ -192,6 +192,13 @@ void	 proto_reply_release(struct proto_reply *);
  * escaped; allocated, length in *len.
  */
 char	*proto_json_string(const void *, size_t, size_t *len);
+/*
+ * The same written at out, which has room for 6 * len + 2 bytes, each
+ * invalid UTF-8 sequence as bad (badlen bytes, at most 6); the length.
+ * Escapes are those of cJSON's printer.
+ */
+size_t	 proto_json_escape(char *out, const void *, size_t len,
+	    const char *bad, size_t badlen);
 /* How many leading bytes hold only whole characters: an incomplete but
    so far valid sequence at the end is left for the next chunk. */
 size_t	 proto_utf8_whole(const void *, size_t);

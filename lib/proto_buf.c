@@ -61,32 +61,30 @@ proto_utf8_seq(const void *buf, size_t len)
 	return utf8_seq(buf, len);
 }
 
-char *
-proto_json_string(const void *buf, size_t len, size_t *outlen)
+size_t
+proto_json_escape(char *out, const void *buf, size_t len, const char *bad,
+    size_t badlen)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const uint8_t		*s = buf;
-	char			*out, *o;
+	char			*o = out;
 	size_t			 i = 0;
 	int			 n;
 
-	/* Worst case: each byte becomes a 6-byte escape. */
-	out = xreallocarray(NULL, len + 1, 6);
-	o = out;
 	*o++ = '"';
 	while (i < len) {
-		if ((n = utf8_seq(s + i, len - i)) == 0)
-			n = -(int)(len - i);
-		if (n < 0) {
-			memcpy(o, "\\ufffd", 6);
-			o += 6;
-			i += -n;
-			continue;
-		}
-		if (n > 1) {
-			memcpy(o, s + i, n);
-			o += n;
-			i += n;
+		if (s[i] >= 0x80) {
+			if ((n = utf8_seq(s + i, len - i)) == 0)
+				n = -(int)(len - i);
+			if (n < 0) {
+				memcpy(o, bad, badlen);
+				o += badlen;
+				i += -n;
+			} else {
+				memcpy(o, s + i, n);
+				o += n;
+				i += n;
+			}
 			continue;
 		}
 		switch (s[i]) {
@@ -94,6 +92,14 @@ proto_json_string(const void *buf, size_t len, size_t *outlen)
 		case '\\':
 			*o++ = '\\';
 			*o++ = s[i];
+			break;
+		case '\b':
+			*o++ = '\\';
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = '\\';
+			*o++ = 'f';
 			break;
 		case '\n':
 			*o++ = '\\';
@@ -120,8 +126,18 @@ proto_json_string(const void *buf, size_t len, size_t *outlen)
 		i++;
 	}
 	*o++ = '"';
-	*o = '\0';
-	*outlen = o - out;
+	return (size_t)(o - out);
+}
+
+char *
+proto_json_string(const void *buf, size_t len, size_t *outlen)
+{
+	char	*out;
+
+	/* Worst case: each byte a 6-byte escape, the quotes and a NUL. */
+	out = xreallocarray(NULL, len + 1, 6);
+	*outlen = proto_json_escape(out, buf, len, "\\ufffd", 6);
+	out[*outlen] = '\0';
 	return out;
 }
 
