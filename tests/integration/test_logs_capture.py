@@ -5,6 +5,8 @@ import json
 import os
 import re
 
+import pytest
+
 from logs_util import (concat_sha256, helper, pattern, pattern_sha256,
                        pid_alive, program, program_pid, read, rotated,
                        total_size, wait_content, wait_for)
@@ -40,6 +42,43 @@ def test_flood_100mb_every_byte_lands_across_rotations(daemon):
         st = json.load(f)
     assert st["bytes"] == size
     # The loop's turn is far below this; a loaded CI machine is slow.
+    assert st["max_block_s"] < 2.0, st
+    assert "dropping" not in daemon.log()
+
+
+@pytest.mark.parametrize("strip_ansi", [False, True])
+def test_line_flood_lands_whole_across_odd_rotations(daemon, strip_ansi):
+    """20 MB written as 100-byte lines (the daemon reads such a writer in
+    batches, not line by line), into files rotated at a limit that is no
+    multiple of any block size: every byte lands in order, each rotated
+    file holds exactly the limit, the tail written before the program
+    went quiet arrives though the pipe never reaches end of file, and
+    the writer is never blocked for long."""
+    log = os.path.join(daemon.dir, "lines.log")
+    stats = os.path.join(daemon.dir, "lines.json")
+    size, limit = 20 * MB, 1000003
+    daemon.write_config(program(
+        "lines", "%s -l -c 100 -s %s %d" % (helper("log_flood"), stats,
+                                           size),
+        stdout_logfile=log, stdout_logfile_maxbytes=limit,
+        stdout_logfile_backups=30),
+        supervisord_extra="strip_ansi = %s" % str(strip_ansi).lower())
+    daemon.start()
+    files = lambda: rotated(log, 30)
+    wait_for(lambda: total_size(files()) >= size, timeout=120,
+             what="20 MB in the log files")
+    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
+             what="the writer's stats")
+    paths = files()
+    digest, n = concat_sha256(paths)
+    assert n == size
+    assert digest == pattern_sha256(size)
+    for p in paths[:-1]:
+        assert os.path.getsize(p) == limit, p
+    assert len(paths) == size // limit + 1
+    with open(stats) as f:
+        st = json.load(f)
+    assert st["bytes"] == size
     assert st["max_block_s"] < 2.0, st
     assert "dropping" not in daemon.log()
 
