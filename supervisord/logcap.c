@@ -374,10 +374,12 @@ capture_drain(struct capture *c, size_t budget)
 }
 
 /*
- * One turn on a pipe: move up to a budget.  A batch ends the file at a
- * multiple of LOGCAP_ALIGN when the pipe holds that much (the rest waits
- * for the next batch).  Returns the bytes moved, -1 when the capture is
- * gone (end of file); *small when a move found little.
+ * One turn on a pipe: move up to a budget.  A batch takes what the pipe
+ * holds when it starts, not what the writer adds meanwhile (chasing it
+ * piece by piece is what batches avoid), and ends the file at a multiple
+ * of LOGCAP_ALIGN when the pipe holds that much (the rest waits for the
+ * next batch).  Returns the bytes moved, -1 when the capture is gone
+ * (end of file); *small when a move found little.
  */
 static ssize_t
 capture_turn(struct capture *c, bool batch, bool *small)
@@ -388,11 +390,12 @@ capture_turn(struct capture *c, bool batch, bool *small)
 	int		 avail, size;
 
 	*small = false;
-	if (batch && lf != NULL && lf->regular &&
-	    ioctl(c->fd, FIONREAD, &avail) == 0 && avail >= LOGCAP_ALIGN &&
-	    (size_t)avail < LOGCAP_BUDGET)
-		want = (size_t)avail - (size_t)((lf->size + (uint64_t)avail) %
-		    LOGCAP_ALIGN);
+	if (batch && ioctl(c->fd, FIONREAD, &avail) == 0 && avail > 0 &&
+	    (size_t)avail < want) {
+		want = (size_t)avail;
+		if (lf != NULL && lf->regular && want >= LOGCAP_ALIGN)
+			want -= (size_t)((lf->size + want) % LOGCAP_ALIGN);
+	}
 	while (moved < want) {
 		if ((n = capture_move(c, want - moved)) == 0) {
 			capture_close(c);
