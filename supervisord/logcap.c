@@ -36,12 +36,14 @@
 /* Bytes one pipe may move in one turn of the loop: the others' turn. */
 #define LOGCAP_BUDGET	(1024 * 1024)
 /*
- * A stream that moved a pipe's default 64 KiB in one turn is busy: its
+ * A stream that moved half its pipe's capacity in one turn is busy: its
  * pipe grows to this (idle streams keep the default, which costs less
- * kernel memory and stays within an unprivileged user's pipe quota).
+ * kernel memory and stays within an unprivileged user's pipe quota; the
+ * system may refuse, and the pipe then keeps its size).
  */
 #define LOGCAP_PIPE_BIG	(1024 * 1024)
-#define LOGCAP_PIPE_BUSY (64 * 1024)
+/* The kernel's default capacity, when it cannot be asked. */
+#define LOGCAP_PIPE_DEFAULT (64 * 1024)
 /*
  * A move that finds less than LOGCAP_BATCH_MIN means the writer writes
  * small pieces: the pipe is then no longer watched but read every
@@ -411,7 +413,7 @@ capture_turn(struct capture *c, bool batch, bool *small)
 			break;
 		}
 	}
-	if (moved >= LOGCAP_PIPE_BUSY && !c->big) {
+	if (moved >= c->pipesz / 2 && !c->big) {
 		/* Busy: more room, fewer turns (the system may refuse). */
 		if ((size = fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG)) == -1)
 			size = fcntl(c->fd, F_GETPIPE_SZ);
@@ -536,7 +538,7 @@ logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
 	    LOGCAP_BATCH_S);
 	c->pause = LOGCAP_BATCH_S;
 	if ((size = fcntl(c->fd, F_GETPIPE_SZ)) == -1)
-		size = LOGCAP_PIPE_BUSY;
+		size = LOGCAP_PIPE_DEFAULT;
 	c->pipesz = (size_t)size;
 	*child_fd = fds[1];
 	*out = c;

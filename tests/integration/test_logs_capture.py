@@ -1,6 +1,7 @@
 """Log capture: every byte a program writes lands, in order, without
 blocking it: floods, partial lines, last words before exit, stderr
 redirected or apart, restarts, AUTO and NONE destinations."""
+import fcntl
 import json
 import os
 import re
@@ -239,6 +240,36 @@ def test_capture_fds_are_pipes_and_not_leaked(daemon):
     pid2 = program_pid(daemon, "log_lines -l -n 1 b")
     assert os.readlink("/proc/%d/fd/1" % pid2) == \
         os.readlink("/proc/%d/fd/2" % pid2)
+
+
+def _pipe_size(pid, fd):
+    """The capacity of the pipe behind a process's descriptor."""
+    f = os.open("/proc/%d/fd/%d" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        return fcntl.fcntl(f, fcntl.F_GETPIPE_SZ)
+    finally:
+        os.close(f)
+
+
+def test_busy_pipe_grows_to_1mib_idle_pipe_keeps_default(daemon):
+    """A program that floods its stdout gets a 1 MiB pipe (fewer turns
+    for the daemon, room for bursts); one that writes a line keeps the
+    kernel's default, which costs less kernel memory."""
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        if int(f.read()) < 1 << 20 and os.geteuid() != 0:
+            pytest.skip("pipe-max-size below 1 MiB")
+    log = os.path.join(daemon.dir, "busy.log")
+    daemon.write_config(
+        program("busy", "%s -l -c 100 5000000" % helper("log_flood"),
+                stdout_logfile=log) +
+        program("idle", "%s -l -n 1 idle" % helper("log_lines"),
+                stdout_logfile=os.path.join(daemon.dir, "idle.log")))
+    daemon.start()
+    wait_for(lambda: os.path.exists(log) and
+             os.path.getsize(log) == 5000000, what="5 MB in the log")
+    default = _pipe_size(os.getpid(), os.pipe()[1])
+    assert _pipe_size(program_pid(daemon, "log_flood"), 1) == 1 << 20
+    assert _pipe_size(program_pid(daemon, "log_lines"), 1) == default
 
 
 def test_strip_ansi_removes_escape_sequences(daemon):
