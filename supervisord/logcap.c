@@ -57,10 +57,10 @@
 #define LOGCAP_BATCH_MAX_S 0.008
 #define LOGCAP_BATCH_MIN (16 * 1024)
 /*
- * Bytes read at once.  A read into a regular file ends at a multiple of
- * this in the file, and a batch at a multiple of LOGCAP_ALIGN, so the
- * file system gets whole aligned blocks, which cost it much less than
- * ragged ones (a line writer's reads end anywhere).
+ * Bytes read at once.  In a batch, a move into a regular file ends at a
+ * multiple of this in the file, and the batch at a multiple of
+ * LOGCAP_ALIGN, so the file system gets whole aligned blocks, which cost
+ * it much less than ragged ones (a line writer's pipe holds any amount).
  */
 #define LOGCAP_READ	(128 * 1024)
 #define LOGCAP_ALIGN	(64 * 1024)
@@ -289,10 +289,10 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
  * byte needs looking at, else through a read.  Returns the bytes moved,
  * 0 at end of file, -1 when the pipe is empty for now.
  *
- * splice(2) holds the pipe's lock while it writes the file: a writer of
- * big pieces does not mind, but one writing small pieces all the time
- * would wait (spinning) on the lock over and over; for such a writer a
- * read, which holds the lock only for its copy, goes faster.
+ * splice(2) holds the pipe's lock while it writes the file, and a writer
+ * of small pieces waits on it: such a writer (read in batches) is moved
+ * in pieces of LOGCAP_READ, each ending on a multiple of it in the file,
+ * so that the lock is held briefly and the file gets aligned blocks.
  */
 static ssize_t
 capture_move(struct capture *c, size_t budget)
@@ -300,7 +300,10 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi && !c->small) {
+	if (c->small && lc->file != NULL && lc->file->regular &&
+	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
+		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
+	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -309,9 +312,6 @@ capture_move(struct capture *c, size_t budget)
 	}
 	if (budget > sizeof(logcap_buf))
 		budget = sizeof(logcap_buf);
-	if (c->small && lc->file != NULL && lc->file->regular &&
-	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
-		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
 	for (;;) {
 		n = read(c->fd, logcap_buf, budget);
 		if (n > 0) {
