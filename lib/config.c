@@ -416,6 +416,7 @@ load(const char *path, struct diags *diags, bool programs)
 
 	expn_merge(&inc, &ld.env);
 	expn_set(&inc, "host_node_name", ld.host);
+	ld.ini->client = !programs;
 	if (ini_load(ld.ini, path, &inc, diags) == -1) {
 		diags_add(diags, true, path, 0, "cannot read the configuration: "
 		    "%s", strerror(errno));

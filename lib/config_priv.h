@@ -37,10 +37,14 @@ struct ini_section {
 struct ini {
 	struct ini_section **v;
 	size_t		 n;
+	size_t		 cap;		/* allocated entries of v */
+	size_t		*slots;		/* hash of v by name: index + 1, 0 */
+	size_t		 mask;		/* slots' size - 1; 0: no table yet */
 	struct ini_section *defaults;	/* [DEFAULT]: every section's fallback */
 	char		**files;	/* every file read, as named */
 	size_t		 nfiles;
 	bool		 include_mode;	/* the main file has [include] */
+	bool		 client;	/* keep only the sections supctl reads */
 };
 
 struct expn;

@@ -108,7 +108,7 @@ logfile_open_fd(struct logfile *lf, bool truncate)
 }
 
 struct logfile *
-logfile_open(const char *path, uint64_t maxbytes, int backups)
+logfile_new(const char *path, uint64_t maxbytes, int backups)
 {
 	struct logfile	*lf;
 
@@ -119,6 +119,22 @@ logfile_open(const char *path, uint64_t maxbytes, int backups)
 	lf->backups = backups < 0 ? 0 : backups;
 	lf->retry_interval = 1.0;
 	lf->refs = 1;
+	return lf;
+}
+
+void
+logfile_open_pending(struct logfile *lf)
+{
+	if (lf->fd == -1 && !lf->failing)
+		(void)logfile_open_fd(lf, false);
+}
+
+struct logfile *
+logfile_open(const char *path, uint64_t maxbytes, int backups)
+{
+	struct logfile	*lf;
+
+	lf = logfile_new(path, maxbytes, backups);
 	logfile_open_fd(lf, false);
 	return lf;
 }

@@ -37,6 +37,12 @@ struct logfile {
 /* Open (or start failing to open) path for appending.  Never NULL. */
 struct logfile *logfile_open(const char *path, uint64_t maxbytes,
 	    int backups);
+/* The same, not opened yet: logfile_open_pending() or the first write
+   opens it. */
+struct logfile *logfile_new(const char *path, uint64_t maxbytes,
+	    int backups);
+/* Open a file logfile_new() made, unless that was done or tried. */
+void	 logfile_open_pending(struct logfile *);
 void	 logfile_free(struct logfile *);
 
 /* Write len bytes, rotating at maxbytes; returns how many landed (the

@@ -38,10 +38,28 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
 
+/*
+ * In the order of enum proto_field (checked below), NULL-terminated for
+ * the "fields" check.
+ */
+static const char *const field_names[] = {
+	"name", "group", "fullname", "state", "statecode", "description",
+	"pid", "start", "uptime", "since", "now", "restarts", "exitstatus",
+	"exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
+	"stderr_logfile", "ready", "status_text", "waiting_for", NULL,
+};
+_Static_assert(sizeof(field_names) / sizeof(field_names[0]) ==
+    PROTO_FIELD_COUNT + 1, "field_names and enum proto_field differ");
+
 static const struct proto_arg args_none[] = {
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_status[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ "fields", PROTO_T_NAMES, false, 1, PROTO_FIELD_COUNT, field_names },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_pid[] = {
 	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
@@ -81,7 +99,7 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_STOP, "stop", args_action },
 	{ PROTO_CMD_RESTART, "restart", args_action },
 	{ PROTO_CMD_SIGNAL, "signal", args_signal },
-	{ PROTO_CMD_PID, "pid", args_status },
+	{ PROTO_CMD_PID, "pid", args_pid },
 	{ PROTO_CMD_RELOAD, "reload", args_reload },
 	{ PROTO_CMD_SHUTDOWN, "shutdown", args_none },
 	{ PROTO_CMD_VERSION, "version", args_none },
@@ -223,6 +241,16 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 				    "process names (strings of 1 to %d bytes, "
 				    "no spaces or control characters)",
 				    a->name, PROTO_NAME_MAX);
+				return -1;
+			}
+			if (a->choices == NULL)
+				continue;
+			for (c = a->choices; *c != NULL; c++)
+				if (strcmp(*c, e->valuestring) == 0)
+					break;
+			if (*c == NULL) {
+				snprintf(cause, causelen, "'%s': unknown name "
+				    "'%.64s'", a->name, e->valuestring);
 				return -1;
 			}
 		}
@@ -420,6 +448,31 @@ proto_get_names(const struct proto_request *req, const char *key,
 	cJSON_ArrayForEach(e, v)
 		(*out)[n++] = e->valuestring;
 	return n;
+}
+
+const char *
+proto_field_name(enum proto_field f)
+{
+	if ((unsigned)f >= PROTO_FIELD_COUNT)
+		return NULL;
+	return field_names[f];
+}
+
+unsigned
+proto_get_fields(const struct proto_request *req)
+{
+	const cJSON	*v = proto_get(req, "fields"), *e;
+	unsigned	 set = 0, f;
+
+	if (!cJSON_IsArray(v))
+		return PROTO_FIELDS_ALL;
+	cJSON_ArrayForEach(e, v) {
+		for (f = 0; f < PROTO_FIELD_COUNT; f++)
+			if (cJSON_IsString(e) &&
+			    strcmp(field_names[f], e->valuestring) == 0)
+				set |= 1U << f;
+	}
+	return set;
 }
 
 /* Render an object as one line; cJSON only fails when out of memory. */

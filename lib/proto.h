@@ -131,6 +131,43 @@ char	*proto_reply_ok(const struct cJSON *id, struct cJSON *result,
 char	*proto_reply_error(const struct cJSON *id, enum proto_code,
 	    const char *message, struct cJSON *result, size_t *len);
 char	*proto_stream(const char *stream, struct cJSON *fields, size_t *len);
+/*
+ * The members of a status entry, in the order they are written.  A status
+ * request's "fields" names those it wants (supctl's table needs four of
+ * the 21); without it, all.
+ */
+enum proto_field {
+	PROTO_F_NAME = 0,
+	PROTO_F_GROUP,
+	PROTO_F_FULLNAME,
+	PROTO_F_STATE,
+	PROTO_F_STATECODE,
+	PROTO_F_DESCRIPTION,
+	PROTO_F_PID,
+	PROTO_F_START,
+	PROTO_F_UPTIME,
+	PROTO_F_SINCE,
+	PROTO_F_NOW,
+	PROTO_F_RESTARTS,
+	PROTO_F_EXITSTATUS,
+	PROTO_F_EXIT,
+	PROTO_F_SPAWNERR,
+	PROTO_F_LOG_DROPPED_BYTES,
+	PROTO_F_STDOUT_LOGFILE,
+	PROTO_F_STDERR_LOGFILE,
+	PROTO_F_READY,
+	PROTO_F_STATUS_TEXT,
+	PROTO_F_WAITING_FOR,
+	PROTO_FIELD_COUNT
+};
+
+#define PROTO_FIELDS_ALL	((1U << PROTO_FIELD_COUNT) - 1)
+#define PROTO_FIELD(set, f)	(((set) & (1U << (f))) != 0)
+
+const char	*proto_field_name(enum proto_field);
+/* The fields a valid status request asks for, as a bit set. */
+unsigned	 proto_get_fields(const struct proto_request *);
+
 /* A request line for the client: the object is consumed. */
 char	*proto_encode(struct cJSON *, size_t *len);
 
@@ -163,6 +200,9 @@ size_t	 proto_utf8_whole(const void *, size_t);
 char	*proto_utf8_repair(const void *, size_t, size_t extra, size_t *len);
 /* How many leading continuation bytes a chunk cut mid-character has. */
 size_t	 proto_utf8_partial_head(const void *, size_t);
+/* The UTF-8 sequence at the start: its length when valid, -n when its
+   first n bytes are invalid (one U+FFFD), 0 when cut short by the end. */
+int	 proto_utf8_seq(const void *, size_t);
 
 /*
  * A byte buffer with a consumed head: the framing of both ends.  Data is
@@ -176,6 +216,8 @@ struct proto_buf {
 };
 
 void	 proto_buf_add(struct proto_buf *, const void *, size_t);
+/* Room for n more bytes at data + len: write there, then add to len. */
+char	*proto_buf_reserve(struct proto_buf *, size_t n);
 size_t	 proto_buf_used(const struct proto_buf *);
 void	 proto_buf_consume(struct proto_buf *, size_t);
 void	 proto_buf_release(struct proto_buf *);

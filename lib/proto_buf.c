@@ -55,6 +55,12 @@ utf8_seq(const uint8_t *s, size_t len)
 	return need + 1;
 }
 
+int
+proto_utf8_seq(const void *buf, size_t len)
+{
+	return utf8_seq(buf, len);
+}
+
 char *
 proto_json_string(const void *buf, size_t len, size_t *outlen)
 {
@@ -205,6 +211,13 @@ buf_reserve(struct proto_buf *b, size_t n)
 	}
 	b->data = xrealloc(b->data, size);
 	b->size = size;
+}
+
+char *
+proto_buf_reserve(struct proto_buf *b, size_t n)
+{
+	buf_reserve(b, n);
+	return b->data + b->len;
 }
 
 void

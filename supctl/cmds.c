@@ -156,6 +156,38 @@ is_unknown(const struct proto_reply *r, const char *name)
 	return false;
 }
 
+/*
+ * A status request and its reply.  The table needs 4 of the 21 fields of
+ * each process: asking for those alone makes the reply of 1000 programs
+ * 100 KB instead of 500 KB, and supctl parsed the rest for nothing.
+ * --json asks for everything.  A daemon older than "fields" refuses it:
+ * then ask again without.
+ */
+static int
+status_call(struct ctx *ctx, int argc, char **argv, struct proto_reply *r)
+{
+	static const char *const table[] = {
+		"fullname", "state", "description", "status_text",
+	};
+	cJSON	*req, *f;
+	size_t	 i;
+	int	 rc;
+
+	req = request_new("status", argc, argv);
+	if (ctx->json)
+		return conn_call(&ctx->conn, req, r);
+	f = cJSON_AddArrayToObject(req, "fields");
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		cJSON_AddItemToArray(f, cJSON_CreateString(table[i]));
+	if ((rc = conn_call(&ctx->conn, req, r)) != 0)
+		return rc;
+	if (r->ok || strcmp(r->code, "bad_request") != 0 ||
+	    strstr(r->message, "'fields'") == NULL)
+		return 0;
+	proto_reply_release(r);
+	return conn_call(&ctx->conn, request_new("status", argc, argv), r);
+}
+
 int
 cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
@@ -168,8 +200,7 @@ cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 
 	if ((rc = connect_ctx(ctx)) != 0)
 		return rc;
-	if ((rc = conn_call(&ctx->conn, request_new("status", argc, argv),
-	    &r)) != 0)
+	if ((rc = status_call(ctx, argc, argv, &r)) != 0)
 		return rc;
 	if (!r.ok && strcmp(r.code, "no_such_process") == 0) {
 		/* Show the known ones anyway, as supervisorctl does. */
@@ -179,8 +210,7 @@ cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 		for (i = 0; i < argc; i++)
 			if (!is_unknown(&bad, argv[i]))
 				known[n++] = argv[i];
-		if (n > 0 && (rc = conn_call(&ctx->conn, request_new("status",
-		    n, known), &r)) != 0) {
+		if (n > 0 && (rc = status_call(ctx, n, known, &r)) != 0) {
 			free(known);
 			proto_reply_release(&bad);
 			return rc;

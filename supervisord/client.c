@@ -233,6 +233,34 @@ client_send(struct ctl_client *c, char *line, size_t len)
 	client_flush(c);
 }
 
+/*
+ * Queue a reply written into b (emptied): its bytes become the output
+ * buffer itself when nothing else waits there, else they are appended.
+ */
+void
+client_send_buf(struct ctl_client *c, struct proto_buf *b)
+{
+	struct proto_buf	tmp;
+
+	if (c->flags & CLIENT_DEAD) {
+		proto_buf_release(b);
+		return;
+	}
+	if (proto_buf_used(&c->out) + proto_buf_used(b) > CTL_OUT_MAX) {
+		proto_buf_release(b);
+		client_drop(c, "output buffer full (the client does not read)");
+		return;
+	}
+	if (proto_buf_used(&c->out) == 0) {
+		tmp = c->out;
+		c->out = *b;
+		*b = tmp;
+	} else
+		proto_buf_add(&c->out, b->data + b->off, proto_buf_used(b));
+	proto_buf_release(b);
+	client_flush(c);
+}
+
 void
 client_reply_ok(struct ctl_client *c, const cJSON *id, cJSON *result)
 {

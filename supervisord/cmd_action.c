@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "jsonw.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -214,46 +215,61 @@ job_proc_gone(struct proc *p)
 	}
 }
 
-/* The reply: per-process results, and an error when any failed. */
+/*
+ * The reply: per-process results, each a full status entry, and an error
+ * when any failed (the first one named in the message).
+ */
 static void
 job_reply(struct ctl_job *job, struct ctl_client *c)
 {
 	struct job_target	*t, *failed = NULL;
-	cJSON			*res, *arr, *obj, *err;
+	struct proto_buf	 b = { 0 };
+	struct jsonw		 w;
 	size_t			 i, nfailed = 0;
 	char			 msg[1024], full[2 * PROTO_NAME_MAX + 2];
 	ev_tstamp		 now = ev_time();
 
-	res = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(res, "processes");
+	for (i = 0; i < job->ntargets; i++) {
+		t = &job->targets[i];
+		if (t->proc == NULL || t->code == PROTO_OK)
+			continue;
+		if (failed == NULL)
+			failed = t;
+		nfailed++;
+	}
+	if (failed != NULL) {
+		proc_fullname(failed->proc, full, sizeof(full));
+		snprintf(msg, sizeof(msg), "%s: %s%s", full, failed->message,
+		    nfailed > 1 ? " (and more)" : "");
+	}
+	jsonw_init(&w, &b);
+	proto_reply_open(&w, job->id, failed == NULL ? PROTO_OK :
+	    failed->code, failed == NULL ? NULL : msg);
+	jsonw_array(&w, "processes");
 	for (i = 0; i < job->ntargets; i++) {
 		t = &job->targets[i];
 		if (t->proc == NULL)
 			continue;	/* gone with a reload */
-		obj = cmd_proc_json(t->proc, now);
-		cJSON_AddBoolToObject(obj, "ok", t->code == PROTO_OK);
-		cJSON_AddStringToObject(obj, "result", t->message);
+		jsonw_object(&w, NULL);
+		cmd_proc_write(&w, t->proc, now, PROTO_FIELDS_ALL);
+		jsonw_bool(&w, "ok", t->code == PROTO_OK);
+		jsonw_string(&w, "result", t->message);
 		if (job->cmd == PROTO_CMD_RESTART)
-			cJSON_AddBoolToObject(obj, "stopped", t->stopped);
+			jsonw_bool(&w, "stopped", t->stopped);
 		if (t->code != PROTO_OK) {
-			err = cJSON_AddObjectToObject(obj, "error");
-			cJSON_AddStringToObject(err, "code",
-			    proto_code_name(t->code));
-			cJSON_AddStringToObject(err, "message", t->message);
-			if (failed == NULL)
-				failed = t;
-			nfailed++;
+			jsonw_object(&w, "error");
+			jsonw_string(&w, "code", proto_code_name(t->code));
+			jsonw_string(&w, "message", t->message);
+			jsonw_object_end(&w);
 		}
-		cJSON_AddItemToArray(arr, obj);
+		jsonw_object_end(&w);
 	}
-	if (failed == NULL) {
-		client_reply_ok(c, job->id, res);
-		return;
-	}
-	proc_fullname(failed->proc, full, sizeof(full));
-	snprintf(msg, sizeof(msg), "%s: %s%s", full, failed->message,
-	    nfailed > 1 ? " (and more)" : "");
-	client_reply_error(c, job->id, failed->code, msg, res);
+	jsonw_array_end(&w);
+	proto_reply_close(&w);
+	if (failed != NULL)
+		log_debug("control: client %u: %s: %s", c->id,
+		    proto_code_name(failed->code), msg);
+	client_send_buf(c, &b);
 }
 
 /* Every target is done: answer the client if it waits, then free. */

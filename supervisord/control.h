@@ -72,6 +72,8 @@ ev_tstamp control_client_timeout(void);
 void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
 /* Queue a line (taken) for the client, within the output bound. */
 void	 client_send(struct ctl_client *, char *line, size_t len);
+/* Queue the bytes of a buffer (emptied) the same way. */
+void	 client_send_buf(struct ctl_client *, struct proto_buf *);
 void	 client_reply_ok(struct ctl_client *, const struct cJSON *id,
 	    struct cJSON *result);
 void	 client_reply_error(struct ctl_client *, const struct cJSON *id,
@@ -107,7 +109,10 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
-struct cJSON *cmd_proc_json(struct proc *, ev_tstamp now);
+struct jsonw;
+/* The members of a status entry into an open object: those in fields. */
+void	 cmd_proc_write(struct jsonw *, struct proc *, ev_tstamp now,
+	    unsigned fields);
 struct cJSON *cmd_exit_json(const struct exit_info *);
 void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);

@@ -238,10 +238,12 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 		ev_io_stop(d->loop, &p->exec_watcher);
 		close(p->exec_fd);
 	}
+	ev_clear_pending(d->loop, &p->exec_watcher);	/* a fed exec */
 	if (p->pid != 0)
 		reap_untrack(d, p);
 	logcap_release(p);
 	depend_forget(p);
+	pidfile_proc_forget(p);
 	free(p);
 }
 
@@ -547,6 +549,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_signal_start(d.loop, &d.sig_watchers[i]);
 	}
 	reap_init(&d);
+	pidfile_init(&d);
 	daemon_add_observer(&d, shutdown_observer, &d);
 	shutdown_on_init(&d);
 
@@ -573,8 +576,10 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
-	/* Ready: the socket listens and the autostart programs were
-	   launched. */
+	/* Ready: the socket listens, the autostart programs were launched
+	   and their files are written. */
+	pidfile_flush(&d);
+	logreg_flush();
 	detach_ready(ready_fd);
 	sdnotify_ready(&d);
 
@@ -591,6 +596,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);
 	reload_free(&d);
 	procs_free(&d);
+	pidfile_flush(&d);	/* frees the queue; every entry is forgotten */
 	reap_free(&d);
 	remove_socket(d.config);
 	pidfile_release(&d);

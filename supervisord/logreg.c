@@ -4,43 +4,98 @@
  * each other nor rotate it twice), reopened together on SIGUSR2, AUTO
  * files named as Supervisor names them and cleared at start-up.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "logfile.h"
+#include "strmap.h"
 #include "xmalloc.h"
 #include "supervisord.h"
 
-/* Every open log file of a program. */
+/* Every open log file of a program, and the same by path. */
 static struct logfile	**logreg_files;
 static size_t		  logreg_nfiles;
+static struct strmap	  logreg_bypath;
+
+/* Files made but not opened yet (NULL: let go of meanwhile), opened by
+   logreg_flush() before the loop waits again. */
+static struct logfile	**logreg_due;
+static size_t		  logreg_ndue;
+static struct ev_loop	 *logreg_loop;	/* NULL: open at once (unit tests) */
+static ev_prepare	  logreg_prepare;
+
+static void
+logreg_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	logreg_flush();
+}
+
+/*
+ * Open the files of a burst of spawns: creating a file can cost a
+ * millisecond (ext4 scanning for a free inode), and the programs need
+ * only their pipes to run, so they are forked first.  A write before
+ * this opens the file itself (logfile_write).
+ */
+void
+logreg_flush(void)
+{
+	size_t	i;
+
+	if (logreg_loop != NULL)
+		ev_prepare_stop(logreg_loop, &logreg_prepare);
+	for (i = 0; i < logreg_ndue; i++) {
+		if (logreg_due[i] == NULL)
+			continue;
+		logfile_open_pending(logreg_due[i]);
+		/* Say so now, not at the program's first output. */
+		logfile_report(logreg_due[i], "log");
+	}
+	free(logreg_due);
+	logreg_due = NULL;
+	logreg_ndue = 0;
+}
+
+static void
+logreg_open_soon(struct logfile *lf)
+{
+	if (logreg_loop == NULL) {
+		logfile_open_pending(lf);
+		return;
+	}
+	logreg_due = xreallocarray(logreg_due, logreg_ndue + 1,
+	    sizeof(*logreg_due));
+	logreg_due[logreg_ndue++] = lf;
+	if (!ev_is_active(&logreg_prepare))
+		ev_prepare_start(logreg_loop, &logreg_prepare);
+}
 
 struct logfile *
 logreg_get(const char *path, uint64_t maxbytes, int backups)
 {
 	struct logfile	*lf;
-	size_t		 i;
 
-	for (i = 0; i < logreg_nfiles; i++) {
-		lf = logreg_files[i];
-		if (strcmp(lf->path, path) == 0) {
-			lf->refs++;
-			logfile_set_limits(lf, maxbytes, backups);
-			return lf;
-		}
+	if ((lf = strmap_get(&logreg_bypath, path)) != NULL) {
+		lf->refs++;
+		logfile_set_limits(lf, maxbytes, backups);
+		return lf;
 	}
-	lf = logfile_open(path, maxbytes, backups);
+	lf = logfile_new(path, maxbytes, backups);
+	logreg_open_soon(lf);
 	logreg_files = xreallocarray(logreg_files, logreg_nfiles + 1,
 	    sizeof(*logreg_files));
 	logreg_files[logreg_nfiles++] = lf;
+	strmap_put(&logreg_bypath, lf->path, lf);
 	return lf;
 }
 
@@ -51,15 +106,20 @@ logreg_put(struct logfile *lf)
 
 	if (lf == NULL || --lf->refs > 0)
 		return;
+	for (i = 0; i < logreg_ndue; i++)
+		if (logreg_due[i] == lf)
+			logreg_due[i] = NULL;
 	for (i = 0; i < logreg_nfiles; i++) {
 		if (logreg_files[i] == lf) {
 			logreg_files[i] = logreg_files[--logreg_nfiles];
 			break;
 		}
 	}
+	strmap_del(&logreg_bypath, lf->path);
 	if (logreg_nfiles == 0) {
 		free(logreg_files);
 		logreg_files = NULL;
+		strmap_free(&logreg_bypath);
 	}
 	logfile_free(lf);
 }
@@ -75,30 +135,55 @@ logreg_childlogdir(const struct config *cfg)
 	return dir;
 }
 
+/* Six letters or digits, different on each call and in each daemon. */
+static void
+logreg_random_name(char *x)
+{
+	static uint64_t	 state;
+	struct timespec	 ts;
+	int		 i;
+
+	if (state == 0) {
+		if (getrandom(&state, sizeof(state), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(state)) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			state = (uint64_t)ts.tv_nsec ^
+			    ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+		}
+		state |= 1;
+	}
+	/* xorshift64: plenty for names that are checked anyway. */
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	for (i = 0; i < 6; i++)
+		x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
+		    [(state >> (i * 6)) % 36];
+}
+
 /*
  * An AUTO file as Supervisor names it (get_autochildlog_name):
- * childlogdir/NAME-STREAM---IDENTIFIER-XXXXXX.log, created now.  When
- * the folder is not there (yet) the name is kept anyway, and the file's
- * open fails and is retried like any other.
+ * childlogdir/NAME-STREAM---IDENTIFIER-XXXXXX.log, a name no file has
+ * yet.  As with Supervisor's mktemp(), the file is created when it is
+ * opened (logreg_get), which waits for the end of a burst of spawns.
  */
 char *
 logreg_autoname(const struct config *cfg, const char *name,
     const char *stream)
 {
 	const char	*ident = cfg != NULL ? cfg->sd.identifier : NULL;
+	struct stat	 st;
 	char		*path, *x;
-	int		 fd, i;
+	int		 tries;
 
 	xasprintf(&path, "%s/%s-%s---%s-XXXXXX.log", logreg_childlogdir(cfg),
 	    name, stream, ident != NULL ? ident : "supervisor");
-	if ((fd = mkstemps(path, 4)) != -1) {
-		close(fd);
-		return path;
-	}
 	x = path + strlen(path) - 10;
-	for (i = 0; i < 6; i++)
-		x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"
-		    [(unsigned)rand() % 36];
+	for (tries = 0; tries < 100; tries++) {
+		logreg_random_name(x);
+		if (lstat(path, &st) == -1 && errno == ENOENT)
+			break;
+	}
 	return path;
 }
 
@@ -162,6 +247,10 @@ logcap_init(struct daemon *d, char *cause, size_t len)
 		logreg_cleanup(logreg_childlogdir(d->config),
 		    sd->identifier != NULL ? sd->identifier : "supervisor");
 	cleaned = true;
+	if (logreg_loop == NULL) {
+		logreg_loop = d->loop;
+		ev_prepare_init(&logreg_prepare, logreg_prepare_cb);
+	}
 	return logsink_daemon_open(sd, cause, len);
 }
 

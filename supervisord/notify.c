@@ -19,8 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
+#include "jsonw.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "supervisord.h"
@@ -414,19 +413,21 @@ notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* The status entry's readiness fields (see supctl(1)). */
 void
-notify_status_json(const struct proc *p, cJSON *obj)
+notify_status_write(const struct proc *p, struct jsonw *w, unsigned fields)
 {
-	cJSON	*a;
 	size_t	 i, j;
 	bool	 seen;
 
-	cJSON_AddStringToObject(obj, "ready", p->cfg->ready == READY_NOTIFY ?
-	    "notify" : "startsecs");
-	cJSON_AddStringToObject(obj, "status_text", p->status_text);
-	a = cJSON_AddArrayToObject(obj, "waiting_for");
-	if (!p->waiting || p->state != PROC_STARTING)
+	if (PROTO_FIELD(fields, PROTO_F_READY))
+		jsonw_string(w, "ready", p->cfg->ready == READY_NOTIFY ?
+		    "notify" : "startsecs");
+	if (PROTO_FIELD(fields, PROTO_F_STATUS_TEXT))
+		jsonw_string(w, "status_text", p->status_text);
+	if (!PROTO_FIELD(fields, PROTO_F_WAITING_FOR))
 		return;
-	for (i = 0; i < p->ndeps; i++) {
+	jsonw_array(w, "waiting_for");
+	for (i = 0; p->waiting && p->state == PROC_STARTING &&
+	    i < p->ndeps; i++) {
 		if (p->deps[i]->state == PROC_RUNNING)
 			continue;
 		for (seen = false, j = 0; j < i && !seen; j++)
@@ -434,7 +435,7 @@ notify_status_json(const struct proc *p, cJSON *obj)
 			    strcmp(p->deps[j]->cfg->program,
 			    p->deps[i]->cfg->program) == 0;
 		if (!seen)
-			cJSON_AddItemToArray(a, cJSON_CreateString(
-			    p->deps[i]->cfg->program));
+			jsonw_string(w, NULL, p->deps[i]->cfg->program);
 	}
+	jsonw_array_end(w);
 }

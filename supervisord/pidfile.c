@@ -271,8 +271,9 @@ proc_pidfile_path(const struct proc *p)
 	return path;
 }
 
-void
-pidfile_proc_write(struct proc *p)
+/* Write a process's pidfile now. */
+static void
+pidfile_proc_write_now(struct proc *p)
 {
 	cJSON	*o;
 	char	*path, *text, started[64], cause[512];
@@ -298,8 +299,21 @@ pidfile_proc_write(struct proc *p)
 	free(path);
 }
 
+static void
+pidfile_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	pidfile_flush(container_of(w, struct daemon, pidfile_prepare));
+}
+
 void
-pidfile_proc_remove(struct proc *p)
+pidfile_init(struct daemon *d)
+{
+	ev_prepare_init(&d->pidfile_prepare, pidfile_prepare_cb);
+}
+
+/* Unlink a process's pidfile now. */
+static void
+pidfile_proc_remove_now(struct proc *p)
 {
 	char	*path;
 
@@ -308,6 +322,90 @@ pidfile_proc_remove(struct proc *p)
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("cannot remove %s", path);
 	free(path);
+}
+
+/*
+ * Queue a write (gone false) or a removal (gone true), the later asking
+ * replacing the earlier: creating and removing files is the slow part of
+ * a spawn on some file systems (ext4 scans for a free inode), and the
+ * program does not need its pidfile to run.  The prepare watcher does it
+ * before the loop next waits, so no client ever sees a spawned process
+ * without its pidfile, or a reaped one with it.
+ */
+static void
+pidfile_proc_due(struct proc *p, bool gone)
+{
+	struct daemon	*d = p->daemon;
+
+	if (d->config->sd.rundir == NULL)
+		return;
+	if (d->loop == NULL) {
+		if (gone)
+			pidfile_proc_remove_now(p);
+		else
+			pidfile_proc_write_now(p);
+		return;
+	}
+	p->pidfile_gone = gone;
+	if (p->pidfile_due)
+		return;
+	p->pidfile_due = true;
+	d->pidfile_due = xreallocarray(d->pidfile_due, d->npidfile_due + 1,
+	    sizeof(*d->pidfile_due));
+	d->pidfile_due[d->npidfile_due++] = p;
+	if (!ev_is_active(&d->pidfile_prepare))
+		ev_prepare_start(d->loop, &d->pidfile_prepare);
+}
+
+void
+pidfile_proc_write(struct proc *p)
+{
+	pidfile_proc_due(p, false);
+}
+
+void
+pidfile_proc_remove(struct proc *p)
+{
+	pidfile_proc_due(p, true);
+}
+
+void
+pidfile_flush(struct daemon *d)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	if (d->loop != NULL)
+		ev_prepare_stop(d->loop, &d->pidfile_prepare);
+	for (i = 0; i < d->npidfile_due; i++) {
+		if ((p = d->pidfile_due[i]) == NULL)
+			continue;
+		p->pidfile_due = false;
+		if (p->pidfile_gone)
+			pidfile_proc_remove_now(p);
+		else
+			pidfile_proc_write_now(p);
+	}
+	free(d->pidfile_due);
+	d->pidfile_due = NULL;
+	d->npidfile_due = 0;
+}
+
+/* The process is about to be freed: a due removal happens now. */
+void
+pidfile_proc_forget(struct proc *p)
+{
+	struct daemon	*d = p->daemon;
+	size_t		 i;
+
+	if (!p->pidfile_due)
+		return;
+	p->pidfile_due = false;
+	for (i = 0; i < d->npidfile_due; i++)
+		if (d->pidfile_due[i] == p)
+			d->pidfile_due[i] = NULL;
+	if (p->pidfile_gone)
+		pidfile_proc_remove_now(p);
 }
 
 /* One of ours: a JSON object with the keys we write. */

@@ -57,14 +57,32 @@ proc_state_parse(const char *s, enum proc_state *out)
 	return -1;
 }
 
-/* "group:name", or "name" when the group has the program's own name. */
+/*
+ * "group:name", or "name" when the group has the program's own name,
+ * truncated as snprintf() would: a status writes one for each process.
+ */
 void
 proc_fullname(const struct proc *p, char *buf, size_t len)
 {
-	if (strcmp(p->cfg->group, p->cfg->name) == 0)
-		snprintf(buf, len, "%s", p->cfg->name);
-	else
-		snprintf(buf, len, "%s:%s", p->cfg->group, p->cfg->name);
+	const char	*group = p->cfg->group, *name = p->cfg->name;
+	size_t		 off = 0, n;
+
+	if (len == 0)
+		return;
+	if (strcmp(group, name) != 0) {
+		n = strlen(group);
+		if (n > len - 1)
+			n = len - 1;
+		memcpy(buf, group, n);
+		off = n;
+		if (off < len - 1)
+			buf[off++] = ':';
+	}
+	n = strlen(name);
+	if (n > len - 1 - off)
+		n = len - 1 - off;
+	memcpy(buf + off, name, n);
+	buf[off + n] = '\0';
 }
 
 void

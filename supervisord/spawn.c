@@ -4,22 +4,30 @@
  * close-on-exec pipe (the step and errno), read by an ev_io, so it shows
  * as "spawn error: ..." instead of a mysterious exit 127.
  *
- * Plain fork(), not vfork() or clone(CLONE_VM): the child looks up users
- * (NSS may allocate, open files, talk to sssd), builds its environment and
- * searches PATH, none of which is safe in memory shared with the parent.
- * fork() costs a copy of the page tables of a small daemon: well under a
- * millisecond, which even thousands of programs can afford.
+ * Most programs are started as posix_spawn() starts them: clone() with
+ * CLONE_VM | CLONE_VFORK, the child on a stack of its own in our memory,
+ * the daemon paused until the child has exec'd.  No page tables are
+ * copied, and no page of ours is made copy-on-write, which is what a
+ * fork() of a daemon with thousands of programs costs.  The child then
+ * may only make system calls on data made ready beforehand (the
+ * environment is built first).  A program with user= (NSS may allocate,
+ * open files, talk to sssd), environment_file= (read at each start) or
+ * watchdog= (WATCHDOG_PID is the child's own pid) needs a child with
+ * memory of its own: it gets a plain fork().
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <linux/close_range.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,12 +72,32 @@ struct spawn_report {
 
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 
+/* What the child is given: with CLONE_VM, on the daemon's stack. */
+struct spawn_child {
+	struct proc	*p;
+	const int	*child_fds;
+	pid_t		 parent;
+	char		**env;		/* made by the daemon, or NULL */
+	bool		 failed;	/* report is set: exec did not happen */
+	struct spawn_report report;
+};
+
+/* The child sharing our memory reports here rather than to a pipe.
+   volatile: only clone() runs the code that reads it, and the compiler
+   would drop a store it sees as dead. */
+static struct spawn_child	*volatile shared_child;
+
 /* Write the report and leave without running any atexit() of ours. */
 static void __attribute__((noreturn))
 child_report(int fd, const struct spawn_report *r)
 {
 	ssize_t	n;
 
+	if (fd == -1) {
+		shared_child->report = *r;
+		shared_child->failed = true;
+		_exit(127);
+	}
 	do
 		n = write(fd, r, sizeof(*r));
 	while (n == -1 && errno == EINTR);
@@ -92,100 +120,6 @@ child_fail_msg(int fd, enum spawn_step step, const char *msg)
 
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	child_report(fd, &r);
-}
-
-/* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
-static char **
-env_put(char **env, size_t *n, const char *key, const char *val)
-{
-	size_t	i, klen = strlen(key);
-	char	*kv;
-
-	xasprintf(&kv, "%s=%s", key, val);
-	for (i = 0; i < *n; i++) {
-		if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=') {
-			free(env[i]);
-			env[i] = kv;
-			return env;
-		}
-	}
-	env = xreallocarray(env, *n + 2, sizeof(*env));
-	env[(*n)++] = kv;
-	env[*n] = NULL;
-	return env;
-}
-
-/*
- * The child's environment, with Supervisor's precedence and our files in
- * it: the daemon's, then SUPERVISOR_*, then [supervisord] environment_file
- * and environment, then the program's environment_file and environment;
- * a later one overrides an earlier one.  p->cfg->environment has
- * [supervisord]'s under the program's own, so a key the program's file
- * sets is skipped there unless the program's environment= sets it too.
- */
-char **
-spawn_environ_files(const struct proc *p, char *const *base,
-    const struct env *sd_file, const struct env *prog_file)
-{
-	const struct config	*cfg = p->daemon->config;
-	const struct env	*e;
-	char			**env, *url = NULL, num[32];
-	size_t			 i, n = 0;
-
-	env = xcalloc(1, sizeof(*env));
-	for (i = 0; base != NULL && base[i] != NULL; i++) {
-		if (strchr(base[i], '=') == NULL)
-			continue;
-		env = xreallocarray(env, n + 2, sizeof(*env));
-		env[n++] = xstrdup(base[i]);
-		env[n] = NULL;
-	}
-	env = env_put(env, &n, "SUPERVISOR_ENABLED", "1");
-	if (p->cfg->serverurl != NULL)
-		url = xstrdup(p->cfg->serverurl);
-	else if (cfg != NULL && cfg->unix_server.file != NULL)
-		xasprintf(&url, "unix://%s", cfg->unix_server.file);
-	if (url != NULL)
-		env = env_put(env, &n, "SUPERVISOR_SERVER_URL", url);
-	free(url);
-	env = env_put(env, &n, "SUPERVISOR_PROCESS_NAME", p->cfg->name);
-	env = env_put(env, &n, "SUPERVISOR_GROUP_NAME", p->cfg->group);
-	for (i = 0; sd_file != NULL && i < sd_file->n; i++)
-		env = env_put(env, &n, sd_file->keys[i], sd_file->vals[i]);
-	if (cfg != NULL) {
-		e = &cfg->sd.environment;
-		for (i = 0; i < e->n; i++)
-			env = env_put(env, &n, e->keys[i], e->vals[i]);
-	}
-	for (i = 0; prog_file != NULL && i < prog_file->n; i++)
-		env = env_put(env, &n, prog_file->keys[i], prog_file->vals[i]);
-	e = &p->cfg->environment;
-	for (i = 0; i < e->n; i++) {
-		if (prog_file != NULL && env_get(prog_file, e->keys[i]) !=
-		    NULL && env_get(&p->cfg->prog_environment, e->keys[i]) ==
-		    NULL)
-			continue;
-		env = env_put(env, &n, e->keys[i], e->vals[i]);
-	}
-	/* ready=notify, watchdog=: our socket (notify.c), last, as ours. */
-	if (notify_wanted(p->cfg) && notify_socket_name(p->daemon) != NULL) {
-		env = env_put(env, &n, "NOTIFY_SOCKET",
-		    notify_socket_name(p->daemon));
-		if (p->cfg->watchdog > 0) {
-			snprintf(num, sizeof(num), "%lld",
-			    p->cfg->watchdog * 1000000LL);
-			env = env_put(env, &n, "WATCHDOG_USEC", num);
-			snprintf(num, sizeof(num), "%d", (int)getpid());
-			env = env_put(env, &n, "WATCHDOG_PID", num);
-		}
-	}
-	return env;
-}
-
-char **
-spawn_environ(const struct proc *p, char *const *base)
-{
-	return spawn_environ_files(p, base, NULL, NULL);
 }
 
 /*
@@ -218,18 +152,6 @@ child_envfiles(int fd, const struct proc *p, struct env *sd_file,
 	else
 		snprintf(msg, sizeof(msg), "%s", g->msg);
 	child_fail_msg(fd, STEP_ENVFILE, msg);
-}
-
-void
-spawn_environ_free(char **env)
-{
-	size_t	i;
-
-	if (env == NULL)
-		return;
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 }
 
 /* execve, searching PATH (the child's) for a bare name, as execvpe. */
@@ -308,10 +230,25 @@ child_user(int fd, const char *user)
 		child_fail(fd, STEP_SETUID, errno);
 }
 
-/* Close every descriptor above 2 but the report pipe (close-on-exec). */
+/*
+ * Every descriptor above 2 is to close at exec.  Marking them is cheap,
+ * and the kernel closes them after a child sharing our memory has let
+ * the daemon go on; the report pipe (close-on-exec already) stays usable
+ * until the exec.  Before Linux 5.11, close them now, but the pipe (fd,
+ * or -1 for a child that reports in our memory).
+ */
 static void
 child_close_fds(int fd)
 {
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	if (errno != EINVAL)
+		child_fail(fd, STEP_CLOSE_FDS, errno);
+	if (fd == -1) {
+		if (close_range(3, ~0U, 0) == -1)
+			child_fail(fd, STEP_CLOSE_FDS, errno);
+		return;
+	}
 	if (fd > 3 && close_range(3, (unsigned)fd - 1, 0) == -1)
 		child_fail(fd, STEP_CLOSE_FDS, errno);
 	if (close_range((unsigned)fd + 1, ~0U, 0) == -1)
@@ -355,7 +292,8 @@ child_default_reserved(int sig)
 
 /* In the child: every step of issue 3's order, then exec.  No return. */
 static void __attribute__((noreturn))
-child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
+child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
+    char **ready_env)
 {
 	const struct proc_config *c = p->cfg;
 	struct sigaction	 sa;
@@ -402,11 +340,67 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent)
 		child_fail(fd, STEP_STDOUT, errno);
 	child_close_fds(fd);
 
-	if ((env = spawn_environ_files(p, environ, &sd_file, &prog_file)) ==
-	    NULL)
+	if ((env = ready_env) == NULL && (env = spawn_environ_files(p,
+	    environ, &sd_file, &prog_file)) == NULL)
 		child_fail(fd, STEP_ENVIRON, ENOMEM);
 	child_exec(fd, c->argv, env);
 	_exit(127);
+}
+
+static int
+child_entry(void *arg)
+{
+	struct spawn_child	*c = arg;
+
+	child_run(c->p, -1, c->child_fds, c->parent, c->env);
+}
+
+/*
+ * Whether the child may share our memory until it execs: only when it
+ * runs nothing but system calls.  AddressSanitizer cannot follow a child
+ * onto another stack, so its builds always fork.
+ */
+static bool
+spawn_shares_memory(const struct proc *p)
+{
+	const struct config	*cfg = p->daemon->config;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#endif
+	/* WATCHDOG_PID is the child's pid, known only in the child. */
+	if (p->cfg->user != NULL || p->cfg->watchdog > 0)
+		return false;
+	if (p->cfg->environment_files != NULL &&
+	    p->cfg->environment_files[0] != NULL)
+		return false;
+	return cfg == NULL || cfg->sd.environment_files == NULL ||
+	    cfg->sd.environment_files[0] == NULL;
+}
+
+/*
+ * Start a child that shares our memory until it execs.  clone() returns
+ * once the child has exec'd or has failed (it reports in c and exits),
+ * so the outcome is known at once, with no report pipe.
+ */
+static pid_t
+spawn_shared(struct spawn_child *c)
+{
+	/* Only one child uses it at a time: we wait for its exec. */
+	static char	 stack[64 * 1024] __attribute__((aligned(64)));
+	pid_t		 pid;
+	int		 error;
+
+	c->env = spawn_environ(c->p, environ);
+	shared_child = c;
+	pid = clone(child_entry, stack + sizeof(stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	error = errno;
+	shared_child = NULL;
+	spawn_environ_free(c->env);
+	c->env = NULL;
+	errno = error;
+	return pid;
 }
 
 /* "spawn error: " follows in the state; this is the rest. */
@@ -512,6 +506,13 @@ exec_cb(struct ev_loop *loop, ev_io *w, int revents)
 	exec_read(container_of(w, struct proc, exec_watcher), false);
 }
 
+/* A child that shared our memory exec'd: fed by spawn_proc. */
+static void
+exec_ok_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	proc_exec_ok(container_of(w, struct proc, exec_watcher));
+}
+
 /* The child exited: its report (or EOF) is in the pipe already. */
 void
 spawn_exec_drain(struct proc *p)
@@ -520,14 +521,34 @@ spawn_exec_drain(struct proc *p)
 		exec_read(p, true);
 }
 
+/* Note the outcome of a spawn that shared our memory, known already. */
+static void
+spawn_shared_done(struct proc *p, const struct spawn_child *c)
+{
+	char	msg[256];
+
+	p->exec_fd = -1;
+	if (c->failed) {
+		/* Its exit (127) follows, as for a forked child. */
+		report_format(p, &c->report, msg, sizeof(msg));
+		proc_exec_failed(p, msg);
+		return;
+	}
+	/* An event of its own, as the report pipe's EOF would be. */
+	ev_init(&p->exec_watcher, exec_ok_cb);
+	ev_feed_event(p->daemon->loop, &p->exec_watcher, EV_CUSTOM);
+}
+
 /* The spawn effect: logcap's fds, the report pipe, fork, bookkeeping. */
 int
 spawn_proc(struct proc *p, char *cause, size_t len)
 {
-	struct daemon	*d = p->daemon;
-	sigset_t	 all, old;
-	pid_t		 pid, parent = getpid();
-	int		 child_fds[2], report[2], error;
+	struct daemon		*d = p->daemon;
+	struct spawn_child	 c = { .p = p };
+	sigset_t		 all, old;
+	pid_t			 pid, parent = getpid();
+	int			 child_fds[2], report[2] = { -1, -1 }, error;
+	bool			 shared = spawn_shares_memory(p);
 
 	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
 		snprintf(cause, len, "empty command");
@@ -537,7 +558,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
-	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error = errno;
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
@@ -548,14 +569,19 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	/* No signal handler of ours may run in the child before exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child_run(p, report[1], child_fds, parent);
+	c.child_fds = child_fds;
+	c.parent = parent;
+	if (shared)
+		pid = spawn_shared(&c);
+	else if ((pid = fork()) == 0)
+		child_run(p, report[1], child_fds, parent, NULL);
 	error = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(report[1]);
+	if (!shared)
+		close(report[1]);
 	if (pid == -1) {
-		close(report[0]);
+		if (!shared)
+			close(report[0]);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
 		    "too many processes to spawn" : strerror(error));
@@ -567,12 +593,16 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
 	p->pid = pid;
 	p->pgid = pid;
-	p->exec_fd = report[0];
-	ev_io_init(&p->exec_watcher, exec_cb, p->exec_fd, EV_READ);
-	ev_io_start(d->loop, &p->exec_watcher);
 	reap_track(d, p);
 	logcap_spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
+	if (shared) {
+		spawn_shared_done(p, &c);
+		return 0;
+	}
+	p->exec_fd = report[0];
+	ev_io_init(&p->exec_watcher, exec_cb, p->exec_fd, EV_READ);
+	ev_io_start(d->loop, &p->exec_watcher);
 	return 0;
 }

@@ -80,6 +80,8 @@ struct proc {
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
 	ev_tstamp	 stopped_at;	/* ev_time() of the last exit, or 0 */
 	bool		 ever_started;	/* spawned at least once */
+	bool		 pidfile_due;	/* its pidfile is to be written ... */
+	bool		 pidfile_gone;	/* ... or removed (pidfile.c) */
 	bool		 execd;		/* exec succeeded in this run */
 	bool		 startsecs_done;	/* startsecs elapsed in this run */
 	bool		 killed;	/* SIGKILL sent in this stop */
@@ -178,6 +180,9 @@ struct daemon {
 	struct reload	*reload;	/* reload.c: removed processes still
 					   stopping, configurations they use */
 	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
+	ev_prepare	 pidfile_prepare; /* pidfile.c: writes after a burst */
+	struct proc	**pidfile_due;	/* ... of these (NULL: forgotten) */
+	size_t		 npidfile_due;
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 };
@@ -251,6 +256,9 @@ const char *logcap_path(struct proc *, bool err);
 struct logfile;
 struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
 void	 logreg_put(struct logfile *);
+/* Open the files made since the loop last waited (logreg_get makes them
+   unopened, so that a burst of spawns forks first). */
+void	 logreg_flush(void);
 /* A new AUTO file name (allocated), as Supervisor names them. */
 char	*logreg_autoname(const struct config *, const char *name,
 	    const char *stream);
@@ -445,8 +453,11 @@ int	 notify_open(struct daemon *, char *cause, size_t);
 /* The NOTIFY_SOCKET value ("/path" or "@abstract"), NULL if not open. */
 const char *notify_socket_name(const struct daemon *);
 void	 notify_close(struct daemon *);
-/* The status entry's fields of readiness (cmd.c): status_text, ... */
-void	 notify_status_json(const struct proc *, struct cJSON *obj);
+/* The status entry's fields of readiness (cmd.c): ready, status_text,
+   waiting_for, those of them in fields (enum proto_field bits). */
+struct jsonw;
+void	 notify_status_write(const struct proc *, struct jsonw *,
+	    unsigned fields);
 
 /*
  * sdnotify.c: the daemon's own notifications to systemd when
@@ -469,8 +480,19 @@ void	 sdnotify_free(struct daemon *);
 /* pidfile.c: the daemon's locked pidfile, one pidfile per process. */
 int	 pidfile_acquire(struct daemon *, char *cause, size_t);
 void	 pidfile_release(struct daemon *);
+/*
+ * A process's pidfile is written (or removed) once the burst of events
+ * that spawned it (or reaped it) is handled, just before the loop waits
+ * again: a thousand programs are forked before a thousand files are
+ * created, and a crashed program is replaced before its file is.
+ * pidfile_flush() does the due work now; pidfile_proc_forget() does a
+ * due removal now and drops a due write (the process is being freed).
+ */
+void	 pidfile_init(struct daemon *);
 void	 pidfile_proc_write(struct proc *);
 void	 pidfile_proc_remove(struct proc *);
+void	 pidfile_proc_forget(struct proc *);
+void	 pidfile_flush(struct daemon *);
 int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);

@@ -4,7 +4,8 @@
  * stream through the framing buffer in chunks, the way the control socket
  * reads it; every reply built from a request must be one line of valid
  * UTF-8 JSON that the client's decoder accepts with the right ok, code
- * and id.  The text helpers used for log bytes are checked on it too.
+ * and id.  The text helpers used for log bytes are checked on it too,
+ * and the JSON writer's strings against cJSON's text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "proto.h"
 
@@ -227,6 +229,49 @@ release:
 	proto_buf_release(&b);
 }
 
+/*
+ * The writer's string: valid UTF-8 JSON for any bytes, and up to the
+ * first NUL the very text cJSON printed and the reply repair made of it.
+ */
+static void
+writer(const uint8_t *data, size_t size)
+{
+	struct proto_buf	 b = { 0 };
+	struct jsonw		 w;
+	cJSON			*s;
+	char			*str, *ref, *fixed;
+	size_t			 n;
+
+	jsonw_init(&w, &b);
+	jsonw_string_len(&w, NULL, data, size);
+	FUZZ_CHECK(utf8_valid((const uint8_t *)b.data, b.len));
+	s = cJSON_ParseWithLength(b.data, b.len);
+	FUZZ_CHECK(cJSON_IsString(s));
+	cJSON_Delete(s);
+	proto_buf_release(&b);
+
+	n = strnlen((const char *)data, size);
+	str = malloc(n + 1);
+	FUZZ_CHECK(str != NULL);
+	memcpy(str, data, n);
+	str[n] = '\0';
+	jsonw_init(&w, &b);
+	jsonw_string(&w, NULL, str);
+	s = cJSON_CreateString(str);
+	FUZZ_CHECK(s != NULL);
+	ref = cJSON_PrintUnformatted(s);
+	FUZZ_CHECK(ref != NULL);
+	cJSON_Delete(s);
+	n = strlen(ref);
+	fixed = proto_utf8_repair(ref, n, 0, &n);
+	FUZZ_CHECK(b.len == n && memcmp(b.data, fixed != NULL ? fixed : ref,
+	    n) == 0);
+	free(fixed);
+	cJSON_free(ref);
+	free(str);
+	proto_buf_release(&b);
+}
+
 /* Log bytes as JSON text: always valid, and exact for valid UTF-8. */
 static void
 text(const uint8_t *data, size_t size)
@@ -246,6 +291,8 @@ text(const uint8_t *data, size_t size)
 		    memcmp(s->valuestring, data, size) == 0);
 	cJSON_Delete(s);
 	free(lit);
+
+	writer(data, size);
 
 	whole = proto_utf8_whole(data, size);
 	FUZZ_CHECK(whole <= size && size - whole <= 3);

@@ -85,6 +85,10 @@ main(int argc, char **argv)
 			for (;;)
 				pause();
 		}
+		/* Left the group before the leader may exit: a loaded
+		   machine must not turn an orphan into a group member. */
+		while (setsid_ && getsid(pid) != pid && getsid(pid) != -1)
+			sleep_ms(1);
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
 		    "child %d\n", (int)pid);
 	}

@@ -116,6 +116,67 @@ def test_status_shape(d):
     assert idle["pid"] == 0 and idle["description"] == "Not started"
 
 
+# Every member of a status entry, in the order the daemon writes them.
+STATUS_FIELDS = [
+    "name", "group", "fullname", "state", "statecode", "description", "pid",
+    "start", "uptime", "since", "now", "restarts", "exitstatus", "exit",
+    "spawnerr", "log_dropped_bytes", "stdout_logfile", "stderr_logfile",
+    "ready", "status_text", "waiting_for"]
+
+
+def test_status_members_in_order(d):
+    procs = d.request({"cmd": "status"})["result"]["processes"]
+    assert [list(p) for p in procs] == [STATUS_FIELDS] * 4
+
+
+def test_status_fields_each_alone_and_as_in_full(d):
+    """Each field asked alone is the only member, with the value the full
+    entry has (times and uptimes aside, which move)."""
+    full = d.request({"cmd": "status", "names": ["sleeper"]})
+    entry = full["result"]["processes"][0]
+    for f in STATUS_FIELDS:
+        reply = d.request({"id": f, "cmd": "status", "names": ["sleeper"],
+                           "fields": [f]})
+        assert reply["ok"] and reply["id"] == f, reply
+        got = reply["result"]["processes"]
+        assert len(got) == 1 and list(got[0]) == [f], got
+        if f not in ("uptime", "now", "description"):
+            assert got[0][f] == entry[f], (f, got[0][f], entry[f])
+
+
+def test_status_fields_keep_their_order(d):
+    reply = d.request({"cmd": "status", "fields": [
+        "status_text", "state", "fullname", "description", "state"]})
+    assert reply["ok"], reply
+    procs = reply["result"]["processes"]
+    assert [list(p) for p in procs] == [
+        ["fullname", "state", "description", "status_text"]] * 4
+    assert [(p["fullname"], p["state"]) for p in procs] == [
+        ("idle", "STOPPED"), ("sleeper", "RUNNING"),
+        ("web:web_00", "RUNNING"), ("web:web_01", "RUNNING")]
+    assert procs[0]["description"] == "Not started"
+
+
+@pytest.mark.parametrize("fields,needle", [
+    (["bogus"], "unknown name 'bogus'"),
+    ([], "'fields' must hold 1 to 21 names"),
+    ("state", "must be an array"),
+])
+def test_status_bad_fields(d, fields, needle):
+    reply = d.request({"cmd": "status", "fields": fields})
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == "bad_request"
+    assert needle in reply["error"]["message"], reply
+    assert_healthy(d)
+
+
+def test_status_fields_with_unknown_names(d):
+    reply = d.request({"cmd": "status", "names": ["sleeper", "nope"],
+                       "fields": ["state"]})
+    assert reply["error"]["code"] == "no_such_process"
+    assert reply["result"]["unknown"] == ["nope"]
+
+
 @pytest.mark.parametrize("names,want", [
     (["sleeper"], ["sleeper"]),
     (["web:web_01"], ["web:web_01"]),

@@ -152,3 +152,31 @@ def test_racing_daemons_one_wins(daemon):
                 p.kill()
                 p.wait()
             p.stderr.close()
+
+
+def test_files_ready_once_the_daemon_answers(daemon):
+    """Files are created after a burst of spawns (programs first), yet
+    before the daemon next listens: as soon as it answers, each of 300
+    programs has its pidfile (with its pid) and both AUTO logs; so has a
+    program restarted by a request, by the time the request is answered."""
+    run = os.path.join(daemon.dir, "run")
+    logs = os.path.join(daemon.dir, "logs")
+    os.mkdir(logs)
+    names = ["p%03d" % i for i in range(300)]
+    daemon.write_config(
+        "".join(program(n, exit_after(-1, 0), startsecs=0) for n in names),
+        supervisord_extra="rundir = %s\nchildlogdir = %s" % (run, logs))
+    daemon.start()
+    st = daemon.status()
+    listed = set(os.listdir(logs))
+    for n in names:
+        assert st[n]["pid"] > 0, st[n]
+        assert _load(os.path.join(run, n + ".pid"))["pid"] == st[n]["pid"]
+        for stream in ("stdout", "stderr"):
+            assert any(f.startswith("%s-%s---" % (n, stream))
+                       for f in listed), (n, stream)
+    old = st["p007"]["pid"]
+    r = daemon.request({"cmd": "restart", "names": ["p007"], "wait": True})
+    assert r["ok"], r
+    info = _load(os.path.join(run, "p007.pid"))
+    assert info["pid"] != old and pid_alive(info["pid"])

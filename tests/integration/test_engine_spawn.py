@@ -33,14 +33,23 @@ def _wait_probe(daemon, path):
     return _probe(path)
 
 
-def test_child_hygiene(daemon, tmp_path):
+@pytest.mark.parametrize("how", ["clone", "fork"])
+def test_child_hygiene(daemon, tmp_path, how):
+    """Both ways of starting a child (clone sharing the daemon's memory
+    until exec, and fork for environment_file=, user= and watchdog=)
+    give it the same clean state."""
     work = tmp_path / "work"
     work.mkdir()
     out = os.path.join(daemon.dir, "probe.out")
+    keys = {}
+    if how == "fork":
+        envfile = tmp_path / "env"
+        envfile.write_text("FROM_FILE=1\n")
+        keys["environment_file"] = str(envfile)
     daemon.write_config(
         program("probe", "%s %s" % (helper("probe"), out), startsecs=0,
                 umask="027", directory=str(work),
-                environment='FOO="program",ONLY_PROGRAM="1"'),
+                environment='FOO="program",ONLY_PROGRAM="1"', **keys),
         supervisord_extra='environment = FOO="global",ONLY_GLOBAL="1"')
     daemon.start(env={"ENGINE_TEST_INHERITED": "yes", "FOO": "daemon"})
     info = _wait_probe(daemon, out)
@@ -67,6 +76,7 @@ def test_child_hygiene(daemon, tmp_path):
     assert env["ONLY_GLOBAL"] == "1"
     assert env["ONLY_PROGRAM"] == "1"
     assert env["FOO"] == "program"      # program > [supervisord] > daemon
+    assert env.get("FROM_FILE") == ("1" if how == "fork" else None)
 
 
 def test_group_names_in_environment(daemon):

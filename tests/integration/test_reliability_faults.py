@@ -167,11 +167,11 @@ def cpu_over(pid, seconds):
 
 
 def test_emfile_spawn_refused_then_recovers(daemon, monkeypatch):
-    """With 40 descriptors, starting 30 programs runs out: the rest fail
+    """With 40 descriptors, starting 60 programs runs out: the rest fail
     with a spawn error that says so, the daemon does not spin, and once
     programs stop some of the others start."""
     limited_daemon(daemon, monkeypatch, 40)
-    names = ["p%02d" % i for i in range(30)]
+    names = ["p%02d" % i for i in range(60)]
     daemon.write_config(
         "".join(program(n, "sleep 1000", autostart="false", startsecs=0,
                         startretries=0, redirect_stderr="true")

@@ -5,7 +5,9 @@ import os
 import pty
 import re
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -140,12 +142,59 @@ def test_status_json(d):
     p, = doc["processes"]
     assert p["fullname"] == "worker" and p["state"] == "RUNNING"
     assert p["pid"] == d.status("worker")["pid"]
+    # --json is the daemon's whole entry, not the table's four fields.
+    assert len(p) == 21
+    assert p["stdout_logfile"] and p["waiting_for"] == []
+    assert p["exit"] is None and p["restarts"] == 0
     r = d.supctl("--json", "status", "ghost", check=4)
     doc = json.loads(r.stdout)
     assert doc["ok"] is False
     assert doc["error"]["code"] == "no_such_process"
     assert doc["result"]["unknown"] == ["ghost"]
 
+
+
+def test_status_table_from_a_daemon_without_fields(tmp_path):
+    """A daemon older than status's "fields" refuses it as an unknown
+    argument: supctl asks again without it and shows the same table."""
+    path = str(tmp_path / "old.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+    srv.settimeout(DEADLINE)
+    seen = []
+    entry = {"name": "w", "group": "w", "fullname": "w", "state": "RUNNING",
+             "statecode": 20, "description": "pid 42, uptime 0:00:05",
+             "pid": 42, "status_text": ""}
+
+    def serve():
+        conn, _ = srv.accept()
+        with conn, conn.makefile("rwb") as f:
+            for line in f:
+                req = json.loads(line)
+                seen.append(req)
+                if "fields" in req:
+                    reply = {"ok": False, "error": {
+                        "code": "bad_request", "message":
+                        "unknown argument 'fields' for 'status'"}}
+                else:
+                    reply = {"ok": True, "result": {"processes": [entry]}}
+                f.write((json.dumps(reply) + "\n").encode())
+                f.flush()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        r = subprocess.run([SUPCTL, "-s", path, "status"],
+                           capture_output=True, text=True, timeout=DEADLINE)
+    finally:
+        t.join(DEADLINE)
+        srv.close()
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert r.stdout == "w" + " " * 32 + "RUNNING   pid 42, uptime 0:00:05\n"
+    assert [sorted(q) for q in seen] == [["cmd", "fields"], ["cmd"]]
+    assert seen[0]["fields"] == ["fullname", "state", "description",
+                                 "status_text"]
 
 def test_start_stop_restart_output(d):
     r = d.supctl("start", "idle", check=0)

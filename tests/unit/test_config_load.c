@@ -599,6 +599,50 @@ START_TEST(client_load)
 }
 END_TEST
 
+/*
+ * A client skips the keys of program sections, but reads their lines as
+ * the daemon does: an indented "[supervisorctl]" there continues a value,
+ * it starts no section.
+ */
+START_TEST(client_load_skips_programs)
+{
+	const char	*text = "[supervisord]\n"
+	    "[supervisorctl]\nserverurl = unix://%(here)s/c.sock\n"
+	    "[program:x]\ncommand = /bin/echo\n"
+	    "  [supervisorctl]\n"
+	    "  serverurl = unix:///wrong.sock\n"
+	    "\n"
+	    "[group:g]\nprograms = x\n"
+	    "[unix_http_server]\nfile = %(here)s/s.sock\n";
+	char		*p = fx_write("supervisord.conf", text), *want;
+	struct config	*cfg;
+
+	want = fx_path("c.sock");
+	ck_assert_ptr_nonnull(cfg = config_load(p, &diags));
+	ck_assert_str_eq(cfg->ctl_serverurl + strlen("unix://"), want);
+	ck_assert_uint_eq(cfg->ngroups, 1);
+	ck_assert_str_eq(cfg->groups[0]->procs[0]->command, "/bin/echo\n"
+	    "[supervisorctl]\nserverurl = unix:///wrong.sock");
+	config_free(cfg);
+	diags_release(&diags);
+	memset(&diags, 0, sizeof(diags));
+
+	ck_assert_ptr_nonnull(cfg = config_load_client(p, &diags));
+	ck_assert_uint_eq(diags.nerrors, 0);
+	ck_assert_str_eq(cfg->ctl_serverurl + strlen("unix://"), want);
+	free(want);
+	want = fx_path("s.sock");
+	ck_assert_str_eq(cfg->unix_server.file, want);
+	free(want);
+	/* The sections are there, their keys are not. */
+	ck_assert_ptr_nonnull(ini_section(cfg->ini, "program:x"));
+	ck_assert_uint_eq(ini_section(cfg->ini, "program:x")->n, 0);
+	ck_assert_uint_eq(ini_section(cfg->ini, "supervisorctl")->n, 1);
+	config_free(cfg);
+	free(p);
+}
+END_TEST
+
 static Suite *
 load_suite(void)
 {
@@ -607,6 +651,7 @@ load_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, program_defaults);
+	tcase_add_test(tc, client_load_skips_programs);
 	tcase_add_test(tc, program_values);
 	tcase_add_test(tc, supervisord_defaults);
 	tcase_add_test(tc, supervisord_values);

@@ -576,6 +576,15 @@ START_TEST(names)
 	C.group = "pool";
 	proc_fullname(&P, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "pool:web");
+	/* Cut as snprintf() cuts: within the group, at the colon, after. */
+	proc_fullname(&P, buf, 4);
+	ck_assert_str_eq(buf, "poo");
+	proc_fullname(&P, buf, 6);
+	ck_assert_str_eq(buf, "pool:");
+	proc_fullname(&P, buf, 7);
+	ck_assert_str_eq(buf, "pool:w");
+	proc_fullname(&P, buf, 1);
+	ck_assert_str_eq(buf, "");
 }
 END_TEST
 

@@ -547,6 +547,42 @@ START_TEST(test_buf_io)
 }
 END_TEST
 
+/* status's "fields": known names only, as a bit set; pid has none. */
+START_TEST(test_fields)
+{
+	struct proto_request	req;
+	unsigned		f;
+
+	ck_assert_int_eq(decode("{\"cmd\":\"status\"}", &req), PROTO_OK);
+	ck_assert_uint_eq(proto_get_fields(&req), PROTO_FIELDS_ALL);
+	proto_request_release(&req);
+
+	ck_assert_int_eq(decode("{\"cmd\":\"status\",\"fields\":"
+	    "[\"state\",\"fullname\",\"waiting_for\",\"state\"]}", &req),
+	    PROTO_OK);
+	f = proto_get_fields(&req);
+	ck_assert_uint_eq(f, (1U << PROTO_F_STATE) | (1U << PROTO_F_FULLNAME) |
+	    (1U << PROTO_F_WAITING_FOR));
+	ck_assert(PROTO_FIELD(f, PROTO_F_STATE));
+	ck_assert(!PROTO_FIELD(f, PROTO_F_PID));
+	proto_request_release(&req);
+
+	ck_assert_str_eq(proto_field_name(PROTO_F_LOG_DROPPED_BYTES),
+	    "log_dropped_bytes");
+	ck_assert_ptr_null(proto_field_name(PROTO_FIELD_COUNT));
+	expect("{\"cmd\":\"status\",\"fields\":[\"bogus\"]}",
+	    PROTO_BAD_REQUEST, "unknown name 'bogus'");
+	expect("{\"cmd\":\"status\",\"fields\":[]}", PROTO_BAD_REQUEST,
+	    "'fields' must hold 1 to 21 names");
+	expect("{\"cmd\":\"status\",\"fields\":\"state\"}",
+	    PROTO_BAD_REQUEST, "'fields' of 'status' must be an array");
+	expect("{\"cmd\":\"status\",\"fields\":[1]}", PROTO_BAD_REQUEST,
+	    "'fields' must hold");
+	expect("{\"cmd\":\"pid\",\"fields\":[\"pid\"]}",
+	    PROTO_BAD_REQUEST, "unknown argument 'fields' for 'pid'");
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -563,6 +599,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_names_bounds);
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_getters);
+	tcase_add_test(tc, test_fields);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reply");
