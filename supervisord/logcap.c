@@ -16,6 +16,7 @@
  * partial line left at end of file, goes out with a newline added so that
  * lines of different programs never run into each other.
  */
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 
 #include <errno.h>
@@ -35,20 +36,34 @@
 /* Bytes one pipe may move in one turn of the loop: the others' turn. */
 #define LOGCAP_BUDGET	(1024 * 1024)
 /*
- * A stream that moved a pipe's default 64 KiB in one turn is busy: its
+ * A stream that moved half its pipe's capacity in one turn is busy: its
  * pipe grows to this (idle streams keep the default, which costs less
- * kernel memory and stays within an unprivileged user's pipe quota).
+ * kernel memory and stays within an unprivileged user's pipe quota; the
+ * system may refuse, and the pipe then keeps its size).
  */
 #define LOGCAP_PIPE_BIG	(1024 * 1024)
-#define LOGCAP_PIPE_BUSY (64 * 1024)
+/* The kernel's default capacity, when it cannot be asked. */
+#define LOGCAP_PIPE_DEFAULT (64 * 1024)
 /*
- * After a turn that found little in the pipe, wait this long before
- * reading again: a program writing small pieces fast is read in batches
- * instead of once per write, at the cost of at most this much latency
- * (a 1 MiB pipe absorbs 1 GB/s for that long without blocking anyone).
+ * A move that finds less than LOGCAP_BATCH_MIN means the writer writes
+ * small pieces: the pipe is then no longer watched but read every
+ * LOGCAP_BATCH_S to LOGCAP_BATCH_MAX_S, so each turn takes a batch
+ * instead of a piece per wake-up, at the cost of at most that much
+ * latency.  The pause adapts so that a turn finds the pipe between a
+ * quarter and half full: the writer never waits on a full pipe for
+ * longer than one pause (a 1 MiB pipe absorbs 1 GB/s for 1 ms).
  */
 #define LOGCAP_BATCH_S	0.001
+#define LOGCAP_BATCH_MAX_S 0.008
 #define LOGCAP_BATCH_MIN (16 * 1024)
+/*
+ * Bytes read at once.  In a batch, a move into a regular file ends at a
+ * multiple of this in the file, and the batch at a multiple of
+ * LOGCAP_ALIGN, so the file system gets whole aligned blocks, which cost
+ * it much less than ragged ones (a line writer's pipe holds any amount).
+ */
+#define LOGCAP_READ	(128 * 1024)
+#define LOGCAP_ALIGN	(64 * 1024)
 /* The longest line a line destination gets in one piece. */
 #define LOGCAP_LINE_MAX	(16 * 1024)
 
@@ -59,6 +74,8 @@ struct capture {
 	ev_timer		 batch;		/* a pause between small reads */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
+	size_t			 pipesz;	/* the pipe's capacity */
+	double			 pause;		/* between batches, seconds */
 	enum ansi_state		 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
@@ -86,8 +103,8 @@ static struct {
 	struct capture	*caps[2];	/* not watched until the fork */
 } pending = { NULL, { -1, -1 }, { NULL, NULL } };
 
-static char	logcap_buf[64 * 1024];
-static char	logcap_stripped[64 * 1024 + 1];
+static char	logcap_buf[LOGCAP_READ];
+static char	logcap_stripped[LOGCAP_READ + 1];
 
 static void	capture_cb(struct ev_loop *, ev_io *, int);
 
@@ -272,10 +289,10 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
  * byte needs looking at, else through a read.  Returns the bytes moved,
  * 0 at end of file, -1 when the pipe is empty for now.
  *
- * splice(2) holds the pipe's lock while it writes the file: a writer of
- * big pieces does not mind, but one writing small pieces all the time
- * would wait (spinning) on the lock over and over; for such a writer a
- * read, which holds the lock only for its copy, goes faster.
+ * splice(2) holds the pipe's lock while it writes the file, and a writer
+ * of small pieces waits on it: such a writer (read in batches) is moved
+ * in pieces of LOGCAP_READ, each ending on a multiple of it in the file,
+ * so that the lock is held briefly and the file gets aligned blocks.
  */
 static ssize_t
 capture_move(struct capture *c, size_t budget)
@@ -283,7 +300,10 @@ capture_move(struct capture *c, size_t budget)
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
 
-	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi && !c->small) {
+	if (c->small && lc->file != NULL && lc->file->regular &&
+	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
+		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
+	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -356,54 +376,118 @@ capture_drain(struct capture *c, size_t budget)
 }
 
 /*
+ * One turn on a pipe: move up to a budget.  A batch takes what the pipe
+ * holds when it starts, not what the writer adds meanwhile (chasing it
+ * piece by piece is what batches avoid), and ends the file at a multiple
+ * of LOGCAP_ALIGN when the pipe holds that much (the rest waits for the
+ * next batch).  Returns the bytes moved, -1 when the capture is gone
+ * (end of file); *small when a move found little.
+ */
+static ssize_t
+capture_turn(struct capture *c, bool batch, bool *small)
+{
+	struct logfile	*lf = c->lc->file;
+	size_t		 moved = 0, want = LOGCAP_BUDGET;
+	ssize_t		 n;
+	int		 avail, size;
+
+	*small = false;
+	if (batch && ioctl(c->fd, FIONREAD, &avail) == 0 && avail > 0 &&
+	    (size_t)avail < want) {
+		want = (size_t)avail;
+		if (lf != NULL && lf->regular && want >= LOGCAP_ALIGN)
+			want -= (size_t)((lf->size + want) % LOGCAP_ALIGN);
+	}
+	while (moved < want) {
+		if ((n = capture_move(c, want - moved)) == 0) {
+			capture_close(c);
+			return -1;
+		}
+		if (n == -1) {
+			*small = moved < LOGCAP_BATCH_MIN;
+			break;
+		}
+		moved += (size_t)n;
+		if (!batch && (size_t)n < LOGCAP_BATCH_MIN) {
+			*small = true;
+			break;
+		}
+	}
+	if (moved >= c->pipesz / 2 && !c->big) {
+		/* Busy: more room, fewer turns (the system may refuse). */
+		if ((size = fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG)) == -1)
+			size = fcntl(c->fd, F_GETPIPE_SZ);
+		if (size > 0)
+			c->pipesz = (size_t)size;
+		c->big = true;
+	}
+	return (ssize_t)moved;
+}
+
+/* Watch the pipe again: the writer went quiet, or outruns batches. */
+static void
+capture_unbatch(struct ev_loop *loop, struct capture *c)
+{
+	ev_timer_stop(loop, &c->batch);
+	c->small = false;
+	ev_io_start(loop, &c->io);
+}
+
+/*
  * The pipe is readable.  Move while it holds plenty; once a move finds
  * little (the writer writes small pieces, and chasing it would cost a
- * system call per piece), pause the watcher for LOGCAP_BATCH_S so the
- * pipe gathers a batch.  A budget per turn keeps the other pipes served.
+ * wake-up and a system call per piece), stop watching the pipe and read
+ * it in batches from the timer.  A budget per turn keeps the other pipes
+ * served.
  */
 static void
 capture_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct capture	*c = container_of(w, struct capture, io);
-	size_t		 moved = 0;
-	ssize_t		 n;
-	bool		 pause = false;
+	bool		 small;
 
-	while (moved < LOGCAP_BUDGET) {
-		if ((n = capture_move(c, LOGCAP_BUDGET - moved)) == 0) {
-			capture_close(c);
-			return;
-		}
-		if (n == -1) {
-			pause = moved < LOGCAP_BATCH_MIN;
-			break;
-		}
-		moved += (size_t)n;
-		if ((size_t)n < LOGCAP_BATCH_MIN) {
-			pause = true;
-			break;
-		}
-	}
-	c->small = pause;
-	if (pause) {
-		ev_io_stop(loop, &c->io);
-		ev_timer_set(&c->batch, LOGCAP_BATCH_S, 0.);
-		ev_timer_start(loop, &c->batch);
-	}
-	if (moved >= LOGCAP_PIPE_BUSY && !c->big) {
-		/* Busy: more room, fewer turns (the system may refuse). */
-		(void)fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG);
-		c->big = true;
-	}
+	if (capture_turn(c, false, &small) == -1 || !small)
+		return;
+	c->small = true;
+	ev_io_stop(loop, &c->io);
+	ev_timer_set(&c->batch, c->pause, c->pause);
+	ev_timer_start(loop, &c->batch);
 }
 
-/* The pause after a small read is over: watch the pipe again. */
+/*
+ * A batch.  An empty pipe ends batching, and so does a pipe found half
+ * full at the shortest pause (the writer is fast: chase it); otherwise
+ * the pause shortens when the pipe was found half full and lengthens
+ * when it held less than a quarter.
+ */
 static void
 capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct capture	*c = container_of(w, struct capture, batch);
+	ssize_t		 moved;
+	bool		 small;
+	double		 pause = c->pause;
 
-	ev_io_start(loop, &c->io);
+	if ((moved = capture_turn(c, true, &small)) == -1)
+		return;
+	if (moved == 0 || (size_t)moved >= LOGCAP_BUDGET ||
+	    ((size_t)moved >= c->pipesz / 2 && pause <= LOGCAP_BATCH_S)) {
+		capture_unbatch(loop, c);
+		return;
+	}
+	if ((size_t)moved >= c->pipesz / 2)
+		pause /= 2;
+	else if ((size_t)moved < c->pipesz / 4)
+		pause *= 2;
+	if (pause < LOGCAP_BATCH_S)
+		pause = LOGCAP_BATCH_S;
+	if (pause > LOGCAP_BATCH_MAX_S)
+		pause = LOGCAP_BATCH_MAX_S;
+	if (pause != c->pause) {
+		c->pause = pause;
+		w->repeat = pause;
+		ev_timer_again(loop, w);
+	}
 }
 
 /*
@@ -431,7 +515,7 @@ logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
     char *cause, size_t len)
 {
 	struct capture	*c;
-	int		 fds[2];
+	int		 fds[2], size;
 
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		snprintf(cause, len, "cannot make a pipe for %s: %s",
@@ -450,7 +534,12 @@ logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
 	c->lc = lc;
 	c->fd = fds[0];
 	ev_io_init(&c->io, capture_cb, c->fd, EV_READ);
-	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S, 0.);
+	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S,
+	    LOGCAP_BATCH_S);
+	c->pause = LOGCAP_BATCH_S;
+	if ((size = fcntl(c->fd, F_GETPIPE_SZ)) == -1)
+		size = LOGCAP_PIPE_DEFAULT;
+	c->pipesz = (size_t)size;
 	*child_fd = fds[1];
 	*out = c;
 	return 0;

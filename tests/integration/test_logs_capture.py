@@ -1,9 +1,12 @@
 """Log capture: every byte a program writes lands, in order, without
 blocking it: floods, partial lines, last words before exit, stderr
 redirected or apart, restarts, AUTO and NONE destinations."""
+import fcntl
 import json
 import os
 import re
+
+import pytest
 
 from logs_util import (concat_sha256, helper, pattern, pattern_sha256,
                        pid_alive, program, program_pid, read, rotated,
@@ -40,6 +43,43 @@ def test_flood_100mb_every_byte_lands_across_rotations(daemon):
         st = json.load(f)
     assert st["bytes"] == size
     # The loop's turn is far below this; a loaded CI machine is slow.
+    assert st["max_block_s"] < 2.0, st
+    assert "dropping" not in daemon.log()
+
+
+@pytest.mark.parametrize("strip_ansi", [False, True])
+def test_line_flood_lands_whole_across_odd_rotations(daemon, strip_ansi):
+    """20 MB written as 100-byte lines (the daemon reads such a writer in
+    batches, not line by line), into files rotated at a limit that is no
+    multiple of any block size: every byte lands in order, each rotated
+    file holds exactly the limit, the tail written before the program
+    went quiet arrives though the pipe never reaches end of file, and
+    the writer is never blocked for long."""
+    log = os.path.join(daemon.dir, "lines.log")
+    stats = os.path.join(daemon.dir, "lines.json")
+    size, limit = 20 * MB, 1000003
+    daemon.write_config(program(
+        "lines", "%s -l -c 100 -s %s %d" % (helper("log_flood"), stats,
+                                           size),
+        stdout_logfile=log, stdout_logfile_maxbytes=limit,
+        stdout_logfile_backups=30),
+        supervisord_extra="strip_ansi = %s" % str(strip_ansi).lower())
+    daemon.start()
+    files = lambda: rotated(log, 30)
+    wait_for(lambda: total_size(files()) >= size, timeout=120,
+             what="20 MB in the log files")
+    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
+             what="the writer's stats")
+    paths = files()
+    digest, n = concat_sha256(paths)
+    assert n == size
+    assert digest == pattern_sha256(size)
+    for p in paths[:-1]:
+        assert os.path.getsize(p) == limit, p
+    assert len(paths) == size // limit + 1
+    with open(stats) as f:
+        st = json.load(f)
+    assert st["bytes"] == size
     assert st["max_block_s"] < 2.0, st
     assert "dropping" not in daemon.log()
 
@@ -200,6 +240,36 @@ def test_capture_fds_are_pipes_and_not_leaked(daemon):
     pid2 = program_pid(daemon, "log_lines -l -n 1 b")
     assert os.readlink("/proc/%d/fd/1" % pid2) == \
         os.readlink("/proc/%d/fd/2" % pid2)
+
+
+def _pipe_size(pid, fd):
+    """The capacity of the pipe behind a process's descriptor."""
+    f = os.open("/proc/%d/fd/%d" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        return fcntl.fcntl(f, fcntl.F_GETPIPE_SZ)
+    finally:
+        os.close(f)
+
+
+def test_busy_pipe_grows_to_1mib_idle_pipe_keeps_default(daemon):
+    """A program that floods its stdout gets a 1 MiB pipe (fewer turns
+    for the daemon, room for bursts); one that writes a line keeps the
+    kernel's default, which costs less kernel memory."""
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        if int(f.read()) < 1 << 20 and os.geteuid() != 0:
+            pytest.skip("pipe-max-size below 1 MiB")
+    log = os.path.join(daemon.dir, "busy.log")
+    daemon.write_config(
+        program("busy", "%s -l -c 100 5000000" % helper("log_flood"),
+                stdout_logfile=log) +
+        program("idle", "%s -l -n 1 idle" % helper("log_lines"),
+                stdout_logfile=os.path.join(daemon.dir, "idle.log")))
+    daemon.start()
+    wait_for(lambda: os.path.exists(log) and
+             os.path.getsize(log) == 5000000, what="5 MB in the log")
+    default = _pipe_size(os.getpid(), os.pipe()[1])
+    assert _pipe_size(program_pid(daemon, "log_flood"), 1) == 1 << 20
+    assert _pipe_size(program_pid(daemon, "log_lines"), 1) == default
 
 
 def test_strip_ansi_removes_escape_sequences(daemon):
