@@ -6,95 +6,22 @@
  *
  * A struct logcap is one output stream of a process and lives across its
  * spawns; each spawn adds a struct capture (the read end of a fresh pipe
- * and its watcher), which drains until end of file and then goes away,
- * even when the process has already been respawned.  Log files are shared
- * by path, so two streams naming one file write through one descriptor.
- *
- * Bytes go to a file as they come (spliced when nothing else wants them);
- * for the line destinations (/dev/stdout, /dev/stderr, syslog) each pipe
- * keeps a bounded line buffer, and a line longer than the bound, or the
- * partial line left at end of file, goes out with a newline added so that
- * lines of different programs never run into each other.
+ * and its watcher, capture.c), which drains until end of file and then
+ * goes away, even when the process has already been respawned.  Log
+ * files are shared by path, so two streams naming one file write through
+ * one descriptor.
  */
-#include <sys/ioctl.h>
-#include <sys/queue.h>
-
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ansi.h"
 #include "log.h"
+#include "logcap.h"
 #include "logfile.h"
 #include "xmalloc.h"
-#include "supervisord.h"
-
-/* Bytes one pipe may move in one turn of the loop: the others' turn. */
-#define LOGCAP_BUDGET	(1024 * 1024)
-/*
- * A stream that moved half its pipe's capacity in one turn is busy: its
- * pipe grows to this (idle streams keep the default, which costs less
- * kernel memory and stays within an unprivileged user's pipe quota; the
- * system may refuse, and the pipe then keeps its size).
- */
-#define LOGCAP_PIPE_BIG	(1024 * 1024)
-/* The kernel's default capacity, when it cannot be asked. */
-#define LOGCAP_PIPE_DEFAULT (64 * 1024)
-/*
- * A move that finds less than LOGCAP_BATCH_MIN means the writer writes
- * small pieces: the pipe is then no longer watched but read every
- * LOGCAP_BATCH_S to LOGCAP_BATCH_MAX_S, so each turn takes a batch
- * instead of a piece per wake-up, at the cost of at most that much
- * latency.  The pause adapts so that a turn finds the pipe between a
- * quarter and half full: the writer never waits on a full pipe for
- * longer than one pause (a 1 MiB pipe absorbs 1 GB/s for 1 ms).
- */
-#define LOGCAP_BATCH_S	0.001
-#define LOGCAP_BATCH_MAX_S 0.008
-#define LOGCAP_BATCH_MIN (16 * 1024)
-/*
- * Bytes read at once.  In a batch, a move into a regular file ends at a
- * multiple of this in the file, and the batch at a multiple of
- * LOGCAP_ALIGN, so the file system gets whole aligned blocks, which cost
- * it much less than ragged ones (a line writer's pipe holds any amount).
- */
-#define LOGCAP_READ	(128 * 1024)
-#define LOGCAP_ALIGN	(64 * 1024)
-/* The longest line a line destination gets in one piece. */
-#define LOGCAP_LINE_MAX	(16 * 1024)
-
-struct capture {
-	struct logcap		*lc;
-	int			 fd;		/* read end, non-blocking */
-	ev_io			 io;
-	ev_timer		 batch;		/* a pause between small reads */
-	bool			 big;		/* the pipe was grown */
-	bool			 small;		/* the writer writes small pieces */
-	size_t			 pipesz;	/* the pipe's capacity */
-	double			 pause;		/* between batches, seconds */
-	enum ansi_state		 ansi;		/* strip_ansi's state */
-	pid_t			 pid;		/* the spawn's, for syslog */
-	char			*line;		/* partial line, or NULL */
-	size_t			 linelen;
-	LIST_ENTRY(capture)	 entry;
-};
-LIST_HEAD(capture_list, capture);
-
-struct logcap {
-	struct proc		*proc;
-	const char		*stream;	/* "stdout", "stderr" */
-	char			*autopath;	/* AUTO name, kept across spawns */
-	struct logfile		*file;		/* NULL: no file */
-	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
-	bool			 syslog;
-	bool			 strip_ansi;	/* [supervisord] strip_ansi */
-	char			 tag[128];	/* syslog tag: the name */
-	struct capture_list	 captures;
-};
 
 /* What logcap_prepare set up for the spawn under way. */
 static struct {
@@ -103,12 +30,7 @@ static struct {
 	struct capture	*caps[2];	/* not watched until the fork */
 } pending = { NULL, { -1, -1 }, { NULL, NULL } };
 
-static char	logcap_buf[LOGCAP_READ];
-static char	logcap_stripped[LOGCAP_READ + 1];
-
-static void	capture_cb(struct ev_loop *, ev_io *, int);
-
-static struct ev_loop *
+struct ev_loop *
 logcap_loop(struct proc *p)
 {
 	if (p->daemon != NULL && p->daemon->loop != NULL)
@@ -117,7 +39,7 @@ logcap_loop(struct proc *p)
 }
 
 /* "group:name", or "name" alone when the group is the program. */
-static void
+void
 logcap_who(struct logcap *lc, char *buf, size_t len)
 {
 	const struct proc_config *pc = lc->proc->cfg;
@@ -191,360 +113,6 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 		    sc->logfile_backups);
 }
 
-/* Account for bytes that did not land, and say so once per episode. */
-static void
-logcap_dropped(struct logcap *lc, size_t n)
-{
-	char	who[256];
-
-	lc->proc->dropped_bytes += n;
-	if (lc->file != NULL && (lc->file->failing != lc->file->reported)) {
-		logcap_who(lc, who, sizeof(who));
-		logfile_report(lc->file, who);
-	}
-}
-
-/* One line (without its newline) to the line destinations. */
-static void
-capture_emit(struct capture *c, const char *line, size_t len)
-{
-	struct logcap	*lc = c->lc;
-	bool		 lost = false;
-
-	if (lc->std != 0 && !logsink_std_write(lc->std, line, len, true))
-		lost = true;
-	if (lc->syslog && !logsink_syslog(lc->tag, c->pid,
-	    strcmp(lc->stream, "stderr") == 0, line, len))
-		lost = true;
-	if (lost)
-		logcap_dropped(lc, len + 1);
-}
-
-/* Cut bytes into lines, keeping a partial line for the next read. */
-static void
-capture_lines(struct capture *c, const char *buf, size_t len)
-{
-	const char	*nl;
-	size_t		 n, take;
-
-	while (len > 0) {
-		nl = memchr(buf, '\n', len);
-		n = nl != NULL ? (size_t)(nl - buf) : len;
-		if (c->linelen == 0 && nl != NULL && n <= LOGCAP_LINE_MAX) {
-			capture_emit(c, buf, n);
-			buf += n + 1;
-			len -= n + 1;
-			continue;
-		}
-		if (c->line == NULL)
-			c->line = xmalloc(LOGCAP_LINE_MAX);
-		take = LOGCAP_LINE_MAX - c->linelen;
-		if (take > n)
-			take = n;
-		memcpy(c->line + c->linelen, buf, take);
-		c->linelen += take;
-		buf += take;
-		len -= take;
-		if (nl != NULL && take == n) {
-			/* The line is complete: its newline goes with it. */
-			capture_emit(c, c->line, c->linelen);
-			c->linelen = 0;
-			buf++;
-			len--;
-		} else if (c->linelen == LOGCAP_LINE_MAX) {
-			capture_emit(c, c->line, c->linelen);
-			c->linelen = 0;
-		}
-	}
-}
-
-/* Give bytes to the destinations. */
-static void
-capture_output(struct capture *c, const char *buf, size_t len)
-{
-	struct logcap	*lc = c->lc;
-	size_t		 n;
-
-	if (lc->file != NULL) {
-		n = logfile_write(lc->file, buf, len);
-		logcap_dropped(lc, len - n);
-	}
-	if (lc->std != 0 || lc->syslog)
-		capture_lines(c, buf, len);
-}
-
-/* Give bytes read from a pipe to the destinations, stripped if asked. */
-static void
-capture_deliver(struct capture *c, const char *buf, size_t len)
-{
-	if (c->lc->strip_ansi) {
-		len = ansi_strip(&c->ansi, buf, len, logcap_stripped);
-		buf = logcap_stripped;
-	}
-	capture_output(c, buf, len);
-}
-
-/*
- * Move up to budget bytes from the pipe: straight into the file when no
- * byte needs looking at, else through a read.  Returns the bytes moved,
- * 0 at end of file, -1 when the pipe is empty for now.
- *
- * splice(2) holds the pipe's lock while it writes the file, and a writer
- * of small pieces waits on it: such a writer (read in batches) is moved
- * in pieces of LOGCAP_READ, each ending on a multiple of it in the file,
- * so that the lock is held briefly and the file gets aligned blocks.
- */
-static ssize_t
-capture_move(struct capture *c, size_t budget)
-{
-	struct logcap	*lc = c->lc;
-	ssize_t		 n;
-
-	if (c->small && lc->file != NULL && lc->file->regular &&
-	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
-		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
-	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi) {
-		n = logfile_splice(lc->file, c->fd, budget);
-		if (n >= 0)
-			return n;
-		if (errno == EAGAIN)
-			return -1;
-	}
-	if (budget > sizeof(logcap_buf))
-		budget = sizeof(logcap_buf);
-	for (;;) {
-		n = read(c->fd, logcap_buf, budget);
-		if (n > 0) {
-			capture_deliver(c, logcap_buf, (size_t)n);
-			return n;
-		}
-		if (n == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return -1;
-		log_warn("%s %s: cannot read output", lc->proc->cfg->name,
-		    lc->stream);
-		return 0;
-	}
-}
-
-/* End of one spawn's pipe: stop watching it and let it go. */
-static void
-capture_close(struct capture *c)
-{
-	struct logcap	*lc = c->lc;
-
-	/* Unconditionally: a stop also forgets a pending event (a pause
-	   that ended in this loop turn), which would run after the free. */
-	ev_io_stop(logcap_loop(lc->proc), &c->io);
-	ev_timer_stop(logcap_loop(lc->proc), &c->batch);
-	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
-		capture_output(c, logcap_stripped, 1);
-	if (c->linelen > 0)
-		capture_emit(c, c->line, c->linelen);
-	free(c->line);
-	close(c->fd);
-	LIST_REMOVE(c, entry);
-	free(c);
-}
-
-/* What capture_drain stopped at. */
-enum drain_end {
-	DRAIN_CLOSED,	/* end of file: the capture is gone */
-	DRAIN_EMPTY,	/* the pipe is empty for now */
-	DRAIN_BUDGET,	/* the budget is spent: more to come */
-};
-
-/* Move what is in the pipe now, up to budget; close at end of file. */
-static enum drain_end
-capture_drain(struct capture *c, size_t budget)
-{
-	ssize_t	n;
-
-	while (budget > 0) {
-		if ((n = capture_move(c, budget)) == -1)
-			return DRAIN_EMPTY;
-		if (n == 0) {
-			capture_close(c);
-			return DRAIN_CLOSED;
-		}
-		budget -= (size_t)n < budget ? (size_t)n : budget;
-	}
-	return DRAIN_BUDGET;
-}
-
-/*
- * One turn on a pipe: move up to a budget.  A batch takes what the pipe
- * holds when it starts, not what the writer adds meanwhile (chasing it
- * piece by piece is what batches avoid), and ends the file at a multiple
- * of LOGCAP_ALIGN when the pipe holds that much (the rest waits for the
- * next batch).  Returns the bytes moved, -1 when the capture is gone
- * (end of file); *small when a move found little.
- */
-static ssize_t
-capture_turn(struct capture *c, bool batch, bool *small)
-{
-	struct logfile	*lf = c->lc->file;
-	size_t		 moved = 0, want = LOGCAP_BUDGET;
-	ssize_t		 n;
-	int		 avail, size;
-
-	*small = false;
-	if (batch && ioctl(c->fd, FIONREAD, &avail) == 0 && avail > 0 &&
-	    (size_t)avail < want) {
-		want = (size_t)avail;
-		if (lf != NULL && lf->regular && want >= LOGCAP_ALIGN)
-			want -= (size_t)((lf->size + want) % LOGCAP_ALIGN);
-	}
-	while (moved < want) {
-		if ((n = capture_move(c, want - moved)) == 0) {
-			capture_close(c);
-			return -1;
-		}
-		if (n == -1) {
-			*small = moved < LOGCAP_BATCH_MIN;
-			break;
-		}
-		moved += (size_t)n;
-		if (!batch && (size_t)n < LOGCAP_BATCH_MIN) {
-			*small = true;
-			break;
-		}
-	}
-	if (moved >= c->pipesz / 2 && !c->big) {
-		/* Busy: more room, fewer turns (the system may refuse). */
-		if ((size = fcntl(c->fd, F_SETPIPE_SZ, LOGCAP_PIPE_BIG)) == -1)
-			size = fcntl(c->fd, F_GETPIPE_SZ);
-		if (size > 0)
-			c->pipesz = (size_t)size;
-		c->big = true;
-	}
-	return (ssize_t)moved;
-}
-
-/* Watch the pipe again: the writer went quiet, or outruns batches. */
-static void
-capture_unbatch(struct ev_loop *loop, struct capture *c)
-{
-	ev_timer_stop(loop, &c->batch);
-	c->small = false;
-	ev_io_start(loop, &c->io);
-}
-
-/*
- * The pipe is readable.  Move while it holds plenty; once a move finds
- * little (the writer writes small pieces, and chasing it would cost a
- * wake-up and a system call per piece), stop watching the pipe and read
- * it in batches from the timer.  A budget per turn keeps the other pipes
- * served.
- */
-static void
-capture_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct capture	*c = container_of(w, struct capture, io);
-	bool		 small;
-
-	if (capture_turn(c, false, &small) == -1 || !small)
-		return;
-	c->small = true;
-	ev_io_stop(loop, &c->io);
-	ev_timer_set(&c->batch, c->pause, c->pause);
-	ev_timer_start(loop, &c->batch);
-}
-
-/*
- * A batch.  An empty pipe ends batching, and so does a pipe found half
- * full at the shortest pause (the writer is fast: chase it); otherwise
- * the pause shortens when the pipe was found half full and lengthens
- * when it held less than a quarter.
- */
-static void
-capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct capture	*c = container_of(w, struct capture, batch);
-	ssize_t		 moved;
-	bool		 small;
-	double		 pause = c->pause;
-
-	if ((moved = capture_turn(c, true, &small)) == -1)
-		return;
-	if (moved == 0 || (size_t)moved >= LOGCAP_BUDGET ||
-	    ((size_t)moved >= c->pipesz / 2 && pause <= LOGCAP_BATCH_S)) {
-		capture_unbatch(loop, c);
-		return;
-	}
-	if ((size_t)moved >= c->pipesz / 2)
-		pause /= 2;
-	else if ((size_t)moved < c->pipesz / 4)
-		pause *= 2;
-	if (pause < LOGCAP_BATCH_S)
-		pause = LOGCAP_BATCH_S;
-	if (pause > LOGCAP_BATCH_MAX_S)
-		pause = LOGCAP_BATCH_MAX_S;
-	if (pause != c->pause) {
-		c->pause = pause;
-		w->repeat = pause;
-		ev_timer_again(loop, w);
-	}
-}
-
-/*
- * Drain every pipe of a stream as far as it goes now, without waiting:
- * what a dead process left is at most a pipe's worth; a live writer
- * (a grandchild holding the pipe) is cut off after a few budgets.
- */
-static void
-logcap_drain_all(struct logcap *lc)
-{
-	struct capture	*c, *next;
-	int		 i;
-
-	for (c = LIST_FIRST(&lc->captures); c != NULL; c = next) {
-		next = LIST_NEXT(c, entry);
-		for (i = 0; i < 4; i++)
-			if (capture_drain(c, LOGCAP_BUDGET) != DRAIN_BUDGET)
-				break;
-	}
-}
-
-/* A new pipe for a spawn of the stream; the child gets the write end. */
-static int
-logcap_pipe(struct logcap *lc, int *child_fd, struct capture **out,
-    char *cause, size_t len)
-{
-	struct capture	*c;
-	int		 fds[2], size;
-
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		snprintf(cause, len, "cannot make a pipe for %s: %s",
-		    lc->stream, strerror(errno));
-		return -1;
-	}
-	/* Only our end is non-blocking: the child's stdout must block. */
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1) {
-		snprintf(cause, len, "cannot set up the pipe for %s: %s",
-		    lc->stream, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->lc = lc;
-	c->fd = fds[0];
-	ev_io_init(&c->io, capture_cb, c->fd, EV_READ);
-	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S,
-	    LOGCAP_BATCH_S);
-	c->pause = LOGCAP_BATCH_S;
-	if ((size = fcntl(c->fd, F_GETPIPE_SZ)) == -1)
-		size = LOGCAP_PIPE_DEFAULT;
-	c->pipesz = (size_t)size;
-	*child_fd = fds[1];
-	*out = c;
-	return 0;
-}
-
 static struct logcap *
 logcap_new(struct proc *p, const char *stream)
 {
@@ -565,7 +133,7 @@ logcap_free(struct logcap *lc)
 
 	if (lc == NULL)
 		return;
-	logcap_drain_all(lc);
+	capture_drain_all(lc);
 	while ((c = LIST_FIRST(&lc->captures)) != NULL)
 		capture_close(c);
 	logreg_put(lc->file);
@@ -625,8 +193,8 @@ logcap_prepare_stream(struct proc *p, struct logcap **lcp, const char *name,
 		lc = *lcp = logcap_new(p, name);
 	logcap_configure(lc, sc);
 	/* The last run's tail goes before this run's first byte. */
-	logcap_drain_all(lc);
-	return logcap_pipe(lc, &pending.fds[slot], &pending.caps[slot], cause,
+	capture_drain_all(lc);
+	return capture_new(lc, &pending.fds[slot], &pending.caps[slot], cause,
 	    len);
 }
 
