@@ -362,7 +362,7 @@ cmd_proc_write(struct jsonw *w, struct proc *p, ev_tstamp now,
 	if (F(EXIT))
 		exit_write(w, &p->last_exit);
 	if (F(SPAWNERR))
-		jsonw_string(w, "spawnerr", p->spawn_error);
+		jsonw_string(w, "spawnerr", proc_error(p));
 	if (F(LOG_DROPPED_BYTES))
 		jsonw_number(w, "log_dropped_bytes", (double)p->dropped_bytes);
 	if (F(STDOUT_LOGFILE)) {
@@ -514,7 +514,7 @@ cmd_event_json(struct proc *p, enum proc_state from, enum proc_state to)
 	if ((to == PROC_EXITED || to == PROC_BACKOFF || to == PROC_FATAL ||
 	    to == PROC_STOPPED) && p->last_exit.valid)
 		cJSON_AddItemToObject(obj, "exit", cmd_exit_json(&p->last_exit));
-	if (p->spawn_error[0] != '\0')
-		cJSON_AddStringToObject(obj, "spawnerr", p->spawn_error);
+	if (proc_error(p)[0] != '\0')
+		cJSON_AddStringToObject(obj, "spawnerr", proc_error(p));
 	return obj;
 }

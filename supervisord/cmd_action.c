@@ -82,13 +82,13 @@ target_start_failed(struct ctl_job *job, struct job_target *t,
 	struct proc	*p = t->proc;
 	char		 why[128];
 
-	if (strncmp(p->spawn_error, "spawn error", 11) == 0) {
-		target_done(job, t, PROTO_SPAWN_ERROR, "%s", p->spawn_error);
+	if (strncmp(proc_error(p), "spawn error", 11) == 0) {
+		target_done(job, t, PROTO_SPAWN_ERROR, "%s", proc_error(p));
 		return;
 	}
 	if (p->ready_timeout) {		/* ready=notify: no READY=1 */
 		target_done(job, t, PROTO_ABNORMAL_TERMINATION,
-		    "abnormal termination: %s", p->spawn_error);
+		    "abnormal termination: %s", proc_error(p));
 		return;
 	}
 	if (to == PROC_STOPPING && !p->exit_pending)

@@ -244,6 +244,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	logcap_release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
+	proc_free_texts(p);
 	free(p);
 }
 

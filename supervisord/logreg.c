@@ -25,15 +25,26 @@
 
 /* Every open log file of a program, and the same by path. */
 static struct logfile	**logreg_files;
-static size_t		  logreg_nfiles;
+static size_t		  logreg_nfiles, logreg_files_cap;
 static struct strmap	  logreg_bypath;
 
 /* Files made but not opened yet (NULL: let go of meanwhile), opened by
    logreg_flush() before the loop waits again. */
 static struct logfile	**logreg_due;
-static size_t		  logreg_ndue;
+static size_t		  logreg_ndue, logreg_due_cap;
 static struct ev_loop	 *logreg_loop;	/* NULL: open at once (unit tests) */
 static ev_prepare	  logreg_prepare;
+
+/* Room for one more in an array of n: doubling, not one at a time (a
+   thousand programs would copy it a thousand times). */
+static struct logfile **
+logreg_grow(struct logfile **v, size_t n, size_t *cap)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap == 0 ? 16 : 2 * *cap;
+	return xreallocarray(v, *cap, sizeof(*v));
+}
 
 static void
 logreg_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -63,7 +74,7 @@ logreg_flush(void)
 	}
 	free(logreg_due);
 	logreg_due = NULL;
-	logreg_ndue = 0;
+	logreg_ndue = logreg_due_cap = 0;
 }
 
 static void
@@ -73,8 +84,7 @@ logreg_open_soon(struct logfile *lf)
 		logfile_open_pending(lf);
 		return;
 	}
-	logreg_due = xreallocarray(logreg_due, logreg_ndue + 1,
-	    sizeof(*logreg_due));
+	logreg_due = logreg_grow(logreg_due, logreg_ndue, &logreg_due_cap);
 	logreg_due[logreg_ndue++] = lf;
 	if (!ev_is_active(&logreg_prepare))
 		ev_prepare_start(logreg_loop, &logreg_prepare);
@@ -92,8 +102,8 @@ logreg_get(const char *path, uint64_t maxbytes, int backups)
 	}
 	lf = logfile_new(path, maxbytes, backups);
 	logreg_open_soon(lf);
-	logreg_files = xreallocarray(logreg_files, logreg_nfiles + 1,
-	    sizeof(*logreg_files));
+	logreg_files = logreg_grow(logreg_files, logreg_nfiles,
+	    &logreg_files_cap);
 	logreg_files[logreg_nfiles++] = lf;
 	strmap_put(&logreg_bypath, lf->path, lf);
 	return lf;
@@ -119,6 +129,7 @@ logreg_put(struct logfile *lf)
 	if (logreg_nfiles == 0) {
 		free(logreg_files);
 		logreg_files = NULL;
+		logreg_files_cap = 0;
 		strmap_free(&logreg_bypath);
 	}
 	logfile_free(lf);

@@ -252,9 +252,13 @@ notify_mainpid(struct proc *p, pid_t pid)
 static void
 status_set(struct proc *p, const char *s)
 {
-	char		*out = p->status_text;
-	size_t		 max = sizeof(p->status_text) - 1, o = 0, k, need;
+	char		*out;
+	size_t		 max = PROC_TEXT_MAX - 1, o = 0, k, need;
 	unsigned char	 c;
+
+	if (p->status_text == NULL)
+		p->status_text = xmalloc(PROC_TEXT_MAX);
+	out = p->status_text;
 
 	while (*s != '\0' && o < max) {
 		c = (unsigned char)*s;
@@ -422,7 +426,8 @@ notify_status_write(const struct proc *p, struct jsonw *w, unsigned fields)
 		jsonw_string(w, "ready", p->cfg->ready == READY_NOTIFY ?
 		    "notify" : "startsecs");
 	if (PROTO_FIELD(fields, PROTO_F_STATUS_TEXT))
-		jsonw_string(w, "status_text", p->status_text);
+		jsonw_string(w, "status_text", p->status_text != NULL ?
+		    p->status_text : "");
 	if (!PROTO_FIELD(fields, PROTO_F_WAITING_FOR))
 		return;
 	jsonw_array(w, "waiting_for");

@@ -350,8 +350,13 @@ pidfile_proc_due(struct proc *p, bool gone)
 	if (p->pidfile_due)
 		return;
 	p->pidfile_due = true;
-	d->pidfile_due = xreallocarray(d->pidfile_due, d->npidfile_due + 1,
-	    sizeof(*d->pidfile_due));
+	/* Doubling: a burst of a thousand spawns, not a thousand copies. */
+	if (d->npidfile_due == d->pidfile_due_cap) {
+		d->pidfile_due_cap = d->pidfile_due_cap == 0 ? 16 :
+		    2 * d->pidfile_due_cap;
+		d->pidfile_due = xreallocarray(d->pidfile_due,
+		    d->pidfile_due_cap, sizeof(*d->pidfile_due));
+	}
 	d->pidfile_due[d->npidfile_due++] = p;
 	if (!ev_is_active(&d->pidfile_prepare))
 		ev_prepare_start(d->loop, &d->pidfile_prepare);
@@ -388,7 +393,7 @@ pidfile_flush(struct daemon *d)
 	}
 	free(d->pidfile_due);
 	d->pidfile_due = NULL;
-	d->npidfile_due = 0;
+	d->npidfile_due = d->pidfile_due_cap = 0;
 }
 
 /* The process is about to be freed: a due removal happens now. */

@@ -195,9 +195,8 @@ proc_launch(struct proc *p)
 	p->started_at = proc_now(p);
 	cause[0] = '\0';
 	if (proc_fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
-		snprintf(p->spawn_error, sizeof(p->spawn_error),
-		    "spawn error: %s", cause);
-		log_warnx("%s: %s", p->cfg->name, p->spawn_error);
+		proc_set_error(p, "spawn error: %s", cause);
+		log_warnx("%s: %s", p->cfg->name, proc_error(p));
 		start_failed(p);
 		return;
 	}
@@ -215,8 +214,9 @@ spawn(struct proc *p)
 {
 	char	what[256];
 
-	p->spawn_error[0] = '\0';
-	p->status_text[0] = '\0';
+	proc_clear_error(p);
+	if (p->status_text != NULL)
+		p->status_text[0] = '\0';
 	p->execd = false;
 	p->startsecs_done = false;
 	p->killed = false;
@@ -243,9 +243,8 @@ static void
 start_failed(struct proc *p)
 {
 	p->retries++;
-	if (p->spawn_error[0] == '\0')
-		snprintf(p->spawn_error, sizeof(p->spawn_error), "%s",
-		    EXITED_TOO_QUICKLY);
+	if (proc_error(p)[0] == '\0')
+		proc_set_error(p, "%s", EXITED_TOO_QUICKLY);
 	proc_set_state(p, PROC_BACKOFF);
 	if (p->state != PROC_BACKOFF || p->daemon->shutting_down)
 		return;
@@ -295,10 +294,10 @@ running_exited(struct proc *p)
 		return;
 	}
 	delay = proc_backoff_delay(c, p->quick_exits - 1);
-	snprintf(p->spawn_error, sizeof(p->spawn_error),
+	proc_set_error(p,
 	    "exited %u times within %.0f seconds of starting; restarting in "
 	    "%.1f seconds", p->quick_exits, c->backoff_reset_ms / 1000.0, delay);
-	log_warnx("%s: %s", c->name, p->spawn_error);
+	log_warnx("%s: %s", c->name, proc_error(p));
 	proc_set_state(p, PROC_BACKOFF);
 	if (p->state == PROC_BACKOFF)
 		proc_fx(p)->timer(p, delay);
@@ -582,9 +581,8 @@ proc_exec_ok(struct proc *p)
 void
 proc_exec_failed(struct proc *p, const char *error)
 {
-	snprintf(p->spawn_error, sizeof(p->spawn_error), "spawn error: %s",
-	    error);
-	log_warnx("%s: %s", p->cfg->name, p->spawn_error);
+	proc_set_error(p, "spawn error: %s", error);
+	log_warnx("%s: %s", p->cfg->name, proc_error(p));
 }
 
 void

@@ -16,7 +16,7 @@ enter_running(struct proc *p)
 {
 	proc_fx(p)->timer(p, -1);
 	p->retries = 0;
-	p->spawn_error[0] = '\0';
+	proc_clear_error(p);
 	proc_set_state(p, PROC_RUNNING);
 	if (p->cfg->ready == READY_NOTIFY)
 		log_info("success: %s entered RUNNING state, it is ready "
@@ -38,9 +38,9 @@ enter_running(struct proc *p)
 static void
 start_timed_out(struct proc *p)
 {
-	snprintf(p->spawn_error, sizeof(p->spawn_error), "not ready: no "
-	    "READY=1 within startsecs (%d seconds)", p->cfg->startsecs);
-	log_warnx("%s: %s; stopping it", p->cfg->name, p->spawn_error);
+	proc_set_error(p, "not ready: no READY=1 within startsecs (%d "
+	    "seconds)", p->cfg->startsecs);
+	log_warnx("%s: %s; stopping it", p->cfg->name, proc_error(p));
 	p->ready_timeout = true;
 	p->exit_pending = true;
 	p->exit_in_starting = true;
@@ -111,8 +111,8 @@ h_stopping_deps(struct proc *p, const struct ev_arg *a)
 static void
 watchdog_expire(struct proc *p, const char *why)
 {
-	snprintf(p->spawn_error, sizeof(p->spawn_error), "watchdog: %s", why);
-	log_warnx("%s: %s; stopping it", p->cfg->name, p->spawn_error);
+	proc_set_error(p, "watchdog: %s", why);
+	log_warnx("%s: %s; stopping it", p->cfg->name, proc_error(p));
 	p->watchdog_expired = true;
 	p->exit_pending = true;
 	p->exit_in_starting = false;

@@ -2,12 +2,15 @@
  * What an operator reads about a process: state names, its full name,
  * how it last ended and supervisorctl's one-line description.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "xmalloc.h"
 #include "supervisord.h"
 
 static const struct {
@@ -139,8 +142,8 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 		break;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
-		if (p->spawn_error[0] != '\0')
-			snprintf(buf, len, "%s", p->spawn_error);
+		if (proc_error(p)[0] != '\0')
+			snprintf(buf, len, "%s", proc_error(p));
 		else
 			snprintf(buf, len, "unknown error (try \"tail %s\")",
 			    p->cfg->name);
@@ -160,4 +163,37 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 		break;
 	}
+}
+
+const char *
+proc_error(const struct proc *p)
+{
+	return p->spawn_error != NULL ? p->spawn_error : "";
+}
+
+void
+proc_set_error(struct proc *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->spawn_error == NULL)
+		p->spawn_error = xmalloc(PROC_TEXT_MAX);
+	va_start(ap, fmt);
+	vsnprintf(p->spawn_error, PROC_TEXT_MAX, fmt, ap);
+	va_end(ap);
+}
+
+void
+proc_clear_error(struct proc *p)
+{
+	if (p->spawn_error != NULL)
+		p->spawn_error[0] = '\0';
+}
+
+void
+proc_free_texts(struct proc *p)
+{
+	free(p->spawn_error);
+	free(p->status_text);
+	p->spawn_error = p->status_text = NULL;
 }

@@ -67,7 +67,7 @@ struct proc {
 	unsigned	 retries;	/* failed starts in this start attempt */
 	unsigned	 quick_exits;	/* crash-loop counter (backoff_reset) */
 	struct exit_info last_exit;
-	char		 spawn_error[256];	/* "" when none */
+	char		*spawn_error;	/* NULL when none: proc_error() */
 
 	ev_timer	 timer;		/* startsecs, backoff or stop deadline */
 	ev_io		 exec_watcher;	/* close-on-exec pipe from spawn */
@@ -101,12 +101,25 @@ struct proc {
 	bool		 watchdog_expired;	/* no WATCHDOG=1 in time */
 	bool		 stop_held;	/* STOPPING, no signal yet: waits for
 					   its dependents to be down */
-	char		 status_text[256];	/* STATUS=, "" when none */
+	char		*status_text;	/* STATUS=, NULL when none */
 	struct proc	**deps;		/* what it depends on (depend.c) */
 	size_t		 ndeps;
 	struct proc	**dependents;	/* what depends on it, start order */
 	size_t		 ndependents;
 };
+
+/*
+ * Why the last start failed, "" when it did not.  Kept apart from struct
+ * proc, allocated the first time, since most programs never have one:
+ * a thousand programs would carry 256 idle bytes each.
+ */
+#define PROC_TEXT_MAX	256
+const char *proc_error(const struct proc *);
+void	 proc_set_error(struct proc *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 proc_clear_error(struct proc *);
+/* The texts a process owns (daemon_proc_free). */
+void	 proc_free_texts(struct proc *);
 
 /* procinfo.c: names and descriptions (the rest of it in the API below). */
 const char *proc_state_name(enum proc_state);
@@ -183,6 +196,7 @@ struct daemon {
 	ev_prepare	 pidfile_prepare; /* pidfile.c: writes after a burst */
 	struct proc	**pidfile_due;	/* ... of these (NULL: forgotten) */
 	size_t		 npidfile_due;
+	size_t		 pidfile_due_cap;
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 };

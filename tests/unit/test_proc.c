@@ -55,7 +55,7 @@ START_TEST(backoff_grows_then_fatal)
 		last_was(PROC_STARTING, PROC_BACKOFF);
 		ck_assert_int_eq(P.pid, 0);
 		ck_assert(R.timer == (ev_tstamp)i);	/* 1 s, 2 s, 3 s */
-		ck_assert_str_eq(P.spawn_error,
+		ck_assert_str_eq(proc_error(&P),
 		    "Exited too quickly (process log may have details)");
 		R.now += i;
 		proc_timer_fired(&P);
@@ -84,7 +84,7 @@ START_TEST(exec_failure_keeps_its_reason)
 	ck_assert_int_eq(P.state, PROC_STARTING);
 	proc_exited(&P, 127 << 8, false);
 	last_was(PROC_STARTING, PROC_BACKOFF);
-	ck_assert_str_eq(P.spawn_error,
+	ck_assert_str_eq(proc_error(&P),
 	    "spawn error: /opt/x: No such file or directory");
 	ck_assert_uint_eq(P.last_exit.code, 127);
 }
@@ -98,7 +98,7 @@ START_TEST(spawn_effect_failure_backs_off)
 	ck_assert_int_eq(R.to[0], PROC_STARTING);
 	last_was(PROC_STARTING, PROC_BACKOFF);
 	ck_assert_int_eq(P.pid, 0);
-	ck_assert_str_eq(P.spawn_error,
+	ck_assert_str_eq(proc_error(&P),
 	    "spawn error: too many processes to spawn");
 	ck_assert(R.timer == 1.0);
 }
@@ -171,7 +171,7 @@ START_TEST(crash_loop_is_delayed)
 	proc_exited(&P, 1 << 8, false);
 	last_was(PROC_EXITED, PROC_BACKOFF);
 	ck_assert(R.timer == 1.0);
-	ck_assert_ptr_nonnull(strstr(P.spawn_error, "restarting in 1.0"));
+	ck_assert_ptr_nonnull(strstr(proc_error(&P), "restarting in 1.0"));
 	R.now += 1;
 	proc_timer_fired(&P);
 	last_was(PROC_BACKOFF, PROC_STARTING);
@@ -555,7 +555,7 @@ START_TEST(describe)
 	ck_assert_uint_gt(strlen(buf), 0);
 	ck_assert_str_ne(buf, "Not started");
 	P.state = PROC_FATAL;
-	P.spawn_error[0] = '\0';
+	proc_clear_error(&P);
 	proc_describe(&P, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "unknown error (try \"tail web\")");
 }

@@ -111,13 +111,13 @@ START_TEST(notify_deadline_is_a_failed_start)
 		ck_assert_int_eq(R.kills[R.nkills - 1].sig, SIGTERM);
 		ck_assert(R.kills[R.nkills - 1].group);
 		ck_assert(R.timer == (ev_tstamp)C.stopwaitsecs);
-		ck_assert_str_eq(P.spawn_error, "not ready: no READY=1 "
+		ck_assert_str_eq(proc_error(&P), "not ready: no READY=1 "
 		    "within startsecs (2 seconds)");
 		proc_exited(&P, SIGTERM, false);
 		if (i == 1) {
 			last_was(PROC_STOPPING, PROC_BACKOFF);
 			ck_assert(R.timer == 1.0);
-			ck_assert_str_eq(P.spawn_error, "not ready: no "
+			ck_assert_str_eq(proc_error(&P), "not ready: no "
 			    "READY=1 within startsecs (2 seconds)");
 			R.now += 1;
 			proc_timer_fired(&P);
@@ -191,7 +191,7 @@ START_TEST(watchdog_trigger)
 	to_running();
 	proc_watchdog(&P, true);		/* WATCHDOG=trigger */
 	last_was(PROC_RUNNING, PROC_STOPPING);
-	ck_assert_str_eq(P.spawn_error,
+	ck_assert_str_eq(proc_error(&P),
 	    "watchdog: the program sent WATCHDOG=trigger");
 	proc_exited(&P, SIGTERM, false);
 	last_was(PROC_STOPPING, PROC_EXITED);	/* autorestart=false */
