@@ -52,9 +52,9 @@ def pid_alive(pid):
         return False
 
 
-def pids_in_pgroup(pgid):
-    """Live pids whose process group is pgid."""
-    out = []
+def proc_stats():
+    """(pid, fields of /proc/PID/stat after the command name) of every
+    process: fields[0] the state, [1] the parent, [2] the process group."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -63,25 +63,18 @@ def pids_in_pgroup(pgid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            out.append(int(d))
-    return out
+        yield int(d), fields
+
+
+def pids_in_pgroup(pgid):
+    """Live pids whose process group is pgid."""
+    return [pid for pid, f in proc_stats() if f[0] != "Z" and
+            int(f[2]) == pgid]
 
 
 def children_of(pid):
     """Direct children of pid (from /proc), zombies included."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append((int(d), fields[0]))
-    return out
+    return [(p, f[0]) for p, f in proc_stats() if int(f[1]) == pid]
 
 
 class Daemon:

@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from conftest import DEADLINE
+from conftest import DEADLINE, proc_stats
 
 SOAK = os.environ.get("RELIABILITY_SOAK") == "1"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -61,18 +61,7 @@ def cpu_seconds(pid):
 
 def zombies_of(pid):
     """Zombie children of pid."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] == "Z":
-            out.append(int(d))
-    return out
+    return [p for p, f in proc_stats() if int(f[1]) == pid and f[0] == "Z"]
 
 
 class Client:

@@ -15,6 +15,30 @@ from logs_util import (concat_sha256, helper, pattern, pattern_sha256,
 MB = 1000 * 1000
 
 
+def assert_flood_landed(daemon, log, stats, size, limit, backups):
+    """log_flood's size bytes are all in log and its backups, in order,
+    each rotated file exactly at limit, and the writer (its stats file)
+    was never blocked for long."""
+    files = lambda: rotated(log, backups)
+    wait_for(lambda: total_size(files()) >= size, timeout=120,
+             what="%d bytes in the log files" % size)
+    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
+             what="the writer's stats")
+    paths = files()
+    digest, n = concat_sha256(paths)
+    assert n == size
+    assert digest == pattern_sha256(size)
+    for p in paths[:-1]:
+        assert os.path.getsize(p) == limit, p
+    assert len(paths) == size // limit + 1
+    with open(stats) as f:
+        st = json.load(f)
+    assert st["bytes"] == size
+    # The loop's turn is far below this; a loaded CI machine is slow.
+    assert st["max_block_s"] < 2.0, st
+    assert "dropping" not in daemon.log()
+
+
 def test_flood_100mb_every_byte_lands_across_rotations(daemon):
     """100 MB as fast as possible: count and checksum across rotated
     files, and the writer is never blocked for long."""
@@ -26,25 +50,8 @@ def test_flood_100mb_every_byte_lands_across_rotations(daemon):
         stdout_logfile=log, stdout_logfile_maxbytes="10MB",
         stdout_logfile_backups=20))
     daemon.start()
-    files = lambda: rotated(log, 20)
-    wait_for(lambda: total_size(files()) >= size, timeout=120,
-             what="100 MB in the log files")
-    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
-             what="the writer's stats")
-    paths = files()
-    digest, n = concat_sha256(paths)
-    assert n == size
-    assert digest == pattern_sha256(size)
     # Exactly at the limit: 10 MB (10 * 1024 * 1024) per rotated file.
-    for p in paths[:-1]:
-        assert os.path.getsize(p) == 10 * 1024 * 1024, p
-    assert len(paths) == size // (10 * 1024 * 1024) + 1
-    with open(stats) as f:
-        st = json.load(f)
-    assert st["bytes"] == size
-    # The loop's turn is far below this; a loaded CI machine is slow.
-    assert st["max_block_s"] < 2.0, st
-    assert "dropping" not in daemon.log()
+    assert_flood_landed(daemon, log, stats, size, 10 * 1024 * 1024, 20)
 
 
 @pytest.mark.parametrize("strip_ansi", [False, True])
@@ -65,23 +72,7 @@ def test_line_flood_lands_whole_across_odd_rotations(daemon, strip_ansi):
         stdout_logfile_backups=30),
         supervisord_extra="strip_ansi = %s" % str(strip_ansi).lower())
     daemon.start()
-    files = lambda: rotated(log, 30)
-    wait_for(lambda: total_size(files()) >= size, timeout=120,
-             what="20 MB in the log files")
-    wait_for(lambda: os.path.exists(stats) and os.path.getsize(stats) > 0,
-             what="the writer's stats")
-    paths = files()
-    digest, n = concat_sha256(paths)
-    assert n == size
-    assert digest == pattern_sha256(size)
-    for p in paths[:-1]:
-        assert os.path.getsize(p) == limit, p
-    assert len(paths) == size // limit + 1
-    with open(stats) as f:
-        st = json.load(f)
-    assert st["bytes"] == size
-    assert st["max_block_s"] < 2.0, st
-    assert "dropping" not in daemon.log()
+    assert_flood_landed(daemon, log, stats, size, limit, 30)
 
 
 def test_partial_lines_kept_as_written(daemon):
