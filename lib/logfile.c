@@ -53,15 +53,21 @@ logfile_fail(struct logfile *lf, const char *op, int error)
 		lf->retry_at = logfile_now() + lf->retry_interval;
 }
 
-/* Open a path for writing at its end, or truncated; -1 with errno. */
+/*
+ * Open a path for writing at its end, or truncated, or as a new file
+ * (O_EXCL: an existing file or a symbolic link there is refused); -1 with
+ * errno.
+ */
 static int
-logfile_open_path(const char *path, bool truncate)
+logfile_open_path(const char *path, bool truncate, bool create)
 {
 	int	flags;
 
 	flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (truncate)
 		flags |= O_TRUNC;
+	if (create)
+		flags |= O_EXCL;
 	if (strlen(path) + 16 > PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -100,10 +106,11 @@ logfile_open_fd(struct logfile *lf, bool truncate)
 {
 	int	fd;
 
-	if ((fd = logfile_open_path(lf->path, truncate)) == -1) {
+	if ((fd = logfile_open_path(lf->path, truncate, lf->create)) == -1) {
 		logfile_fail(lf, op_open, errno);
 		return -1;
 	}
+	lf->create = false;
 	return logfile_adopt(lf, fd);
 }
 
@@ -209,7 +216,7 @@ logfile_rotate(struct logfile *lf)
 			logfile_fail(lf, op_rotate, errno);
 			return -1;
 		}
-		if ((fd = logfile_open_path(lf->path, true)) == -1)
+		if ((fd = logfile_open_path(lf->path, true, false)) == -1)
 			return logfile_lose(lf, op_open, errno);
 		return logfile_adopt(lf, fd);
 	}
@@ -220,7 +227,7 @@ logfile_rotate(struct logfile *lf)
 		return -1;
 	}
 	/* The file is both path and path.1 now: put a new one at path. */
-	if ((fd = logfile_open_path(tmp, true)) == -1 ||
+	if ((fd = logfile_open_path(tmp, true, false)) == -1 ||
 	    rename(tmp, lf->path) == -1) {
 		error = errno;
 		if (fd != -1) {

@@ -20,6 +20,8 @@ struct logfile {
 	uint64_t	 size;		/* bytes in the current file */
 	bool		 regular;	/* a regular file: rotate, splice */
 	bool		 nosplice;	/* splice(2) refused: read/write only */
+	bool		 create;	/* the next open makes the file: nothing,
+					   not even a link, may be there yet */
 
 	/* Failure accounting: an episode runs from a failure to recovery. */
 	bool		 failing;

@@ -186,6 +186,7 @@ client_flush(struct ctl_client *c)
 
 	if (c->flags & CLIENT_DEAD)
 		return;
+	pidfile_settle(c->daemon);
 	n = proto_buf_send(&c->out, c->fd);
 	if (n == -1 && errno != EAGAIN) {
 		client_drop(c, strerror(errno));

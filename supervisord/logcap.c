@@ -64,10 +64,12 @@ logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 {
 	if (sc->logfile != NULL)
 		return sc->logfile;
-	if (lc->autopath == NULL)
+	if (lc->autopath == NULL) {
+		lc->autonew = true;
 		lc->autopath = logreg_autoname(lc->proc->daemon != NULL ?
 		    lc->proc->daemon->config : NULL, lc->proc->cfg->name,
 		    lc->stream);
+	}
 	return lc->autopath;
 }
 
@@ -105,10 +107,13 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 		logreg_put(lc->file);
 		lc->file = NULL;
 	}
-	if (path != NULL && lc->file == NULL)
+	if (path != NULL && lc->file == NULL) {
+		/* Our own AUTO name: its file must be new (O_EXCL). */
 		lc->file = logreg_get(path, sc->logfile_maxbytes,
-		    sc->logfile_backups);
-	else if (lc->file != NULL)
+		    sc->logfile_backups, lc->autonew && path == lc->autopath);
+		if (path == lc->autopath)
+			lc->autonew = false;
+	} else if (lc->file != NULL)
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
 		    sc->logfile_backups);
 }

@@ -36,6 +36,7 @@ struct logcap {
 	struct proc		*proc;
 	const char		*stream;	/* "stdout", "stderr" */
 	char			*autopath;	/* AUTO name, kept across spawns */
+	bool			 autonew;	/* ... and its file not made yet */
 	struct logfile		*file;		/* NULL: no file */
 	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
 	bool			 syslog;

@@ -65,6 +65,8 @@ logreg_flush(void)
 
 	if (logreg_loop != NULL)
 		ev_prepare_stop(logreg_loop, &logreg_prepare);
+	if (logreg_ndue == 0)
+		return;
 	for (i = 0; i < logreg_ndue; i++) {
 		if (logreg_due[i] == NULL)
 			continue;
@@ -91,7 +93,7 @@ logreg_open_soon(struct logfile *lf)
 }
 
 struct logfile *
-logreg_get(const char *path, uint64_t maxbytes, int backups)
+logreg_get(const char *path, uint64_t maxbytes, int backups, bool create)
 {
 	struct logfile	*lf;
 
@@ -101,6 +103,7 @@ logreg_get(const char *path, uint64_t maxbytes, int backups)
 		return lf;
 	}
 	lf = logfile_new(path, maxbytes, backups);
+	lf->create = create;
 	logreg_open_soon(lf);
 	logreg_files = logreg_grow(logreg_files, logreg_nfiles,
 	    &logreg_files_cap);
@@ -175,8 +178,10 @@ logreg_random_name(char *x)
 /*
  * An AUTO file as Supervisor names it (get_autochildlog_name):
  * childlogdir/NAME-STREAM---IDENTIFIER-XXXXXX.log, a name no file has
- * yet.  As with Supervisor's mktemp(), the file is created when it is
- * opened (logreg_get), which waits for the end of a burst of spawns.
+ * yet.  The file is created when it is opened (logreg_get), which waits
+ * for the end of a burst of spawns, as a new file (O_EXCL): a file or a
+ * link someone put at the name meanwhile is refused, not written through
+ * (childlogdir is often /tmp).
  */
 char *
 logreg_autoname(const struct config *cfg, const char *name,

@@ -396,6 +396,19 @@ pidfile_flush(struct daemon *d)
 	d->npidfile_due = d->pidfile_due_cap = 0;
 }
 
+/*
+ * What a client is about to be told of a process must be on disk: its
+ * pidfile and its log files.  Called before any byte goes to a client,
+ * so the files of a burst of spawns are still made after all its forks.
+ */
+void
+pidfile_settle(struct daemon *d)
+{
+	if (d->npidfile_due > 0)
+		pidfile_flush(d);
+	logreg_flush();
+}
+
 /* The process is about to be freed: a due removal happens now. */
 void
 pidfile_proc_forget(struct proc *p)

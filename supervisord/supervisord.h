@@ -268,7 +268,8 @@ const char *logcap_path(struct proc *, bool err);
  * of a path; logreg_put lets it go with its last user.
  */
 struct logfile;
-struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups);
+struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups,
+	    bool create);
 void	 logreg_put(struct logfile *);
 /* Open the files made since the loop last waited (logreg_get makes them
    unopened, so that a burst of spawns forks first). */
@@ -507,6 +508,8 @@ void	 pidfile_proc_write(struct proc *);
 void	 pidfile_proc_remove(struct proc *);
 void	 pidfile_proc_forget(struct proc *);
 void	 pidfile_flush(struct daemon *);
+/* pidfile_flush() and logreg_flush(): before anything goes to a client. */
+void	 pidfile_settle(struct daemon *);
 int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);

@@ -175,8 +175,13 @@ def test_files_ready_once_the_daemon_answers(daemon):
         for stream in ("stdout", "stderr"):
             assert any(f.startswith("%s-%s---" % (n, stream))
                        for f in listed), (n, stream)
+    # The reply to a restart comes in the same turn of the loop as the
+    # spawn (startsecs=0): the pidfile must be there before it, each time.
     old = st["p007"]["pid"]
-    r = daemon.request({"cmd": "restart", "names": ["p007"], "wait": True})
-    assert r["ok"], r
-    info = _load(os.path.join(run, "p007.pid"))
-    assert info["pid"] != old and pid_alive(info["pid"])
+    for _ in range(20):
+        r = daemon.request({"cmd": "restart", "names": ["p007"],
+                            "wait": True})
+        assert r["ok"], r
+        info = _load(os.path.join(run, "p007.pid"))
+        assert info["pid"] != old and pid_alive(info["pid"]), (info, old)
+        old = info["pid"]

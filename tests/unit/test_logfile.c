@@ -409,6 +409,38 @@ START_TEST(test_limits_change)
 }
 END_TEST
 
+/*
+ * A file that must be new (an AUTO name) is made by the first write;
+ * a link put at its name meanwhile is refused, and its target untouched.
+ */
+START_TEST(test_create_refuses_what_is_there)
+{
+	struct logfile	*lf;
+	char		 target[160];
+	ssize_t		 len;
+
+	lf = logfile_new(path, 0, 0);
+	lf->create = true;
+	ck_assert_uint_eq(logfile_write(lf, "new", 3), 3);
+	ck_assert_str_eq(slurp(path, &len), "new");
+	ck_assert_uint_eq(logfile_write(lf, "er", 2), 2);
+	logfile_free(lf);
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(close(open(target, O_WRONLY | O_CREAT, 0600)), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	lf = logfile_new(path, 0, 0);
+	lf->create = true;
+	ck_assert_uint_eq(logfile_write(lf, "stolen", 6), 0);
+	ck_assert(lf->failing);
+	ck_assert_int_eq(lf->error, EEXIST);
+	ck_assert_uint_eq(lf->dropped, 6);
+	ck_assert_str_eq(slurp(target, &len), "");
+	logfile_free(lf);
+}
+END_TEST
+
 static Suite *
 logfile_suite(void)
 {
@@ -431,6 +463,7 @@ logfile_suite(void)
 	tcase_add_test(tc, test_rotate_failure_drops_then_resumes);
 	tcase_add_test(tc, test_splice_rotates_at_limit);
 	tcase_add_test(tc, test_limits_change);
+	tcase_add_test(tc, test_create_refuses_what_is_there);
 	suite_add_tcase(s, tc);
 	return s;
 }
