@@ -29,13 +29,16 @@ OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 SANLD	:= -fsanitize=address,undefined
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(CSTD) $(OPT) $(WARN) -MMD -MP
 LDLIBS	:= -lev $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 LDFLAGS	+= $(SANLD)
 
-LIB_SRCS	:= $(wildcard lib/*.c)
-DAEMON_SRCS	:= $(wildcard supervisord/*.c)
+LIB_SRCS	:= $(wildcard lib/*.c lib/*/*.c)
+DAEMON_SRCS	:= $(wildcard supervisord/*.c supervisord/*/*.c)
+# The daemon's folders (engine, output, control, reload, host) share one
+# private header (supervisord/supervisord.h) and see each other's headers.
+DAEMON_INC	:= -Isupervisord $(patsubst %/,-I%,$(wildcard supervisord/*/))
 CTL_SRCS	:= $(wildcard supctl/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
@@ -44,7 +47,7 @@ FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
 # Everything of the daemon but main(), for unit tests of its modules.
-DAEMON_CORE	:= $(filter-out $(BUILD)/obj/supervisord/main.o,$(DAEMON_OBJS))
+DAEMON_CORE	:= $(filter-out $(BUILD)/obj/supervisord/host/main.o,$(DAEMON_OBJS))
 CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
@@ -68,11 +71,11 @@ $(BUILD)/supctl: $(CTL_OBJS) $(LIBSUP)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isupervisord -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_CORE) $(LIBSUP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isupervisord -Itests/unit $(LDFLAGS) -o $@ \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -Itests/unit $(LDFLAGS) -o $@ \
 	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) \
 	    $(shell pkg-config --libs check 2>/dev/null)
 

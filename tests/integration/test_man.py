@@ -58,8 +58,8 @@ def test_lint_clean(page):
 
 
 def _key_tables():
-    """{array name: [keys]} from lib/config_keys.c."""
-    src = _source("lib/config_keys.c")
+    """{array name: [keys]} from lib/config/config_keys.c."""
+    src = _source("lib/config/config_keys.c")
     tables = {}
     for name, body in re.findall(
             r"static const char \*const (\w+)_keys\[\] = \{(.*?)\};", src,
@@ -111,7 +111,7 @@ def test_every_daemon_option_documented():
 
 def test_every_state_documented():
     states = re.findall(r'\{ PROC_\w+, "([A-Z]+)" \}',
-                        _source("supervisord/procinfo.c"))
+                        _source("supervisord/engine/procinfo.c"))
     assert len(states) == 8
     page = _page("supervisord.8")
     for state in states:
