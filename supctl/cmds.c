@@ -27,8 +27,9 @@ static const struct ctl_cmd cmd_table[] = {
 	  "stop programs, waiting until they are down", 1, -1, cmd_action },
 	{ "restart", NULL, "[--no-wait] NAME...|all",
 	  "stop then start programs", 1, -1, cmd_action },
-	{ "signal", NULL, "SIG NAME...|all",
-	  "send a signal to programs' process groups", 2, -1, cmd_signal },
+	{ "signal", NULL, "[--group] SIG NAME...|all",
+	  "send a signal to programs (--group: their process groups)", 2, -1,
+	  cmd_signal },
 	{ "pid", NULL, "[NAME...|all]",
 	  "the daemon's pid, or the named programs' pids", 0, -1, cmd_pid },
 	{ "reload", NULL, "[--dry-run]",
@@ -79,7 +80,7 @@ cmd_usage(FILE *f)
 		fprintf(f, "  %-40s %s\n", buf, cmd_table[i].help);
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 an action failed, 2 usage, "
-	    "3 a named program not running,\n4 no such program, "
+	    "3 a program not running,\n4 no such program, "
 	    "5 the daemon cannot be reached; see supctl(1)\n");
 }
 
@@ -188,12 +189,54 @@ status_call(struct ctx *ctx, int argc, char **argv, struct proto_reply *r)
 	return conn_call(&ctx->conn, request_new("status", argc, argv), r);
 }
 
+/* Is name "all", or among the names? */
+static bool
+names_have_all(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * status's exit code.  For all programs, supervisorctl 4.2's rule: 3 when
+ * any is STOPPED, EXITED, FATAL or UNKNOWN (one STARTING, BACKOFF or
+ * STOPPING is not down).  For named ones: 3 when any is not RUNNING.
+ */
+static int
+status_exit(const cJSON *procs, int argc, char **argv)
+{
+	static const char *const down[] = {
+		"STOPPED", "EXITED", "FATAL", "UNKNOWN",
+	};
+	const cJSON	*p;
+	const char	*state;
+	bool		 every = argc == 0 || names_have_all(argc, argv);
+	size_t		 i;
+
+	cJSON_ArrayForEach(p, procs) {
+		state = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(p, "state"));
+		if (state == NULL)
+			return EXIT_NOT_RUNNING;
+		if (!every && strcmp(state, "RUNNING") != 0)
+			return EXIT_NOT_RUNNING;
+		for (i = 0; every && i < sizeof(down) / sizeof(down[0]); i++)
+			if (strcmp(state, down[i]) == 0)
+				return EXIT_NOT_RUNNING;
+	}
+	return EXIT_OK;
+}
+
 int
 cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
 	struct proto_reply	 r, bad;
-	const cJSON		*procs, *p;
+	const cJSON		*procs;
 	char			**known;
 	int			 rc, i, n = 0;
 	bool			 missing = false;
@@ -234,15 +277,7 @@ cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 		render_json(r.result);
 	else
 		render_status(ctx, procs);
-	rc = EXIT_OK;
-	if (argc > 0) {
-		cJSON_ArrayForEach(p, procs) {
-			if (strcmp(cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(p, "state")),
-			    "RUNNING") != 0)
-				rc = EXIT_NOT_RUNNING;
-		}
-	}
+	rc = status_exit(procs, argc, argv);
 	proto_reply_release(&r);
 	if (missing) {
 		rc = render_unknown(ctx, &bad);

@@ -132,16 +132,29 @@ cmd_action(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	return rc;
 }
 
-/* signal SIG NAME...|all: a name ("HUP", "SIGHUP") or a number. */
+/*
+ * signal [--group] SIG NAME...|all: a name ("HUP", "SIGHUP") or a number,
+ * to each program's main process, or with --group to its process group.
+ */
 int
 cmd_signal(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
-	const char	*sig = argv[0];
+	const char	*sig;
 	cJSON		*req;
 	size_t		 i;
 	int		 rc;
+	bool		 group = false;
 
+	if (argc > 0 && strcmp(argv[0], "--group") == 0) {
+		group = true;
+		argc--;
+		argv++;
+	}
+	if (argc < 2)
+		return usage_error("usage: supctl %s %s", self->name,
+		    self->args);
+	sig = argv[0];
 	for (i = 0; sig[i] != '\0' && isdigit((unsigned char)sig[i]); i++)
 		;
 	req = request_new("signal", argc - 1, argv + 1);
@@ -153,6 +166,8 @@ cmd_signal(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 		cJSON_AddNumberToObject(req, "signal", atoi(sig));
 	} else
 		cJSON_AddStringToObject(req, "signal", sig);
+	if (group)
+		cJSON_AddBoolToObject(req, "group", true);
 	rc = action_call(ctx, "signal", req);
 	conn_close(&ctx->conn);
 	return rc;
