@@ -286,6 +286,29 @@ cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	return rc;
 }
 
+/*
+ * The daemon's pid as it can be used here: the kernel's number for it in
+ * our PID namespace, which differs from the one it reports when it runs
+ * in another (1 as a container's init).  When it is not visible from
+ * here, no number is printed (a kill of it would hit another process):
+ * said on stderr, exit 1.
+ */
+static int
+daemon_pid_print(struct ctx *ctx, double own)
+{
+	pid_t	here = conn_peer_pid(&ctx->conn);
+
+	if (here == 0) {
+		fprintf(stderr, "supctl: the daemon runs in another PID "
+		    "namespace (pid %.0f there) and is not visible from here\n",
+		    own);
+		return EXIT_FAILED;
+	}
+	if (!ctx->json)
+		printf("%.0f\n", here > 0 ? (double)here : own);
+	return EXIT_OK;
+}
+
 int
 cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 {
@@ -306,11 +329,9 @@ cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	if (ctx->json)
 		render_json(r.result);
-	if (argc == 0) {
-		pid = cJSON_GetObjectItemCaseSensitive(r.result, "pid");
-		if (!ctx->json)
-			printf("%.0f\n", cJSON_GetNumberValue(pid));
-	}
+	if (argc == 0)
+		rc = daemon_pid_print(ctx, cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(r.result, "pid")));
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r.result,
 	    "processes")) {
 		pid = cJSON_GetObjectItemCaseSensitive(p, "pid");
@@ -321,6 +342,19 @@ cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	proto_reply_release(&r);
 	return rc;
+}
+
+/* The daemon did not go within --timeout. */
+static int
+exit_late(pid_t pid)
+{
+	if (pid > 0)
+		fprintf(stderr, "supctl: the daemon (pid %d) did not exit in "
+		    "time (--timeout)\n", (int)pid);
+	else
+		fprintf(stderr, "supctl: the daemon did not exit in time "
+		    "(--timeout)\n");
+	return EXIT_FAILED;
 }
 
 /* Has pid exited?  A zombie has: only its parent's wait is left. */
@@ -351,11 +385,8 @@ wait_exit(struct ctx *ctx, pid_t pid, int pidfd)
 
 	for (;;) {
 		left = ctx->deadline == 0 ? 1.0 : ctx->deadline - now_mono();
-		if (left <= 0) {
-			fprintf(stderr, "supctl: the daemon (pid %d) did not "
-			    "exit in time (--timeout)\n", (int)pid);
-			return EXIT_FAILED;
-		}
+		if (left <= 0)
+			return exit_late(pid);
 		if (pidfd == -1) {
 			if (pid_gone(pid))
 				return EXIT_OK;
@@ -372,30 +403,28 @@ wait_exit(struct ctx *ctx, pid_t pid, int pidfd)
 	}
 }
 
-/* Ask for the shutdown, then wait until the process has really gone. */
+/*
+ * Ask for the shutdown, then wait until the daemon has really gone.  Its
+ * pid is the one the kernel gives for it here (SO_PEERCRED): the number
+ * it reports is that of its own PID namespace (1 in a container).  Where
+ * it is not visible at all (supctl in a container, the daemon outside),
+ * the daemon holds the connection open until it exits: wait for EOF.
+ */
 int
 cmd_shutdown(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
 	struct proto_reply	 r;
 	pid_t			 pid;
-	int			 rc, pidfd;
+	int			 rc, pidfd = -1;
 
 	if ((rc = connect_ctx(ctx)) != 0)
 		return rc;
-	if ((rc = conn_call(&ctx->conn, request_new("pid", 0, NULL), &r)) != 0)
-		return rc;
-	pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    r.result, "pid"));
-	proto_reply_release(&r);
-	if (pid <= 0) {
-		fprintf(stderr, "supctl: the daemon did not say its pid\n");
-		return EXIT_FAILED;
-	}
 	/* Hold the process before asking, so its pid cannot be reused. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd == -1 && errno == ESRCH)
-		pidfd = -2;
+	if ((pid = conn_peer_pid(&ctx->conn)) > 0 &&
+	    (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1 &&
+	    errno == ESRCH)
+		pid = 0;
 	if ((rc = conn_call(&ctx->conn, request_new("shutdown", 0, NULL),
 	    &r)) != 0) {
 		if (pidfd >= 0)
@@ -412,8 +441,15 @@ cmd_shutdown(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	if (ctx->json)
 		render_json(r.result);
 	proto_reply_release(&r);
-	conn_close(&ctx->conn);
-	rc = pidfd == -2 ? EXIT_OK : wait_exit(ctx, pid, pidfd);
+	if (pid > 0) {
+		conn_close(&ctx->conn);
+		rc = wait_exit(ctx, pid, pidfd);
+	} else if (conn_wait_eof(&ctx->conn) == 0)
+		rc = EXIT_OK;
+	else if (errno == ETIMEDOUT)
+		rc = exit_late(0);
+	else
+		rc = EXIT_OK;	/* a reset: it is gone too */
 	if (pidfd >= 0)
 		close(pidfd);
 	if (rc == EXIT_OK && !ctx->json)

@@ -191,6 +191,36 @@ conn_call(struct conn *c, cJSON *req, struct proto_reply *r)
 	return 0;
 }
 
+pid_t
+conn_peer_pid(const struct conn *c)
+{
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return -1;
+	return cr.pid;
+}
+
+int
+conn_wait_eof(struct conn *c)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	for (;;) {
+		n = read(c->fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n > 0 || errno == EINTR)
+			continue;
+		if (errno == ECONNRESET)
+			return 0;
+		if (errno != EAGAIN || conn_poll(c, POLLIN) == -1)
+			return -1;
+	}
+}
+
 void
 conn_close(struct conn *c)
 {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "proto.h"
 
@@ -44,6 +45,13 @@ int	 conn_call(struct conn *, struct cJSON *req, struct proto_reply *);
 /* After conn_recv() failed: say why on stderr, return the exit code. */
 int	 conn_failed(struct conn *);
 void	 conn_close(struct conn *);
+/* The daemon's pid as this process's PID namespace sees it (SO_PEERCRED,
+   translated by the kernel): 0 when it is not visible from here, -1 when
+   it cannot be read. */
+pid_t	 conn_peer_pid(const struct conn *);
+/* After a shutdown: wait until the daemon closes the connection, which it
+   holds open until it exits.  0, or -1 with errno (ETIMEDOUT). */
+int	 conn_wait_eof(struct conn *);
 
 /* render.c: what the user sees. */
 struct ctx {

@@ -58,6 +58,8 @@ struct ctl_client {
 #define CLIENT_DEAD	0x4	/* dropped; waiting to be freed */
 #define CLIENT_EVENTS	0x8	/* an events stream */
 #define CLIENT_LINGER	0x10	/* all sent; discarding input until EOF */
+#define CLIENT_HOLD	0x20	/* asked for the shutdown: held open, with
+				   no idle timeout, until the daemon exits */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
 };
