@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 static const struct ctl_cmd cmd_table[] = {
 	{ "status", NULL, "[NAME...]",
@@ -133,12 +134,13 @@ render_unknown(struct ctx *ctx, const struct proto_reply *r)
 	if (ctx->json)
 		render_reply_json(r);
 	else if (!cJSON_IsArray(unknown) || cJSON_GetArraySize(unknown) == 0)
-		printf("%s\n", r->message);
+		unctrl_printf(stdout, "%s\n", r->message);
 	cJSON_ArrayForEach(e, unknown) {
-		if (!ctx->json)
-			printf("%s: %sERROR%s (no such process)\n",
-			    cJSON_GetStringValue(e), render_color(ctx, "ERROR"),
-			    render_reset(ctx));
+		if (ctx->json || !cJSON_IsString(e))
+			continue;
+		unctrl_printf(stdout, "%s: ", e->valuestring);
+		printf("%sERROR%s (no such process)\n",
+		    render_color(ctx, "ERROR"), render_reset(ctx));
 	}
 	fflush(stdout);
 	return EXIT_NO_SUCH;
@@ -477,7 +479,7 @@ cmd_version(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	else if (ctx->json)
 		render_json(r.result);
 	else {
-		printf("supervisord %s (protocol %.0f)\n",
+		unctrl_printf(stdout, "supervisord %s (protocol %.0f)\n",
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		    r.result, "version")),
 		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 /* Replies can be large (a 1 MiB tail, escaped); anything beyond is not. */
 #define CONN_IN_MAX	(64 * 1024 * 1024)
@@ -78,13 +79,14 @@ conn_open(struct conn *c, const char *path, double deadline)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "supctl: socket path too long: '%s'\n", path);
+		unctrl_printf(stderr, "supctl: socket path too long: '%s'\n",
+		    path);
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) == -1) {
-		fprintf(stderr, "supctl: socket: %s\n", strerror(errno));
+		unctrl_printf(stderr, "supctl: socket: %s\n", strerror(errno));
 		return -1;
 	}
 	/* A full backlog says EAGAIN: the daemon is busy, not gone. */
@@ -96,8 +98,8 @@ conn_open(struct conn *c, const char *path, double deadline)
 			usleep(10000);
 			continue;
 		}
-		fprintf(stderr, "supctl: cannot connect to the daemon on '%s': "
-		    "%s%s\n", path, strerror(errno),
+		unctrl_printf(stderr, "supctl: cannot connect to the daemon on "
+		    "'%s': %s%s\n", path, strerror(errno),
 		    errno == ENOENT || errno == ECONNREFUSED ?
 		    " (is supervisord running?)" : "");
 		close(c->fd);
@@ -141,8 +143,8 @@ conn_recv(struct conn *c, struct proto_reply *r)
 			    sizeof(cause)) == 0)
 				return 0;
 			proto_reply_release(r);
-			fprintf(stderr, "supctl: bad reply from the daemon: "
-			    "%s\n", cause);
+			unctrl_printf(stderr, "supctl: bad reply from the "
+			    "daemon: %s\n", cause);
 			errno = EPROTO;
 			return -1;
 		}
@@ -165,13 +167,13 @@ int
 conn_failed(struct conn *c)
 {
 	if (errno == 0)
-		fprintf(stderr, "supctl: the daemon on '%s' closed the "
+		unctrl_printf(stderr, "supctl: the daemon on '%s' closed the "
 		    "connection\n", c->path);
 	else if (errno == ETIMEDOUT)
-		fprintf(stderr, "supctl: no answer from the daemon on '%s' in "
-		    "time (--timeout)\n", c->path);
+		unctrl_printf(stderr, "supctl: no answer from the daemon on "
+		    "'%s' in time (--timeout)\n", c->path);
 	else if (errno != EPROTO)
-		fprintf(stderr, "supctl: lost the daemon on '%s': %s\n",
+		unctrl_printf(stderr, "supctl: lost the daemon on '%s': %s\n",
 		    c->path, strerror(errno));
 	return EXIT_UNREACHABLE;
 }
@@ -183,8 +185,8 @@ conn_call(struct conn *c, cJSON *req, struct proto_reply *r)
 	if (conn_send(c, req) == -1 || conn_recv(c, r) == -1)
 		return conn_failed(c);
 	if (!r->ok && strcmp(r->code, "forbidden") == 0) {
-		fprintf(stderr, "supctl: the daemon on '%s' refused us: %s\n",
-		    c->path, r->message);
+		unctrl_printf(stderr, "supctl: the daemon on '%s' refused us: "
+		    "%s\n", c->path, r->message);
 		proto_reply_release(r);
 		return EXIT_UNREACHABLE;
 	}

@@ -66,6 +66,10 @@ struct ctx {
 void	 render_json(const struct cJSON *);
 void	 render_reply_json(const struct proto_reply *);
 void	 render_status(struct ctx *, const struct cJSON *processes);
+/* Text from the daemon, its control bytes escaped (see unctrl.h), and
+   the columns it takes on a terminal. */
+void	 render_text(const char *);
+size_t	 render_width(const char *);
 const char *render_color(struct ctx *, const char *state);
 const char *render_reset(struct ctx *);
 int	 render_error(struct ctx *, const struct proto_reply *);

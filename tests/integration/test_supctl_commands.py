@@ -9,6 +9,7 @@ import socket
 import subprocess
 import threading
 import time
+import unicodedata
 
 import pytest
 
@@ -153,6 +154,37 @@ def test_status_long_names_align(daemon):
     r = daemon.supctl("status", check=0)
     cols = [line.index("RUNNING") for line in r.stdout.splitlines()]
     assert cols == [len(long) + 3] * 2, r.stdout
+
+
+def display_width(text):
+    """Columns on a terminal: East Asian wide characters take two,
+    combining ones none."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def test_status_aligned_by_display_width(daemon):
+    """Names like café (a combining accent) or 日本 (wide): the states
+    line up on a terminal, by columns, not bytes or characters."""
+    wide = "日本語" * 6         # 18 characters, 36 columns
+    daemon.write_config("""\
+        [program:cafe\u0301]
+        command = sleep 1000
+        [program:日本]
+        command = sleep 1000
+        [program:%s]
+        command = sleep 1000
+        [program:plain]
+        command = sleep 1000
+        """ % wide)
+    daemon.start()
+    for name in ("cafe\u0301", "日本", wide, "plain"):
+        daemon.wait_state(name, "RUNNING")
+    r = daemon.supctl("status", check=0, env={"LANG": "C", "LC_ALL": ""})
+    cols = {display_width(line[:line.index("RUNNING")])
+            for line in r.stdout.splitlines()}
+    assert cols == {display_width(wide) + 3}, r.stdout
 
 
 def test_colour_on_a_terminal_only(d):
