@@ -30,6 +30,8 @@ struct conn {
 	const char		*path;
 	double			 deadline;	/* monotonic; 0: none */
 	struct proto_buf	 in;
+	bool			 sent;		/* a request went out */
+	bool			 answered;	/* a JSON line came back */
 };
 
 double	 now_mono(void);

@@ -250,6 +250,8 @@ def test_status_table_from_a_daemon_without_fields(tmp_path):
         conn, _ = srv.accept()
         with conn, conn.makefile("rwb") as f:
             for line in f:
+                if not line.strip():
+                    continue	# blank lines are none (supctl(1))
                 req = json.loads(line)
                 seen.append(req)
                 if "fields" in req:
