@@ -235,7 +235,7 @@ size_t	 daemon_find_group(struct daemon *, const char *, struct proc ***out);
  */
 int	 proc_start(struct proc *, char *cause, size_t);
 int	 proc_stop(struct proc *, char *cause, size_t);
-int	 proc_signal(struct proc *, int sig, char *cause, size_t);
+int	 proc_signal(struct proc *, int sig, bool group, char *cause, size_t);
 
 /* "pid 1234, uptime 1:02:03", "Exited too quickly ...", as supervisorctl. */
 void	 proc_describe(const struct proc *, char *buf, size_t);

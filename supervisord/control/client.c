@@ -172,7 +172,7 @@ client_arm_timer(struct ctl_client *c)
 	/* Output pending always counts; an idle stream or job does not. */
 	waiting = proto_buf_used(&c->out) > 0 ||
 	    (c->job == NULL && c->tail == NULL &&
-	    (c->flags & CLIENT_EVENTS) == 0);
+	    (c->flags & (CLIENT_EVENTS | CLIENT_HOLD)) == 0);
 	if (waiting && !ev_is_active(&c->timer)) {
 		c->timer.repeat = control_client_timeout();
 		ev_timer_again(loop, &c->timer);

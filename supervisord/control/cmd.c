@@ -234,7 +234,11 @@ cmd_reload(struct ctl_client *c, const struct proto_request *req)
 	return CMD_DONE;
 }
 
-/* Answer first: the reply must leave before the daemon does. */
+/*
+ * Answer first: the reply must leave before the daemon does.  The
+ * connection is then held until the daemon exits: its EOF tells a client
+ * that cannot see our pid (another PID namespace) that we are gone.
+ */
 static enum cmd_retval
 cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 {
@@ -243,6 +247,7 @@ cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 
 	cJSON_AddNumberToObject(res, "pid", getpid());
 	cJSON_AddBoolToObject(res, "already", d->shutting_down);
+	c->flags |= CLIENT_HOLD;
 	client_reply_ok(c, req->id, res);
 	if (!d->shutting_down) {
 		log_info("control: shutdown asked by uid %ld pid %ld",

@@ -62,6 +62,8 @@ struct ctl_client {
 #define CLIENT_EVENTS	0x8	/* an events stream */
 #define CLIENT_LINGER	0x10	/* all sent; discarding input until EOF */
 #define CLIENT_FLUSH	0x20	/* to write at the end of the turn */
+#define CLIENT_HOLD	0x40	/* asked for the shutdown: held open, with
+				   no idle timeout, until the daemon exits */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
 };

@@ -497,8 +497,9 @@ proc_stop(struct proc *p, char *cause, size_t len)
 	return 0;
 }
 
+/* The main process alone, as Supervisor's signalProcess, or its group. */
 int
-proc_signal(struct proc *p, int sig, char *cause, size_t len)
+proc_signal(struct proc *p, int sig, bool group, char *cause, size_t len)
 {
 	int	 error;
 
@@ -506,7 +507,7 @@ proc_signal(struct proc *p, int sig, char *cause, size_t len)
 		snprintf(cause, len, "not running");
 		return -1;
 	}
-	error = proc_fx(p)->kill(p, sig, true);
+	error = proc_fx(p)->kill(p, sig, group);
 	if (error == ESRCH) {
 		snprintf(cause, len, "not running");
 		return -1;
