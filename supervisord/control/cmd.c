@@ -41,6 +41,14 @@ static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_TAIL,	false,	cmd_tail },
 	{ PROTO_CMD_MAINTAIL,	false,	cmd_maintail },
 	{ PROTO_CMD_EVENTS,	false,	cmd_events },
+	{ PROTO_CMD_SENDSTDIN,	false,	cmd_sendstdin },
+	{ PROTO_CMD_CLEAR,	true,	cmd_clear },
+	{ PROTO_CMD_CLEARLOG,	true,	cmd_clearlog },
+	{ PROTO_CMD_REREAD,	false,	cmd_reread },
+	{ PROTO_CMD_AVAIL,	false,	cmd_avail },
+	{ PROTO_CMD_UPDATE,	true,	cmd_update },
+	{ PROTO_CMD_ADD,	true,	cmd_add },
+	{ PROTO_CMD_REMOVE,	true,	cmd_remove },
 };
 
 /* Log a mutating request with who asked and for what. */

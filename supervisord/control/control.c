@@ -35,6 +35,7 @@ struct ctl_event {
 static struct {
 	struct daemon		*daemon;
 	int			 fd;
+	int			 reserve;	/* see reserve_take() */
 	char			*path;
 	ev_io			 accept_w;
 	ev_timer		 pause_w;	/* accept again after EMFILE */
@@ -52,7 +53,7 @@ static struct {
 	ev_tstamp		 timeout;
 	bool			 have_access_gid;
 	gid_t			 access_gid;
-} ctl = { .fd = -1 };
+} ctl = { .fd = -1, .reserve = -1 };
 
 /* The peer may use the socket: root, our own user, or access_group. */
 static bool
@@ -141,6 +142,15 @@ accept_one(struct daemon *d, int fd)
 	client_new(d, fd, &cr, allowed);
 }
 
+/* A descriptor in reserve, closed when the daemon ran out of them so
+   that one operator still gets in, to see why and stop something. */
+static void
+reserve_take(void)
+{
+	if (ctl.reserve == -1)
+		ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -161,6 +171,12 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		case EMFILE:
 		case ENFILE:
+			if (ctl.reserve != -1) {
+				close(ctl.reserve);
+				ctl.reserve = -1;
+				continue;
+			}
+			/* FALLTHROUGH */
 		case ENOBUFS:
 		case ENOMEM:
 			/* Let clients finish and free descriptors. */
@@ -179,6 +195,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	reserve_take();
 	ev_io_start(loop, &ctl.accept_w);
 }
 
@@ -292,6 +309,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		proto_buf_release(&c->out);
 		free(c);
 	}
+	reserve_take();
 	ev_prepare_stop(loop, w);
 }
 
@@ -534,6 +552,7 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
 	ev_io_start(d->loop, &ctl.accept_w);
+	reserve_take();
 	ev_init(&ctl.pause_w, pause_cb);
 	ev_prepare_init(&ctl.prepare_w, prepare_cb);
 	daemon_add_observer(d, control_observer, NULL);
@@ -569,6 +588,9 @@ control_free(struct daemon *d)
 		close(ctl.fd);
 		ctl.fd = -1;
 	}
+	if (ctl.reserve != -1)
+		close(ctl.reserve);
+	ctl.reserve = -1;
 	if (ctl.path != NULL) {
 		if (unlink(ctl.path) == -1 && errno != ENOENT)
 			log_warn("control: cannot remove '%s'", ctl.path);

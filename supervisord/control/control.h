@@ -135,6 +135,23 @@ void	 job_proc_gone(struct proc *);
 void	 job_client_gone(struct ctl_job *);
 void	 job_free_all(void);
 
+/* cmd_stdin.c: sendstdin. */
+enum cmd_retval cmd_sendstdin(struct ctl_client *,
+	    const struct proto_request *);
+enum proto_code cmd_stdin_code(enum procin_error);
+
+/* cmd_log.c: clear, clearlog. */
+enum cmd_retval cmd_clear(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_clearlog(struct ctl_client *,
+	    const struct proto_request *);
+
+/* cmd_group.c: reread, avail, update, add, remove. */
+enum cmd_retval cmd_reread(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_avail(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_update(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_add(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_remove(struct ctl_client *, const struct proto_request *);
+
 /* tail.c: tail, maintail and their follow streams. */
 enum cmd_retval cmd_tail(struct ctl_client *, const struct proto_request *);
 enum cmd_retval cmd_maintail(struct ctl_client *,

@@ -242,6 +242,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	if (p->pid != 0)
 		reap_untrack(d, p);
 	logcap_release(p);
+	procin_release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
 	proc_free_texts(p);
