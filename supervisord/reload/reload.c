@@ -222,6 +222,7 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 {
 	struct supervisord_config	sd;
 	struct unix_server_config	us;
+	struct inet_server_config	is;
 	struct env			env;
 	char				**files;
 
@@ -231,6 +232,9 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 	us = ncfg->unix_server;
 	ncfg->unix_server = ocfg->unix_server;
 	ocfg->unix_server = us;
+	is = ncfg->inet_server;
+	ncfg->inet_server = ocfg->inet_server;
+	ocfg->inet_server = is;
 
 	if (reload_diff_live(diff, "supervisord.loglevel"))
 		ncfg->sd.loglevel = ocfg->sd.loglevel;
