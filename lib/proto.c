@@ -99,7 +99,7 @@ static const struct proto_arg args_maintail[] = {
 };
 static const struct proto_arg args_sendstdin[] = {
 	{ "name", PROTO_T_STRING, true, 1, PROTO_NAME_MAX, NULL },
-	{ "data", PROTO_T_STRING, true, 1, PROTO_STDIN_MAX, NULL },
+	{ "data", PROTO_T_DATA, true, 1, PROTO_STDIN_MAX, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_names[] = {
@@ -266,6 +266,7 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 		}
 		return 0;
 	case PROTO_T_STRING:
+	case PROTO_T_DATA:
 		if (!cJSON_IsString(v))
 			goto type;
 		if (strlen(v->valuestring) < (size_t)a->min ||
@@ -274,6 +275,8 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 			    "bytes long", a->name, a->min, a->max);
 			return -1;
 		}
+		if (a->type == PROTO_T_DATA)
+			return 0;	/* a NUL was refused with the line */
 		if (!text_clean(v->valuestring)) {
 			snprintf(cause, causelen, "'%s' must not hold "
 			    "control characters", a->name);
@@ -347,6 +350,7 @@ type:
 			[PROTO_T_STRING] = "a string",
 			[PROTO_T_NAMES] = "an array of names",
 			[PROTO_T_SIGNAL] = "a signal name or number",
+			[PROTO_T_DATA] = "a string",
 		};
 		snprintf(cause, causelen, "'%s' of '%s' must be %s", a->name,
 		    cmd, tn[a->type]);

@@ -85,6 +85,9 @@ enum proto_type {
 	PROTO_T_STRING,		/* 1..max bytes, one of choices if set */
 	PROTO_T_NAMES,		/* an array of min..max process names */
 	PROTO_T_SIGNAL,		/* a signal name, or a number in 1..64 */
+	PROTO_T_DATA,		/* 1..max bytes of anything but NUL: a
+				   program's input (sendstdin), where a
+				   newline or an escape is what is meant */
 };
 
 struct proto_arg {
