@@ -55,6 +55,8 @@ enum stop_reason {
 
 struct logcap;		/* logcap.c: one captured output stream */
 struct procin;		/* procin.c: the write end of a stdin pipe */
+struct listener;	/* listener/lsnproc.c: a listener's protocol */
+struct pools;		/* listener/pool.c: [eventlistener:x] pools */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -95,6 +97,8 @@ struct proc {
 	struct logcap	*out;		/* NULL when the stream is NONE */
 	struct logcap	*err;		/* NULL when NONE or redirected */
 	struct procin	*in;		/* its stdin pipe, NULL before a spawn */
+	struct listener	*lsn;		/* an event listener's stdout and
+					   protocol state; NULL otherwise */
 	uint64_t	 dropped_bytes;	/* log bytes lost (ENOSPC, ...) */
 
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
@@ -218,6 +222,7 @@ struct daemon {
 	size_t		 pidfile_due_cap;
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
+	struct pools	*pools;		/* listener/pool.c */
 };
 
 /*
@@ -528,6 +533,19 @@ enum procin_error procin_send(struct proc *, const void *, size_t len);
 /* Bytes waiting in the queue. */
 size_t	 procin_queued(const struct proc *);
 const char *procin_error_text(enum procin_error);
+
+/*
+ * listener/: [eventlistener:x] pools (listener/listener.h).  A
+ * listener's stdout is the protocol channel, not a log: before the fork
+ * *child_fd becomes its stdout; then as procin's.
+ */
+int	 listener_prepare(struct proc *, int *child_fd, char *cause, size_t);
+void	 listener_spawned(struct proc *);
+void	 listener_abort(struct proc *);
+void	 listener_release(struct proc *);
+void	 pools_init(struct daemon *);
+void	 pools_reconfigure(struct daemon *);
+void	 pools_free(struct daemon *);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);

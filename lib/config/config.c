@@ -375,6 +375,7 @@ config_free(struct config *cfg)
 		for (j = 0; j < g->nprocs; j++)
 			proc_config_free(g->procs[j]);
 		free(g->procs);
+		listener_config_free(g->listener);
 		free(g->name);
 		free(g->file);
 		free(g);

@@ -143,16 +143,30 @@ struct proc_config {
 						   terminated; NULL: none */
 	size_t		 ndepends_on;
 	int		 watchdog;		/* seconds; 0: none */
+	bool		 listener;		/* of an [eventlistener:x] pool:
+						   its stdout is the protocol */
 
 	char		*section;	/* "program:web": where its keys are */
 	char		*file;		/* where the section was (first) */
 	int		 line;
 };
 
+/* [eventlistener:x]: what a pool of listeners subscribes to. */
+struct listener_config {
+	uint64_t	 events;	/* EVT_BIT()s (evtype.h), children
+					   included */
+	char		**event_names;	/* as events= lists them, uppercased,
+					   NULL-terminated */
+	int		 buffer_size;	/* events queued at most (10) */
+	bool		 any_result;	/* result_handler= names another
+					   handler: every RESULT is OK */
+};
+
 struct group_config {
 	char		*name;
 	int		 priority;
 	bool		 from_group;	/* [group:x] (else a lone program) */
+	struct listener_config *listener; /* a pool; NULL: programs */
 	struct proc_config **procs;
 	size_t		 nprocs;
 	char		*file;

@@ -13,7 +13,7 @@
 #include "config_priv.h"
 #include "xmalloc.h"
 
-static struct group_config *
+struct group_config *
 group_new(struct loader *ld, const char *name, const struct ini_section *sec,
     bool from_group)
 {
@@ -187,6 +187,9 @@ config_programs_load(struct loader *ld)
 		free(name);
 	}
 	free(grouped);
+	for (i = 0; i < ld->ini->n; i++)
+		if (strncmp(ld->ini->v[i]->name, "eventlistener:", 14) == 0)
+			listener_load(ld, ld->ini->v[i]);
 
 	/* Insertion sort: stable, as Python's sort. */
 	sorted = xreallocarray(NULL, cfg->ngroups + 1, sizeof(*sorted));

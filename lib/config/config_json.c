@@ -43,6 +43,16 @@ add_list(cJSON *o, const char *key, char *const *list)
 		cJSON_AddItemToArray(a, cJSON_CreateString(*list));
 }
 
+/* A pool's own keys: events (as listed), buffer_size. */
+static void
+listener_json(cJSON *o, const struct listener_config *lc)
+{
+	cJSON	*l = cJSON_AddObjectToObject(o, "eventlistener");
+
+	add_list(l, "events", lc->event_names);
+	cJSON_AddNumberToObject(l, "buffer_size", lc->buffer_size);
+}
+
 static cJSON *
 env_json(const struct env *env)
 {
@@ -129,6 +139,7 @@ proc_json(const struct proc_config *p)
 	for (i = 0; i < p->ndepends_on; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(p->depends_on[i]));
 	cJSON_AddNumberToObject(o, "watchdog", p->watchdog);
+	cJSON_AddBoolToObject(o, "listener", p->listener);
 	return o;
 }
 
@@ -192,6 +203,8 @@ config_to_json(const struct config *cfg)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", g->name);
 		cJSON_AddNumberToObject(o, "priority", g->priority);
+		if (g->listener != NULL)
+			listener_json(o, g->listener);
 		procs = cJSON_AddArrayToObject(o, "processes");
 		for (j = 0; j < g->nprocs; j++)
 			cJSON_AddItemToArray(procs, proc_json(g->procs[j]));

@@ -1,7 +1,7 @@
 /*
  * Which sections and keys mean something here.  Python Supervisor ignores
  * an unknown key or section without a word; we say so with its file:line,
- * and say when a section it would act on (an event listener, a named
+ * and say when a section it would act on (a FastCGI program, a named
  * HTTP server) is skipped.
  */
 #include <stdbool.h>
@@ -32,6 +32,11 @@ static const char *const program_keys[] = {
 	"environment_file", "ready", "depends_on", "watchdog", NULL,
 };
 
+/* An [eventlistener:x] has these on top of program_keys. */
+static const char *const listener_keys[] = {
+	"events", "buffer_size", "result_handler", NULL,
+};
+
 static const char *const group_keys[] = { "programs", "priority", NULL };
 
 static const char *const unix_keys[] = {
@@ -53,28 +58,28 @@ static const struct section_kind {
 	const char		*name;
 	bool			 prefix;
 	const char *const	*keys;
+	const char *const	*more_keys;	/* or NULL */
 	const char		*skipped;
 } kinds[] = {
-	{ "supervisord", false, supervisord_keys, NULL },
-	{ "unix_http_server", false, unix_keys, NULL },
-	{ "supervisorctl", false, ctl_keys, NULL },
-	{ "include", false, include_keys, NULL },
-	{ "program:", true, program_keys, NULL },
-	{ "group:", true, group_keys, NULL },
-	{ "eventlistener:", true, NULL,
-	    "event listeners are not supported: section skipped" },
-	{ "fcgi-program:", true, NULL,
+	{ "supervisord", false, supervisord_keys, NULL, NULL },
+	{ "unix_http_server", false, unix_keys, NULL, NULL },
+	{ "supervisorctl", false, ctl_keys, NULL, NULL },
+	{ "include", false, include_keys, NULL, NULL },
+	{ "program:", true, program_keys, NULL, NULL },
+	{ "group:", true, group_keys, NULL, NULL },
+	{ "eventlistener:", true, program_keys, listener_keys, NULL },
+	{ "fcgi-program:", true, NULL, NULL,
 	    "FastCGI programs are not supported: section skipped" },
-	{ "inet_http_server", false, inet_keys, NULL },
-	{ "inet_http_server", true, NULL,
+	{ "inet_http_server", false, inet_keys, NULL, NULL },
+	{ "inet_http_server", true, NULL, NULL,
 	    "only [inet_http_server] makes a TCP listener: section "
 	    "ignored" },
-	{ "unix_http_server", true, NULL,
+	{ "unix_http_server", true, NULL, NULL,
 	    "only [unix_http_server] makes a control socket: section "
 	    "ignored" },
-	{ "ctlplugin:", true, NULL,
+	{ "ctlplugin:", true, NULL, NULL,
 	    "supervisorctl plugins are not supported: section ignored" },
-	{ "rpcinterface:", true, NULL, NULL },
+	{ "rpcinterface:", true, NULL, NULL, NULL },
 };
 
 static bool
@@ -135,7 +140,9 @@ config_sections_check(struct loader *ld)
 			continue;
 		}
 		for (j = 0; j < sec->n; j++) {
-			if (!known_key(kind->keys, sec->v[j].key))
+			if (!known_key(kind->keys, sec->v[j].key) &&
+			    (kind->more_keys == NULL ||
+			    !known_key(kind->more_keys, sec->v[j].key)))
 				diags_add(ld->diags, false, sec->v[j].file,
 				    sec->v[j].line, "[%s] unknown key '%s': "
 				    "ignored", sec->name, sec->v[j].key);

@@ -169,6 +169,12 @@ void	 proc_config_free(struct proc_config *);
 
 /* config_group.c: [group:x] and [program:x] into sorted groups. */
 void	 config_programs_load(struct loader *);
+struct group_config *group_new(struct loader *, const char *name,
+	    const struct ini_section *, bool from_group);
+
+/* config_listener.c: one [eventlistener:x] into a pool (a group). */
+void	 listener_load(struct loader *, const struct ini_section *);
+void	 listener_config_free(struct listener_config *);
 
 /* config_depends.c: depends_on= names exist and make no cycle. */
 void	 config_depends_check(struct loader *);

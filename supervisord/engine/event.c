@@ -167,6 +167,58 @@ event_process_state(struct proc *p, enum proc_state from,
 		e->spawnerr = xstrdup(proc_error(p));
 }
 
+/* A daemon-wide event, as one input of its own. */
+static struct event *
+daemon_event(struct daemon *d, enum event_type type, const char *group)
+{
+	struct event_bus	*b = bus_get(d);
+	struct event		*e;
+
+	if (!wanted(b, type))
+		return NULL;
+	e = queue_add(b);
+	e->type = type;
+	e->time = ev_time();
+	e->name = xstrdup("");
+	e->group = xstrdup(group != NULL ? group : "");
+	return e;
+}
+
+void
+event_supervisor_state(struct daemon *d, bool stopping)
+{
+	struct event	*e;
+
+	event_input_begin(d);
+	if ((e = daemon_event(d, EVENT_SUPERVISOR_STATE, NULL)) != NULL)
+		e->stopping = stopping;
+	event_input_end(d);
+}
+
+void
+event_process_group(struct daemon *d, const char *group, bool added)
+{
+	struct event	*e;
+
+	event_input_begin(d);
+	if ((e = daemon_event(d, EVENT_PROCESS_GROUP, group)) != NULL)
+		e->added = added;
+	event_input_end(d);
+}
+
+void
+event_tick(struct daemon *d, int period, long long when)
+{
+	struct event	*e;
+
+	event_input_begin(d);
+	if ((e = daemon_event(d, EVENT_TICK, NULL)) != NULL) {
+		e->period = period;
+		e->when = when;
+	}
+	event_input_end(d);
+}
+
 /* The queued event i as a subscriber sees it: names filled in. */
 static void
 event_view(const struct event_bus *b, size_t i, struct event *out)

@@ -25,8 +25,9 @@
  * see the next event, not the current one; removal takes effect at once.
  *
  * An event carries what Supervisor's payloads need (PROCESS_STATE_*:
- * processname, groupname, from_state, tries, expected, pid), a serial
- * number and the time; event_write() is its JSON (jsonw, as every reply).
+ * processname, groupname, from_state, tries, expected, pid;
+ * PROCESS_GROUP_*: groupname; TICK_*: when), a serial number and the
+ * time; event_write() is its JSON (jsonw, as every reply).
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -41,6 +42,9 @@ struct jsonw;
 /* What happened; one bit each in a subscriber's mask. */
 enum event_type {
 	EVENT_PROCESS_STATE,	/* a process changed state (from, to) */
+	EVENT_SUPERVISOR_STATE,	/* the daemon runs, or stops (stopping) */
+	EVENT_PROCESS_GROUP,	/* a group was added or removed (added) */
+	EVENT_TICK,		/* a period of 5, 60 or 3600 s began */
 	EVENT_TYPE_COUNT
 };
 
@@ -68,6 +72,13 @@ struct event {
 	unsigned	 tries;		/* failed starts in this start attempt */
 	struct exit_info exit;		/* how its last run ended (if valid) */
 	const char	*spawnerr;	/* why the start failed, or NULL */
+
+	/* EVENT_SUPERVISOR_STATE, EVENT_PROCESS_GROUP (group, no proc) */
+	bool		 stopping;	/* SUPERVISOR_STATE: to STOPPING */
+	bool		 added;		/* PROCESS_GROUP: added (else gone) */
+	/* EVENT_TICK */
+	int		 period;	/* 5, 60, 3600 */
+	long long	 when;		/* the period's start, epoch seconds */
 };
 
 typedef void (*event_fn)(const struct event *, void *arg);
@@ -87,6 +98,10 @@ void	 event_input_begin(struct daemon *);
 void	 event_input_end(struct daemon *);
 void	 event_process_state(struct proc *, enum proc_state from,
 	    enum proc_state to);
+/* The daemon's own events (no process): published as an input each. */
+void	 event_supervisor_state(struct daemon *, bool stopping);
+void	 event_process_group(struct daemon *, const char *group, bool added);
+void	 event_tick(struct daemon *, int period, long long when);
 
 /* The serial number of the last event published (0: none yet); a
    subscriber's own later actions have greater ones. */

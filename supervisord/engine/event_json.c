@@ -17,6 +17,12 @@ event_type_name(enum event_type type)
 	switch (type) {
 	case EVENT_PROCESS_STATE:
 		return "PROCESS_STATE";
+	case EVENT_SUPERVISOR_STATE:
+		return "SUPERVISOR_STATE_CHANGE";
+	case EVENT_PROCESS_GROUP:
+		return "PROCESS_GROUP";
+	case EVENT_TICK:
+		return "TICK";
 	default:
 		return "UNKNOWN";
 	}

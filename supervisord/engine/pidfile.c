@@ -1,6 +1,7 @@
 /*
- * Pidfiles, in JSON: the daemon's, locked for its lifetime so a second
- * daemon refuses to start, and one per running process in the run folder.
+ * Pidfiles: the daemon's (its pid, as Supervisor's), locked for its
+ * lifetime so a second daemon refuses to start, and one per running
+ * process in the run folder (JSON).
  * Each is written to a temporary file and renamed, never half-written,
  * and no symbolic link is ever followed.
  */
@@ -141,25 +142,14 @@ same_file(int fd, const char *path)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* Supervisor's: the pid and a newline, so that kill $(cat pidfile)
+   works as it does with Python Supervisor. */
 static char *
-daemon_pidfile_json(struct daemon *d)
+daemon_pidfile_text(void)
 {
-	cJSON	*o = cJSON_CreateObject();
-	char	 started[64], *text;
+	char	*text;
 
-	rfc3339(d->started_at, started, sizeof(started));
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddNumberToObject(o, "ppid", (double)getppid());
-	cJSON_AddStringToObject(o, "started", started);
-	cJSON_AddStringToObject(o, "version", SUPERVISORD_VERSION);
-	if (d->config->unix_server.file != NULL)
-		cJSON_AddStringToObject(o, "socket",
-		    d->config->unix_server.file);
-	else
-		cJSON_AddNullToObject(o, "socket");
-	if ((text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("cannot render the pidfile");
-	cJSON_Delete(o);
+	xasprintf(&text, "%d\n", (int)getpid());
 	return text;
 }
 
@@ -167,15 +157,17 @@ daemon_pidfile_json(struct daemon *d)
 static void
 already_running(int fd, const char *path, char *cause, size_t len)
 {
-	cJSON	*o = read_json(fd), *pid;
+	char	 buf[32], *end;
+	ssize_t	 n;
+	long	 pid;
 
-	pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
-	if (cJSON_IsNumber(pid))
-		snprintf(cause, len, "already running as pid %d",
-		    (int)pid->valuedouble);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, &end, 10);
+	if (n > 0 && end != buf && (*end == '\n' || *end == '\0') && pid > 0)
+		snprintf(cause, len, "already running as pid %ld", pid);
 	else
 		snprintf(cause, len, "already running ('%s' is locked)", path);
-	cJSON_Delete(o);
 }
 
 /*
@@ -194,7 +186,7 @@ pidfile_acquire(struct daemon *d, char *cause, size_t len)
 
 	if (path == NULL)
 		return 0;
-	text = daemon_pidfile_json(d);
+	text = daemon_pidfile_text();
 	for (tries = 0; tries < 100; tries++) {
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {

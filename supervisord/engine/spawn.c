@@ -561,8 +561,16 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		logcap_abort(p);
 		return -1;
 	}
+	/* A listener's stdout is its pool's (logcap gave it /dev/null). */
+	if (p->cfg->listener &&
+	    listener_prepare(p, &child_fds[0], cause, len) == -1) {
+		procin_abort(p);
+		logcap_abort(p);
+		return -1;
+	}
 	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error = errno;
+		listener_abort(p);
 		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
@@ -586,6 +594,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	if (pid == -1) {
 		if (!shared)
 			close(report[0]);
+		listener_abort(p);
 		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
@@ -601,6 +610,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	reap_track(d, p);
 	logcap_spawned(p);
 	procin_spawned(p);
+	listener_spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
 	if (shared) {

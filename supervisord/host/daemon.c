@@ -192,6 +192,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	logcap_release(p);
 	event_proc_gone(d, p);
 	procin_release(p);
+	listener_release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
 	proc_free_texts(p);
@@ -296,6 +297,7 @@ daemon_shutdown(struct daemon *d, int status)
 	}
 	d->shutting_down = true;
 	d->exit_status = status;
+	event_supervisor_state(d, true);
 	sdnotify_stopping(d);
 	shutdown_step(d);
 }
@@ -505,6 +507,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	shutdown_on_init(&d);
 
 	procs_create(&d);
+	pools_init(&d);
 	reload_init(&d);
 	depend_init(&d);
 	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
@@ -524,6 +527,11 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	    (int)getpid());
 	sdnotify_init(&d);
 
+	/* As Supervisor: each group added, the daemon running, then the
+	   starts (what a listener pool hears first). */
+	for (i = 0; i < d.config->ngroups; i++)
+		event_process_group(&d, d.config->groups[i]->name, true);
+	event_supervisor_state(&d, false);
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
@@ -548,6 +556,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	    i++)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);
 	reload_free(&d);
+	pools_free(&d);
 	procs_free(&d);
 	pidfile_flush(&d);	/* frees the queue; every entry is forgotten */
 	reap_free(&d);

@@ -334,6 +334,21 @@ in_transition(const struct proc *p)
 	    p->state == PROC_BACKOFF || p->state == PROC_UNKNOWN;
 }
 
+/* PROCESS_GROUP_ADDED and _REMOVED: the groups one has, the other not. */
+static void
+group_events(struct daemon *d, const struct config *ocfg,
+    const struct config *ncfg)
+{
+	size_t	i;
+
+	for (i = 0; i < ocfg->ngroups; i++)
+		if (config_find_group(ncfg, ocfg->groups[i]->name) == NULL)
+			event_process_group(d, ocfg->groups[i]->name, false);
+	for (i = 0; i < ncfg->ngroups; i++)
+		if (config_find_group(ocfg, ncfg->groups[i]->name) == NULL)
+			event_process_group(d, ncfg->groups[i]->name, true);
+}
+
 /*
  * Put the new configuration in force: the process list first (so every
  * observer sees a consistent daemon), then stops and starts.
@@ -400,6 +415,8 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 	}
 	daemon_procs_sort(d);
 	d->config = ncfg;
+	pools_reconfigure(d);
+	group_events(d, ocfg, ncfg);
 	depend_link(d);		/* depends_on= of the new configuration */
 
 	/* The removed: stopped, then dropped once down. */

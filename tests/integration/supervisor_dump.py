@@ -215,14 +215,23 @@ def dump(path):
     except ParseError:
         pass    # no [supervisorctl] section
     for group in opts.process_group_configs:
-        # Event listener pools and FastCGI programs: not supported by us.
-        if not isinstance(group, options.ProcessGroupConfig) or \
+        # FastCGI programs: not supported by us.
+        pool = isinstance(group, options.EventListenerPoolConfig)
+        if not (pool or isinstance(group, options.ProcessGroupConfig)) or \
                 isinstance(group, options.FastCGIGroupConfig):
             continue
         procs = [_process(group, p) for p in group.process_configs
                  if not p.x_section.startswith("fcgi-program:")]
-        doc["groups"].append({"name": group.name, "priority": group.priority,
-                              "processes": procs})
+        for p in procs:
+            p["listener"] = pool
+        g = {"name": group.name, "priority": group.priority,
+             "processes": procs}
+        if pool:
+            from supervisor.events import getEventNameByType
+            g["eventlistener"] = {
+                "events": [getEventNameByType(t) for t in group.pool_events],
+                "buffer_size": group.buffer_size}
+        doc["groups"].append(g)
     return doc
 
 

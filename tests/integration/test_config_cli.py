@@ -79,12 +79,12 @@ startsecs = soon
 def test_warnings_do_not_fail(tmp_path):
     conf = write(tmp_path / "s.conf", "[supervisord]\nlogfile = %(here)s/l\n"
                  "colour = blue\n[unix_http_server]\nfile = %(here)s/s\n"
-                 "[eventlistener:e]\ncommand = x\n")
+                 "[fcgi-program:e]\ncommand = x\n")
     r = run(["-c", str(conf), "-t"])
     assert r.returncode == 0
     assert "%s:3: warning: [supervisord] unknown key 'colour': ignored" \
         % conf in r.stderr
-    assert "%s:6: warning: [eventlistener:e] event listeners are not " \
+    assert "%s:6: warning: [fcgi-program:e] FastCGI programs are not " \
         "supported: section skipped" % conf in r.stderr
 
 

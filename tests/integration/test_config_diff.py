@@ -22,7 +22,7 @@ from conftest import SHARED, SUPERVISORD
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMP = os.path.join(HERE, "supervisor_dump.py")
 PYTHON = "/usr/bin/python3"
-CORPUS = os.path.join(SHARED, "corpus")
+CORPUS = os.environ.get("CORPUS") or os.path.join(SHARED, "corpus")
 
 
 def _have_supervisor():
@@ -421,7 +421,19 @@ def _normalise(py, ours, cwd):
             py["supervisorctl"]["serverurl"] == "http://localhost:9001":
         py["supervisorctl"]["serverurl"] = None
     for pg, og in zip(py["groups"], ours["groups"]):
+        # events= is a set to Supervisor: its order is lost.
+        if "eventlistener" in pg and "eventlistener" in og:
+            pg["eventlistener"]["events"].sort()
+            og["eventlistener"]["events"].sort()
         for pp, op in zip(pg["processes"], og["processes"]):
+            # A listener's stdout is the protocol channel here, never
+            # logged (Supervisor logs it to stdout_logfile).
+            if op.get("listener"):
+                for key in ("stdout_logfile", "stdout_syslog",
+                            "stdout_capture_maxbytes",
+                            "stdout_events_enabled"):
+                    op.pop(key)
+                    pp.pop(key)
             for key in ("backoff_growth", "backoff_max", "backoff_reset",
                         "shutdown_on", "environment_file"):
                 op.pop(key)

@@ -128,7 +128,8 @@ START_TEST(json_document)
 	    "stderr_capture_maxbytes", "stderr_events_enabled",
 	    "stderr_syslog", "environment", "directory", "umask", "serverurl",
 	    "backoff_growth", "backoff_max", "backoff_reset", "shutdown_on",
-	    "environment_file", "ready", "depends_on", "watchdog", NULL };
+	    "environment_file", "ready", "depends_on", "watchdog", "listener",
+	    NULL };
 	struct config	*cfg;
 	cJSON		*doc, *sd, *g, *p;
 	size_t		 i;

@@ -494,7 +494,7 @@ START_TEST(warnings)
 	    "command = /bin/true\n"
 	    "redirect_stderr = true\n"
 	    "stderr_logfile = /tmp/x.log\n"
-	    "[eventlistener:ev]\ncommand = /bin/true\n"
+	    "[eventlistener:ev]\ncommand = /bin/true\nevents = TICK_5\n"
 	    "[fcgi-program:f]\ncommand = /bin/true\n"
 	    "[inet_http_server]\nport = 9001\n"
 	    "[rpcinterface:supervisor]\n"
@@ -516,23 +516,22 @@ START_TEST(warnings)
 	    "AUTO logging used for stderr_logfile without rollover");
 	fx_assert_diag(&diags, false, "supervisord.conf", 10, "[program:r] "
 	    "redirect_stderr=true but stderr_logfile is set to a file");
-	fx_assert_diag(&diags, false, "supervisord.conf", 11,
-	    "[eventlistener:ev] event listeners are not supported: section "
-	    "skipped");
-	fx_assert_diag(&diags, false, "supervisord.conf", 13,
+	/* Listener pools are run now (test_config_listener.c). */
+	ck_assert(!fx_has(&diags, false, NULL, 0, "eventlistener"));
+	fx_assert_diag(&diags, false, "supervisord.conf", 14,
 	    "[fcgi-program:f] FastCGI programs are not supported");
 	/* The HTTP servers' sections are read now (test_config_http.c). */
-	ck_assert(!fx_has(&diags, false, NULL, 15, "inet_http_server"));
+	ck_assert(!fx_has(&diags, false, NULL, 16, "inet_http_server"));
 	ck_assert_int_eq(cfg->inet_server.port, 9001);
-	ck_assert(!fx_has(&diags, false, NULL, 17, "rpcinterface:supervisor"));
-	fx_assert_diag(&diags, false, "supervisord.conf", 19,
+	ck_assert(!fx_has(&diags, false, NULL, 18, "rpcinterface:supervisor"));
+	fx_assert_diag(&diags, false, "supervisord.conf", 20,
 	    "[rpcinterface:other] XML-RPC interfaces are not supported");
-	ck_assert(!fx_has(&diags, false, NULL, 22, "unix_http_server"));
+	ck_assert(!fx_has(&diags, false, NULL, 23, "unix_http_server"));
 	ck_assert_str_eq(cfg->unix_server.username, "u");
-	fx_assert_diag(&diags, false, "supervisord.conf", 24, "unknown "
+	fx_assert_diag(&diags, false, "supervisord.conf", 25, "unknown "
 	    "section [Program:caps]: ignored");
 	ck_assert_uint_eq(diags.nerrors, 0);
-	ck_assert_uint_eq(cfg->ngroups, 2);
+	ck_assert_uint_eq(cfg->ngroups, 3);
 	config_free(cfg);
 }
 END_TEST

@@ -1,0 +1,73 @@
+/*
+ * [eventlistener:x] pools: Supervisor 4.2's event listener protocol.
+ *
+ * A pool (pool.c) is the group of an [eventlistener:x] section: it
+ * subscribes to the engine's events (engine/event.h, END_OF_TURN), turns
+ * those its events= names into Supervisor's payloads (payload.c), keeps
+ * them in a queue of at most buffer_size (the oldest dropped, logged with
+ * its serial) and gives the oldest to the first of its listeners that is
+ * READY and RUNNING.
+ *
+ * A listener (lsnproc.c) is one process of a pool.  Its stdout is the
+ * protocol channel, a pipe of ours read without blocking: ACKNOWLEDGED
+ * until it writes READY\n, then READY; an event sent makes it BUSY until
+ * it answers RESULT <len>\n<result>: OK frees the event, anything else
+ * puts it back at the head of the queue.  Bytes that are not the
+ * protocol are logged escaped and make it UNKNOWN (as Supervisor: it gets
+ * no more events until it is restarted).  Its stdin is its procin pipe
+ * (bounded, never blocking).
+ */
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evtype.h"
+#include "supervisord.h"
+
+struct event;
+
+enum lsn_state {
+	LSN_ACKNOWLEDGED,	/* waits for READY\n */
+	LSN_READY,		/* may get an event */
+	LSN_BUSY,		/* has one, waits for its RESULT */
+	LSN_UNKNOWN,		/* spoke out of turn: gets nothing more */
+};
+
+/* An event as a pool holds it: its header's numbers and its payload. */
+struct pevent {
+	enum evtype	 type;
+	uint64_t	 serial;	/* Supervisor's: counts accepted events */
+	uint64_t	 poolserial;
+	char		*payload;
+	size_t		 len;
+};
+
+/* payload.c: an engine event as Supervisor's; -1 for none. */
+int	 payload_make(const struct event *, struct pevent *);
+void	 pevent_free(struct pevent *);
+
+/* pool.c */
+void	 pools_init(struct daemon *);
+/* The configuration changed (a reload): pools made and dropped. */
+void	 pools_reconfigure(struct daemon *);
+void	 pools_free(struct daemon *);
+/* A listener of the pool may take an event now. */
+void	 pool_dispatch(struct daemon *, const char *group);
+/* A listener gives back its event (FAIL, death): at the head. */
+void	 pool_requeue(struct daemon *, const char *group, struct pevent *);
+/* "ver:3.0 server:... len:N\n" for an event of the pool. */
+int	 pool_header(struct daemon *, const char *group,
+	    const struct pevent *, char *buf, size_t len);
+
+/* lsnproc.c: one listener process (see supervisord.h for the spawn). */
+enum lsn_state lsn_state(const struct proc *);
+/* Send an event to a READY listener: 0 (it is BUSY), or -1. */
+int	 lsn_send(struct proc *, struct pevent *);
+/* The process went down: its event goes back to the pool. */
+void	 lsn_down(struct proc *);
+const char *lsn_state_name(enum lsn_state);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * The pools of [eventlistener:x] sections (see listener.h): one per
+ * pool group of the configuration, each with its bounded queue, fed by
+ * the engine's events at the end of each turn and drained into its
+ * READY listeners.  Serial numbers follow Supervisor's: serial counts
+ * the events some pool accepted (from 0), poolserial a pool's own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "listener.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct pool {
+	char		*name;		/* the group's */
+	uint64_t	 events;	/* EVT_BIT()s it receives */
+	size_t		 buffer_size;
+	uint64_t	 nserial;	/* poolserials given */
+	uint64_t	 dropped;	/* events lost to overflows */
+	struct pevent	**q;		/* oldest first, buffer_size max */
+	size_t		 n;
+};
+
+/* TICK_5, TICK_60, TICK_3600: a timer each, only while a pool wants it. */
+static const struct {
+	int		 period;
+	enum evtype	 type;
+} ticks[] = {
+	{ 5, EVT_TICK_5 }, { 60, EVT_TICK_60 }, { 3600, EVT_TICK_3600 },
+};
+#define NTICKS	(sizeof(ticks) / sizeof(ticks[0]))
+
+struct pools {
+	struct daemon	*daemon;
+	struct pool	**v;
+	size_t		 n;
+	unsigned	 mask;		/* the engine's types subscribed to */
+	ev_periodic	 tick[NTICKS];
+	uint64_t	 nserial;	/* serials given */
+	uint64_t	 bus_serial;	/* the engine event last accepted ... */
+	uint64_t	 serial;	/* ... and the serial it got */
+};
+
+static void	pools_event(const struct event *, void *);
+static void	pools_listener_event(const struct event *, void *);
+
+static struct pool *
+pool_find(struct daemon *d, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; d->pools != NULL && i < d->pools->n; i++)
+		if (strcmp(d->pools->v[i]->name, name) == 0)
+			return d->pools->v[i];
+	return NULL;
+}
+
+static void
+pool_free(struct pool *pl)
+{
+	size_t	i;
+
+	for (i = 0; i < pl->n; i++)
+		pevent_free(pl->q[i]);
+	free(pl->q);
+	free(pl->name);
+	free(pl);
+}
+
+/* Take a pool's settings from its group (a new one, or a reload's). */
+static void
+pool_configure(struct pool *pl, const struct group_config *g)
+{
+	size_t	i, drop;
+
+	pl->events = g->listener->events;
+	pl->buffer_size = (size_t)g->listener->buffer_size;
+	if (pl->n <= pl->buffer_size)
+		return;
+	drop = pl->n - pl->buffer_size;
+	for (i = 0; i < drop; i++) {
+		log_warnx("pool %s event buffer overflowed, discarding event "
+		    "%llu", pl->name, (unsigned long long)pl->q[i]->serial);
+		pevent_free(pl->q[i]);
+	}
+	memmove(pl->q, pl->q + drop, pl->buffer_size * sizeof(*pl->q));
+	pl->n = pl->buffer_size;
+	pl->dropped += drop;
+}
+
+/* The engine's types the pools need: their own processes' states
+   always (a listener that dies gives its event back). */
+static unsigned
+bus_mask(uint64_t events)
+{
+	unsigned	mask = EVENT_MASK(EVENT_PROCESS_STATE);
+
+	if (events & evtype_subscription(EVT_SUPERVISOR_STATE_CHANGE))
+		mask |= EVENT_MASK(EVENT_SUPERVISOR_STATE);
+	if (events & evtype_subscription(EVT_PROCESS_GROUP))
+		mask |= EVENT_MASK(EVENT_PROCESS_GROUP);
+	if (events & evtype_subscription(EVT_TICK))
+		mask |= EVENT_MASK(EVENT_TICK);
+	return mask;
+}
+
+/* Supervisor's when: the start of the period, a multiple of it. */
+static void
+tick_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	struct pools	*ps = w->data;
+	int		 period = (int)w->interval;
+	long long	 now = (long long)(ev_now(loop) + 0.5);
+
+	event_tick(ps->daemon, period, now - now % period);
+}
+
+/* Subscribe to what the pools want now, and run the ticks they want. */
+static void
+pools_subscribe(struct daemon *d, uint64_t events)
+{
+	struct pools	*ps = d->pools;
+	unsigned	 mask = bus_mask(events);
+	size_t		 i;
+	bool		 want;
+
+	if (mask != ps->mask) {
+		event_unsubscribe(d, pools_event, d);
+		event_subscribe(d, mask, EVENT_END_OF_TURN, pools_event, d);
+		ps->mask = mask;
+	}
+	for (i = 0; i < NTICKS; i++) {
+		want = (events & EVT_BIT(ticks[i].type)) != 0;
+		if (want && !ev_is_active(&ps->tick[i]))
+			ev_periodic_start(d->loop, &ps->tick[i]);
+		else if (!want && ev_is_active(&ps->tick[i]))
+			ev_periodic_stop(d->loop, &ps->tick[i]);
+	}
+}
+
+void
+pools_reconfigure(struct daemon *d)
+{
+	uint64_t	 events = 0;
+	struct pools		*ps = d->pools;
+	struct group_config	*g;
+	struct pool		*pl;
+	size_t			 i, j;
+
+	for (i = 0, j = 0; i < ps->n; i++) {
+		g = config_find_group(d->config, ps->v[i]->name);
+		if (g == NULL || g->listener == NULL)
+			pool_free(ps->v[i]);
+		else
+			ps->v[j++] = ps->v[i];
+	}
+	ps->n = j;
+	for (i = 0; i < d->config->ngroups; i++) {
+		g = d->config->groups[i];
+		if (g->listener == NULL)
+			continue;
+		if ((pl = pool_find(d, g->name)) == NULL) {
+			pl = xcalloc(1, sizeof(*pl));
+			pl->name = xstrdup(g->name);
+			ps->v = xreallocarray(ps->v, ps->n + 1,
+			    sizeof(*ps->v));
+			ps->v[ps->n++] = pl;
+		}
+		pool_configure(pl, g);
+		pl->q = xreallocarray(pl->q, pl->buffer_size,
+		    sizeof(*pl->q));
+		events |= pl->events;
+	}
+	pools_subscribe(d, events);
+}
+
+void
+pools_init(struct daemon *d)
+{
+	struct pools	*ps;
+	size_t		 i;
+
+	ps = d->pools = xcalloc(1, sizeof(*d->pools));
+	ps->daemon = d;
+	for (i = 0; i < NTICKS; i++) {
+		ev_periodic_init(&ps->tick[i], tick_cb, 0,
+		    (ev_tstamp)ticks[i].period, NULL);
+		ps->tick[i].data = ps;
+	}
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    pools_listener_event, d);
+	pools_reconfigure(d);
+}
+
+void
+pools_free(struct daemon *d)
+{
+	size_t	i;
+
+	if (d->pools == NULL)
+		return;
+	for (i = 0; i < NTICKS; i++)
+		ev_periodic_stop(d->loop, &d->pools->tick[i]);
+	event_unsubscribe(d, pools_event, d);
+	event_unsubscribe(d, pools_listener_event, d);
+	for (i = 0; i < d->pools->n; i++)
+		pool_free(d->pools->v[i]);
+	free(d->pools->v);
+	free(d->pools);
+	d->pools = NULL;
+}
+
+/* Into the queue, at its head or its tail; the oldest makes room. */
+static void
+pool_put(struct pool *pl, struct pevent *pe, bool head)
+{
+	if (pl->n >= pl->buffer_size) {
+		log_warnx("pool %s event buffer overflowed, discarding event "
+		    "%llu", pl->name, (unsigned long long)pl->q[0]->serial);
+		pevent_free(pl->q[0]);
+		memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
+		pl->n--;
+		pl->dropped++;
+	}
+	if (head) {
+		memmove(pl->q + 1, pl->q, pl->n * sizeof(*pl->q));
+		pl->q[0] = pe;
+	} else
+		pl->q[pl->n] = pe;
+	pl->n++;
+}
+
+void
+pool_requeue(struct daemon *d, const char *group, struct pevent *pe)
+{
+	struct pool	*pl = pool_find(d, group);
+
+	if (pl == NULL) {	/* the pool was removed by a reload */
+		pevent_free(pe);
+		return;
+	}
+	log_debug("pool %s: event %llu back in the queue", pl->name,
+	    (unsigned long long)pe->serial);
+	pool_put(pl, pe, true);
+}
+
+/* The oldest events to the pool's READY listeners, while there are. */
+static void
+dispatch(struct daemon *d, struct pool *pl)
+{
+	struct proc	*p;
+	size_t		 i;
+
+	for (i = 0; i < d->nprocs && pl->n > 0; i++) {
+		p = d->procs[i];
+		if (!p->cfg->listener || strcmp(p->cfg->group, pl->name) != 0 ||
+		    p->state != PROC_RUNNING || lsn_state(p) != LSN_READY)
+			continue;
+		if (lsn_send(p, pl->q[0]) == -1)
+			continue;
+		memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
+		pl->n--;
+	}
+}
+
+void
+pool_dispatch(struct daemon *d, const char *group)
+{
+	struct pool	*pl = pool_find(d, group);
+
+	if (pl != NULL)
+		dispatch(d, pl);
+}
+
+int
+pool_header(struct daemon *d, const char *group, const struct pevent *pe,
+    char *buf, size_t len)
+{
+	return snprintf(buf, len, "ver:3.0 server:%s serial:%llu pool:%s "
+	    "poolserial:%llu eventname:%s len:%zu\n",
+	    d->config->sd.identifier != NULL ? d->config->sd.identifier :
+	    "supervisor", (unsigned long long)pe->serial, group,
+	    (unsigned long long)pe->poolserial, evtype_name(pe->type),
+	    pe->len);
+}
+
+/* An engine event for the pools that want it. */
+static void
+pools_accept(struct daemon *d, const struct event *e)
+{
+	struct pools	*ps = d->pools;
+	struct pevent	 made, *pe;
+	struct pool	*pl;
+	size_t		 i;
+
+	if (payload_make(e, &made) == -1)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		pl = ps->v[i];
+		if ((pl->events & EVT_BIT(made.type)) == 0)
+			continue;
+		if (ps->bus_serial != e->serial) {
+			ps->bus_serial = e->serial;
+			ps->serial = ps->nserial++;
+		}
+		pe = xmalloc(sizeof(*pe));
+		*pe = made;
+		pe->payload = xmalloc(made.len + 1);
+		memcpy(pe->payload, made.payload, made.len + 1);
+		pe->serial = ps->serial;
+		pe->poolserial = pl->nserial++;
+		pool_put(pl, pe, false);
+	}
+	free(made.payload);
+}
+
+/* The end of a turn: the turn's events, then whatever can go out. */
+static void
+pools_event(const struct event *e, void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 i;
+
+	pools_accept(d, e);
+	for (i = 0; i < d->pools->n; i++)
+		dispatch(d, d->pools->v[i]);
+}
+
+/* A listener that went down gives its event back at once. */
+static void
+pools_listener_event(const struct event *e, void *arg)
+{
+	if (e->proc != NULL && e->proc->cfg->listener && e->proc->pid == 0)
+		lsn_down(e->proc);
+}
