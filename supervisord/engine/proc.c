@@ -98,19 +98,6 @@ state_index(enum proc_state state)
 	}
 }
 
-/* "TERM", or the number when the signal has no name. */
-static const char *
-signame(int sig)
-{
-	static char	 buf[16];
-	const char	*name;
-
-	if ((name = signal_name(sig)) != NULL)
-		return name;
-	snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
-}
-
 void
 proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 {
@@ -403,8 +390,10 @@ h_stop_backoff(struct proc *p, const struct ev_arg *a)
 void
 proc_stop_now(struct proc *p)
 {
+	char	buf[16];
+
 	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
-	    (int)p->pid, signame(p->cfg->stopsignal),
+	    (int)p->pid, signal_label(p->cfg->stopsignal, buf, sizeof(buf)),
 	    p->cfg->stopasgroup ? " to its process group" : "");
 	proc_begin_stop(p, p->cfg->stopasgroup);
 }
@@ -462,6 +451,7 @@ static void
 h_exit(struct proc *p, const struct ev_arg *a)
 {
 	bool	in_starting = p->state == PROC_STARTING;
+	char	buf[16];
 
 	proc_fx(p)->timer(p, -1);
 	p->stop_held = false;
@@ -472,7 +462,7 @@ h_exit(struct proc *p, const struct ev_arg *a)
 		p->exit_in_starting = in_starting;
 		log_info("stopping: what is left of %s's process group %d "
 		    "with SIG%s", p->cfg->name, (int)p->pgid,
-		    signame(p->cfg->stopsignal));
+		    signal_label(p->cfg->stopsignal, buf, sizeof(buf)));
 		proc_begin_stop(p, true);
 		if (p->state == PROC_STOPPING) {
 			p->exit_pending = true;
