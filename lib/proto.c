@@ -34,6 +34,10 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 	[PROTO_NOT_IMPLEMENTED] = "not_implemented",
 	[PROTO_FAILED] = "failed",
 	[PROTO_BAD_CONFIG] = "bad_config",
+	[PROTO_NO_FILE] = "no_file",
+	[PROTO_ALREADY_ADDED] = "already_added",
+	[PROTO_STILL_RUNNING] = "still_running",
+	[PROTO_BAD_NAME] = "bad_name",
 };
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
@@ -46,7 +50,8 @@ static const char *const field_names[] = {
 	"name", "group", "fullname", "state", "statecode", "description",
 	"pid", "start", "uptime", "since", "now", "restarts", "exitstatus",
 	"exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
-	"stderr_logfile", "ready", "status_text", "waiting_for", NULL,
+	"stderr_logfile", "ready", "status_text", "waiting_for",
+	"stop_reason", NULL,
 };
 _Static_assert(sizeof(field_names) / sizeof(field_names[0]) ==
     PROTO_FIELD_COUNT + 1, "field_names and enum proto_field differ");
@@ -71,6 +76,7 @@ static const struct proto_arg args_action[] = {
 static const struct proto_arg args_signal[] = {
 	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
 	{ "signal", PROTO_T_SIGNAL, true, 1, 64, NULL },
+	{ "group", PROTO_T_BOOL, false, 0, 0, NULL },	/* the process group */
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_reload[] = {
@@ -91,6 +97,20 @@ static const struct proto_arg args_maintail[] = {
 	{ "follow", PROTO_T_BOOL, false, 0, 0, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
+static const struct proto_arg args_sendstdin[] = {
+	{ "name", PROTO_T_STRING, true, 1, PROTO_NAME_MAX, NULL },
+	{ "data", PROTO_T_DATA, true, 1, PROTO_STDIN_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_names[] = {
+	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_update[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ "dry_run", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
 
 /* Indexed by enum proto_cmd. */
 static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
@@ -106,6 +126,14 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_TAIL, "tail", args_tail },
 	{ PROTO_CMD_MAINTAIL, "maintail", args_maintail },
 	{ PROTO_CMD_EVENTS, "events", args_none },
+	{ PROTO_CMD_SENDSTDIN, "sendstdin", args_sendstdin },
+	{ PROTO_CMD_CLEAR, "clear", args_names },
+	{ PROTO_CMD_CLEARLOG, "clearlog", args_none },
+	{ PROTO_CMD_REREAD, "reread", args_none },
+	{ PROTO_CMD_AVAIL, "avail", args_none },
+	{ PROTO_CMD_UPDATE, "update", args_update },
+	{ PROTO_CMD_ADD, "add", args_names },
+	{ PROTO_CMD_REMOVE, "remove", args_names },
 };
 
 const char *
@@ -160,6 +188,37 @@ spec_arg(const struct proto_cmd_spec *spec, const char *name)
 	return NULL;
 }
 
+/* No control character (below 0x20, or 0x7f), tab included. */
+static bool
+text_clean(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Does the line escape a NUL (\u0000) in a string?  cJSON keeps it, so
+ * "victim\u0000junk" would read as "victim": refused wherever it is.  An
+ * escape is a backslash preceded by an even run of backslashes.
+ */
+static bool
+has_nul_escape(const char *line, size_t len)
+{
+	const char	*p = line, *end = line + len, *q;
+	size_t		 run;
+
+	while ((p = memmem(p, (size_t)(end - p), "u0000", 5)) != NULL) {
+		for (run = 0, q = p; q > line && q[-1] == '\\'; q--)
+			run++;
+		if (run % 2 == 1)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* A name is printable text: no control characters, no whitespace. */
 static bool
 name_valid(const char *s)
@@ -207,12 +266,20 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 		}
 		return 0;
 	case PROTO_T_STRING:
+	case PROTO_T_DATA:
 		if (!cJSON_IsString(v))
 			goto type;
 		if (strlen(v->valuestring) < (size_t)a->min ||
 		    strlen(v->valuestring) > (size_t)a->max) {
 			snprintf(cause, causelen, "'%s' must be %ld to %ld "
 			    "bytes long", a->name, a->min, a->max);
+			return -1;
+		}
+		if (a->type == PROTO_T_DATA)
+			return 0;	/* a NUL was refused with the line */
+		if (!text_clean(v->valuestring)) {
+			snprintf(cause, causelen, "'%s' must not hold "
+			    "control characters", a->name);
 			return -1;
 		}
 		if (a->choices == NULL)
@@ -283,6 +350,7 @@ type:
 			[PROTO_T_STRING] = "a string",
 			[PROTO_T_NAMES] = "an array of names",
 			[PROTO_T_SIGNAL] = "a signal name or number",
+			[PROTO_T_DATA] = "a string",
 		};
 		snprintf(cause, causelen, "'%s' of '%s' must be %s", a->name,
 		    cmd, tn[a->type]);
@@ -326,6 +394,9 @@ proto_decode(struct proto_request *req, const char *line, size_t len,
 	if (memchr(line, '\0', len) != NULL)
 		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
 		    "not JSON: NUL byte in the line");
+	if (has_nul_escape(line, len))
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "a string holds a NUL character (\\u0000)");
 	doc = cJSON_ParseWithLengthOpts(line, len, &end, false);
 	if (doc == NULL) {
 		end = cJSON_GetErrorPtr();

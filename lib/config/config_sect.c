@@ -12,6 +12,7 @@
 #include "config_priv.h"
 #include "log.h"
 #include "strv.h"
+#include "unctrl.h"
 #include "xmalloc.h"
 
 void
@@ -95,6 +96,7 @@ diags_print(const struct diags *d, int fd)
 {
 	const struct diag	*g;
 	struct diag_key		*keys;
+	char			*file, *msg;
 	size_t			 i;
 
 	keys = xcalloc(d->n + 1, sizeof(*keys));
@@ -104,13 +106,18 @@ diags_print(const struct diags *d, int fd)
 		keys[i].seq = i;
 	}
 	qsort(keys, d->n, sizeof(*keys), diag_key_cmp);
+	/* A value may hold any byte: none reaches the terminal raw. */
 	for (i = 0; i < d->n; i++) {
 		g = keys[i].g;
-		if (g->file != NULL && g->line > 0)
-			dprintf(fd, "%s:%d: ", g->file, g->line);
-		else if (g->file != NULL)
-			dprintf(fd, "%s: ", g->file);
-		dprintf(fd, "%s%s\n", g->error ? "" : "warning: ", g->msg);
+		file = g->file != NULL ? unctrl_dup(g->file) : NULL;
+		msg = unctrl_dup(g->msg);
+		if (file != NULL && g->line > 0)
+			dprintf(fd, "%s:%d: ", file, g->line);
+		else if (file != NULL)
+			dprintf(fd, "%s: ", file);
+		dprintf(fd, "%s%s\n", g->error ? "" : "warning: ", msg);
+		free(file);
+		free(msg);
 	}
 	free(keys);
 }
