@@ -539,7 +539,6 @@ char	**spawn_environ(const struct proc *, char *const *base);
    each below the environment= of its section. */
 char	**spawn_environ_files(const struct proc *, char *const *base,
 	    const struct env *sd_file, const struct env *prog_file);
-void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
 void	 reap_init(struct daemon *);
