@@ -46,7 +46,8 @@ static const char *const field_names[] = {
 	"name", "group", "fullname", "state", "statecode", "description",
 	"pid", "start", "uptime", "since", "now", "restarts", "exitstatus",
 	"exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
-	"stderr_logfile", "ready", "status_text", "waiting_for", NULL,
+	"stderr_logfile", "ready", "status_text", "waiting_for",
+	"stop_reason", NULL,
 };
 _Static_assert(sizeof(field_names) / sizeof(field_names[0]) ==
     PROTO_FIELD_COUNT + 1, "field_names and enum proto_field differ");

@@ -392,6 +392,7 @@ config_free(struct config *cfg)
 	free(cfg->unix_server.file);
 	free(cfg->unix_server.chown);
 	free(cfg->unix_server.access_group);
+	config_http_release(cfg);
 	free(cfg->ctl_serverurl);
 	if (cfg->ini != NULL) {
 		ini_release(cfg->ini);

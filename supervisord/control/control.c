@@ -2,7 +2,7 @@
  * The control socket: a Unix stream socket answering JSON requests for
  * any number of clients at once (client.c serves each) without ever
  * blocking the loop.  Every peer is checked (SO_PEERCRED) before it is
- * served; transitions are streamed to events clients from here.
+ * served.  The requests are cmd.c's, the events streams event.c's.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -18,18 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "control.h"
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
-
-/* A transition waiting for the end of the loop's turn to be streamed. */
-struct ctl_event {
-	TAILQ_ENTRY(ctl_event)	 entry;
-	cJSON			*fields;
-	struct proc		*proc;	/* pid still to read, or NULL */
-};
 
 /* The one control socket of the daemon. */
 static struct {
@@ -40,16 +32,8 @@ static struct {
 	ev_timer		 pause_w;	/* accept again after EMFILE */
 	unsigned		 pauses;	/* in this episode of EMFILE */
 	ev_tstamp		 paused_at;	/* its start */
-	ev_prepare		 prepare_w;	/* events out, dead freed */
 	TAILQ_HEAD(, ctl_client) clients;
-	TAILQ_HEAD(, ctl_client) dead;
-	TAILQ_HEAD(, ctl_client) events;	/* events subscribers */
-	TAILQ_HEAD(, ctl_event)	 queue;		/* transitions to stream */
-	struct pid_seen {
-		struct proc	*proc;
-		pid_t		 pid;
-	}			*seen;
-	size_t			 nseen;
+	TAILQ_HEAD(, ctl_client) dead;	/* freed at the end of the turn */
 	unsigned		 next_id;
 	ev_tstamp		 timeout;
 	bool			 have_access_gid;
@@ -129,18 +113,11 @@ control_client_gone(struct ctl_client *c)
 	struct ev_loop	*loop = c->daemon->loop;
 
 	if (c->flags & CLIENT_EVENTS)
-		TAILQ_REMOVE(&ctl.events, c, event_entry);
+		event_unsubscribe(c->daemon, cmd_event_send, c);
 	TAILQ_REMOVE(&ctl.clients, c, entry);
 	TAILQ_INSERT_TAIL(&ctl.dead, c, entry);
-	ev_prepare_start(loop, &ctl.prepare_w);
 	if (!ev_is_active(&ctl.pause_w) && ctl.fd != -1)
 		ev_io_start(loop, &ctl.accept_w);
-}
-
-void
-control_client_subscribe(struct ctl_client *c)
-{
-	TAILQ_INSERT_TAIL(&ctl.events, c, event_entry);
 }
 
 ev_tstamp
@@ -237,140 +214,25 @@ pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &ctl.accept_w);
 }
 
-/* The last pid each process had: exits are told after it is cleared. */
-static pid_t
-seen_pid(struct proc *p, pid_t set, bool update)
-{
-	size_t	i;
-
-	for (i = 0; i < ctl.nseen; i++) {
-		if (ctl.seen[i].proc == p) {
-			if (update)
-				ctl.seen[i].pid = set;
-			return ctl.seen[i].pid;
-		}
-	}
-	if (!update)
-		return 0;
-	ctl.seen = xreallocarray(ctl.seen, ctl.nseen + 1, sizeof(*ctl.seen));
-	ctl.seen[ctl.nseen].proc = p;
-	ctl.seen[ctl.nseen++].pid = set;
-	return set;
-}
-
-/*
- * Every transition: the waiting requests at once, the events streams at
- * the end of the loop's turn, once a new process has its pid (the engine
- * enters STARTING before it forks, and clears the pid before an exit).
- * With nobody following events only the pids are kept: building every
- * event of 1000 programs starting at once cost CPU and left the heap
- * fragmented for nothing.
- */
-static void
-control_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
-{
-	struct ctl_event	*ev;
-
-	job_observe(p, from, to);
-	if (TAILQ_EMPTY(&ctl.events)) {
-		if (p->pid != 0)
-			seen_pid(p, p->pid, true);
-		else if (to == PROC_STARTING) {
-			seen_pid(p, 0, true);
-			ev = xcalloc(1, sizeof(*ev));
-			ev->proc = p;
-			TAILQ_INSERT_TAIL(&ctl.queue, ev, entry);
-			if (!ev_is_active(&ctl.prepare_w))
-				ev_prepare_start(ctl.daemon->loop,
-				    &ctl.prepare_w);
-		}
-		return;
-	}
-	ev = xcalloc(1, sizeof(*ev));
-	ev->fields = cmd_event_json(p, from, to);
-	if (p->pid != 0)
-		cJSON_AddNumberToObject(ev->fields, "pid",
-		    seen_pid(p, p->pid, true));
-	else if (to == PROC_STARTING) {
-		seen_pid(p, 0, true);
-		ev->proc = p;
-	} else
-		cJSON_AddNumberToObject(ev->fields, "pid",
-		    seen_pid(p, 0, false));
-	TAILQ_INSERT_TAIL(&ctl.queue, ev, entry);
-	if (!ev_is_active(&ctl.prepare_w))
-		ev_prepare_start(ctl.daemon->loop, &ctl.prepare_w);
-}
-
-/* Stream the queued transitions to every events client. */
-static void
-events_flush(void)
-{
-	struct ctl_event	*ev;
-	struct ctl_client	*c, *next;
-	char			*line;
-	size_t			 len;
-
-	while ((ev = TAILQ_FIRST(&ctl.queue)) != NULL) {
-		TAILQ_REMOVE(&ctl.queue, ev, entry);
-		if (ev->proc != NULL && ev->fields == NULL)
-			seen_pid(ev->proc, ev->proc->pid, true);
-		else if (ev->proc != NULL)
-			cJSON_AddNumberToObject(ev->fields, "pid",
-			    seen_pid(ev->proc, ev->proc->pid, true));
-		if (ev->fields == NULL || TAILQ_EMPTY(&ctl.events)) {
-			cJSON_Delete(ev->fields);
-			free(ev);
-			continue;
-		}
-		line = proto_stream("event", ev->fields, &len);
-		free(ev);
-		for (c = TAILQ_FIRST(&ctl.events); c != NULL; c = next) {
-			next = TAILQ_NEXT(c, event_entry);
-			client_send(c, xstrndup(line, len), len);
-		}
-		free(line);
-	}
-}
-
-/* Before the loop waits: stream events, free dropped clients. */
-static void
-prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+/* The end of the turn: every client's output, then free the dropped. */
+void
+control_flush(struct daemon *d)
 {
 	struct ctl_client	*c;
 
-	events_flush();
+	client_flush_all();
 	while ((c = TAILQ_FIRST(&ctl.dead)) != NULL) {
 		TAILQ_REMOVE(&ctl.dead, c, entry);
 		proto_buf_release(&c->in);
 		proto_buf_release(&c->out);
 		free(c);
 	}
-	ev_prepare_stop(loop, w);
 }
 
 void
 control_proc_gone(struct daemon *d, struct proc *p)
 {
-	struct ctl_event	*ev;
-	size_t			 i;
-
 	job_proc_gone(p);
-	TAILQ_FOREACH(ev, &ctl.queue, entry) {
-		if (ev->proc == p) {
-			if (ev->fields != NULL)
-				cJSON_AddNumberToObject(ev->fields, "pid",
-				    p->pid);
-			ev->proc = NULL;
-		}
-	}
-	for (i = 0; i < ctl.nseen; i++) {
-		if (ctl.seen[i].proc == p) {
-			ctl.seen[i] = ctl.seen[--ctl.nseen];
-			break;
-		}
-	}
 }
 
 /* "user[:group]", names or numbers; gid stays -1 without a group. */
@@ -531,8 +393,6 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 
 	TAILQ_INIT(&ctl.clients);
 	TAILQ_INIT(&ctl.dead);
-	TAILQ_INIT(&ctl.events);
-	TAILQ_INIT(&ctl.queue);
 	ctl.daemon = d;
 	ctl.timeout = timeout_from_env();
 	if (us->file == NULL || *us->file == '\0') {
@@ -595,8 +455,7 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
 	ev_io_start(d->loop, &ctl.accept_w);
 	ev_init(&ctl.pause_w, pause_cb);
-	ev_prepare_init(&ctl.prepare_w, prepare_cb);
-	daemon_add_observer(d, control_observer, NULL);
+	job_init(d);
 	log_info("control: listening on '%s'", us->file);
 	return 0;
 
@@ -614,15 +473,13 @@ control_free(struct daemon *d)
 
 	if (ctl.daemon == NULL)
 		return;
-	daemon_remove_observer(d, control_observer, NULL);
-	events_flush();
+	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */
 		proto_buf_send(&c->out, c->fd);
 		client_drop(c, NULL);
 	}
-	job_free_all();
-	prepare_cb(d->loop, &ctl.prepare_w, 0);
+	control_flush(d);
 	ev_timer_stop(d->loop, &ctl.pause_w);
 	if (ctl.fd != -1) {
 		ev_io_stop(d->loop, &ctl.accept_w);
@@ -635,8 +492,5 @@ control_free(struct daemon *d)
 		free(ctl.path);
 		ctl.path = NULL;
 	}
-	free(ctl.seen);
-	ctl.seen = NULL;
-	ctl.nseen = 0;
 	ctl.daemon = NULL;
 }

@@ -122,7 +122,7 @@ STATUS_FIELDS = [
     "name", "group", "fullname", "state", "statecode", "description", "pid",
     "start", "uptime", "since", "now", "restarts", "exitstatus", "exit",
     "spawnerr", "log_dropped_bytes", "stdout_logfile", "stderr_logfile",
-    "ready", "status_text", "waiting_for"]
+    "ready", "status_text", "waiting_for", "stop_reason"]
 
 
 def test_status_members_in_order(d):
@@ -160,7 +160,7 @@ def test_status_fields_keep_their_order(d):
 
 @pytest.mark.parametrize("fields,needle", [
     (["bogus"], "unknown name 'bogus'"),
-    ([], "'fields' must hold 1 to 21 names"),
+    ([], "'fields' must hold 1 to 22 names"),
     ("state", "must be an array"),
 ])
 def test_status_bad_fields(d, fields, needle):

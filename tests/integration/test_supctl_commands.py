@@ -222,7 +222,7 @@ def test_status_json(d):
     assert p["fullname"] == "worker" and p["state"] == "RUNNING"
     assert p["pid"] == d.status("worker")["pid"]
     # --json is the daemon's whole entry, not the table's four fields.
-    assert len(p) == 21
+    assert len(p) == 22
     assert p["stdout_logfile"] and p["waiting_for"] == []
     assert p["exit"] is None and p["restarts"] == 0
     r = d.supctl("--json", "status", "ghost", check=4)

@@ -604,7 +604,7 @@ START_TEST(test_fields)
 	expect("{\"cmd\":\"status\",\"fields\":[\"bogus\"]}",
 	    PROTO_BAD_REQUEST, "unknown name 'bogus'");
 	expect("{\"cmd\":\"status\",\"fields\":[]}", PROTO_BAD_REQUEST,
-	    "'fields' must hold 1 to 21 names");
+	    "'fields' must hold 1 to 22 names");
 	expect("{\"cmd\":\"status\",\"fields\":\"state\"}",
 	    PROTO_BAD_REQUEST, "'fields' of 'status' must be an array");
 	expect("{\"cmd\":\"status\",\"fields\":[1]}", PROTO_BAD_REQUEST,
