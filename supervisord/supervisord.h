@@ -270,6 +270,15 @@ void	 logcap_reopen_all(struct daemon *);
  * only, /dev/stdout, /dev/stderr).  For tail and status.
  */
 const char *logcap_path(struct proc *, bool err);
+/*
+ * Whether that file is still written but no longer at its path (deleted
+ * or moved away since the spawn that opened it; the next spawn opens the
+ * path anew).  For tail, which then says so instead of an empty log.
+ */
+bool	 logcap_path_lost(struct proc *, bool err);
+/* Append " (log: 33.5 MB dropped, disk full)" to a status description
+   when output was lost: how much in all, and why while it still is. */
+void	 logcap_describe_drops(const struct proc *, char *buf, size_t len);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
@@ -278,7 +287,7 @@ const char *logcap_path(struct proc *, bool err);
  */
 struct logfile;
 struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups,
-	    bool create);
+	    bool create, bool exclusive);
 void	 logreg_put(struct logfile *);
 /* Open the files made since the loop last waited (logreg_get makes them
    unopened, so that a burst of spawns forks first). */
