@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -138,7 +139,7 @@ accept_one(struct daemon *d, int fd)
 		log_warnx("control: refused a connection from uid %ld pid %ld: "
 		    "not root, not uid %ld, not in access_group",
 		    (long)cr.uid, (long)cr.pid, (long)geteuid());
-	client_new(d, fd, &cr, allowed);
+	sniff_start(d, fd, &cr, allowed);
 }
 
 static void
@@ -530,6 +531,8 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
+	if (http_init(d, cause, causelen) == -1)
+		goto unlink_path;
 	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
@@ -555,6 +558,8 @@ control_free(struct daemon *d)
 	if (ctl.daemon == NULL)
 		return;
 	daemon_remove_observer(d, control_observer, NULL);
+	sniff_free_all();
+	http_free(d);
 	events_flush();
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */
