@@ -46,7 +46,8 @@ static const char *const field_names[] = {
 	"name", "group", "fullname", "state", "statecode", "description",
 	"pid", "start", "uptime", "since", "now", "restarts", "exitstatus",
 	"exit", "spawnerr", "log_dropped_bytes", "stdout_logfile",
-	"stderr_logfile", "ready", "status_text", "waiting_for", NULL,
+	"stderr_logfile", "ready", "status_text", "waiting_for",
+	"stop_reason", NULL,
 };
 _Static_assert(sizeof(field_names) / sizeof(field_names[0]) ==
     PROTO_FIELD_COUNT + 1, "field_names and enum proto_field differ");
@@ -71,6 +72,7 @@ static const struct proto_arg args_action[] = {
 static const struct proto_arg args_signal[] = {
 	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
 	{ "signal", PROTO_T_SIGNAL, true, 1, 64, NULL },
+	{ "group", PROTO_T_BOOL, false, 0, 0, NULL },	/* the process group */
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_reload[] = {
@@ -160,6 +162,37 @@ spec_arg(const struct proto_cmd_spec *spec, const char *name)
 	return NULL;
 }
 
+/* No control character (below 0x20, or 0x7f), tab included. */
+static bool
+text_clean(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Does the line escape a NUL (\u0000) in a string?  cJSON keeps it, so
+ * "victim\u0000junk" would read as "victim": refused wherever it is.  An
+ * escape is a backslash preceded by an even run of backslashes.
+ */
+static bool
+has_nul_escape(const char *line, size_t len)
+{
+	const char	*p = line, *end = line + len, *q;
+	size_t		 run;
+
+	while ((p = memmem(p, (size_t)(end - p), "u0000", 5)) != NULL) {
+		for (run = 0, q = p; q > line && q[-1] == '\\'; q--)
+			run++;
+		if (run % 2 == 1)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* A name is printable text: no control characters, no whitespace. */
 static bool
 name_valid(const char *s)
@@ -213,6 +246,11 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 		    strlen(v->valuestring) > (size_t)a->max) {
 			snprintf(cause, causelen, "'%s' must be %ld to %ld "
 			    "bytes long", a->name, a->min, a->max);
+			return -1;
+		}
+		if (!text_clean(v->valuestring)) {
+			snprintf(cause, causelen, "'%s' must not hold "
+			    "control characters", a->name);
 			return -1;
 		}
 		if (a->choices == NULL)
@@ -326,6 +364,9 @@ proto_decode(struct proto_request *req, const char *line, size_t len,
 	if (memchr(line, '\0', len) != NULL)
 		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
 		    "not JSON: NUL byte in the line");
+	if (has_nul_escape(line, len))
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "a string holds a NUL character (\\u0000)");
 	doc = cJSON_ParseWithLengthOpts(line, len, &end, false);
 	if (doc == NULL) {
 		end = cJSON_GetErrorPtr();

@@ -15,6 +15,7 @@
 
 #include "config_priv.h"
 #include "log.h"
+#include "unctrl.h"
 #include "xmalloc.h"
 
 extern char **environ;
@@ -58,13 +59,20 @@ diags_print(const struct diags *d, int fd)
 	const struct diag	*g;
 	size_t			 i;
 
+	char			*file, *msg;
+
+	/* A value may hold any byte: none reaches the terminal raw. */
 	for (i = 0; i < d->n; i++) {
 		g = &d->v[i];
-		if (g->file != NULL && g->line > 0)
-			dprintf(fd, "%s:%d: ", g->file, g->line);
-		else if (g->file != NULL)
-			dprintf(fd, "%s: ", g->file);
-		dprintf(fd, "%s%s\n", g->error ? "" : "warning: ", g->msg);
+		file = g->file != NULL ? unctrl_dup(g->file) : NULL;
+		msg = unctrl_dup(g->msg);
+		if (file != NULL && g->line > 0)
+			dprintf(fd, "%s:%d: ", file, g->line);
+		else if (file != NULL)
+			dprintf(fd, "%s: ", file);
+		dprintf(fd, "%s%s\n", g->error ? "" : "warning: ", msg);
+		free(file);
+		free(msg);
 	}
 }
 
@@ -384,6 +392,7 @@ config_free(struct config *cfg)
 	free(cfg->unix_server.file);
 	free(cfg->unix_server.chown);
 	free(cfg->unix_server.access_group);
+	config_http_release(cfg);
 	free(cfg->ctl_serverurl);
 	if (cfg->ini != NULL) {
 		ini_release(cfg->ini);

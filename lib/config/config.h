@@ -188,6 +188,20 @@ struct unix_server_config {
 	char		*access_group;	/* ours: group whose members may use
 					   the socket; NULL: only root and
 					   the daemon's user */
+	char		*username;	/* HTTP Basic on the socket; NULL:
+					   none (set with password) */
+	char		*password;	/* plain, or "{SHA}" + 40 lowercase
+					   hex digits */
+};
+
+/* [inet_http_server]: Supervisor's HTTP (XML-RPC) listener on TCP. */
+struct inet_server_config {
+	bool		 enabled;	/* the section is there (port is set) */
+	char		*host;		/* lowercased; NULL: every interface
+					   ("*:PORT", ":PORT", "PORT") */
+	int		 port;		/* 1 to 65535 */
+	char		*username;	/* NULL: no authentication */
+	char		*password;	/* as unix_server_config's */
 };
 
 struct config {
@@ -197,6 +211,7 @@ struct config {
 					   config_check() (private) */
 	struct supervisord_config sd;
 	struct unix_server_config unix_server;
+	struct inet_server_config inet_server;
 	char		*ctl_serverurl;	/* [supervisorctl] serverurl, or NULL */
 	struct group_config **groups;	/* sorted by priority, then name */
 	size_t		 ngroups;

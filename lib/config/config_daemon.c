@@ -1,6 +1,6 @@
 /*
  * The daemon's own sections: [supervisord], [supervisorctl] and
- * [unix_http_server], read with the expansions and path rules Supervisor's
+ * [unix_http_server] (and [inet_http_server], config_http.c), read with the expansions and path rules Supervisor's
  * ServerOptions.read_config() and ClientOptions.read_config() apply.
  */
 #include <limits.h>
@@ -152,7 +152,6 @@ unix_load(struct loader *ld, const struct expn *ex_here)
 {
 	struct unix_server_config	*us = &ld->cfg->unix_server;
 	struct sect			 sc = { ld, NULL, 0 };
-	const struct ini_entry		*e;
 	char				*s;
 
 	sc.sec = ini_section(ld->ini, "unix_http_server");
@@ -165,11 +164,7 @@ unix_load(struct loader *ld, const struct expn *ex_here)
 	sect_octal(&sc, "chmod", &ld->env, 0700, &us->chmod);
 	sect_str(&sc, "chown", &ld->env, NULL, &us->chown);
 	sect_str(&sc, "access_group", &ld->env, NULL, &us->access_group);
-	if (sc.sec != NULL && ((e = ini_get(ld->ini, sc.sec, "username")) !=
-	    NULL || (e = ini_get(ld->ini, sc.sec, "password")) != NULL))
-		sect_warn(&sc, e, "username and password are not used: the "
-		    "socket checks its peers' credentials (see chmod, chown "
-		    "and access_group)");
+	sect_http_auth(&sc, &ld->env, &us->username, &us->password);
 }
 
 void
@@ -192,6 +187,7 @@ config_daemon_load(struct loader *ld)
 	expn_merge(&ex, &ld->env);
 	expn_set(&ex, "here", cfg->here);
 	unix_load(ld, &ex);
+	config_inet_load(ld);
 	if (sect_get(&sc, "rundir", &ex, 1, &s, NULL) == 1) {
 		cfg->sd.rundir = value_normalize_path(s);
 		free(s);

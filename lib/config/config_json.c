@@ -175,6 +175,15 @@ config_to_json(const struct config *cfg)
 	add_octal(o, "chmod", cfg->unix_server.chmod, "%04o");
 	add_str(o, "chown", cfg->unix_server.chown);
 	add_str(o, "access_group", cfg->unix_server.access_group);
+	add_str(o, "username", cfg->unix_server.username);
+	add_str(o, "password", cfg->unix_server.password);
+	o = cJSON_AddObjectToObject(root, "inet_http_server");
+	if (cfg->inet_server.enabled) {
+		add_str(o, "host", cfg->inet_server.host);
+		cJSON_AddNumberToObject(o, "port", cfg->inet_server.port);
+		add_str(o, "username", cfg->inet_server.username);
+		add_str(o, "password", cfg->inet_server.password);
+	}
 	o = cJSON_AddObjectToObject(root, "supervisorctl");
 	add_str(o, "serverurl", cfg->ctl_serverurl);
 	groups = cJSON_AddArrayToObject(root, "groups");

@@ -1,8 +1,8 @@
 /*
  * Which sections and keys mean something here.  Python Supervisor ignores
  * an unknown key or section without a word; we say so with its file:line,
- * and say when a section it would act on (an event listener, an HTTP
- * server) is skipped.
+ * and say when a section it would act on (an event listener, a named
+ * HTTP server) is skipped.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +38,10 @@ static const char *const unix_keys[] = {
 	"file", "chmod", "chown", "username", "password", "access_group", NULL,
 };
 
+static const char *const inet_keys[] = {
+	"port", "username", "password", NULL,
+};
+
 static const char *const ctl_keys[] = {
 	"serverurl", "username", "password", "prompt", "history_file", NULL,
 };
@@ -61,9 +65,10 @@ static const struct section_kind {
 	    "event listeners are not supported: section skipped" },
 	{ "fcgi-program:", true, NULL,
 	    "FastCGI programs are not supported: section skipped" },
+	{ "inet_http_server", false, inet_keys, NULL },
 	{ "inet_http_server", true, NULL,
-	    "there is no HTTP server: control is through the unix socket "
-	    "(supctl); section ignored" },
+	    "only [inet_http_server] makes a TCP listener: section "
+	    "ignored" },
 	{ "unix_http_server", true, NULL,
 	    "only [unix_http_server] makes a control socket: section "
 	    "ignored" },

@@ -150,6 +150,15 @@ int	 value_shutdown_on(const char *, enum shutdown_on *, char *, size_t);
 /* config_daemon.c: [supervisord], [unix_http_server], [supervisorctl]. */
 void	 config_daemon_load(struct loader *);
 
+/* config_http.c: [inet_http_server], both servers' username/password. */
+int	 value_inet_address(const char *, char **host, int *port, char *,
+	    size_t);
+int	 value_password(char *, char *, size_t);
+void	 sect_http_auth(struct sect *, const struct expn *, char **user,
+	    char **pass);
+void	 config_inet_load(struct loader *);
+void	 config_http_release(struct config *);
+
 /* config_keys.c: warnings for sections and keys we do not use. */
 void	 config_sections_check(struct loader *);
 

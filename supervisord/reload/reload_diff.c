@@ -2,8 +2,8 @@
  * What a new configuration changes, worked out without touching the
  * daemon: processes added, removed, changed (they must restart) or
  * unchanged (they keep running, with new values for the keys that only
- * steer the supervisor), and the [supervisord] / [unix_http_server] keys
- * that would need the daemon restarted.  Pure, so unit tests can call it.
+ * steer the supervisor), and the [supervisord], [unix_http_server] and
+ * [inet_http_server] keys that would need the daemon restarted.  Pure, so unit tests can call it.
  *
  * Keys are compared as the --print-config document shows them, so a key
  * added to the loader (and to that document) restarts its process when it
@@ -323,6 +323,7 @@ reload_diff(const struct config *ocfg, const struct config *ncfg,
 
 	diff_section(diff, odoc, ndoc, "supervisord", false);
 	diff_section(diff, odoc, ndoc, "unix_http_server", true);
+	diff_section(diff, odoc, ndoc, "inet_http_server", true);
 
 	free(sorted);
 	free(ov);

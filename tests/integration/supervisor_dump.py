@@ -187,18 +187,27 @@ def dump(path):
             "strip_ansi": sd.strip_ansi,
         },
         "unix_http_server": {},
+        "inet_http_server": {},
         "supervisorctl": {"serverurl": None},
         "groups": [],
     }
     for conf in opts.server_configs:
-        if conf["family"] == options.socket.AF_UNIX:
+        if conf["section"] == "unix_http_server":
             chown = conf["chown"]
             doc["unix_http_server"] = {
                 "file": conf["file"],
                 "chmod": _octal(conf["chmod"], "%04o"),
                 "chown": None if chown == (-1, -1) else chown,
+                "username": conf["username"],
+                "password": conf["password"],
             }
-            break
+        elif conf["section"] == "inet_http_server":
+            doc["inet_http_server"] = {
+                "host": conf["host"] or None,
+                "port": conf["port"],
+                "username": conf["username"],
+                "password": conf["password"],
+            }
     try:
         ctl = options.ClientOptions()
         ctl.realize(args=["-c", path])

@@ -99,8 +99,9 @@ environment = A="1,2"
     r = run(["-c", str(conf), "--print-config"])
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert sorted(doc) == ["groups", "supervisorctl", "supervisord",
-                           "unix_http_server"]
+    assert sorted(doc) == ["groups", "inet_http_server", "supervisorctl",
+                           "supervisord", "unix_http_server"]
+    assert doc["inet_http_server"] == {}    # no section: no TCP listener
     assert doc["supervisord"]["logfile"] == str(tmp_path / "sd.log")
     (group,) = doc["groups"]
     (web,) = group["processes"]

@@ -224,6 +224,30 @@ chmod = 0777
 [supervisorctl]
 serverurl = unix://%(here)s/../x/./a.sock
 """,
+    "inet_any": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = *:9001
+username = admin
+password = plain secret
+[unix_http_server]
+file = {d}/s.sock
+username = %(ENV_FOO)s
+password = {{SHA}}2fd4e1c67a2d28fced849ee1bb76e7391b93eb12
+""",
+    "inet_host": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = LocalHost:9002
+""",
+    "inet_port_only": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = 9003
+""",
 }
 
 # Files both parsers refuse: name -> (text, what our error says).
@@ -260,6 +284,20 @@ BAD = {
                    ":1: text before the first [section]"),
     "exitcodes": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                   "exitcodes=0,256\n", ":4: [program:x] exitcodes: "),
+    "inet_no_port": ("[supervisord]\n[inet_http_server]\nusername=u\n"
+                     "password=p\n", ":2: [inet_http_server] port: "
+                     "missing"),
+    "inet_bad_port": ("[supervisord]\n[inet_http_server]\nport=h:70000\n",
+                      ":3: [inet_http_server] port: not a port number"),
+    "inet_no_port_number": ("[supervisord]\n[inet_http_server]\n"
+                            "port=host:\n", ":3: [inet_http_server] port: "
+                            "no port number"),
+    "inet_half_auth": ("[supervisord]\n[inet_http_server]\nport=9001\n"
+                       "username=u\n", ":4: [inet_http_server] password: "
+                       "missing"),
+    "unix_half_auth": ("[supervisord]\n[unix_http_server]\nfile=/tmp/x\n"
+                       "password=p\n", ":4: [unix_http_server] username: "
+                       "missing"),
 }
 
 # Files Python Supervisor takes and we refuse, on purpose (documented in
@@ -285,6 +323,11 @@ STRICTER = {
     "negative_retries": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                          "startretries=-1\n", ":4: [program:x] "
                          "startretries: out of range"),
+    # Supervisor compares the rest of "{SHA}..." with a SHA-1 hex digest:
+    # anything else never matches, so no password could log in.
+    "sha_not_hex": ("[supervisord]\n[inet_http_server]\nport=9001\n"
+                    "username=u\npassword={SHA}secret\n", ":5: "
+                    "[inet_http_server] password: a {SHA} password needs"),
     "negative_maxbytes": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                           "stdout_logfile_maxbytes=-1KB\n", ":4: "
                           "[program:x] stdout_logfile_maxbytes: negative"),

@@ -74,6 +74,7 @@ KEY_SECTIONS = {
     "supervisord": "[supervisord]", "program": "[program:",
     "group": "[group:", "unix": "[unix_http_server]",
     "ctl": "[supervisorctl]", "include": "[include]",
+    "inet": "[inet_http_server]",
 }
 
 
