@@ -80,11 +80,12 @@ sniff_hand_over(struct sniff *s, enum sniff_verdict v)
 	struct http_peer	peer;
 
 	if (v == SNIFF_HTTP) {
+		memset(&peer, 0, sizeof(peer));
 		peer.uid = s->cr.uid;
 		peer.gid = s->cr.gid;
 		peer.pid = s->cr.pid;
 		peer.allowed = s->allowed;
-		http_add_connection(s->fd, &peer);
+		http_add_connection(s->fd, &peer, NULL, 0);
 	} else
 		client_new(s->daemon, s->fd, &s->cr, s->allowed);
 	s->fd = -1;

@@ -25,6 +25,7 @@
 #include "control.h"
 #include "http.h"
 #include "log.h"
+#include "sha1.h"
 #include "xmalloc.h"
 #include "xmlrpc.h"
 
@@ -82,7 +83,8 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-http_add_connection(int fd, const struct http_peer *peer)
+http_add_connection(int fd, const struct http_peer *peer,
+    const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
 
@@ -90,10 +92,13 @@ http_add_connection(int fd, const struct http_peer *peer)
 		close(fd);
 		return;
 	}
+	if (addr == NULL) {
+		addr = (struct sockaddr *)&sun;
+		addrlen = sizeof(sun);
+	}
 	http.adding = *peer;
 	/* MHD closes fd when it cannot take it. */
-	if (MHD_add_connection(http.mhd, fd, (struct sockaddr *)&sun,
-	    sizeof(sun)) != MHD_YES)
+	if (MHD_add_connection(http.mhd, fd, addr, addrlen) != MHD_YES)
 		log_warn("http: cannot serve a connection of pid %ld",
 		    (long)peer->pid);
 	http_run();
@@ -211,6 +216,70 @@ cross_site(struct MHD_Connection *conn)
 	return strlen(host) != n || strncasecmp(p, host, n) != 0;
 }
 
+/* Equal strings, in a time that depends on their lengths only. */
+static bool
+same_secret(const char *a, const char *b)
+{
+	size_t		la = strlen(a), lb = strlen(b), i;
+	unsigned char	diff = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/*
+ * HTTP Basic against the listener's username and password (plain, or
+ * "{SHA}" and the hex SHA-1 of the password, as Supervisor).  True when
+ * none are set.
+ */
+static bool
+authorized(struct MHD_Connection *conn, const struct http_peer *peer)
+{
+	const struct config	*cfg = http.daemon->config;
+	const char		*user, *want;
+	char			*got_user, *got_pass = NULL, hex[41];
+	bool			 ok;
+
+	user = peer->tcp ? cfg->inet_server.username :
+	    cfg->unix_server.username;
+	want = peer->tcp ? cfg->inet_server.password :
+	    cfg->unix_server.password;
+	if (user == NULL || want == NULL)
+		return true;
+	got_user = MHD_basic_auth_get_username_password(conn, &got_pass);
+	if (got_user == NULL || got_pass == NULL)
+		ok = false;
+	else if (strncmp(want, "{SHA}", 5) == 0) {
+		sha1_hex(got_pass, strlen(got_pass), hex);
+		ok = same_secret(got_user, user) & same_secret(hex, want + 5);
+	} else
+		ok = same_secret(got_user, user) & same_secret(got_pass, want);
+	if (got_user != NULL)
+		MHD_free(got_user);
+	if (got_pass != NULL)
+		MHD_free(got_pass);
+	return ok;
+}
+
+static enum MHD_Result
+reply_unauthorized(struct MHD_Connection *conn)
+{
+	struct MHD_Response	*resp;
+	enum MHD_Result		 rc;
+	static char		 body[] = "unauthorized\n";
+
+	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	rc = MHD_queue_basic_auth_fail_response(conn, "default", resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 /* "text/xml", possibly with parameters ("text/xml; charset=utf-8"). */
 static bool
 content_type_xml(struct MHD_Connection *conn)
@@ -239,6 +308,11 @@ request_begin(struct MHD_Connection *conn, const char *url,
 	if (cross_site(conn))
 		return reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
 		    "cross-site request");
+	if (!authorized(conn, peer)) {
+		log_info("http: %s: wrong or missing credentials",
+		    peer->tcp ? "tcp" : "unix socket");
+		return reply_unauthorized(conn);
+	}
 	if (strcmp(url, "/RPC2") != 0 && strcmp(url, "/") != 0)
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found");
 	if (strcmp(method, "POST") != 0)
@@ -378,6 +452,10 @@ http_init(struct daemon *d, char *cause, size_t causelen)
 	ev_io_init(&http.io, io_cb, info->epoll_fd, EV_READ);
 	ev_io_start(d->loop, &http.io);
 	ev_init(&http.timer, timer_cb);
+	if (http_listen_init(d, cause, causelen) == -1) {
+		http_free(d);
+		return -1;
+	}
 	return 0;
 }
 
@@ -389,6 +467,7 @@ http_free(struct daemon *d)
 
 	if (http.mhd == NULL)
 		return;
+	http_listen_free(d);
 	/* MHD must not stop with a suspended connection: answer each. */
 	TAILQ_FOREACH(r, &http.reqs, entry) {
 		if (!r->suspended)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include "proto.h"
 #include "supervisord.h"
@@ -18,13 +19,21 @@ struct http_peer {
 	gid_t		 gid;
 	pid_t		 pid;
 	bool		 allowed;	/* may use the socket (control.c) */
+	bool		 tcp;		/* [inet_http_server]'s, not the
+					   Unix socket's: its credentials */
 };
 
 /* http.c: the server.  http_init after control_init's socket is up. */
 int	 http_init(struct daemon *, char *cause, size_t);
 void	 http_free(struct daemon *);
-/* Serve an accepted connection (fd taken, closed on failure). */
-void	 http_add_connection(int fd, const struct http_peer *);
+/* Serve an accepted connection (fd taken, closed on failure); addr NULL
+   for the Unix socket. */
+void	 http_add_connection(int fd, const struct http_peer *,
+	    const struct sockaddr *addr, socklen_t addrlen);
+
+/* http_listen.c: [inet_http_server]'s TCP listener. */
+int	 http_listen_init(struct daemon *, char *cause, size_t);
+void	 http_listen_free(struct daemon *);
 
 /*
  * rpc.c: one XML-RPC request from decoding to its response body.  A call

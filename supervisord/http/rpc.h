@@ -98,6 +98,8 @@ int	 rpc_check_args(struct rpc_req *, const struct rpc_method *,
 bool	 rpc_arg_bool(struct xr_value **, size_t, size_t i, bool dflt);
 
 /* rpc_proc.c: processes. */
+/* One process by Supervisor's namespec, or NULL with BAD_NAME set. */
+struct proc *rpc_find_proc(struct rpc_req *, const char *);
 enum rpc_status rpc_get_process_info(struct rpc_req *, struct xr_value **,
 	    size_t);
 enum rpc_status rpc_get_all_process_info(struct rpc_req *,
@@ -120,5 +122,16 @@ enum rpc_status rpc_signal_process_group(struct rpc_req *,
 	    struct xr_value **, size_t);
 enum rpc_status rpc_signal_all_processes(struct rpc_req *,
 	    struct xr_value **, size_t);
+
+/* rpc_log.c: the log methods. */
+enum rpc_status rpc_read_log(struct rpc_req *, struct xr_value **, size_t);
+enum rpc_status rpc_read_stdout_log(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_read_stderr_log(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_tail_stdout_log(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_tail_stderr_log(struct rpc_req *, struct xr_value **,
+	    size_t);
 
 #endif

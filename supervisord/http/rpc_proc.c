@@ -127,6 +127,20 @@ exec_check(const struct proc *p, char *text, size_t len)
 	return RPC_NO_FILE;
 }
 
+struct proc *
+rpc_find_proc(struct rpc_req *r, const char *spec)
+{
+	struct proc	**members, *p;
+	size_t		  n;
+
+	if (rpc_lookup(r, spec, &members, &n, &p) == -1)
+		return NULL;
+	free(members);
+	if (p == NULL)
+		rpc_fault(r, RPC_BAD_NAME, "%s", spec);
+	return p;
+}
+
 /* getProcessInfo's struct, its members in Supervisor's order. */
 static void
 write_info(struct proto_buf *b, struct proc *p, time_t now)
@@ -164,15 +178,9 @@ write_info(struct proto_buf *b, struct proc *p, time_t now)
 enum rpc_status
 rpc_get_process_info(struct rpc_req *r, struct xr_value **argv, size_t argc)
 {
-	struct proc	**members, *p;
-	size_t		  n;
+	struct proc	*p;
 
-	if (rpc_lookup(r, argv[0]->s, &members, &n, &p) == -1)
-		return RPC_DONE;
-	free(members);
-	if (p == NULL)
-		rpc_fault(r, RPC_BAD_NAME, "%s", argv[0]->s);
-	else
+	if ((p = rpc_find_proc(r, argv[0]->s)) != NULL)
 		write_info(&r->value, p, time(NULL));
 	return RPC_DONE;
 }

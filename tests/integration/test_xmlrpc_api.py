@@ -367,3 +367,51 @@ def test_idle_after_http_does_not_wake(d):
     before = sum(ctxt_switches(d.proc.pid))
     time.sleep(2)
     assert sum(ctxt_switches(d.proc.pid)) == before
+
+
+def test_log_methods(d):
+    s = proxy(d).supervisor
+    out = s.getProcessInfo("sleeper")["stdout_logfile"]
+    with open(out, "wb") as f:
+        f.write(b"0123456789" * 300 + b"caf\xc3\xa9 \xff end")
+    data = open(out, "rb").read()
+    size = len(data)
+    assert s.readProcessStdoutLog("sleeper", -10, 0) == "af\xe9 \ufffd end"
+    assert s.readProcessStdoutLog("sleeper", 0, 5) == "01234"
+    assert s.readProcessStdoutLog("sleeper", 2995, 0) == (
+        "56789caf\xe9 \ufffd end")
+    assert s.readProcessLog("sleeper", 5, 3) == "567"
+    assert fault(s.readProcessStdoutLog, "sleeper", -5, 3)[0] == 3
+    assert fault(s.readProcessStdoutLog, "sleeper", 0, -3)[0] == 3
+    assert fault(s.readProcessStdoutLog, "nosuch", 0, 0)[0] == 10
+    assert fault(s.readProcessStderrLog, "missing", 0, 0)[0] == 20
+    # tailFile's window: fits, then overflows, then nothing new.
+    assert s.tailProcessStdoutLog("sleeper", 0, 10) == [
+        data[-10:].decode(errors="replace"), size, True]
+    # Within the window: the last length bytes, as tailFile() reads.
+    assert s.tailProcessStdoutLog("sleeper", size - 4, 100) == [
+        data[-100:].decode(errors="replace"), size, False]
+    assert s.tailProcessStdoutLog("sleeper", size, 100) == ["", size, False]
+    assert s.tailProcessLog("sleeper", size, 100) == ["", size, False]
+    assert s.tailProcessStderrLog("missing", 0, 100) == ["", 0, False]
+    assert fault(s.tailProcessStdoutLog, "g:*", 0, 1)[0] == 10
+    main = s.readLog(0, 0)
+    assert "control: listening on" in main
+    # The log grows with each call (loglevel debug): its last line.
+    assert s.readMainLog(-25, 0).endswith(": supervisor.readMainLog\n")
+
+
+def test_supervisorctl_tail(d):
+    import subprocess
+    out = proxy(d).supervisor.getProcessInfo("sleeper")["stdout_logfile"]
+    with open(out, "w") as f:
+        f.write("x" * 2000 + "the end\n")
+    r = subprocess.run(["/usr/bin/supervisorctl", "-c", d.conf, "tail",
+                        "sleeper"], capture_output=True, text=True,
+                       timeout=DEADLINE)
+    assert r.returncode == 0
+    assert r.stdout == "x" * 1592 + "the end\n\n"
+    r = subprocess.run(["/usr/bin/supervisorctl", "-c", d.conf, "tail",
+                        "-5", "sleeper"], capture_output=True, text=True,
+                       timeout=DEADLINE)
+    assert r.stdout == " end\n\n"

@@ -143,6 +143,11 @@ COMMANDS = [
     (("start", "all"), True),
     (("status", "sleeper", "g:a", "g:b"), False),
     (("version",), False),
+    (("tail", "sleeper"), False),
+    (("tail", "-5", "sleeper", "stderr"), False),
+    (("tail", "nosuch"), False),
+    # Not "tail missing": Supervisor creates every AUTO log file at start,
+    # we on a program's first start (supervisord.conf(5)).
 ]
 
 
