@@ -34,6 +34,10 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 	[PROTO_NOT_IMPLEMENTED] = "not_implemented",
 	[PROTO_FAILED] = "failed",
 	[PROTO_BAD_CONFIG] = "bad_config",
+	[PROTO_NO_FILE] = "no_file",
+	[PROTO_ALREADY_ADDED] = "already_added",
+	[PROTO_STILL_RUNNING] = "still_running",
+	[PROTO_BAD_NAME] = "bad_name",
 };
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
@@ -93,6 +97,20 @@ static const struct proto_arg args_maintail[] = {
 	{ "follow", PROTO_T_BOOL, false, 0, 0, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
+static const struct proto_arg args_sendstdin[] = {
+	{ "name", PROTO_T_STRING, true, 1, PROTO_NAME_MAX, NULL },
+	{ "data", PROTO_T_DATA, true, 1, PROTO_STDIN_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_names[] = {
+	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_update[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ "dry_run", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
 
 /* Indexed by enum proto_cmd. */
 static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
@@ -108,6 +126,14 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_TAIL, "tail", args_tail },
 	{ PROTO_CMD_MAINTAIL, "maintail", args_maintail },
 	{ PROTO_CMD_EVENTS, "events", args_none },
+	{ PROTO_CMD_SENDSTDIN, "sendstdin", args_sendstdin },
+	{ PROTO_CMD_CLEAR, "clear", args_names },
+	{ PROTO_CMD_CLEARLOG, "clearlog", args_none },
+	{ PROTO_CMD_REREAD, "reread", args_none },
+	{ PROTO_CMD_AVAIL, "avail", args_none },
+	{ PROTO_CMD_UPDATE, "update", args_update },
+	{ PROTO_CMD_ADD, "add", args_names },
+	{ PROTO_CMD_REMOVE, "remove", args_names },
 };
 
 const char *
@@ -240,6 +266,7 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 		}
 		return 0;
 	case PROTO_T_STRING:
+	case PROTO_T_DATA:
 		if (!cJSON_IsString(v))
 			goto type;
 		if (strlen(v->valuestring) < (size_t)a->min ||
@@ -248,6 +275,8 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 			    "bytes long", a->name, a->min, a->max);
 			return -1;
 		}
+		if (a->type == PROTO_T_DATA)
+			return 0;	/* a NUL was refused with the line */
 		if (!text_clean(v->valuestring)) {
 			snprintf(cause, causelen, "'%s' must not hold "
 			    "control characters", a->name);
@@ -321,6 +350,7 @@ type:
 			[PROTO_T_STRING] = "a string",
 			[PROTO_T_NAMES] = "an array of names",
 			[PROTO_T_SIGNAL] = "a signal name or number",
+			[PROTO_T_DATA] = "a string",
 		};
 		snprintf(cause, causelen, "'%s' of '%s' must be %s", a->name,
 		    cmd, tn[a->type]);

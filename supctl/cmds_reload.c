@@ -68,8 +68,8 @@ print_names(const cJSON *res, const char *list, const char *done,
 }
 
 /* Warnings and errors of the file, file:line first, on stderr. */
-static void
-print_diags(const cJSON *res, const char *list, const char *prefix)
+void
+render_diags(const cJSON *res, const char *list, const char *prefix)
 {
 	const cJSON	*e;
 
@@ -85,7 +85,7 @@ render_reload(const cJSON *res)
 
 	dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res,
 	    "dry_run"));
-	print_diags(res, "warnings", "supctl: warning: ");
+	render_diags(res, "warnings", "supctl: warning: ");
 	print_names(res, "added", "added", "would be added", dry_run);
 	print_names(res, "changed", "changed, restarted",
 	    "would be changed and restarted", dry_run);
@@ -142,8 +142,8 @@ cmd_reload(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	if (!r.ok) {
 		rc = render_error(ctx, &r);
 		if (!ctx->json) {
-			print_diags(r.result, "errors", "");
-			print_diags(r.result, "warnings", "warning: ");
+			render_diags(r.result, "errors", "");
+			render_diags(r.result, "warnings", "warning: ");
 		}
 	} else if (ctx->json)
 		render_json(r.result);

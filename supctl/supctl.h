@@ -109,6 +109,19 @@ int	 cmd_action(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_signal(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_tail(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_events(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_reload.c: a reload's warnings or errors, file:line first. */
+void	 render_diags(const struct cJSON *result, const char *list,
+	    const char *prefix);
+/* cmds_group.c */
+int	 cmd_reread(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_update(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_add_remove(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_log.c */
+int	 cmd_clear(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_clearlog(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_stdin.c */
+int	 cmd_sendstdin(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_fg(struct ctx *, const struct ctl_cmd *, int, char **);
 
 /* main.c */
 int	 usage_error(const char *fmt, ...)

@@ -54,6 +54,7 @@ enum stop_reason {
 };
 
 struct logcap;		/* logcap.c: one captured output stream */
+struct procin;		/* procin.c: the write end of a stdin pipe */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -93,6 +94,7 @@ struct proc {
 
 	struct logcap	*out;		/* NULL when the stream is NONE */
 	struct logcap	*err;		/* NULL when NONE or redirected */
+	struct procin	*in;		/* its stdin pipe, NULL before a spawn */
 	uint64_t	 dropped_bytes;	/* log bytes lost (ENOSPC, ...) */
 
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
@@ -296,6 +298,19 @@ bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
 int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
 	    size_t);
 void	 logsink_daemon_reopen(void);
+/* clear (Supervisor's clearLog): the daemon's log file emptied; -1 with
+   a reason when it has none (stderr, syslog, the journal) or cannot. */
+int	 logsink_daemon_clear(char *cause, size_t);
+/* The daemon's log file, NULL when it logs elsewhere. */
+const char *logsink_daemon_path(void);
+/*
+ * logclear.c: clear (Supervisor's clearProcessLogs): a process's stdout
+ * and stderr log files emptied (their backups stay, as Supervisor's).
+ * The paths emptied go to paths (up to two, NULL-terminated); -1 with a
+ * reason when a file could not be emptied.
+ */
+int	 logcap_clear(struct proc *, const char *paths[3], char *cause,
+	    size_t);
 
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
@@ -393,6 +408,71 @@ bool	 reload_procs_down(const struct daemon *);
 /* The end of the loop's turn: free the removed processes that are down. */
 void	 reload_collect(struct daemon *);
 
+/*
+ * reload_select.c: the file applied to some groups only (supervisorctl's
+ * update GROUP..., add, remove; XML-RPC's addProcessGroup and
+ * removeProcessGroup).  reload_run_select() reads the file as
+ * reload_run() does, checks every name first (a bad one changes
+ * nothing: *code PROTO_BAD_NAME, PROTO_ALREADY_ADDED or
+ * PROTO_STILL_RUNNING, "refused" in the result), then applies the
+ * difference for those groups alone through the live reload; the
+ * daemon's own sections stay as they run.
+ *   update: each name a running group or one of the file; the file's
+ *           version of it (or its absence) is put in force.
+ *   add:    each name a group of the file that is not running.
+ *   remove: each name a running group whose processes are all down;
+ *           it leaves the running configuration (the file is read all
+ *           the same: a file that does not load refuses it).
+ */
+enum reload_select_op {
+	RELOAD_SELECT_UPDATE,
+	RELOAD_SELECT_ADD,
+	RELOAD_SELECT_REMOVE,
+};
+
+struct reload_select {
+	enum reload_select_op	  op;
+	const char *const	 *names;	/* group names */
+	size_t			  nnames;
+
+	/* Private: what the new configuration held before the merge. */
+	bool			  merged;
+	struct group_config	**file_groups;
+	size_t			  file_ngroups;
+	struct supervisord_config file_sd;
+	struct unix_server_config file_us;
+};
+
+int	 reload_run_select(struct daemon *, bool dry_run,
+	    struct reload_select *, struct cJSON **result, int *code,
+	    char *cause, size_t);
+/* The steps reload_run_select() takes around reload_diff(). */
+int	 reload_select_check(const struct reload_select *,
+	    const struct daemon *, const struct config *new,
+	    struct cJSON *result, int *code, char *cause, size_t);
+void	 reload_select_merge(struct reload_select *, struct config *old,
+	    struct config *new);
+void	 reload_select_diffed(struct reload_select *, struct config *new);
+void	 reload_select_commit(struct reload_select *, struct config *old,
+	    struct config *new);
+void	 reload_select_undo(struct reload_select *, struct config *new);
+/*
+ * reread (Supervisor's reloadConfig): "groups" added to a reload's
+ * result: {"added":[..],"changed":[..],"removed":[..]}, group names.
+ * Changed: a process of it must restart, or is added or removed; a group
+ * whose changes all apply in place is not.
+ */
+void	 reload_groups_json(const struct reload_diff *,
+	    const struct config *old, const struct config *new,
+	    struct cJSON *result);
+/*
+ * avail (Supervisor's getAllConfigInfo): every program of the file, with
+ * whether the daemon runs it.  -1 with *code and a reason when the file
+ * does not load (result then has its errors).
+ */
+int	 reload_avail(struct daemon *, struct cJSON **result, int *code,
+	    char *cause, size_t);
+
 /* reload_report.c: the reply's object and the log lines of a reload. */
 struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
 	    bool dry_run);
@@ -422,6 +502,32 @@ void	 control_proc_gone(struct daemon *, struct proc *);
 /* The end of the loop's turn: requests' replies, then every client's
    output written; dropped clients freed. */
 void	 control_flush(struct daemon *);
+
+/*
+ * procin.c: each program's stdin is a pipe the daemon writes to
+ * (sendstdin, supctl fg, Supervisor's sendProcessStdin).  Writes never
+ * block: what the pipe does not take waits in a queue of at most
+ * PROCIN_QUEUE_MAX bytes per process.
+ */
+#define PROCIN_QUEUE_MAX	(64 * 1024)
+enum procin_error {
+	PROCIN_OK = 0,
+	PROCIN_NOT_RUNNING,	/* no pid, or being stopped (NOT_RUNNING) */
+	PROCIN_NO_FILE,		/* the program closed its stdin (NO_FILE) */
+	PROCIN_FULL,		/* the queue has no room for all of it */
+};
+/* Before the fork: *child_fd becomes the child's stdin. */
+int	 procin_prepare(struct proc *, int *child_fd, char *cause, size_t);
+/* After a fork (close the child's end), a failed one (undo), and when
+   the process is freed. */
+void	 procin_spawned(struct proc *);
+void	 procin_abort(struct proc *);
+void	 procin_release(struct proc *);
+/* Send len bytes: every one taken (some maybe queued), or none. */
+enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* Bytes waiting in the queue. */
+size_t	 procin_queued(const struct proc *);
+const char *procin_error_text(enum procin_error);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);

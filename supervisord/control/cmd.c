@@ -36,6 +36,14 @@ static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_TAIL,	false,	cmd_tail },
 	{ PROTO_CMD_MAINTAIL,	false,	cmd_maintail },
 	{ PROTO_CMD_EVENTS,	false,	cmd_events },
+	{ PROTO_CMD_SENDSTDIN,	false,	cmd_sendstdin },
+	{ PROTO_CMD_CLEAR,	true,	cmd_clear },
+	{ PROTO_CMD_CLEARLOG,	true,	cmd_clearlog },
+	{ PROTO_CMD_REREAD,	false,	cmd_reread },
+	{ PROTO_CMD_AVAIL,	false,	cmd_avail },
+	{ PROTO_CMD_UPDATE,	true,	cmd_update },
+	{ PROTO_CMD_ADD,	true,	cmd_add },
+	{ PROTO_CMD_REMOVE,	true,	cmd_remove },
 };
 
 /* Log a mutating request with who asked and for what. */
@@ -176,6 +184,17 @@ cmd_resolve(struct daemon *d, const char *const *names, size_t n,
 		*nout = 0;
 	}
 	return rc;
+}
+
+void
+cmd_fill_names(cJSON *obj, const struct proc *p)
+{
+	char	full[2 * PROTO_NAME_MAX + 2];
+
+	proc_fullname(p, full, sizeof(full));
+	cJSON_AddStringToObject(obj, "name", p->cfg->name);
+	cJSON_AddStringToObject(obj, "group", p->cfg->group);
+	cJSON_AddStringToObject(obj, "fullname", full);
 }
 
 /* The processes a request names, or an error reply and -1. */

@@ -28,6 +28,7 @@
 static struct {
 	struct daemon		*daemon;
 	int			 fd;
+	int			 reserve;	/* see reserve_take() */
 	char			*path;
 	ev_io			 accept_w;
 	ev_timer		 pause_w;	/* accept again after EMFILE */
@@ -44,7 +45,7 @@ static struct {
 	uid_t			 owner_uid;
 	bool			 have_owner_gid;
 	gid_t			 owner_gid;
-} ctl = { .fd = -1 };
+} ctl = { .fd = -1, .reserve = -1 };
 
 /* Is the peer in one of the groups (primary or supplementary)? */
 static bool
@@ -174,6 +175,15 @@ accept_resumed(struct ev_loop *loop)
 	ctl.pauses = 0;
 }
 
+/* A descriptor in reserve, closed when the daemon ran out of them so
+   that one operator still gets in, to see why and stop something. */
+static void
+reserve_take(void)
+{
+	if (ctl.reserve == -1)
+		ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -195,6 +205,12 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		case EMFILE:
 		case ENFILE:
+			if (ctl.reserve != -1) {
+				close(ctl.reserve);
+				ctl.reserve = -1;
+				continue;
+			}
+			/* FALLTHROUGH */
 		case ENOBUFS:
 		case ENOMEM:
 			accept_pause(loop);
@@ -212,6 +228,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	reserve_take();
 	ev_io_start(loop, &ctl.accept_w);
 }
 
@@ -228,6 +245,7 @@ control_flush(struct daemon *d)
 		proto_buf_release(&c->out);
 		free(c);
 	}
+	reserve_take();
 }
 
 void
@@ -457,6 +475,7 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
 	ev_io_start(d->loop, &ctl.accept_w);
+	reserve_take();
 	ev_init(&ctl.pause_w, pause_cb);
 	job_init(d);
 	log_info("control: listening on '%s'", us->file);
@@ -491,6 +510,9 @@ control_free(struct daemon *d)
 		close(ctl.fd);
 		ctl.fd = -1;
 	}
+	if (ctl.reserve != -1)
+		close(ctl.reserve);
+	ctl.reserve = -1;
 	if (ctl.path != NULL) {
 		if (unlink(ctl.path) == -1 && errno != ENOENT)
 			log_warn("control: cannot remove '%s'", ctl.path);

@@ -133,6 +133,8 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
+/* A process's name, group and fullname members in a cJSON reply. */
+void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);
 bool	 cmd_state_running(enum proc_state);
 enum cmd_retval cmd_events(struct ctl_client *,
@@ -161,6 +163,23 @@ void	 job_init(struct daemon *);
 void	 job_proc_gone(struct proc *);
 void	 job_client_gone(struct ctl_job *);
 void	 job_free_all(struct daemon *);
+
+/* cmd_stdin.c: sendstdin. */
+enum cmd_retval cmd_sendstdin(struct ctl_client *,
+	    const struct proto_request *);
+enum proto_code cmd_stdin_code(enum procin_error);
+
+/* cmd_log.c: clear, clearlog. */
+enum cmd_retval cmd_clear(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_clearlog(struct ctl_client *,
+	    const struct proto_request *);
+
+/* cmd_group.c: reread, avail, update, add, remove. */
+enum cmd_retval cmd_reread(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_avail(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_update(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_add(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_remove(struct ctl_client *, const struct proto_request *);
 
 /* tail.c: tail, maintail and their follow streams. */
 enum cmd_retval cmd_tail(struct ctl_client *, const struct proto_request *);

@@ -62,6 +62,10 @@ ssize_t	 logfile_splice(struct logfile *, int fd, size_t max);
 /* Close and open the path again (SIGUSR2, after an external rotation). */
 int	 logfile_reopen(struct logfile *);
 
+/* The same, the file emptied (clear): its backups stay.  -1 with
+   lf->error when it cannot be opened (bytes are dropped until it can). */
+int	 logfile_clear(struct logfile *);
+
 /* Set a new size limit and backups count (configuration reload). */
 void	 logfile_set_limits(struct logfile *, uint64_t maxbytes, int backups);
 

@@ -4,8 +4,9 @@
  * stream through the framing buffer in chunks, the way the control socket
  * reads it; every reply built from a request must be one line of valid
  * UTF-8 JSON that the client's decoder accepts with the right ok, code
- * and id, and no accepted request may hold a NUL (escaped) or a control
- * character in a name or argument.  The text helpers used for log bytes are checked on it too,
+ * and id, and no accepted request may hold a NUL (escaped), nor a control
+ * character in a name or argument other than sendstdin's data.  The text
+ * helpers used for log bytes are checked on it too,
  * and the JSON writer's strings against cJSON's text.
  */
 #include <stdint.h>
@@ -173,6 +174,14 @@ read_args(const struct proto_request *req)
 		case PROTO_T_SIGNAL:
 			s = proto_get_string(req, a->name, NULL);
 			FUZZ_CHECK(s == NULL || clean(s));
+			if (s != NULL)
+				cJSON_AddStringToObject(result, a->name, s);
+			break;
+		case PROTO_T_DATA:
+			/* anything but a NUL, which the line refused */
+			s = proto_get_string(req, a->name, NULL);
+			FUZZ_CHECK(s == NULL || (strlen(s) >= (size_t)a->min &&
+			    strlen(s) <= (size_t)a->max));
 			if (s != NULL)
 				cJSON_AddStringToObject(result, a->name, s);
 			break;

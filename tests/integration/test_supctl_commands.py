@@ -436,15 +436,20 @@ def test_pid(d):
     assert r.stdout == "0\n"
 
 
-def test_reload_and_aliases(d):
-    # The reload itself is tested in test_reload_*.py: here the aliases.
-    for cmd in ("reload", "reread", "update"):
-        r = d.supctl(cmd, check=0)
-        assert r.stdout.endswith("0 added, 0 changed, 0 removed, "
-                                 "8 unchanged\n"), r.stdout
-        r = d.supctl(cmd, "--dry-run", check=0)
-        assert r.stdout.startswith("dry run, nothing done: "), r.stdout
+def test_reload_reread_update(d):
+    # The reload itself is tested in test_reload_*.py, reread and update
+    # in test_ctl_groups.py: here what they say when nothing changed.
+    r = d.supctl("reload", check=0)
+    assert r.stdout.endswith("0 added, 0 changed, 0 removed, "
+                             "8 unchanged\n"), r.stdout
+    r = d.supctl("reload", "--dry-run", check=0)
+    assert r.stdout.startswith("dry run, nothing done: "), r.stdout
     d.supctl("reload", "--frobnicate", check=2)
+    r = d.supctl("reread", check=0)
+    assert r.stdout == "No config updates to processes\n"
+    d.supctl("reread", "extra", check=2)
+    assert d.supctl("update", check=0).stdout == ""
+    assert d.supctl("update", "--dry-run", check=0).stdout == ""
 
 
 def test_version(d):
@@ -458,11 +463,13 @@ def test_version(d):
 def test_help_and_usage_errors(d):
     r = d.supctl("help", check=0)
     for cmd in ("status", "start", "stop", "restart", "signal", "pid",
-                "reload", "reread", "update", "shutdown", "tail", "maintail",
-                "events", "version", "help"):
+                "reload", "reread", "avail", "update", "add", "remove",
+                "shutdown", "tail", "maintail", "clear", "clearlog",
+                "sendstdin", "fg", "events", "version", "help"):
         assert re.search(r"^  %s " % cmd, r.stdout, re.M), cmd
     r = d.supctl("help", "tail", check=0)
-    assert r.stdout.startswith("usage: supctl tail [-f] [-n N] NAME")
+    assert r.stdout.startswith("usage: supctl tail [-f] [-n N | -BYTES] "
+                               "NAME")
     d.supctl("help", "nope", check=2)
     d.supctl(check=2)
     r = d.supctl("frobnicate", check=2)
