@@ -19,6 +19,8 @@ CC	?= cc
 PYTHON	?= /usr/bin/python3
 
 PKGS	:= libcjson inih
+# The daemon's HTTP server and XML-RPC decoder only (not supctl).
+HTTP_PKGS := libmicrohttpd expat
 CSTD	:= -std=gnu11
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
@@ -29,9 +31,11 @@ OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 SANLD	:= -fsanitize=address,undefined
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config \
+	    $(shell pkg-config --cflags $(PKGS) $(HTTP_PKGS) 2>/dev/null)
 CFLAGS	+= $(CSTD) $(OPT) $(WARN) -MMD -MP
 LDLIBS	:= -lev $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+HTTP_LIBS := $(shell pkg-config --libs $(HTTP_PKGS) 2>/dev/null)
 LDFLAGS	+= $(SANLD)
 
 LIB_SRCS	:= $(wildcard lib/*.c lib/*/*.c)
@@ -65,7 +69,7 @@ $(LIBSUP): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/supervisord: $(DAEMON_OBJS) $(LIBSUP)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(HTTP_LIBS)
 
 $(BUILD)/supctl: $(CTL_OBJS) $(LIBSUP)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -77,7 +81,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_CORE) $(LIBSUP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -Itests/unit $(LDFLAGS) -o $@ \
-	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) \
+	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) $(HTTP_LIBS) \
 	    $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
@@ -87,7 +91,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 helpers: $(HELPER_BINS)
 
 # Build dependencies: Debian package names, installed when missing.
-DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check
+DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check \
+	     libmicrohttpd-dev libexpat1-dev
 DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc
 SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -181,9 +186,15 @@ CHECK_FUZZ_SECONDS ?= 20
 
 # The configuration's harness keeps the loader in its folder (see there).
 FUZZ_WRAP_config := -Wl,--wrap=glob -Wl,--wrap=open
+# The XML-RPC decoder is the daemon's alone (not in lib/): its harness
+# compiles the daemon's files.
+FUZZ_EXTRA_xmlrpc := -Isupervisord/http supervisord/http/xmlrpc_decode.c \
+	    supervisord/http/xmlrpc_write.c $(HTTP_LIBS)
+$(FUZZ_BUILD)/fuzz_xmlrpc: supervisord/http/xmlrpc_decode.c \
+	    supervisord/http/xmlrpc_write.c supervisord/http/xmlrpc.h
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSUP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
-	    $(FUZZ_WRAP_$*) -o $@ $< $(LIBSUP) $(LDLIBS)
+	    $(FUZZ_WRAP_$*) -o $@ $< $(FUZZ_EXTRA_$*) $(LIBSUP) $(LDLIBS)
 
 fuzz-build:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
