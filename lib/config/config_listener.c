@@ -14,6 +14,7 @@
 
 #include "config_priv.h"
 #include "evtype.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 #define DEFAULT_RESULT_HANDLER	"supervisor.dispatchers:default_handler"
@@ -23,7 +24,7 @@ listener_config_free(struct listener_config *lc)
 {
 	if (lc == NULL)
 		return;
-	value_free_list(lc->event_names);
+	opt_free_strings(CONFIG_EVENTLISTENER, lc);
 	free(lc);
 }
 
@@ -69,36 +70,33 @@ listener_events(struct sect *sc, const struct expn *ex,
 	if (k == 0 && sc->nerrors == 0)
 		sect_error(sc, e, "events", v, "empty: a listener pool needs "
 		    "the list of event types it receives");
-	value_free_list(names);
+	strv_free(names);
 	free(v);
 }
 
-/* The pool's own keys; 0, or -1 when one is wrong. */
+/* The pool's own keys (their rows in config_table.c); 0, or -1 when one
+   is wrong. */
 static int
 listener_keys(struct sect *sc, const struct expn *ex,
     struct listener_config *lc)
 {
-	const struct ini_entry	*e;
-	long long		 n;
-	bool			 redirect;
-	char			*v, *s;
+	struct proc_config	 redirect = { 0 };
+	char			*s;
 
-	sect_int(sc, "buffer_size", ex, 10, 1, 1000000, &n);
-	lc->buffer_size = (int)n;
-	if (sect_get(sc, "result_handler", ex, 1, &v, &e) == 1) {
-		s = value_strip(v);
-		/* A loop otherwise: a listener written for its own handler
-		   (supervisor_stdout) never answers OK. */
-		if (strcmp(s, DEFAULT_RESULT_HANDLER) != 0) {
-			sect_warn(sc, e, "result_handler=%s is not supported: "
-			    "every result is taken as OK", s);
-			lc->any_result = true;
-		}
-		free(s);
-		free(v);
+	opt_parse_key(sc, CONFIG_EVENTLISTENER, "buffer_size", ex, lc);
+	opt_parse_key(sc, CONFIG_EVENTLISTENER, "result_handler", ex, lc);
+	s = value_strip(lc->result_handler);
+	/* A loop otherwise: a listener written for its own handler
+	   (supervisor_stdout) never answers OK. */
+	if (strcmp(s, DEFAULT_RESULT_HANDLER) != 0) {
+		sect_warn(sc, ini_get(sc->ld->ini, sc->sec, "result_handler"),
+		    "result_handler=%s is not supported: every result is "
+		    "taken as OK", s);
+		lc->any_result = true;
 	}
-	sect_bool(sc, "redirect_stderr", ex, false, &redirect);
-	if (redirect)
+	free(s);
+	opt_parse_key(sc, CONFIG_PROGRAM, "redirect_stderr", ex, &redirect);
+	if (redirect.redirect_stderr)
 		sect_error(sc, ini_get(sc->ld->ini, sc->sec, "redirect_stderr"),
 		    "redirect_stderr", "true", "not allowed in a listener "
 		    "pool: stderr would mix with the protocol on stdout");

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "proto.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 /* One program of the file, as supervisorctl avail needs it. */
 static cJSON *

@@ -352,7 +352,8 @@ def test_print_config_and_status_show_the_pool(daemon):
     assert g["eventlistener"] == {"events": ["PROCESS_STATE",
                                              "PROCESS_STATE_FATAL",
                                              "TICK_60"],
-                                  "buffer_size": 3}
+                                  "buffer_size": 3,
+                                  "result_handler": "mymod:handler"}
     assert g["processes"][0]["listener"] is True
     assert "result_handler=mymod:handler is not supported" in r.stderr
     daemon.start()
