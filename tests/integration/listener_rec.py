@@ -1,7 +1,9 @@
 """An event listener written with supervisor.childutils.listener, as
 listeners are in the wild, run by both daemons under test.
 
-    listener_rec.py OUT [MODE]
+    python3 -S listener_rec.py --python-path DIR OUT [MODE]
+
+DIR holds the copy of Python Supervisor (tests/integration/pysupervisor.py).
 
 Each event it gets is appended to OUT as one JSON line {"h": headers,
 "p": payload, "pid": its own pid}.  MODE says how it answers:
@@ -15,6 +17,9 @@ Each event it gets is appended to OUT as one JSON line {"h": headers,
   bigresult     answers RESULT 999999999
   shutdown      at each event, kill -QUIT $(cat PIDFILE) (MODE's
                 argument after a colon), then OK
+  rpcshutdown   at each event, supervisor.shutdown() through
+                childutils.getRPCInterface (SUPERVISOR_SERVER_URL), then OK
+  ctlshutdown   at each event, supervisorctl -c CONF shutdown, then OK
 """
 import json
 import os
@@ -22,7 +27,13 @@ import subprocess
 import sys
 import time
 
-from supervisor import childutils
+SITE = None
+if len(sys.argv) > 2 and sys.argv[1] == "--python-path":
+    SITE = sys.argv[2]
+    sys.path.insert(0, SITE)
+    del sys.argv[1:3]
+
+from supervisor import childutils   # noqa: E402
 
 
 def main():
@@ -57,6 +68,15 @@ def main():
             sys.stdout.flush()
         elif kind == "shutdown":
             subprocess.run(["sh", "-c", "kill -QUIT $(cat %s)" % arg])
+            childutils.listener.ok(sys.stdout)
+        elif kind == "rpcshutdown":
+            childutils.getRPCInterface(os.environ).supervisor.shutdown()
+            childutils.listener.ok(sys.stdout)
+        elif kind == "ctlshutdown":
+            subprocess.run([sys.executable, "-S", "-c", "import sys; "
+                            "sys.path.insert(0, %r); from supervisor."
+                            "supervisorctl import main; main()" % SITE,
+                            "-c", arg, "shutdown"], stdout=subprocess.DEVNULL)
             childutils.listener.ok(sys.stdout)
         else:
             childutils.listener.ok(sys.stdout)

@@ -2,8 +2,8 @@
 listeners written with supervisor.childutils (listener_rec.py), the same
 scenario under Python Supervisor and under ours for the payloads, and the
 protocol's failures: FAIL, a listener dying or hanging while BUSY, bytes
-out of protocol, overflow.  Skipped when /usr/bin/python3 cannot import
-supervisor (Debian package supervisor)."""
+out of protocol, overflow.  Skipped when the copy of Python Supervisor
+(pysupervisor.py) cannot run."""
 import json
 import os
 import re
@@ -12,31 +12,24 @@ import subprocess
 
 import pytest
 
+import pysupervisor
 from conftest import DEADLINE, SHARED, pid_alive
 from engine_util import (count, exit_after, program, wait, wait_count,
                          wait_records)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON = "/usr/bin/python3"
 REC = os.path.join(HERE, "listener_rec.py")
 
-
-def _have_supervisor():
-    try:
-        return subprocess.run([PYTHON, "-c", "import supervisor.childutils"],
-                              capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
+_WHY = pysupervisor.unavailable()
 pytestmark = pytest.mark.skipif(
-    not _have_supervisor(), reason="/usr/bin/python3 cannot import "
-    "supervisor (Debian package supervisor)")
+    _WHY is not None, reason="no Python Supervisor for the listeners: %s"
+    % _WHY)
 
 
 def listener(name, out, mode="ok", events="PROCESS_STATE", **keys):
-    text = ("[eventlistener:%s]\ncommand = %s %s %s %s\nevents = %s\n" %
-            (name, PYTHON, REC, out, mode, events))
+    argv = pysupervisor.script(REC, out, mode)
+    text = ("[eventlistener:%s]\ncommand = %s\nevents = %s\n" %
+            (name, " ".join(argv), events))
     for k, v in keys.items():
         text += "%s = %s\n" % (k, v)
     return text + "\n"
@@ -132,14 +125,16 @@ def test_process_state_payloads_as_python_supervisor(daemon, tmp_path):
     pyout = os.path.join(py.dir, "python.jsonl")
     py.write_config(SCENARIO.format(listener=listener(
         "rec", pyout, buffer_size=100)))
-    proc = subprocess.Popen(["/usr/bin/supervisord", "-n", "-c", py.conf],
+    proc = subprocess.Popen(pysupervisor.supervisord("-n", "-c", py.conf),
                             stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=py.dir)
     py.proc = proc
     try:
         theirs = _scenario(py, pyout, lambda: subprocess.run(
-            ["/usr/bin/supervisorctl", "-c", py.conf, "stop", "ok"],
+            pysupervisor.python("from supervisor.supervisorctl import "
+                                "main; main()", "-c", py.conf, "stop",
+                                "ok"),
             capture_output=True, timeout=4 * DEADLINE))
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -163,14 +158,19 @@ def test_process_state_payloads_as_python_supervisor(daemon, tmp_path):
 
 # -- the container pattern ------------------------------------------------
 
-def test_fatal_program_shuts_the_daemon_down(daemon):
-    """A FATAL program makes a listener kill -QUIT $(cat pidfile): the
-    daemon stops every program and exits 0."""
+@pytest.mark.parametrize("how", ["kill", "rpc", "supervisorctl"])
+def test_fatal_program_shuts_the_daemon_down(daemon, how):
+    """A FATAL program makes a listener kill -QUIT $(cat pidfile), or call
+    supervisor.shutdown() through SUPERVISOR_SERVER_URL, or run
+    supervisorctl shutdown: the daemon stops every program and exits 0."""
     out = os.path.join(daemon.dir, "ev.jsonl")
     rec = os.path.join(daemon.dir, "web.rec")
+    mode = {"kill": "shutdown:" + daemon.pidfile, "rpc": "rpcshutdown",
+            "supervisorctl": "ctlshutdown:" + daemon.conf}[how]
     daemon.write_config(
-        listener("watch", out, "shutdown:" + daemon.pidfile,
-                 events="PROCESS_STATE_FATAL") +
+        "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+        "supervisor.rpcinterface:make_main_rpcinterface\n\n" +
+        listener("watch", out, mode, events="PROCESS_STATE_FATAL") +
         program("web", exit_after(-1, 0, rec), startsecs=0) +
         program("main", "sh -c 'sleep 1; exit 1'", startsecs=5,
                 startretries=0))
@@ -181,7 +181,8 @@ def test_fatal_program_shuts_the_daemon_down(daemon):
     (e,) = records(out)
     assert e["h"]["eventname"] == "PROCESS_STATE_FATAL"
     assert e["p"] == "processname:main groupname:main from_state:BACKOFF"
-    assert count(daemon, "received SIGQUIT indicating exit request") == 1
+    if how == "kill":
+        assert count(daemon, "received SIGQUIT indicating exit request") == 1
     assert count(daemon, "every process is down") == 1
 
 
@@ -210,11 +211,11 @@ def test_listener_dead_while_busy_gives_its_event_back(daemon):
                  events="PROCESS_STATE_RUNNING", startsecs=0) +
         program("a", exit_after(-1, 0), startsecs=0))
     daemon.start()
-    r = wait_event(daemon, out, is_event("PROCESS_STATE_RUNNING", "a"),
-                   "a RUNNING from two listeners", n=2)
-    a = [e for e in r if is_event("PROCESS_STATE_RUNNING", "a")(e)]
-    assert a[0]["pid"] != a[1]["pid"]
-    assert a[0]["h"] == a[1]["h"]
+    first, again = wait(daemon, lambda: len(records(out)) >= 2 and
+                        records(out)[:2], "the first event twice")
+    assert first["pid"] != again["pid"] and first["h"] == again["h"]
+    wait_event(daemon, out, is_event("PROCESS_STATE_RUNNING", "a"),
+               "a RUNNING")
 
 
 def test_listener_stopped_while_busy_gives_its_event_back(daemon):
@@ -227,13 +228,13 @@ def test_listener_stopped_while_busy_gives_its_event_back(daemon):
                  events="PROCESS_STATE_RUNNING", startsecs=0) +
         program("a", exit_after(-1, 0), startsecs=0))
     daemon.start()
-    wait_event(daemon, out, is_event("PROCESS_STATE_RUNNING", "a"),
-               "the event to the listener")
+    wait(daemon, lambda: records(out), "the event to the listener")
     daemon.supctl("restart", "rec", check=0)
-    r = wait_event(daemon, out, is_event("PROCESS_STATE_RUNNING", "a"),
-                   "the event again", n=2)
-    a = [e for e in r if is_event("PROCESS_STATE_RUNNING", "a")(e)]
-    assert a[0]["pid"] != a[1]["pid"] and a[0]["h"] == a[1]["h"]
+    first, again = wait(daemon, lambda: len(records(out)) >= 2 and
+                        records(out)[:2], "the event again")
+    assert first["pid"] != again["pid"] and first["h"] == again["h"]
+    wait_event(daemon, out, is_event("PROCESS_STATE_RUNNING", "a"),
+               "a RUNNING")
 
 
 def test_bytes_out_of_protocol_are_logged_escaped(daemon):
