@@ -456,6 +456,20 @@ logfile_reopen(struct logfile *lf)
 	return 0;
 }
 
+int
+logfile_clear(struct logfile *lf)
+{
+	if (lf->fd != -1) {
+		close(lf->fd);
+		lf->fd = -1;
+	}
+	if (logfile_open_fd(lf, true) == -1)
+		return -1;
+	if (lf->failing && lf->failed_op != op_write)
+		lf->failing = false;
+	return 0;
+}
+
 bool
 logfile_moved(const struct logfile *lf)
 {

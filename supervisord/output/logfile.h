@@ -67,6 +67,9 @@ ssize_t	 logfile_splice(struct logfile *, int fd, size_t max);
 /* Close and open the path again (SIGUSR2, after an external rotation). */
 int	 logfile_reopen(struct logfile *);
 
+/* The same, the file emptied (clear): its backups stay.  -1 with
+   lf->error when it cannot be opened (bytes are dropped until it can). */
+int	 logfile_clear(struct logfile *);
 /*
  * Whether the open file is no longer at its path: deleted, or moved away
  * (the path names another file or nothing).  False while nothing is open.

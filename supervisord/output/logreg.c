@@ -35,7 +35,6 @@ static struct strmap	  logreg_bypath;
 static struct logfile	**logreg_due;
 static size_t		  logreg_ndue, logreg_due_cap;
 static struct ev_loop	 *logreg_loop;	/* NULL: open at once (unit tests) */
-static ev_prepare	  logreg_prepare;
 
 /* Room for one more in an array of n: doubling, not one at a time (a
    thousand programs would copy it a thousand times). */
@@ -46,12 +45,6 @@ logreg_grow(struct logfile **v, size_t n, size_t *cap)
 		return v;
 	*cap = *cap == 0 ? 16 : 2 * *cap;
 	return xreallocarray(v, *cap, sizeof(*v));
-}
-
-static void
-logreg_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	logreg_flush();
 }
 
 /*
@@ -65,8 +58,6 @@ logreg_flush(void)
 {
 	size_t	i;
 
-	if (logreg_loop != NULL)
-		ev_prepare_stop(logreg_loop, &logreg_prepare);
 	if (logreg_ndue == 0)
 		return;
 	for (i = 0; i < logreg_ndue; i++) {
@@ -90,8 +81,6 @@ logreg_open_soon(struct logfile *lf)
 	}
 	logreg_due = logreg_grow(logreg_due, logreg_ndue, &logreg_due_cap);
 	logreg_due[logreg_ndue++] = lf;
-	if (!ev_is_active(&logreg_prepare))
-		ev_prepare_start(logreg_loop, &logreg_prepare);
 }
 
 struct logfile *
@@ -306,10 +295,8 @@ logcap_init(struct daemon *d, char *cause, size_t len)
 		logreg_cleanup(logreg_childlogdir(d->config),
 		    sd->identifier != NULL ? sd->identifier : "supervisor");
 	cleaned = true;
-	if (logreg_loop == NULL) {
+	if (logreg_loop == NULL)
 		logreg_loop = d->loop;
-		ev_prepare_init(&logreg_prepare, logreg_prepare_cb);
-	}
 	return logsink_daemon_open(sd, cause, len);
 }
 

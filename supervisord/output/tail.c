@@ -475,11 +475,11 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 enum cmd_retval
 cmd_maintail(struct ctl_client *c, const struct proto_request *req)
 {
-	const char	*path = c->daemon->config->sd.logfile;
+	const char	*path = logsink_daemon_path();
 
 	if (path == NULL) {
 		client_reply_error(c, req->id, PROTO_NO_LOG, "the daemon logs "
-		    "to stderr, not to a file", NULL);
+		    "to stderr, syslog or the journal, not to a file", NULL);
 		return CMD_DONE;
 	}
 	return tail_start(c, req, path, cJSON_CreateObject());
