@@ -85,6 +85,9 @@ enum proto_type {
 	PROTO_T_STRING,		/* 1..max bytes, one of choices if set */
 	PROTO_T_NAMES,		/* an array of min..max process names */
 	PROTO_T_SIGNAL,		/* a signal name, or a number in 1..64 */
+	PROTO_T_DATA,		/* 1..max bytes of anything but NUL: a
+				   program's input (sendstdin), where a
+				   newline or an escape is what is meant */
 };
 
 struct proto_arg {
@@ -171,6 +174,7 @@ enum proto_field {
 	PROTO_F_READY,
 	PROTO_F_STATUS_TEXT,
 	PROTO_F_WAITING_FOR,
+	PROTO_F_STOP_REASON,
 	PROTO_FIELD_COUNT
 };
 

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 /* A stream's messages print one compact document a line. */
 static void
@@ -64,7 +65,7 @@ tail_line(struct ctx *ctx, struct proto_reply *r)
 		return EXIT_OK;
 	err = cJSON_GetObjectItemCaseSensitive(r->doc, "error");
 	if (cJSON_IsObject(err)) {
-		fprintf(stderr, "supctl: %s\n", cJSON_GetStringValue(
+		unctrl_printf(stderr, "supctl: %s\n", cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(err, "message")));
 		return EXIT_FAILED;
 	}

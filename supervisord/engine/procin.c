@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -55,10 +56,11 @@ procin_close(struct proc *p)
 
 /* A process that went down has no stdin any more. */
 static void
-procin_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+procin_observer(const struct event *ev, void *arg)
 {
-	if (p->pid == 0 && p->in != NULL && p->in->fd != -1)
+	struct proc	*p = ev->proc;
+
+	if (p != NULL && p->pid == 0 && p->in != NULL && p->in->fd != -1)
 		procin_close(p);
 }
 
@@ -109,7 +111,8 @@ procin_prepare(struct proc *p, int *child_fd, char *cause, size_t len)
 	int		 fds[2];
 
 	if (!procin_observing) {
-		daemon_add_observer(p->daemon, procin_observer, NULL);
+		event_subscribe(p->daemon, EVENT_MASK(EVENT_PROCESS_STATE),
+		    EVENT_AFTER_INPUT, procin_observer, NULL);
 		procin_observing = true;
 	}
 	if (p->in == NULL) {

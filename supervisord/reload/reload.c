@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "event.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -33,33 +34,32 @@ struct reload {
 	size_t			 ndrops;
 	struct config		**retired;	/* old configurations in use */
 	size_t			 nretired;
-	ev_prepare		 prepare_w;	/* frees what went down */
+	bool			 collect_due;	/* one of them went down */
 };
 
-static void	reload_collect(struct reload *);
+static void	collect(struct reload *);
 
-/* The processes being dropped went down: free them in a later turn. */
+/* A process being dropped went down: free it at the end of the turn. */
 static void
-reload_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+reload_event(const struct event *e, void *arg)
 {
 	struct reload	*r = arg;
 	size_t		 i;
 
-	for (i = 0; i < r->ndrops; i++) {
-		if (r->drops[i].proc == p && proc_is_down(p) &&
-		    !ev_is_active(&r->prepare_w))
-			ev_prepare_start(r->daemon->loop, &r->prepare_w);
-	}
+	for (i = 0; i < r->ndrops; i++)
+		if (r->drops[i].proc == e->proc && proc_is_down(e->proc))
+			r->collect_due = true;
 }
 
-static void
-reload_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+void
+reload_collect(struct daemon *d)
 {
-	struct reload	*r = w->data;
+	struct reload	*r = d->reload;
 
-	ev_prepare_stop(loop, w);
-	reload_collect(r);
+	if (r != NULL && r->collect_due) {
+		r->collect_due = false;
+		collect(r);
+	}
 }
 
 void
@@ -69,10 +69,9 @@ reload_init(struct daemon *d)
 
 	r = xcalloc(1, sizeof(*r));
 	r->daemon = d;
-	ev_prepare_init(&r->prepare_w, reload_prepare_cb);
-	r->prepare_w.data = r;
 	d->reload = r;
-	daemon_add_observer(d, reload_observer, r);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    reload_event, r);
 }
 
 /* At exit: what is still being dropped goes with everything else. */
@@ -84,9 +83,7 @@ reload_free(struct daemon *d)
 
 	if (r == NULL)
 		return;
-	daemon_remove_observer(d, reload_observer, r);
-	if (d->loop != NULL)
-		ev_prepare_stop(d->loop, &r->prepare_w);
+	event_unsubscribe(d, reload_event, r);
 	for (i = 0; i < r->ndrops; i++)
 		daemon_proc_free(d, r->drops[i].proc);
 	for (i = 0; i < r->nretired; i++)
@@ -144,7 +141,7 @@ retired_collect(struct reload *r)
 
 /* Drop every removed process that is down now. */
 static void
-reload_collect(struct reload *r)
+collect(struct reload *r)
 {
 	size_t	i;
 
@@ -421,7 +418,7 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 		r->retired[r->nretired++] = ocfg;
 	} else
 		config_free(ocfg);
-	reload_collect(r);
+	collect(r);
 
 	for (i = 0; i < diff->n; i++)
 		if (diff->v[i].kind == RELOAD_CHANGED)

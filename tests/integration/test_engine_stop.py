@@ -1,6 +1,7 @@
 """Stopping: the escalation to SIGKILL and its timing, process groups,
 shutdown on TERM/INT/QUIT in reverse priority, the daemon killed with -9,
 and orphans reaped."""
+import json
 import os
 import signal
 import time
@@ -247,3 +248,46 @@ def test_no_zombie_and_no_leak_across_restarts(daemon):
     wait(daemon, lambda: len(os.listdir(fds)) <= before,
          "at most the %d descriptors of the first stop" % before)
     assert daemon.proc.poll() is None
+
+
+def _stop_reasons(daemon):
+    """{fullname: (state, stop_reason)} from supctl --json status."""
+    r = daemon.supctl("--json", "status")
+    assert r.returncode in (0, 3), r.stderr    # 3: one is down
+    doc = json.loads(r.stdout)
+    return {p["fullname"]: (p["state"], p["stop_reason"])
+            for p in doc["processes"]}
+
+
+def test_stop_reason_in_json_status(daemon):
+    """Why each STOPPING process stops, in supctl --json status: asked
+    (signalled), held (db waits for web, which depends on it), the rest
+    of a group whose leader exited, a missed watchdog; null otherwise."""
+    web_rec, web = _stubborn(daemon, "web", 20, depends_on="db")
+    dog_rec, dog = _stubborn(daemon, "dog", 20, watchdog=1,
+                             autorestart="false")
+    rest_rec = os.path.join(daemon.dir, "rest.term")
+    daemon.write_config(
+        program("db", "sleep 1000", startsecs=0) + web + dog +
+        program("leaver", "/bin/sh -c '%s %s & sleep 1; exit 0'" %
+                (helper("ignore_term"), rest_rec), startsecs=0,
+                stopwaitsecs=20, autorestart="false"))
+    daemon.start()
+    for name in ("db", "web", "leaver"):
+        wait_state(daemon, name, "RUNNING")
+    assert _stop_reasons(daemon)["db"] == ("RUNNING", None)
+    daemon.supctl("stop", "--no-wait", "web", "db", check=0)
+    wait(daemon, lambda: _stop_reasons(daemon)["web"] ==
+         ("STOPPING", "asked") and
+         _stop_reasons(daemon)["db"] == ("STOPPING", "held"),
+         "web asked to stop, db held behind it")
+    wait(daemon, lambda: _stop_reasons(daemon)["leaver"] ==
+         ("STOPPING", "group_left"), "what is left of leaver stopping")
+    wait(daemon, lambda: _stop_reasons(daemon)["dog"] ==
+         ("STOPPING", "watchdog"), "dog stopped by its watchdog")
+    # Then their ends, without waiting out stopwaitsecs.
+    for rec in (web_rec, dog_rec, rest_rec):
+        os.kill(_term_times(rec)[0], signal.SIGKILL)
+    wait(daemon, lambda: set(s for s, _ in _stop_reasons(daemon).values())
+         == {"STOPPED", "EXITED"}, "every stop over")
+    assert set(r for _, r in _stop_reasons(daemon).values()) == {None}
