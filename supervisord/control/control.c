@@ -20,6 +20,7 @@
 
 #include "control.h"
 #include "event.h"
+#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -145,7 +146,7 @@ accept_one(struct daemon *d, int fd)
 		    "not root, not uid %ld, neither the socket's owner nor in its "
 		    "group or access_group", (long)cr.uid, (long)cr.pid,
 		    (long)geteuid());
-	client_new(d, fd, &cr, allowed);
+	sniff_start(d, fd, &cr, allowed);
 }
 
 /*
@@ -468,6 +469,8 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
+	if (http_init(d, cause, causelen) == -1)
+		goto unlink_path;
 	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
@@ -492,6 +495,8 @@ control_free(struct daemon *d)
 
 	if (ctl.daemon == NULL)
 		return;
+	sniff_free_all();
+	http_free(d);
 	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */

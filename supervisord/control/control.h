@@ -66,6 +66,10 @@ struct ctl_client {
 				   no idle timeout, until the daemon exits */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
+	/* A client without a socket (fd -1): its replies go to sink. */
+	void			(*sink)(struct ctl_client *, const char *,
+				    size_t, void *);
+	void			*sink_arg;
 };
 
 /* control.c: the socket's side of each client. */
@@ -73,8 +77,20 @@ void	 control_client_add(struct ctl_client *);
 void	 control_client_gone(struct ctl_client *);
 ev_tstamp control_client_timeout(void);
 
+/* sniff.c: JSON or HTTP?  Hands each connection to client.c or http.c. */
+void	 sniff_start(struct daemon *, int fd, const struct ucred *, bool);
+void	 sniff_free_all(void);
+
 /* client.c: one connection. */
 void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
+/*
+ * A client of the command table without a socket (the XML-RPC methods):
+ * each reply line is given to sink, possibly later, from an observer.
+ * client_drop() ends it.
+ */
+struct ctl_client *client_new_sink(struct daemon *, uid_t, pid_t,
+	    void (*sink)(struct ctl_client *, const char *, size_t, void *),
+	    void *arg);
 /* Output is written at the end of the loop's turn (control_flush()),
    after the turn's files: client_flush_all() writes it. */
 void	 client_flush_all(void);
