@@ -25,6 +25,7 @@
 #include "control.h"
 #include "http.h"
 #include "log.h"
+#include "rpc.h"
 #include "sha1.h"
 #include "xmalloc.h"
 #include "xmlrpc.h"
@@ -485,4 +486,5 @@ http_free(struct daemon *d)
 	ev_timer_stop(d->loop, &http.timer);
 	MHD_stop_daemon(http.mhd);
 	http.mhd = NULL;
+	rpc_config_free();
 }

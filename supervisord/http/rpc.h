@@ -134,4 +134,25 @@ enum rpc_status rpc_tail_stdout_log(struct rpc_req *, struct xr_value **,
 enum rpc_status rpc_tail_stderr_log(struct rpc_req *, struct xr_value **,
 	    size_t);
 
+/* rpc_group.c: groups, stdin, clearing logs. */
+enum rpc_status rpc_reload_config(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_add_process_group(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_remove_process_group(struct rpc_req *,
+	    struct xr_value **, size_t);
+enum rpc_status rpc_send_process_stdin(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_clear_process_logs(struct rpc_req *, struct xr_value **,
+	    size_t);
+enum rpc_status rpc_clear_all_process_logs(struct rpc_req *,
+	    struct xr_value **, size_t);
+enum rpc_status rpc_clear_log(struct rpc_req *, struct xr_value **, size_t);
+
+/* rpc_config.c */
+enum rpc_status rpc_get_all_config_info(struct rpc_req *,
+	    struct xr_value **, size_t);
+void	 rpc_config_reread(struct daemon *);
+void	 rpc_config_free(void);
+
 #endif

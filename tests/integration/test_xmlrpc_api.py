@@ -415,3 +415,92 @@ def test_supervisorctl_tail(d):
                         "-5", "sleeper"], capture_output=True, text=True,
                        timeout=DEADLINE)
     assert r.stdout == " end\n\n"
+
+
+def test_group_stdin_and_clear_methods(daemon):
+    daemon.write_config(PROGRAMS + """
+    [program:echo]
+    command = cat
+    startsecs = 0
+    """)
+    daemon.start()
+    daemon.wait_state("echo", "RUNNING")
+    s = proxy(daemon).supervisor
+    assert s.reloadConfig() == [[[], [], []]]
+    with open(daemon.conf, "a") as f:
+        f.write("\n[program:extra]\ncommand = sleep 1000\nstartsecs = 0\n")
+    assert s.reloadConfig() == [[["extra"], [], []]]
+    assert fault(s.removeProcessGroup, "extra") == (10, "BAD_NAME: extra")
+    assert s.addProcessGroup("extra") is True
+    assert fault(s.addProcessGroup, "extra") == (90, "ALREADY_ADDED: extra")
+    daemon.wait_state("extra", "RUNNING")
+    assert fault(s.removeProcessGroup, "extra") == (91,
+                                                    "STILL_RUNNING: extra")
+    assert s.stopProcessGroup("extra")[0]["status"] == 80
+    assert s.removeProcessGroup("extra") is True
+    assert fault(s.getProcessInfo, "extra")[0] == 10
+    # stdin: what cat reads comes back in its log.
+    assert s.sendProcessStdin("echo", "hello stdin\n") is True
+    assert s.sendProcessStdin("echo", "") is True
+    wait_for(lambda: "hello stdin" in s.readProcessStdoutLog("echo", 0, 0),
+             what="cat's echo")
+    assert fault(s.sendProcessStdin, "missing", "x")[0] == 70
+    assert fault(s.sendProcessStdin, "nosuch", "x")[0] == 10
+    assert fault(s.sendProcessStdin, "echo", 5)[0] == 2
+    assert s.clearProcessLogs("echo") is True
+    assert s.readProcessStdoutLog("echo", 0, 0) == ""
+    assert s.clearProcessLog("echo") is True
+    res = s.clearAllProcessLogs()
+    assert {r["name"] for r in res} >= {"echo", "sleeper", "a", "b"}
+    assert all(r["status"] == 80 and r["description"] == "OK" for r in res)
+    assert s.clearLog() is True
+    with open(daemon.conf, "a") as f:
+        f.write("\n[program:bad2]\nstartsecs = soon\n")
+    code, text = fault(s.reloadConfig)
+    assert code == 92 and text.startswith("CANT_REREAD: ")
+
+
+def test_all_config_info(d):
+    infos = proxy(d).supervisor.getAllConfigInfo()
+    assert [i["name"] for i in infos] == ["a", "b", "missing", "sleeper",
+                                          "slow"]
+    a = infos[0]
+    assert a["group"] == "g" and a["inuse"] is True
+    assert a["command"] == "sleep 1000" and a["exitcodes"] == [0]
+    assert a["stdout_logfile"] == "auto" and a["uid"] == "none"
+    assert a["stopsignal"] == 15 and a["startsecs"] == 0
+    for k in ("autostart", "killasgroup", "redirect_stderr",
+              "stdout_events_enabled", "stderr_syslog", "inuse"):
+        assert type(a[k]) is bool, k
+    for k in ("group_prio", "process_prio", "startretries", "stopwaitsecs",
+              "stdout_logfile_maxbytes", "stderr_logfile_backups",
+              "stdout_capture_maxbytes"):
+        assert type(a[k]) is int, k
+    # The file as last read: at start-up, then by reloadConfig.
+    with open(d.conf, "a") as f:
+        f.write("\n[program:later]\ncommand = sleep 5\n")
+    s = proxy(d).supervisor
+    assert "later" not in [i["name"] for i in s.getAllConfigInfo()]
+    assert s.reloadConfig() == [[["later"], [], []]]
+    later = [i for i in s.getAllConfigInfo() if i["name"] == "later"]
+    assert later[0]["inuse"] is False
+
+
+def test_reload_config_applies_in_place_keys(d):
+    """A change every key of which applies in place is not reported as
+    changed (supervisorctl update would restart the group): reloadConfig
+    applies it, and the process keeps running."""
+    pid = d.status("sleeper")["pid"]
+    with open(d.conf) as f:
+        text = f.read()
+    text = text.replace("[program:sleeper]\n",
+                        "[program:sleeper]\nstopwaitsecs = 7\n", 1)
+    with open(d.conf, "w") as f:
+        f.write(text)
+    before = d.request({"cmd": "reread"})
+    assert before["ok"] and before["result"]["updated"] == ["sleeper"], \
+        before
+    assert proxy(d).supervisor.reloadConfig() == [[[], [], []]]
+    after = d.request({"cmd": "reread"})
+    assert after["result"]["updated"] == [], after
+    assert d.status("sleeper")["pid"] == pid

@@ -178,3 +178,77 @@ def test_supervisorctl_same_output(tmp_path):
         ours.stop()
         theirs.stop()
         shutil.rmtree(str(tmp_path), ignore_errors=True)
+
+
+EDITED = """\
+    [group:g]
+    programs = a,b
+
+    [program:a]
+    command = sleep 1001
+    startsecs = 0
+
+    [program:b]
+    command = sleep 1000
+    startsecs = 0
+    autostart = false
+
+    [program:missing]
+    command = /nonexistent/program
+    autostart = false
+
+    [program:quick]
+    command = /bin/false
+    startsecs = 1
+    startretries = 0
+    autostart = false
+
+    [program:n1]
+    command = sleep 1000
+    startsecs = 0
+    """
+
+RELOAD_COMMANDS = [
+    ("avail",),
+    ("reread",),
+    ("update",),
+    ("status",),
+    ("reread",),
+    ("remove", "n1"),
+    ("stop", "n1"),
+    ("remove", "n1"),
+    ("remove", "n1"),
+    ("add", "n1"),
+    ("add", "n1"),
+    ("add", "nosuch"),
+    ("status",),
+    ("clear", "g:a"),
+    ("clear", "nosuch"),
+    ("clear", "all"),
+    ("avail",),
+]
+
+
+def test_supervisorctl_reread_update_add_remove(tmp_path):
+    ours = Side(str(tmp_path), "ours", SUPERVISORD)
+    theirs = Side(str(tmp_path), "theirs", PY_SUPERVISORD)
+    try:
+        for side in (ours, theirs):
+            wait_for(lambda: settled(side), what="autostart programs of %s"
+                     % side.argv0)
+            with open(side.conf) as f:
+                text = f.read()
+            head = text[:text.index("[program:sleeper]")]
+            with open(side.conf, "w") as f:
+                f.write(head + textwrap.dedent(EDITED))
+        for args in RELOAD_COMMANDS:
+            results = []
+            for side in (ours, theirs):
+                rc, out = side.ctl(*args)
+                out = "\n".join(sorted(mask(side, out).splitlines()))
+                results.append((rc, out))
+            assert results[0] == results[1], (args, results)
+    finally:
+        ours.stop()
+        theirs.stop()
+        shutil.rmtree(str(tmp_path), ignore_errors=True)
