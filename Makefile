@@ -130,7 +130,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-unit check-integration check-man
 
 check-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
 PYTEST_ARGS ?= -n 4
 check-integration: all helpers pysupervisor
