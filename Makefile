@@ -59,7 +59,8 @@ HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
-	bench fuzz fuzz-build check-fuzz soak install clean helpers
+	bench fuzz fuzz-build check-fuzz soak install clean helpers \
+	pysupervisor
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -132,9 +133,33 @@ check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
 
 PYTEST_ARGS ?= -n 4
-check-integration: all helpers
+check-integration: all helpers pysupervisor
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Python Supervisor 4.2, the reference of the differential tests: Debian's
+# package and its one Python dependency (pkg_resources) fetched with
+# apt-get download and unpacked under $(BUILD)/pysupervisor with dpkg -x.
+# Only their Python code is used (tests/integration/pysupervisor.py):
+# nothing is installed, no service starts, and every machine runs the
+# same copy.  Without a network the tests that need it skip, saying why
+# ($(BUILD)/pysupervisor/download.log).
+PYSUP_DIR	:= $(BUILD)/pysupervisor
+PYSUP_DEBS	:= supervisor python3-pkg-resources
+pysupervisor: $(PYSUP_DIR)/root/.unpacked
+
+$(PYSUP_DIR)/root/.unpacked:
+	@rm -rf $(PYSUP_DIR) && mkdir -p $(PYSUP_DIR)/debs
+	@cd $(PYSUP_DIR)/debs && log=../download.log; \
+	get() { apt-get download $(PYSUP_DEBS) >>$$log 2>&1; }; \
+	if ! get; then \
+		echo "== apt-get update, then again" >>$$log; \
+		$(SUDO) apt-get update -qq >>$$log 2>&1 && get; \
+	fi && for d in *.deb; do dpkg -x "$$d" ../root || exit 1; done && \
+	touch ../root/.unpacked && \
+	echo "pysupervisor: $$(ls *.deb | tr '\n' ' ')unpacked in $(PYSUP_DIR)" \
+	|| echo "pysupervisor: cannot fetch $(PYSUP_DEBS) (see" \
+	    "$(PYSUP_DIR)/download.log): the differential tests will skip"
 
 check-man:
 	@set -e; for m in man/*.[0-9]; do \
@@ -236,4 +261,6 @@ install: all
 clean:
 	rm -rf build build-* run
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The compiler's dependency files (not the folders of $(PYSUP_DIR)).
+-include $(shell find $(BUILD) -path $(PYSUP_DIR) -prune -o -name '*.d' \
+	-type f -print 2>/dev/null)

@@ -270,6 +270,15 @@ void	 logcap_reopen_all(struct daemon *);
  * only, /dev/stdout, /dev/stderr).  For tail and status.
  */
 const char *logcap_path(struct proc *, bool err);
+/*
+ * Whether that file is still written but no longer at its path (deleted
+ * or moved away since the spawn that opened it; the next spawn opens the
+ * path anew).  For tail, which then says so instead of an empty log.
+ */
+bool	 logcap_path_lost(struct proc *, bool err);
+/* Append " (log: 33.5 MB dropped, disk full)" to a status description
+   when output was lost: how much in all, and why while it still is. */
+void	 logcap_describe_drops(const struct proc *, char *buf, size_t len);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
@@ -278,7 +287,7 @@ const char *logcap_path(struct proc *, bool err);
  */
 struct logfile;
 struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups,
-	    bool create);
+	    bool create, bool exclusive);
 void	 logreg_put(struct logfile *);
 /* Open the files made since the loop last waited (logreg_get makes them
    unopened, so that a burst of spawns forks first). */
@@ -408,70 +417,7 @@ bool	 reload_procs_down(const struct daemon *);
 /* The end of the loop's turn: free the removed processes that are down. */
 void	 reload_collect(struct daemon *);
 
-/*
- * reload_select.c: the file applied to some groups only (supervisorctl's
- * update GROUP..., add, remove; XML-RPC's addProcessGroup and
- * removeProcessGroup).  reload_run_select() reads the file as
- * reload_run() does, checks every name first (a bad one changes
- * nothing: *code PROTO_BAD_NAME, PROTO_ALREADY_ADDED or
- * PROTO_STILL_RUNNING, "refused" in the result), then applies the
- * difference for those groups alone through the live reload; the
- * daemon's own sections stay as they run.
- *   update: each name a running group or one of the file; the file's
- *           version of it (or its absence) is put in force.
- *   add:    each name a group of the file that is not running.
- *   remove: each name a running group whose processes are all down;
- *           it leaves the running configuration (the file is read all
- *           the same: a file that does not load refuses it).
- */
-enum reload_select_op {
-	RELOAD_SELECT_UPDATE,
-	RELOAD_SELECT_ADD,
-	RELOAD_SELECT_REMOVE,
-};
-
-struct reload_select {
-	enum reload_select_op	  op;
-	const char *const	 *names;	/* group names */
-	size_t			  nnames;
-
-	/* Private: what the new configuration held before the merge. */
-	bool			  merged;
-	struct group_config	**file_groups;
-	size_t			  file_ngroups;
-	struct supervisord_config file_sd;
-	struct unix_server_config file_us;
-};
-
-int	 reload_run_select(struct daemon *, bool dry_run,
-	    struct reload_select *, struct cJSON **result, int *code,
-	    char *cause, size_t);
-/* The steps reload_run_select() takes around reload_diff(). */
-int	 reload_select_check(const struct reload_select *,
-	    const struct daemon *, const struct config *new,
-	    struct cJSON *result, int *code, char *cause, size_t);
-void	 reload_select_merge(struct reload_select *, struct config *old,
-	    struct config *new);
-void	 reload_select_diffed(struct reload_select *, struct config *new);
-void	 reload_select_commit(struct reload_select *, struct config *old,
-	    struct config *new);
-void	 reload_select_undo(struct reload_select *, struct config *new);
-/*
- * reread (Supervisor's reloadConfig): "groups" added to a reload's
- * result: {"added":[..],"changed":[..],"removed":[..]}, group names.
- * Changed: a process of it must restart, or is added or removed; a group
- * whose changes all apply in place is not.
- */
-void	 reload_groups_json(const struct reload_diff *,
-	    const struct config *old, const struct config *new,
-	    struct cJSON *result);
-/*
- * avail (Supervisor's getAllConfigInfo): every program of the file, with
- * whether the daemon runs it.  -1 with *code and a reason when the file
- * does not load (result then has its errors).
- */
-int	 reload_avail(struct daemon *, struct cJSON **result, int *code,
-	    char *cause, size_t);
+/* reload_select.c, reload_avail.c: see reload_select.h. */
 
 /* reload_report.c: the reply's object and the log lines of a reload. */
 struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
@@ -539,7 +485,6 @@ char	**spawn_environ(const struct proc *, char *const *base);
    each below the environment= of its section. */
 char	**spawn_environ_files(const struct proc *, char *const *base,
 	    const struct env *sd_file, const struct env *prog_file);
-void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
 void	 reap_init(struct daemon *);

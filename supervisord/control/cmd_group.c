@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "reload_select.h"
 
 static enum cmd_retval
 reply(struct ctl_client *c, const struct proto_request *req, int rc,

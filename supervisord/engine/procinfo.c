@@ -181,6 +181,7 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 		break;
 	}
+	logcap_describe_drops(p, buf, len);
 }
 
 const char *

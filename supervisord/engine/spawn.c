@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strv.h"
 #include "envfile.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -396,7 +397,7 @@ spawn_shared(struct spawn_child *c)
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	error = errno;
 	shared_child = NULL;
-	spawn_environ_free(c->env);
+	strv_free(c->env);
 	c->env = NULL;
 	errno = error;
 	return pid;

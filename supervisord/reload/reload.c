@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "xmalloc.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 /* A removed process still stopping, and the configuration it uses. */
 struct reload_drop {

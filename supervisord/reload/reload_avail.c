@@ -11,7 +11,9 @@
 
 #include "log.h"
 #include "proto.h"
+#include "xmalloc.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 /* One program of the file, as supervisorctl avail needs it. */
 static cJSON *
@@ -36,15 +38,36 @@ avail_entry(struct daemon *d, const struct group_config *g,
 	return obj;
 }
 
+/* A program of the file, and where the file has it. */
+struct avail_item {
+	const struct proc_config	*pc;
+	size_t				 order;
+	cJSON				*obj;
+};
+
+/* By program name, then in the file's order (groups by priority): as
+   Supervisor's getAllConfigInfo sorts them. */
+static int
+avail_cmp(const void *a, const void *b)
+{
+	const struct avail_item	*ia = a, *ib = b;
+	int			 rc = strcmp(ia->pc->name, ib->pc->name);
+
+	if (rc != 0)
+		return rc;
+	return ia->order < ib->order ? -1 : ia->order > ib->order;
+}
+
 int
 reload_avail(struct daemon *d, cJSON **result, int *code, char *cause,
     size_t len)
 {
 	struct diags	 diags = { 0 };
 	struct config	*ncfg;
+	struct avail_item *items;
 	cJSON		*res = cJSON_CreateObject(), *arr;
 	char		*first = NULL;
-	size_t		 i, j;
+	size_t		 i, j, n = 0;
 
 	cJSON_AddStringToObject(res, "config", d->config->path);
 	*result = res;
@@ -62,10 +85,18 @@ reload_avail(struct daemon *d, cJSON **result, int *code, char *cause,
 		return -1;
 	}
 	arr = cJSON_AddArrayToObject(res, "processes");
+	items = xcalloc(config_nprocs(ncfg) + 1, sizeof(*items));
 	for (i = 0; i < ncfg->ngroups; i++)
-		for (j = 0; j < ncfg->groups[i]->nprocs; j++)
-			cJSON_AddItemToArray(arr, avail_entry(d,
-			    ncfg->groups[i], ncfg->groups[i]->procs[j]));
+		for (j = 0; j < ncfg->groups[i]->nprocs; j++) {
+			items[n].pc = ncfg->groups[i]->procs[j];
+			items[n].order = n;
+			items[n++].obj = avail_entry(d, ncfg->groups[i],
+			    ncfg->groups[i]->procs[j]);
+		}
+	qsort(items, n, sizeof(*items), avail_cmp);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, items[i].obj);
+	free(items);
 	config_free(ncfg);
 	diags_release(&diags);
 	return 0;

@@ -25,6 +25,7 @@
 #include "proto.h"
 #include "xmalloc.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 static bool
 cjson_array_has(const cJSON *arr, const char *s)
@@ -163,8 +164,10 @@ reload_select_merge(struct reload_select *sel, struct config *ocfg,
 	/* The daemon's sections as they run: nothing of them differs. */
 	sel->file_sd = ncfg->sd;
 	sel->file_us = ncfg->unix_server;
+	sel->file_is = ncfg->inet_server;
 	ncfg->sd = ocfg->sd;
 	ncfg->unix_server = ocfg->unix_server;
+	ncfg->inet_server = ocfg->inet_server;
 	sel->merged = true;
 }
 
@@ -178,6 +181,7 @@ reload_select_diffed(struct reload_select *sel, struct config *ncfg)
 		return;
 	ncfg->sd = sel->file_sd;
 	ncfg->unix_server = sel->file_us;
+	ncfg->inet_server = sel->file_is;
 }
 
 /* Is g one of v's? */
@@ -229,6 +233,7 @@ reload_select_undo(struct reload_select *sel, struct config *ncfg)
 	sel->file_groups = NULL;
 	ncfg->sd = sel->file_sd;
 	ncfg->unix_server = sel->file_us;
+	ncfg->inet_server = sel->file_is;
 	sel->merged = false;
 }
 

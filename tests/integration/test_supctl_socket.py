@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import SUPCTL, DEADLINE
+import pysupervisor
+from conftest import SUPCTL, DEADLINE, wait_for
 
 DEFAULT_CONFIGS = ("/etc/supervisord.conf", "/etc/supervisor/supervisord.conf")
 
@@ -218,3 +219,35 @@ def test_silent_server_times_out(tmp_path):
         assert "no answer from the daemon on '%s' in time" % path in r.stderr
     finally:
         srv.close()
+
+
+def test_python_supervisor_named(tmp_path):
+    """The real thing: Python Supervisor 4.2 (build/pysupervisor) on its
+    socket; supctl names it at once."""
+    why = pysupervisor.unavailable()
+    if why:
+        pytest.skip(why)
+    path = str(tmp_path / "py.sock")
+    conf = tmp_path / "py.conf"
+    conf.write_text("[supervisord]\nlogfile = {d}/py.log\npidfile = "
+                    "{d}/py.pid\nuser = root\n\n[unix_http_server]\nfile = "
+                    "{p}\n\n[rpcinterface:supervisor]\n"
+                    "supervisor.rpcinterface_factory = "
+                    "supervisor.rpcinterface:make_main_rpcinterface\n"
+                    .format(d=tmp_path, p=path))
+    py = subprocess.Popen(pysupervisor.supervisord("-n", "-c", str(conf)),
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        wait_for(lambda: os.path.exists(path) or py.poll() is not None,
+                 timeout=DEADLINE * 2, what="Python Supervisor's socket")
+        assert py.poll() is None
+        r = run(["-s", path, "status"], str(tmp_path))
+        assert r.returncode == 5, (r.stdout, r.stderr)
+        assert r.stderr == ("supctl: the server at '%s' answered HTTP, not "
+                            "supervisord's JSON protocol: it is Python "
+                            "Supervisor's socket (use supervisorctl "
+                            "there)\n" % path)
+    finally:
+        py.terminate()
+        py.wait(timeout=DEADLINE)

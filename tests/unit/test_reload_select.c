@@ -12,6 +12,7 @@
 #include "log.h"
 #include "proto.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 #define HEAD \
 	"[supervisord]\nlogfile = /tmp/x.log\npidfile = /tmp/x.pid\n" \
@@ -24,10 +25,12 @@
 	"[program:x]\ncommand = sleep 3\n" \
 	"[program:y]\ncommand = sleep 4\n"
 
-/* a changed, b gone, c new, pool: a live key only; loglevel changed. */
+/* a changed, b gone, c new, pool: a live key only; the daemon's
+   sections changed (a live key, two that need a restart of it). */
 #define NEW \
 	"[supervisord]\nlogfile = /tmp/x.log\npidfile = /tmp/x.pid\n" \
-	"loglevel = debug\n[unix_http_server]\nfile = /tmp/x.sock\n" \
+	"loglevel = debug\n[unix_http_server]\nfile = /tmp/y.sock\n" \
+	"[inet_http_server]\nport = 127.0.0.1:9001\n" \
 	"[program:a]\ncommand = sleep 10\n" \
 	"[program:c]\ncommand = sleep 5\n" \
 	"[group:pool]\nprograms = x, y\n" \
@@ -98,6 +101,7 @@ START_TEST(test_reread_groups)
 	cJSON			*res = cJSON_CreateObject(), *g;
 
 	reload_diff(A, B, &d);
+	ck_assert_uint_ge(d.nrestart, 2);	/* the socket, the port */
 	reload_groups_json(&d, A, B, res);
 	g = cJSON_GetObjectItem(res, "groups");
 	ck_assert(has(cJSON_GetObjectItem(g, "added"), "c"));
