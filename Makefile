@@ -55,7 +55,7 @@ HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
-	bench fuzz fuzz-build check-fuzz soak install clean helpers
+	bench fuzz fuzz-build check-fuzz soak install clean helpers nginx
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -121,6 +121,7 @@ run: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all helpers $(UNIT_BINS)
+	-@$(MAKE) --no-print-directory nginx
 	@$(MAKE) --no-print-directory check-unit check-integration check-man
 
 check-unit: $(UNIT_BINS)
@@ -130,6 +131,20 @@ PYTEST_ARGS ?= -n 4
 check-integration: all helpers
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# A real nginx for the tests of programs that fork workers or daemonize.
+# Debian's package starts a service when installed: the binary is
+# unpacked under $(BUILD)/nginx instead (its libraries are the base
+# system's); without it those tests skip.
+NGINX	:= $(BUILD)/nginx/usr/sbin/nginx
+nginx: $(NGINX)
+$(NGINX):
+	@rm -rf $(BUILD)/nginx-deb && mkdir -p $(BUILD)/nginx-deb
+	cd $(BUILD)/nginx-deb && apt-get download nginx >/dev/null 2>&1 || \
+	    { echo "nginx: apt-get download failed: its tests will skip" >&2; \
+	    exit 1; }
+	dpkg -x $(BUILD)/nginx-deb/nginx_*.deb $(BUILD)/nginx
+	@touch $@
 
 check-man:
 	@set -e; for m in man/*.[0-9]; do \
