@@ -37,8 +37,27 @@ enum proc_state {
 	PROC_UNKNOWN = 1000,
 };
 
+/*
+ * Why a STOPPING process is stopping: one reason, set with the stop and
+ * cleared when it is over (stop_reason_name() in procinfo.c).
+ */
+enum stop_reason {
+	STOP_NONE = 0,		/* not stopping */
+	STOP_ASKED,		/* the operator, shutdown or a reload: signalled */
+	STOP_HELD,		/* asked, no signal yet: its dependents go down
+				   first (depends_on) */
+	STOP_GROUP_LEFT,	/* its leader exited; the rest of its process
+				   group is stopped before the exit counts */
+	STOP_READY_TIMEOUT,	/* ready=notify: no READY=1 within startsecs,
+				   a failed start once it is gone */
+	STOP_WATCHDOG,		/* no WATCHDOG=1 in time (or =trigger): an
+				   unexpected exit once it is gone */
+};
+
 struct logcap;		/* logcap.c: one captured output stream */
+struct procin;		/* procin.c: the write end of a stdin pipe */
 struct daemon;
+struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
 struct sdnotify;	/* sdnotify.c: the daemon's own, to systemd */
 struct cJSON;
@@ -76,6 +95,7 @@ struct proc {
 
 	struct logcap	*out;		/* NULL when the stream is NONE */
 	struct logcap	*err;		/* NULL when NONE or redirected */
+	struct procin	*in;		/* its stdin pipe, NULL before a spawn */
 	uint64_t	 dropped_bytes;	/* log bytes lost (ENOSPC, ...) */
 
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
@@ -85,10 +105,11 @@ struct proc {
 	bool		 pidfile_gone;	/* ... or removed (pidfile.c) */
 	bool		 execd;		/* exec succeeded in this run */
 	bool		 startsecs_done;	/* startsecs elapsed in this run */
+	enum stop_reason stop_reason;	/* STOPPING: why */
 	bool		 killed;	/* SIGKILL sent in this stop */
-	bool		 exit_pending;	/* leader gone, its group is stopped
-					   before the exit counts */
-	bool		 exit_in_starting;	/* ... and it exited in STARTING */
+	bool		 exit_in_starting;	/* a stop that stands for an exit
+					   (GROUP_LEFT...): in STARTING */
+	pid_t		 last_pid;	/* the pid of this run (events) */
 	ev_timer	 group_timer;	/* probes a group whose leader left */
 	ev_tstamp	 group_probe;	/* the probe's current interval */
 	struct proc	*pid_next;	/* reap.c: pid hash chain */
@@ -100,10 +121,6 @@ struct proc {
 	bool		 waiting;	/* STARTING, not forked: waits for its
 					   dependencies to be RUNNING */
 	bool		 ready_seen;	/* ready=notify: READY=1 in this run */
-	bool		 ready_timeout;	/* ... none within startsecs */
-	bool		 watchdog_expired;	/* no WATCHDOG=1 in time */
-	bool		 stop_held;	/* STOPPING, no signal yet: waits for
-					   its dependents to be down */
 	char		*status_text;	/* STATUS=, NULL when none */
 	struct proc	**deps;		/* what it depends on (depend.c) */
 	size_t		 ndeps;
@@ -126,6 +143,9 @@ void	 proc_free_texts(struct proc *);
 
 /* procinfo.c: names and descriptions (the rest of it in the API below). */
 const char *proc_state_name(enum proc_state);
+/* "asked", "held", "group_left", "ready_timeout", "watchdog"; NULL for
+   STOP_NONE. */
+const char *stop_reason_name(enum stop_reason);
 int	 proc_state_parse(const char *, enum proc_state *);
 
 /*
@@ -182,9 +202,7 @@ struct daemon {
 
 	/* Engine internals (daemon.c, reap.c, pidfile.c). */
 	const struct proc_effects *effects;
-	struct observer	*observers;
-	size_t		 nobservers;
-	unsigned	 notifying;	/* observer calls in progress */
+	struct event_bus *events;	/* event.c: queue and subscribers */
 	struct proc	**pidtab;	/* reap.c: pid -> proc hash */
 	size_t		 pidtab_size;
 	size_t		 pidtab_count;
@@ -195,8 +213,9 @@ struct daemon {
 	bool		 step_again;
 	struct reload	*reload;	/* reload.c: removed processes still
 					   stopping, configurations they use */
-	ev_prepare	 depend_settle;	/* depend.c: held stops, decided */
-	ev_prepare	 pidfile_prepare; /* pidfile.c: writes after a burst */
+	bool		 settle_due;	/* depend.c: held stops to decide */
+	ev_prepare	 turn_end;	/* turn.c: the end of each turn */
+	ev_idle		 turn_again;	/* ... once more, no sleep before */
 	struct proc	**pidfile_due;	/* ... of these (NULL: forgotten) */
 	size_t		 npidfile_due;
 	size_t		 pidfile_due_cap;
@@ -212,16 +231,6 @@ struct daemon {
  * reload).  Implemented in proc.c / daemon.c; every call returns at once.
  */
 
-/* Observers see every state transition, in order (events, waiters). */
-typedef void (*proc_observer_fn)(struct proc *, enum proc_state from,
-	    enum proc_state to, void *arg);
-struct observer {
-	proc_observer_fn fn;		/* NULL: removed during a call */
-	void		*arg;
-};
-void	 daemon_add_observer(struct daemon *, proc_observer_fn, void *arg);
-void	 daemon_remove_observer(struct daemon *, proc_observer_fn, void *arg);
-
 /* "name", "group:name"; NULL when unknown. */
 struct proc *daemon_find_proc(struct daemon *, const char *);
 /* "group:*" or a group name: fills out (allocated), returns the count. */
@@ -229,12 +238,12 @@ size_t	 daemon_find_group(struct daemon *, const char *, struct proc ***out);
 
 /*
  * Ask for a process to run / not run.  They return 0 when the request was
- * taken (the outcome arrives through the observers), or -1 with a reason
+ * taken (the outcome arrives as events, engine/event.h), or -1 with a reason
  * in cause (e.g. already started, not running).
  */
 int	 proc_start(struct proc *, char *cause, size_t);
 int	 proc_stop(struct proc *, char *cause, size_t);
-int	 proc_signal(struct proc *, int sig, char *cause, size_t);
+int	 proc_signal(struct proc *, int sig, bool group, char *cause, size_t);
 
 /* "pid 1234, uptime 1:02:03", "Exited too quickly ...", as supervisorctl. */
 void	 proc_describe(const struct proc *, char *buf, size_t);
@@ -267,6 +276,15 @@ void	 logcap_reopen_all(struct daemon *);
  * only, /dev/stdout, /dev/stderr).  For tail and status.
  */
 const char *logcap_path(struct proc *, bool err);
+/*
+ * Whether that file is still written but no longer at its path (deleted
+ * or moved away since the spawn that opened it; the next spawn opens the
+ * path anew).  For tail, which then says so instead of an empty log.
+ */
+bool	 logcap_path_lost(struct proc *, bool err);
+/* Append " (log: 33.5 MB dropped, disk full)" to a status description
+   when output was lost: how much in all, and why while it still is. */
+void	 logcap_describe_drops(const struct proc *, char *buf, size_t len);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
@@ -275,7 +293,7 @@ const char *logcap_path(struct proc *, bool err);
  */
 struct logfile;
 struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups,
-	    bool create);
+	    bool create, bool exclusive);
 void	 logreg_put(struct logfile *);
 /* Open the files made since the loop last waited (logreg_get makes them
    unopened, so that a burst of spawns forks first). */
@@ -295,6 +313,19 @@ bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
 int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
 	    size_t);
 void	 logsink_daemon_reopen(void);
+/* clear (Supervisor's clearLog): the daemon's log file emptied; -1 with
+   a reason when it has none (stderr, syslog, the journal) or cannot. */
+int	 logsink_daemon_clear(char *cause, size_t);
+/* The daemon's log file, NULL when it logs elsewhere. */
+const char *logsink_daemon_path(void);
+/*
+ * logclear.c: clear (Supervisor's clearProcessLogs): a process's stdout
+ * and stderr log files emptied (their backups stay, as Supervisor's).
+ * The paths emptied go to paths (up to two, NULL-terminated); -1 with a
+ * reason when a file could not be emptied.
+ */
+int	 logcap_clear(struct proc *, const char *paths[3], char *cause,
+	    size_t);
 
 /* daemon.c: start-up, signals, the loop. */
 struct daemon_opts {
@@ -314,6 +345,16 @@ int	 detach_begin(void);
 void	 detach_ready(int fd);
 void	 detach_fail(int fd, const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
+
+/*
+ * turn.c: the end of each loop turn, one ordered pass: held stops, the
+ * removed processes that are down, then files (pidfiles, log files),
+ * then words (events, replies): no client or subscriber is told of a
+ * process before its files are on disk.  turn_init starts it.
+ */
+void	 turn_init(struct daemon *);
+void	 turn_end(struct daemon *);
+void	 turn_free(struct daemon *);
 
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
@@ -379,6 +420,10 @@ int	 reload_run(struct daemon *, bool dry_run, struct cJSON **result,
 	    int *code, char *cause, size_t);
 /* Removed processes still stopping: is every one of them down? */
 bool	 reload_procs_down(const struct daemon *);
+/* The end of the loop's turn: free the removed processes that are down. */
+void	 reload_collect(struct daemon *);
+
+/* reload_select.c, reload_avail.c: see reload_select.h. */
 
 /* reload_report.c: the reply's object and the log lines of a reload. */
 struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
@@ -403,12 +448,38 @@ void	 shutdown_on_init(struct daemon *);
  */
 int	 control_init(struct daemon *, char *cause, size_t);
 void	 control_free(struct daemon *);
-/* A process is about to be freed (reload): requests waiting on it fail,
-   queued events forget it.  Call before freeing it. */
+/* A process is about to be freed (reload): requests waiting on it fail.
+   Call before freeing it. */
 void	 control_proc_gone(struct daemon *, struct proc *);
-/* Call every observer for a transition (proc.c calls it). */
-void	 daemon_notify(struct daemon *, struct proc *, enum proc_state from,
-	    enum proc_state to);
+/* The end of the loop's turn: requests' replies, then every client's
+   output written; dropped clients freed. */
+void	 control_flush(struct daemon *);
+
+/*
+ * procin.c: each program's stdin is a pipe the daemon writes to
+ * (sendstdin, supctl fg, Supervisor's sendProcessStdin).  Writes never
+ * block: what the pipe does not take waits in a queue of at most
+ * PROCIN_QUEUE_MAX bytes per process.
+ */
+#define PROCIN_QUEUE_MAX	(64 * 1024)
+enum procin_error {
+	PROCIN_OK = 0,
+	PROCIN_NOT_RUNNING,	/* no pid, or being stopped (NOT_RUNNING) */
+	PROCIN_NO_FILE,		/* the program closed its stdin (NO_FILE) */
+	PROCIN_FULL,		/* the queue has no room for all of it */
+};
+/* Before the fork: *child_fd becomes the child's stdin. */
+int	 procin_prepare(struct proc *, int *child_fd, char *cause, size_t);
+/* After a fork (close the child's end), a failed one (undo), and when
+   the process is freed. */
+void	 procin_spawned(struct proc *);
+void	 procin_abort(struct proc *);
+void	 procin_release(struct proc *);
+/* Send len bytes: every one taken (some maybe queued), or none. */
+enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* Bytes waiting in the queue. */
+size_t	 procin_queued(const struct proc *);
+const char *procin_error_text(enum procin_error);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);
@@ -420,7 +491,6 @@ char	**spawn_environ(const struct proc *, char *const *base);
    each below the environment= of its section. */
 char	**spawn_environ_files(const struct proc *, char *const *base,
 	    const struct env *sd_file, const struct env *prog_file);
-void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
 void	 reap_init(struct daemon *);
@@ -451,7 +521,8 @@ bool	 depend_hold_stop(const struct proc *);
  * A stop was held because something depends on the process: once the
  * current event is handled (every stop of one request issued), stop it
  * at once unless a dependent is being stopped too (then it waits for
- * that one).  depend_settle is that pass; the loop runs it by itself.
+ * that one).  depend_settle is that pass, at the end of the loop's turn
+ * (turn.c) when depend_settle_soon() asked for it.
  */
 void	 depend_settle_soon(struct daemon *);
 void	 depend_settle(struct daemon *);
@@ -510,19 +581,16 @@ void	 pidfile_record_write(struct daemon *);
 void	 pidfile_release(struct daemon *);
 /*
  * A process's pidfile is written (or removed) once the burst of events
- * that spawned it (or reaped it) is handled, just before the loop waits
- * again: a thousand programs are forked before a thousand files are
- * created, and a crashed program is replaced before its file is.
+ * that spawned it (or reaped it) is handled, at the end of the loop's
+ * turn (turn.c): a thousand programs are forked before a thousand files
+ * are created, and a crashed program is replaced before its file is.
  * pidfile_flush() does the due work now; pidfile_proc_forget() does a
  * due removal now and drops a due write (the process is being freed).
  */
-void	 pidfile_init(struct daemon *);
 void	 pidfile_proc_write(struct proc *);
 void	 pidfile_proc_remove(struct proc *);
 void	 pidfile_proc_forget(struct proc *);
 void	 pidfile_flush(struct daemon *);
-/* pidfile_flush() and logreg_flush(): before anything goes to a client. */
-void	 pidfile_settle(struct daemon *);
 int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
 
 /*

@@ -16,11 +16,13 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 
 static void	client_input(struct ctl_client *);
 static void	client_flush(struct ctl_client *);
+static void	client_flush_soon(struct ctl_client *);
 static void	client_arm_timer(struct ctl_client *);
 static void	client_discard(struct ctl_client *);
 
@@ -126,13 +128,14 @@ client_linger(struct ctl_client *c)
 	client_discard(c);
 }
 
+/* Writable again: at the end of the turn, after its files (turn.c). */
 static void
 client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client	*c = container_of(w, struct ctl_client,
 				    write_w);
 
-	client_flush(c);
+	client_flush_soon(c);
 }
 
 /* Idle without a request, or output that does not drain: close it. */
@@ -169,12 +172,40 @@ client_arm_timer(struct ctl_client *c)
 	/* Output pending always counts; an idle stream or job does not. */
 	waiting = proto_buf_used(&c->out) > 0 ||
 	    (c->job == NULL && c->tail == NULL &&
-	    (c->flags & CLIENT_EVENTS) == 0);
+	    (c->flags & (CLIENT_EVENTS | CLIENT_HOLD)) == 0);
 	if (waiting && !ev_is_active(&c->timer)) {
 		c->timer.repeat = control_client_timeout();
 		ev_timer_again(loop, &c->timer);
 	} else if (!waiting && ev_is_active(&c->timer))
 		ev_timer_stop(loop, &c->timer);
+}
+
+/*
+ * Clients with output (or a state change) to write at the end of the
+ * loop's turn: words go out after the turn's files are written.
+ */
+static TAILQ_HEAD(, ctl_client) flush_list =
+    TAILQ_HEAD_INITIALIZER(flush_list);
+
+static void
+client_flush_soon(struct ctl_client *c)
+{
+	if (c->flags & (CLIENT_DEAD | CLIENT_FLUSH))
+		return;
+	c->flags |= CLIENT_FLUSH;
+	TAILQ_INSERT_TAIL(&flush_list, c, flush_entry);
+}
+
+void
+client_flush_all(void)
+{
+	struct ctl_client	*c;
+
+	while ((c = TAILQ_FIRST(&flush_list)) != NULL) {
+		TAILQ_REMOVE(&flush_list, c, flush_entry);
+		c->flags &= ~CLIENT_FLUSH;
+		client_flush(c);
+	}
 }
 
 /* Send what the socket takes; drop the client on a write error. */
@@ -186,7 +217,6 @@ client_flush(struct ctl_client *c)
 
 	if (c->flags & CLIENT_DEAD)
 		return;
-	pidfile_settle(c->daemon);
 	n = proto_buf_send(&c->out, c->fd);
 	if (n == -1 && errno != EAGAIN) {
 		client_drop(c, strerror(errno));
@@ -224,6 +254,11 @@ client_send(struct ctl_client *c, char *line, size_t len)
 		free(line);
 		return;
 	}
+	if (c->sink != NULL) {
+		c->sink(c, line, len, c->sink_arg);
+		free(line);
+		return;
+	}
 	if (proto_buf_used(&c->out) + len > CTL_OUT_MAX) {
 		free(line);
 		client_drop(c, "output buffer full (the client does not read)");
@@ -231,7 +266,7 @@ client_send(struct ctl_client *c, char *line, size_t len)
 	}
 	proto_buf_add(&c->out, line, len);
 	free(line);
-	client_flush(c);
+	client_flush_soon(c);
 }
 
 /*
@@ -247,6 +282,11 @@ client_send_buf(struct ctl_client *c, struct proto_buf *b)
 		proto_buf_release(b);
 		return;
 	}
+	if (c->sink != NULL) {
+		c->sink(c, b->data + b->off, proto_buf_used(b), c->sink_arg);
+		proto_buf_release(b);
+		return;
+	}
 	if (proto_buf_used(&c->out) + proto_buf_used(b) > CTL_OUT_MAX) {
 		proto_buf_release(b);
 		client_drop(c, "output buffer full (the client does not read)");
@@ -259,7 +299,7 @@ client_send_buf(struct ctl_client *c, struct proto_buf *b)
 	} else
 		proto_buf_add(&c->out, b->data + b->off, proto_buf_used(b));
 	proto_buf_release(b);
-	client_flush(c);
+	client_flush_soon(c);
 }
 
 void
@@ -299,7 +339,7 @@ client_close(struct ctl_client *c)
 		return;
 	c->flags |= CLIENT_CLOSING;
 	ev_io_stop(c->daemon->loop, &c->read_w);
-	client_flush(c);
+	client_flush_soon(c);
 }
 
 bool
@@ -320,20 +360,20 @@ client_subscribe_events(struct ctl_client *c)
 	if (c->flags & (CLIENT_EVENTS | CLIENT_DEAD))
 		return;
 	c->flags |= CLIENT_EVENTS;
-	control_client_subscribe(c);
+	event_subscribe(c->daemon, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_END_OF_TURN, cmd_event_send, c);
 	client_arm_timer(c);
 }
 
 /*
  * The request in flight is over.  The next one is read from the loop,
- * not from here: this may run inside an engine observer, which must not
- * be re-entered.
+ * not from here: this runs while the events of the turn are delivered.
  */
 void
 client_done(struct ctl_client *c)
 {
 	c->job = NULL;
-	if (c->flags & CLIENT_DEAD)
+	if ((c->flags & CLIENT_DEAD) || c->sink != NULL)
 		return;
 	ev_feed_event(c->daemon->loop, &c->read_w, EV_CUSTOM);
 	client_arm_timer(c);
@@ -358,7 +398,7 @@ client_input(struct ctl_client *c)
 				    "than 65536 bytes", NULL);
 				c->flags |= CLIENT_CLOSING;
 				ev_io_stop(loop, &c->read_w);
-				client_flush(c);
+				client_flush_soon(c);
 				return;
 			}
 			break;
@@ -383,7 +423,7 @@ client_input(struct ctl_client *c)
 	    proto_buf_used(&c->in) <= PROTO_LINE_MAX)
 		ev_io_start(loop, &c->read_w);
 	if ((c->flags & CLIENT_DEAD) == 0)
-		client_flush(c);
+		client_flush_soon(c);
 }
 
 /* Stop serving a client now; it is freed before the loop waits again. */
@@ -399,6 +439,9 @@ client_drop(struct ctl_client *c, const char *why)
 		    c->id, (long)c->uid, (long)c->pid, why);
 	else
 		log_debug("control: client %u closed", c->id);
+	if (c->flags & CLIENT_FLUSH)
+		TAILQ_REMOVE(&flush_list, c, flush_entry);
+	c->flags &= ~CLIENT_FLUSH;
 	c->flags |= CLIENT_DEAD;
 	ev_io_stop(loop, &c->read_w);
 	ev_io_stop(loop, &c->write_w);
@@ -409,7 +452,8 @@ client_drop(struct ctl_client *c, const char *why)
 	if (c->tail != NULL)
 		tail_free(c->tail);
 	c->tail = NULL;
-	close(c->fd);
+	if (c->fd != -1)
+		close(c->fd);
 	c->fd = -1;
 	control_client_gone(c);
 }
@@ -442,4 +486,25 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	    (long)c->uid, (long)c->pid);
 	ev_io_start(loop, &c->read_w);
 	client_arm_timer(c);
+}
+
+struct ctl_client *
+client_new_sink(struct daemon *d, uid_t uid, pid_t pid,
+    void (*sink)(struct ctl_client *, const char *, size_t, void *),
+    void *arg)
+{
+	struct ctl_client	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->daemon = d;
+	c->fd = -1;
+	c->uid = uid;
+	c->pid = pid;
+	c->sink = sink;
+	c->sink_arg = arg;
+	ev_init(&c->read_w, client_read_cb);
+	ev_init(&c->write_w, client_write_cb);
+	ev_init(&c->timer, client_timer_cb);
+	control_client_add(c);
+	return c;
 }

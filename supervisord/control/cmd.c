@@ -1,9 +1,8 @@
 /*
  * The daemon's request table, in the tmux style: one entry per request
- * with its flags and handler, plus the requests that only read state
- * (status, pid, version) or hand over to the engine (shutdown, events).
+ * with its flags and handler; the names a request gives resolved to
+ * processes; and the small requests (reload, shutdown, version, events).
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +11,10 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
-#include "jsonw.h"
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 
-static enum cmd_retval	cmd_status(struct ctl_client *,
-			    const struct proto_request *);
-static enum cmd_retval	cmd_pid(struct ctl_client *,
-			    const struct proto_request *);
 static enum cmd_retval	cmd_reload(struct ctl_client *,
 			    const struct proto_request *);
 static enum cmd_retval	cmd_shutdown(struct ctl_client *,
@@ -41,6 +36,14 @@ static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_TAIL,	false,	cmd_tail },
 	{ PROTO_CMD_MAINTAIL,	false,	cmd_maintail },
 	{ PROTO_CMD_EVENTS,	false,	cmd_events },
+	{ PROTO_CMD_SENDSTDIN,	false,	cmd_sendstdin },
+	{ PROTO_CMD_CLEAR,	true,	cmd_clear },
+	{ PROTO_CMD_CLEARLOG,	true,	cmd_clearlog },
+	{ PROTO_CMD_REREAD,	false,	cmd_reread },
+	{ PROTO_CMD_AVAIL,	false,	cmd_avail },
+	{ PROTO_CMD_UPDATE,	true,	cmd_update },
+	{ PROTO_CMD_ADD,	true,	cmd_add },
+	{ PROTO_CMD_REMOVE,	true,	cmd_remove },
 };
 
 /* Log a mutating request with who asked and for what. */
@@ -183,6 +186,17 @@ cmd_resolve(struct daemon *d, const char *const *names, size_t n,
 	return rc;
 }
 
+void
+cmd_fill_names(cJSON *obj, const struct proc *p)
+{
+	char	full[2 * PROTO_NAME_MAX + 2];
+
+	proc_fullname(p, full, sizeof(full));
+	cJSON_AddStringToObject(obj, "name", p->cfg->name);
+	cJSON_AddStringToObject(obj, "group", p->cfg->group);
+	cJSON_AddStringToObject(obj, "fullname", full);
+}
+
 /* The processes a request names, or an error reply and -1. */
 int
 cmd_targets(struct ctl_client *c, const struct proto_request *req,
@@ -222,221 +236,6 @@ cmd_targets(struct ctl_client *c, const struct proto_request *req,
 	return -1;
 }
 
-void
-cmd_fill_names(cJSON *obj, const struct proc *p)
-{
-	char	full[2 * PROTO_NAME_MAX + 2];
-
-	proc_fullname(p, full, sizeof(full));
-	cJSON_AddStringToObject(obj, "name", p->cfg->name);
-	cJSON_AddStringToObject(obj, "group", p->cfg->group);
-	cJSON_AddStringToObject(obj, "fullname", full);
-}
-
-cJSON *
-cmd_exit_json(const struct exit_info *e)
-{
-	const char	*name;
-	char		 desc[128];
-	cJSON		*obj;
-
-	if (!e->valid)
-		return cJSON_CreateNull();
-	obj = cJSON_CreateObject();
-	if (e->signaled) {
-		cJSON_AddNullToObject(obj, "code");
-		if ((name = signal_name(e->code)) != NULL)
-			cJSON_AddStringToObject(obj, "signal", name);
-		else
-			cJSON_AddNumberToObject(obj, "signal", e->code);
-	} else {
-		cJSON_AddNumberToObject(obj, "code", e->code);
-		cJSON_AddNullToObject(obj, "signal");
-	}
-	cJSON_AddBoolToObject(obj, "core", e->core);
-	cJSON_AddBoolToObject(obj, "expected", e->expected);
-	exit_describe(e, desc, sizeof(desc));
-	cJSON_AddStringToObject(obj, "description", desc);
-	return obj;
-}
-
-/*
- * A time in seconds as a JSON number with microseconds, printed from
- * integers: cJSON prints a fractional double with %1.15g, reads it back
- * and prints it again with %1.17g (see jsonw_seconds(), for status).
- */
-static void
-add_seconds(cJSON *obj, const char *key, double t)
-{
-	char		buf[64];
-	long long	us;
-
-	if (!isfinite(t) || fabs(t) >= 9e12) {
-		cJSON_AddNumberToObject(obj, key, t);
-		return;
-	}
-	us = llround(t * 1e6);
-	snprintf(buf, sizeof(buf), "%s%lld.%06lld", us < 0 ? "-" : "",
-	    llabs(us) / 1000000, llabs(us) % 1000000);
-	cJSON_AddRawToObject(obj, key, buf);
-}
-
-/* The last exit as a status entry shows it: null when there is none. */
-static void
-exit_write(struct jsonw *w, const struct exit_info *e)
-{
-	const char	*name;
-	char		 desc[128];
-
-	if (!e->valid) {
-		jsonw_null(w, "exit");
-		return;
-	}
-	jsonw_object(w, "exit");
-	if (e->signaled) {
-		jsonw_null(w, "code");
-		if ((name = signal_name(e->code)) != NULL)
-			jsonw_string(w, "signal", name);
-		else
-			jsonw_int(w, "signal", e->code);
-	} else {
-		jsonw_int(w, "code", e->code);
-		jsonw_null(w, "signal");
-	}
-	jsonw_bool(w, "core", e->core);
-	jsonw_bool(w, "expected", e->expected);
-	exit_describe(e, desc, sizeof(desc));
-	jsonw_string(w, "description", desc);
-	jsonw_object_end(w);
-}
-
-/*
- * One status entry: everything an operator asks about a process, or the
- * fields asked for.  Written straight into the reply (see jsonw.c): built
- * as a cJSON tree, a status of 1000 programs cost the daemon 7 ms.
- */
-void
-cmd_proc_write(struct jsonw *w, struct proc *p, ev_tstamp now,
-    unsigned fields)
-{
-	const char	*path;
-	char		 buf[2 * PROTO_NAME_MAX + 2];
-	bool		 up = p->pid != 0 && p->started_at > 0;
-
-#define F(f)	PROTO_FIELD(fields, PROTO_F_##f)
-	if (F(NAME))
-		jsonw_string(w, "name", p->cfg->name);
-	if (F(GROUP))
-		jsonw_string(w, "group", p->cfg->group);
-	if (F(FULLNAME)) {
-		proc_fullname(p, buf, sizeof(buf));
-		jsonw_string(w, "fullname", buf);
-	}
-	if (F(STATE))
-		jsonw_string(w, "state", proc_state_name(p->state));
-	if (F(STATECODE))
-		jsonw_int(w, "statecode", p->state);
-	if (F(DESCRIPTION)) {
-		proc_describe(p, buf, sizeof(buf));
-		jsonw_string(w, "description", buf);
-	}
-	if (F(PID))
-		jsonw_int(w, "pid", p->pid);
-	if (F(START))
-		jsonw_seconds(w, "start", p->started_at);
-	if (F(UPTIME))
-		jsonw_seconds(w, "uptime", up && now > p->started_at ?
-		    now - p->started_at : 0);
-	if (F(SINCE))
-		jsonw_seconds(w, "since", p->state_since);
-	if (F(NOW))
-		jsonw_seconds(w, "now", now);
-	if (F(RESTARTS))
-		jsonw_int(w, "restarts", p->restarts);
-	if (F(EXITSTATUS)) {
-		if (p->last_exit.valid && !p->last_exit.signaled)
-			jsonw_int(w, "exitstatus", p->last_exit.code);
-		else
-			jsonw_null(w, "exitstatus");
-	}
-	if (F(EXIT))
-		exit_write(w, &p->last_exit);
-	if (F(SPAWNERR))
-		jsonw_string(w, "spawnerr", proc_error(p));
-	if (F(LOG_DROPPED_BYTES))
-		jsonw_number(w, "log_dropped_bytes", (double)p->dropped_bytes);
-	if (F(STDOUT_LOGFILE)) {
-		path = logcap_path(p, false);
-		jsonw_string(w, "stdout_logfile", path ? path : "");
-	}
-	if (F(STDERR_LOGFILE)) {
-		path = p->cfg->redirect_stderr ? NULL : logcap_path(p, true);
-		jsonw_string(w, "stderr_logfile", path ? path : "");
-	}
-#undef F
-	notify_status_write(p, w, fields);
-}
-
-static enum cmd_retval
-cmd_status(struct ctl_client *c, const struct proto_request *req)
-{
-	struct proc	**procs;
-	struct proto_buf  b = { 0 };
-	struct jsonw	  w;
-	size_t		  n, i;
-	unsigned	  fields = proto_get_fields(req);
-	ev_tstamp	  now = ev_time();
-
-	if (cmd_targets(c, req, true, &procs, &n) == -1)
-		return CMD_DONE;
-	jsonw_init(&w, &b);
-	proto_reply_open(&w, req->id, PROTO_OK, NULL);
-	jsonw_array(&w, "processes");
-	for (i = 0; i < n; i++) {
-		jsonw_object(&w, NULL);
-		cmd_proc_write(&w, procs[i], now, fields);
-		jsonw_object_end(&w);
-	}
-	jsonw_array_end(&w);
-	proto_reply_close(&w);
-	free(procs);
-	client_send_buf(c, &b);
-	return CMD_DONE;
-}
-
-/* Without names the daemon's pid; with names each process's (0: none). */
-static enum cmd_retval
-cmd_pid(struct ctl_client *c, const struct proto_request *req)
-{
-	struct proc	**procs;
-	size_t		  n, i;
-	cJSON		 *res, *arr, *obj;
-
-	res = cJSON_CreateObject();
-	if (proto_get(req, "names") == NULL ||
-	    cJSON_GetArraySize(proto_get(req, "names")) == 0) {
-		cJSON_AddNumberToObject(res, "pid", getpid());
-		client_reply_ok(c, req->id, res);
-		return CMD_DONE;
-	}
-	if (cmd_targets(c, req, false, &procs, &n) == -1) {
-		cJSON_Delete(res);
-		return CMD_DONE;
-	}
-	arr = cJSON_AddArrayToObject(res, "processes");
-	for (i = 0; i < n; i++) {
-		obj = cJSON_CreateObject();
-		cmd_fill_names(obj, procs[i]);
-		cJSON_AddNumberToObject(obj, "pid", procs[i]->pid);
-		cJSON_AddStringToObject(obj, "state",
-		    proc_state_name(procs[i]->state));
-		cJSON_AddItemToArray(arr, obj);
-	}
-	free(procs);
-	client_reply_ok(c, req->id, res);
-	return CMD_DONE;
-}
-
 /* Answered once the new configuration is in force (see reload.c). */
 static enum cmd_retval
 cmd_reload(struct ctl_client *c, const struct proto_request *req)
@@ -454,7 +253,11 @@ cmd_reload(struct ctl_client *c, const struct proto_request *req)
 	return CMD_DONE;
 }
 
-/* Answer first: the reply must leave before the daemon does. */
+/*
+ * Answer first: the reply must leave before the daemon does.  The
+ * connection is then held until the daemon exits: its EOF tells a client
+ * that cannot see our pid (another PID namespace) that we are gone.
+ */
 static enum cmd_retval
 cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 {
@@ -463,6 +266,7 @@ cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 
 	cJSON_AddNumberToObject(res, "pid", getpid());
 	cJSON_AddBoolToObject(res, "already", d->shutting_down);
+	c->flags |= CLIENT_HOLD;
 	client_reply_ok(c, req->id, res);
 	if (!d->shutting_down) {
 		log_info("control: shutdown asked by uid %ld pid %ld",
@@ -497,24 +301,15 @@ cmd_events(struct ctl_client *c, const struct proto_request *req)
 	return CMD_STREAM;
 }
 
-/* An events stream line's fields; the pid is the caller's to add. */
-cJSON *
-cmd_event_json(struct proc *p, enum proc_state from, enum proc_state to)
-{
-	cJSON	*obj = cJSON_CreateObject();
-	char	 full[2 * PROTO_NAME_MAX + 2];
 
-	proc_fullname(p, full, sizeof(full));
-	cJSON_AddStringToObject(obj, "program", p->cfg->name);
-	cJSON_AddStringToObject(obj, "group", p->cfg->group);
-	cJSON_AddStringToObject(obj, "fullname", full);
-	cJSON_AddStringToObject(obj, "from", proc_state_name(from));
-	cJSON_AddStringToObject(obj, "to", proc_state_name(to));
-	add_seconds(obj, "time", ev_time());
-	if ((to == PROC_EXITED || to == PROC_BACKOFF || to == PROC_FATAL ||
-	    to == PROC_STOPPED) && p->last_exit.valid)
-		cJSON_AddItemToObject(obj, "exit", cmd_exit_json(&p->last_exit));
-	if (proc_error(p)[0] != '\0')
-		cJSON_AddStringToObject(obj, "spawnerr", proc_error(p));
-	return obj;
+/* A transition for an events client: the line, shared by all of them. */
+void
+cmd_event_send(const struct event *e, void *arg)
+{
+	struct ctl_client	*c = arg;
+	const char		*line;
+	size_t			 len;
+
+	line = event_line(c->daemon, e, &len);
+	client_send(c, xstrndup(line, len), len);
 }

@@ -1,7 +1,8 @@
 /*
  * start, stop, restart and signal.  A request becomes a job over its
- * processes that follows the engine's transitions through the observer,
+ * processes that follows the engine's events (at the end of each turn),
  * so waiting for RUNNING or STOPPED never blocks the loop or any client.
+ * The engine never calls back into a request being issued.
  */
 #include <ctype.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "event.h"
 #include "jsonw.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -27,6 +29,7 @@ enum target_phase {
 struct job_target {
 	struct proc		*proc;
 	enum target_phase	 phase;
+	uint64_t		 since;		/* its outcome: later events */
 	bool			 stopped;	/* restart: it was running */
 	enum proto_code		 code;		/* PROTO_OK or why it failed */
 	char			 message[384];
@@ -39,8 +42,8 @@ struct ctl_job {
 	cJSON			*id;
 	enum proto_cmd		 cmd;
 	int			 signal;	/* signal: which */
+	bool			 group;		/* signal: the process group */
 	bool			 wait;		/* answer at the outcome */
-	bool			 issuing;	/* inside the handler */
 	struct job_target	*targets;
 	size_t			 ntargets;
 	size_t			 left;		/* targets not DONE */
@@ -72,32 +75,33 @@ target_done(struct ctl_job *job, struct job_target *t, enum proto_code code,
 }
 
 /*
- * Why a start failed, from what the engine recorded: a spawn error (the
+ * Why a start failed, from what the event carries: a spawn error (the
  * engine's text starts "spawn error:"), or the way the process ended.
  */
 static void
 target_start_failed(struct ctl_job *job, struct job_target *t,
-    enum proc_state to)
+    const struct event *e)
 {
-	struct proc	*p = t->proc;
+	const char	*error = e->spawnerr != NULL ? e->spawnerr : "";
 	char		 why[128];
 
-	if (strncmp(proc_error(p), "spawn error", 11) == 0) {
-		target_done(job, t, PROTO_SPAWN_ERROR, "%s", proc_error(p));
+	if (strncmp(error, "spawn error", 11) == 0) {
+		target_done(job, t, PROTO_SPAWN_ERROR, "%s", error);
 		return;
 	}
-	if (p->ready_timeout) {		/* ready=notify: no READY=1 */
+	if (e->stop_reason == STOP_READY_TIMEOUT) {	/* no READY=1 */
 		target_done(job, t, PROTO_ABNORMAL_TERMINATION,
-		    "abnormal termination: %s", proc_error(p));
+		    "abnormal termination: %s", error);
 		return;
 	}
-	if (to == PROC_STOPPING && !p->exit_pending)
+	if (e->to == PROC_STOPPING && (e->stop_reason == STOP_ASKED ||
+	    e->stop_reason == STOP_HELD))
 		snprintf(why, sizeof(why), "stopped while starting");
-	else if (p->last_exit.valid)
-		exit_describe(&p->last_exit, why, sizeof(why));
+	else if (e->exit.valid)
+		exit_describe(&e->exit, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s while starting",
-		    proc_state_name(to));
+		    proc_state_name(e->to));
 	target_done(job, t, PROTO_ABNORMAL_TERMINATION,
 	    "abnormal termination: %s", why);
 }
@@ -127,8 +131,6 @@ target_start(struct ctl_job *job, struct job_target *t)
 		target_done(job, t, PROTO_FAILED, "%s", cause);
 		return;
 	}
-	if (t->phase != TARGET_STARTING)
-		return;		/* the observer saw it through already */
 	if (p->state == PROC_RUNNING)
 		target_done(job, t, PROTO_OK, "started");
 	else if (!job->wait)
@@ -151,16 +153,33 @@ target_stop(struct ctl_job *job, struct job_target *t)
 		target_done(job, t, PROTO_FAILED, "%s", cause);
 		return;
 	}
-	if (t->phase != TARGET_STOPPING)
-		return;		/* the observer saw it through already */
 	if (cmd_state_stopped(p->state))
 		target_done(job, t, PROTO_OK, "stopped");
 	else if (!job->wait)
 		target_done(job, t, PROTO_OK, "stopping");
 }
 
-void
-job_observe(struct proc *p, enum proc_state from, enum proc_state to)
+/* One event for a target waiting for its outcome. */
+static void
+target_event(struct ctl_job *job, struct job_target *t,
+    const struct event *e)
+{
+	if (t->phase == TARGET_STOPPING && cmd_state_stopped(e->to))
+		target_done(job, t, PROTO_OK, "stopped");
+	else if (t->phase == TARGET_STARTING && e->to == PROC_RUNNING)
+		target_done(job, t, PROTO_OK, "started");
+	else if (t->phase == TARGET_STARTING && e->from == PROC_STARTING)
+		target_start_failed(job, t, e);
+	else if (t->phase == TARGET_STARTING && e->from == PROC_STOPPING &&
+	    cmd_state_stopped(e->to) && !e->want_up)
+		/* A later stop took back the wish to come up. */
+		target_done(job, t, PROTO_ABNORMAL_TERMINATION,
+		    "abnormal termination: stopped before it started");
+}
+
+/* The events of the turn, in order, to the jobs they concern. */
+static void
+job_event(const struct event *e, void *arg)
 {
 	struct ctl_job		*job, *next;
 	struct job_target	*t;
@@ -170,28 +189,20 @@ job_observe(struct proc *p, enum proc_state from, enum proc_state to)
 		next = LIST_NEXT(job, entry);
 		for (i = 0; i < job->ntargets; i++) {
 			t = &job->targets[i];
-			if (t->proc != p)
-				continue;
-			if (t->phase == TARGET_STOPPING &&
-			    cmd_state_stopped(to))
-				target_done(job, t, PROTO_OK, "stopped");
-			else if (t->phase == TARGET_STARTING &&
-			    to == PROC_RUNNING)
-				target_done(job, t, PROTO_OK, "started");
-			else if (t->phase == TARGET_STARTING &&
-			    from == PROC_STARTING)
-				target_start_failed(job, t, to);
-			else if (t->phase == TARGET_STARTING &&
-			    from == PROC_STOPPING && cmd_state_stopped(to) &&
-			    !p->want_up)
-				/* A later stop took back the wish to come up. */
-				target_done(job, t, PROTO_ABNORMAL_TERMINATION,
-				    "abnormal termination: stopped before it "
-				    "started");
+			if (t->proc == e->proc && t->phase != TARGET_DONE &&
+			    e->serial > t->since)
+				target_event(job, t, e);
 		}
-		if (job->left == 0 && !job->issuing)
+		if (job->left == 0)
 			job_finish(job);
 	}
+}
+
+void
+job_init(struct daemon *d)
+{
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_END_OF_TURN,
+	    job_event, NULL);
 }
 
 /* A process leaves the configuration: a job waiting on it fails. */
@@ -210,7 +221,7 @@ job_proc_gone(struct proc *p)
 			    "removed from the configuration");
 			job->targets[i].proc = NULL;
 		}
-		if (job->left == 0 && !job->issuing)
+		if (job->left == 0)
 			job_finish(job);
 	}
 }
@@ -296,10 +307,11 @@ job_client_gone(struct ctl_job *job)
 }
 
 void
-job_free_all(void)
+job_free_all(struct daemon *d)
 {
 	struct ctl_job	*job;
 
+	event_unsubscribe(d, job_event, NULL);
 	while ((job = LIST_FIRST(&jobs)) != NULL) {
 		LIST_REMOVE(job, entry);
 		cJSON_Delete(job->id);
@@ -329,6 +341,7 @@ job_new(struct ctl_client *c, const struct proto_request *req)
 	for (i = 0; i < n; i++) {
 		job->targets[i].proc = procs[i];
 		job->targets[i].code = PROTO_OK;
+		job->targets[i].since = event_serial(c->daemon);
 	}
 	job->ntargets = job->left = n;
 	free(procs);
@@ -338,7 +351,7 @@ job_new(struct ctl_client *c, const struct proto_request *req)
 
 /*
  * Issue every target, then answer now when all are done (always so
- * without waiting), or later from the observer.
+ * without waiting), or later from the events.
  */
 static enum cmd_retval
 job_run(struct ctl_client *c, struct ctl_job *job,
@@ -346,10 +359,8 @@ job_run(struct ctl_client *c, struct ctl_job *job,
 {
 	size_t	i;
 
-	job->issuing = true;
 	for (i = 0; i < job->ntargets; i++)
 		issue(job, &job->targets[i]);
-	job->issuing = false;
 	if (job->left == 0) {
 		job_finish(job);
 		return CMD_DONE;
@@ -364,19 +375,15 @@ issue_restart(struct ctl_job *job, struct job_target *t)
 {
 	struct proc	*p = t->proc;
 	char		 cause[256];
-	int		 rc;
 
 	if (cmd_state_running(p->state)) {
 		t->stopped = true;
-		/* Its own stop is no outcome (BACKOFF stops at once): hide
-		   it from the observer, or the target would count twice. */
-		t->phase = TARGET_DONE;
-		rc = proc_stop(p, cause, sizeof(cause));
-		t->phase = TARGET_STOPPING;
-		if (rc == -1) {
+		if (proc_stop(p, cause, sizeof(cause)) == -1) {
 			target_done(job, t, PROTO_FAILED, "%s", cause);
 			return;
 		}
+		/* Its own stop is no outcome: the start's events count. */
+		t->since = event_serial(job->daemon);
 	}
 	target_start(job, t);
 }
@@ -456,7 +463,8 @@ issue_signal(struct ctl_job *job, struct job_target *t)
 		target_done(job, t, PROTO_NOT_RUNNING, "not running");
 		return;
 	}
-	if (proc_signal(p, job->signal, cause, sizeof(cause)) == -1)
+	if (proc_signal(p, job->signal, job->group, cause,
+	    sizeof(cause)) == -1)
 		target_done(job, t, PROTO_FAILED, "%s", cause);
 	else
 		target_done(job, t, PROTO_OK, "signalled");
@@ -483,5 +491,6 @@ cmd_signal(struct ctl_client *c, const struct proto_request *req)
 	if ((job = job_new(c, req)) == NULL)
 		return CMD_DONE;
 	job->signal = sig;
+	job->group = proto_get_bool(req, "group", false);
 	return job_run(c, job, issue_signal);
 }

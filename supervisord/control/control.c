@@ -2,7 +2,7 @@
  * The control socket: a Unix stream socket answering JSON requests for
  * any number of clients at once (client.c serves each) without ever
  * blocking the loop.  Every peer is checked (SO_PEERCRED) before it is
- * served; transitions are streamed to events clients from here.
+ * served.  The requests are cmd.c's, the events streams event.c's.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -18,58 +18,49 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "control.h"
+#include "event.h"
+#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
-
-/* A transition waiting for the end of the loop's turn to be streamed. */
-struct ctl_event {
-	TAILQ_ENTRY(ctl_event)	 entry;
-	cJSON			*fields;
-	struct proc		*proc;	/* pid still to read, or NULL */
-};
 
 /* The one control socket of the daemon. */
 static struct {
 	struct daemon		*daemon;
 	int			 fd;
+	int			 reserve;	/* see reserve_take() */
 	char			*path;
 	ev_io			 accept_w;
 	ev_timer		 pause_w;	/* accept again after EMFILE */
-	ev_prepare		 prepare_w;	/* events out, dead freed */
+	unsigned		 pauses;	/* in this episode of EMFILE */
+	ev_tstamp		 paused_at;	/* its start */
 	TAILQ_HEAD(, ctl_client) clients;
-	TAILQ_HEAD(, ctl_client) dead;
-	TAILQ_HEAD(, ctl_client) events;	/* events subscribers */
-	TAILQ_HEAD(, ctl_event)	 queue;		/* transitions to stream */
-	struct pid_seen {
-		struct proc	*proc;
-		pid_t		 pid;
-	}			*seen;
-	size_t			 nseen;
+	TAILQ_HEAD(, ctl_client) dead;	/* freed at the end of the turn */
 	unsigned		 next_id;
 	ev_tstamp		 timeout;
 	bool			 have_access_gid;
 	gid_t			 access_gid;
-} ctl = { .fd = -1 };
+	/* chown's user and group, when chmod lets them write (connect). */
+	bool			 have_owner_uid;
+	uid_t			 owner_uid;
+	bool			 have_owner_gid;
+	gid_t			 owner_gid;
+} ctl = { .fd = -1, .reserve = -1 };
 
-/* The peer may use the socket: root, our own user, or access_group. */
+/* Is the peer in one of the groups (primary or supplementary)? */
 static bool
-peer_allowed(int fd, const struct ucred *cr)
+peer_in_groups(int fd, const struct ucred *cr, const gid_t *want,
+    size_t nwant)
 {
 	gid_t		 small[64], *groups = small;
 	socklen_t	 len = sizeof(small);
-	size_t		 i;
+	size_t		 i, j;
 	int		 rc;
 	bool		 found = false;
 
-	if (cr->uid == 0 || cr->uid == geteuid())
-		return true;
-	if (!ctl.have_access_gid)
-		return false;
-	if (cr->gid == ctl.access_gid)
-		return true;
+	for (j = 0; j < nwant; j++)
+		if (cr->gid == want[j])
+			return true;
 	/* The peer's supplementary groups as they were at connect(). */
 	rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
 	if (rc == -1 && errno == ERANGE) {
@@ -80,11 +71,34 @@ peer_allowed(int fd, const struct ucred *cr)
 		log_warn("control: cannot read the groups of pid %ld",
 		    (long)cr->pid);
 	for (i = 0; rc == 0 && i < len / sizeof(groups[0]); i++)
-		if (groups[i] == ctl.access_gid)
-			found = true;
+		for (j = 0; j < nwant; j++)
+			if (groups[i] == want[j])
+				found = true;
 	if (groups != small)
 		free(groups);
 	return found;
+}
+
+/*
+ * The peer may use the socket: root, our own user, chown's user and
+ * group as far as chmod lets them connect (as with Supervisor), or
+ * access_group.  Others the file lets in (chmod 0777) are still refused.
+ */
+static bool
+peer_allowed(int fd, const struct ucred *cr)
+{
+	gid_t	want[2];
+	size_t	n = 0;
+
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	if (ctl.have_owner_uid && cr->uid == ctl.owner_uid)
+		return true;
+	if (ctl.have_owner_gid)
+		want[n++] = ctl.owner_gid;
+	if (ctl.have_access_gid)
+		want[n++] = ctl.access_gid;
+	return n > 0 && peer_in_groups(fd, cr, want, n);
 }
 
 void
@@ -101,18 +115,11 @@ control_client_gone(struct ctl_client *c)
 	struct ev_loop	*loop = c->daemon->loop;
 
 	if (c->flags & CLIENT_EVENTS)
-		TAILQ_REMOVE(&ctl.events, c, event_entry);
+		event_unsubscribe(c->daemon, cmd_event_send, c);
 	TAILQ_REMOVE(&ctl.clients, c, entry);
 	TAILQ_INSERT_TAIL(&ctl.dead, c, entry);
-	ev_prepare_start(loop, &ctl.prepare_w);
 	if (!ev_is_active(&ctl.pause_w) && ctl.fd != -1)
 		ev_io_start(loop, &ctl.accept_w);
-}
-
-void
-control_client_subscribe(struct ctl_client *c)
-{
-	TAILQ_INSERT_TAIL(&ctl.events, c, event_entry);
 }
 
 ev_tstamp
@@ -136,9 +143,45 @@ accept_one(struct daemon *d, int fd)
 	}
 	if (!(allowed = peer_allowed(fd, &cr)))
 		log_warnx("control: refused a connection from uid %ld pid %ld: "
-		    "not root, not uid %ld, not in access_group",
-		    (long)cr.uid, (long)cr.pid, (long)geteuid());
-	client_new(d, fd, &cr, allowed);
+		    "not root, not uid %ld, neither the socket's owner nor in its "
+		    "group or access_group", (long)cr.uid, (long)cr.pid,
+		    (long)geteuid());
+	sniff_start(d, fd, &cr, allowed);
+}
+
+/*
+ * Out of descriptors: stop accepting for a moment so clients finish and
+ * free theirs.  Said once per episode, not at every 100 ms pause; the
+ * episode ends when every waiting connection was taken (EAGAIN), and that
+ * says how many pauses it took and how long it lasted.
+ */
+static void
+accept_pause(struct ev_loop *loop)
+{
+	if (ctl.pauses++ == 0) {
+		log_warn("control: cannot accept, pausing");
+		ctl.paused_at = ev_now(loop);
+	}
+}
+
+static void
+accept_resumed(struct ev_loop *loop)
+{
+	if (ctl.pauses == 0)
+		return;
+	log_warnx("control: accepting again after %u pause%s over %.1f s out "
+	    "of descriptors", ctl.pauses, ctl.pauses == 1 ? "" : "s",
+	    ev_now(loop) - ctl.paused_at);
+	ctl.pauses = 0;
+}
+
+/* A descriptor in reserve, closed when the daemon ran out of them so
+   that one operator still gets in, to see why and stop something. */
+static void
+reserve_take(void)
+{
+	if (ctl.reserve == -1)
+		ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static void
@@ -158,13 +201,19 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		case ECONNABORTED:
 			continue;
 		case EAGAIN:
+			accept_resumed(loop);
 			return;
 		case EMFILE:
 		case ENFILE:
+			if (ctl.reserve != -1) {
+				close(ctl.reserve);
+				ctl.reserve = -1;
+				continue;
+			}
+			/* FALLTHROUGH */
 		case ENOBUFS:
 		case ENOMEM:
-			/* Let clients finish and free descriptors. */
-			log_warn("control: cannot accept, pausing");
+			accept_pause(loop);
 			ev_io_stop(loop, &ctl.accept_w);
 			ev_timer_set(&ctl.pause_w, CTL_ACCEPT_PAUSE, 0.);
 			ev_timer_start(loop, &ctl.pause_w);
@@ -179,143 +228,30 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	reserve_take();
 	ev_io_start(loop, &ctl.accept_w);
 }
 
-/* The last pid each process had: exits are told after it is cleared. */
-static pid_t
-seen_pid(struct proc *p, pid_t set, bool update)
-{
-	size_t	i;
-
-	for (i = 0; i < ctl.nseen; i++) {
-		if (ctl.seen[i].proc == p) {
-			if (update)
-				ctl.seen[i].pid = set;
-			return ctl.seen[i].pid;
-		}
-	}
-	if (!update)
-		return 0;
-	ctl.seen = xreallocarray(ctl.seen, ctl.nseen + 1, sizeof(*ctl.seen));
-	ctl.seen[ctl.nseen].proc = p;
-	ctl.seen[ctl.nseen++].pid = set;
-	return set;
-}
-
-/*
- * Every transition: the waiting requests at once, the events streams at
- * the end of the loop's turn, once a new process has its pid (the engine
- * enters STARTING before it forks, and clears the pid before an exit).
- * With nobody following events only the pids are kept: building every
- * event of 1000 programs starting at once cost CPU and left the heap
- * fragmented for nothing.
- */
-static void
-control_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
-{
-	struct ctl_event	*ev;
-
-	job_observe(p, from, to);
-	if (TAILQ_EMPTY(&ctl.events)) {
-		if (p->pid != 0)
-			seen_pid(p, p->pid, true);
-		else if (to == PROC_STARTING) {
-			seen_pid(p, 0, true);
-			ev = xcalloc(1, sizeof(*ev));
-			ev->proc = p;
-			TAILQ_INSERT_TAIL(&ctl.queue, ev, entry);
-			if (!ev_is_active(&ctl.prepare_w))
-				ev_prepare_start(ctl.daemon->loop,
-				    &ctl.prepare_w);
-		}
-		return;
-	}
-	ev = xcalloc(1, sizeof(*ev));
-	ev->fields = cmd_event_json(p, from, to);
-	if (p->pid != 0)
-		cJSON_AddNumberToObject(ev->fields, "pid",
-		    seen_pid(p, p->pid, true));
-	else if (to == PROC_STARTING) {
-		seen_pid(p, 0, true);
-		ev->proc = p;
-	} else
-		cJSON_AddNumberToObject(ev->fields, "pid",
-		    seen_pid(p, 0, false));
-	TAILQ_INSERT_TAIL(&ctl.queue, ev, entry);
-	if (!ev_is_active(&ctl.prepare_w))
-		ev_prepare_start(ctl.daemon->loop, &ctl.prepare_w);
-}
-
-/* Stream the queued transitions to every events client. */
-static void
-events_flush(void)
-{
-	struct ctl_event	*ev;
-	struct ctl_client	*c, *next;
-	char			*line;
-	size_t			 len;
-
-	while ((ev = TAILQ_FIRST(&ctl.queue)) != NULL) {
-		TAILQ_REMOVE(&ctl.queue, ev, entry);
-		if (ev->proc != NULL && ev->fields == NULL)
-			seen_pid(ev->proc, ev->proc->pid, true);
-		else if (ev->proc != NULL)
-			cJSON_AddNumberToObject(ev->fields, "pid",
-			    seen_pid(ev->proc, ev->proc->pid, true));
-		if (ev->fields == NULL || TAILQ_EMPTY(&ctl.events)) {
-			cJSON_Delete(ev->fields);
-			free(ev);
-			continue;
-		}
-		line = proto_stream("event", ev->fields, &len);
-		free(ev);
-		for (c = TAILQ_FIRST(&ctl.events); c != NULL; c = next) {
-			next = TAILQ_NEXT(c, event_entry);
-			client_send(c, xstrndup(line, len), len);
-		}
-		free(line);
-	}
-}
-
-/* Before the loop waits: stream events, free dropped clients. */
-static void
-prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+/* The end of the turn: every client's output, then free the dropped. */
+void
+control_flush(struct daemon *d)
 {
 	struct ctl_client	*c;
 
-	events_flush();
+	client_flush_all();
 	while ((c = TAILQ_FIRST(&ctl.dead)) != NULL) {
 		TAILQ_REMOVE(&ctl.dead, c, entry);
 		proto_buf_release(&c->in);
 		proto_buf_release(&c->out);
 		free(c);
 	}
-	ev_prepare_stop(loop, w);
+	reserve_take();
 }
 
 void
 control_proc_gone(struct daemon *d, struct proc *p)
 {
-	struct ctl_event	*ev;
-	size_t			 i;
-
 	job_proc_gone(p);
-	TAILQ_FOREACH(ev, &ctl.queue, entry) {
-		if (ev->proc == p) {
-			if (ev->fields != NULL)
-				cJSON_AddNumberToObject(ev->fields, "pid",
-				    p->pid);
-			ev->proc = NULL;
-		}
-	}
-	for (i = 0; i < ctl.nseen; i++) {
-		if (ctl.seen[i].proc == p) {
-			ctl.seen[i] = ctl.seen[--ctl.nseen];
-			break;
-		}
-	}
 }
 
 /* "user[:group]", names or numbers; gid stays -1 without a group. */
@@ -476,8 +412,6 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 
 	TAILQ_INIT(&ctl.clients);
 	TAILQ_INIT(&ctl.dead);
-	TAILQ_INIT(&ctl.events);
-	TAILQ_INIT(&ctl.queue);
 	ctl.daemon = d;
 	ctl.timeout = timeout_from_env();
 	if (us->file == NULL || *us->file == '\0') {
@@ -516,6 +450,7 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    strerror(errno));
 		goto unlink_path;
 	}
+	ctl.have_owner_uid = ctl.have_owner_gid = false;
 	if (us->chown != NULL) {
 		if (parse_owner(us->chown, &uid, &gid, cause, causelen) == -1)
 			goto unlink_path;
@@ -524,19 +459,25 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 			    "%s", us->file, us->chown, strerror(errno));
 			goto unlink_path;
 		}
+		ctl.have_owner_uid = (us->chmod & 0200) != 0;
+		ctl.owner_uid = uid;
+		ctl.have_owner_gid = gid != (gid_t)-1 && (us->chmod & 0020) != 0;
+		ctl.owner_gid = gid;
 	}
 	if (listen(fd, SOMAXCONN) == -1) {
 		snprintf(cause, causelen, "cannot listen on '%s': %s",
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
+	if (http_init(d, cause, causelen) == -1)
+		goto unlink_path;
 	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
 	ev_io_start(d->loop, &ctl.accept_w);
+	reserve_take();
 	ev_init(&ctl.pause_w, pause_cb);
-	ev_prepare_init(&ctl.prepare_w, prepare_cb);
-	daemon_add_observer(d, control_observer, NULL);
+	job_init(d);
 	log_info("control: listening on '%s'", us->file);
 	return 0;
 
@@ -554,29 +495,29 @@ control_free(struct daemon *d)
 
 	if (ctl.daemon == NULL)
 		return;
-	daemon_remove_observer(d, control_observer, NULL);
-	events_flush();
+	sniff_free_all();
+	http_free(d);
+	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */
 		proto_buf_send(&c->out, c->fd);
 		client_drop(c, NULL);
 	}
-	job_free_all();
-	prepare_cb(d->loop, &ctl.prepare_w, 0);
+	control_flush(d);
 	ev_timer_stop(d->loop, &ctl.pause_w);
 	if (ctl.fd != -1) {
 		ev_io_stop(d->loop, &ctl.accept_w);
 		close(ctl.fd);
 		ctl.fd = -1;
 	}
+	if (ctl.reserve != -1)
+		close(ctl.reserve);
+	ctl.reserve = -1;
 	if (ctl.path != NULL) {
 		if (unlink(ctl.path) == -1 && errno != ENOENT)
 			log_warn("control: cannot remove '%s'", ctl.path);
 		free(ctl.path);
 		ctl.path = NULL;
 	}
-	free(ctl.seen);
-	ctl.seen = NULL;
-	ctl.nseen = 0;
 	ctl.daemon = NULL;
 }

@@ -1,8 +1,11 @@
 /*
  * The control socket's private interface, shared by control.c (the
- * server and its clients), cmd.c and cmd_action.c (the requests) and
- * tail.c (log tails).  The daemon at large sees only control_init(),
- * control_free() and control_proc_gone() in supervisord.h.
+ * socket), client.c (its clients), cmd.c (the request table),
+ * cmd_status.c (status, pid), cmd_action.c (start, stop...) and tail.c
+ * (log tails).  The daemon at large sees only control_init(),
+ * control_free(), control_flush() and control_proc_gone() in
+ * supervisord.h.  It calls the engine; the engine never calls it (the
+ * outcomes of requests arrive as events, engine/event.h).
  */
 #ifndef CONTROL_H
 #define CONTROL_H
@@ -36,7 +39,7 @@ struct tail;
 /* One connection.  Freed only after the loop iteration that dropped it. */
 struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
-	TAILQ_ENTRY(ctl_client)	 event_entry;	/* when subscribed */
+	TAILQ_ENTRY(ctl_client)	 flush_entry;	/* output to write */
 	struct daemon		*daemon;
 	int			 fd;
 	uid_t			 uid;
@@ -58,18 +61,39 @@ struct ctl_client {
 #define CLIENT_DEAD	0x4	/* dropped; waiting to be freed */
 #define CLIENT_EVENTS	0x8	/* an events stream */
 #define CLIENT_LINGER	0x10	/* all sent; discarding input until EOF */
+#define CLIENT_FLUSH	0x20	/* to write at the end of the turn */
+#define CLIENT_HOLD	0x40	/* asked for the shutdown: held open, with
+				   no idle timeout, until the daemon exits */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
+	/* A client without a socket (fd -1): its replies go to sink. */
+	void			(*sink)(struct ctl_client *, const char *,
+				    size_t, void *);
+	void			*sink_arg;
 };
 
 /* control.c: the socket's side of each client. */
 void	 control_client_add(struct ctl_client *);
 void	 control_client_gone(struct ctl_client *);
-void	 control_client_subscribe(struct ctl_client *);
 ev_tstamp control_client_timeout(void);
+
+/* sniff.c: JSON or HTTP?  Hands each connection to client.c or http.c. */
+void	 sniff_start(struct daemon *, int fd, const struct ucred *, bool);
+void	 sniff_free_all(void);
 
 /* client.c: one connection. */
 void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
+/*
+ * A client of the command table without a socket (the XML-RPC methods):
+ * each reply line is given to sink, possibly later, from an observer.
+ * client_drop() ends it.
+ */
+struct ctl_client *client_new_sink(struct daemon *, uid_t, pid_t,
+	    void (*sink)(struct ctl_client *, const char *, size_t, void *),
+	    void *arg);
+/* Output is written at the end of the loop's turn (control_flush()),
+   after the turn's files: client_flush_all() writes it. */
+void	 client_flush_all(void);
 /* Queue a line (taken) for the client, within the output bound. */
 void	 client_send(struct ctl_client *, char *line, size_t len);
 /* Queue the bytes of a buffer (emptied) the same way. */
@@ -109,19 +133,23 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
-struct jsonw;
-/* The members of a status entry into an open object: those in fields. */
-void	 cmd_proc_write(struct jsonw *, struct proc *, ev_tstamp now,
-	    unsigned fields);
-struct cJSON *cmd_exit_json(const struct exit_info *);
+/* A process's name, group and fullname members in a cJSON reply. */
 void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);
 bool	 cmd_state_running(enum proc_state);
 enum cmd_retval cmd_events(struct ctl_client *,
 	    const struct proto_request *);
-/* The fields of an events stream line for a transition. */
-struct cJSON *cmd_event_json(struct proc *, enum proc_state,
-	    enum proc_state);
+/* An events client's subscription (arg: the client): the line. */
+struct event;
+void	 cmd_event_send(const struct event *, void *client);
+
+/* cmd_status.c: status and pid, what only reads the processes. */
+enum cmd_retval cmd_status(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_pid(struct ctl_client *, const struct proto_request *);
+struct jsonw;
+/* The members of a status entry into an open object: those in fields. */
+void	 cmd_proc_write(struct jsonw *, struct proc *, ev_tstamp now,
+	    unsigned fields);
 
 /* cmd_action.c: start, stop, restart, signal and their waiting. */
 enum cmd_retval cmd_start(struct ctl_client *, const struct proto_request *);
@@ -130,10 +158,28 @@ enum cmd_retval cmd_restart(struct ctl_client *,
 	    const struct proto_request *);
 enum cmd_retval cmd_signal(struct ctl_client *,
 	    const struct proto_request *);
-void	 job_observe(struct proc *, enum proc_state, enum proc_state);
+/* Jobs follow their processes' events (end of turn). */
+void	 job_init(struct daemon *);
 void	 job_proc_gone(struct proc *);
 void	 job_client_gone(struct ctl_job *);
-void	 job_free_all(void);
+void	 job_free_all(struct daemon *);
+
+/* cmd_stdin.c: sendstdin. */
+enum cmd_retval cmd_sendstdin(struct ctl_client *,
+	    const struct proto_request *);
+enum proto_code cmd_stdin_code(enum procin_error);
+
+/* cmd_log.c: clear, clearlog. */
+enum cmd_retval cmd_clear(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_clearlog(struct ctl_client *,
+	    const struct proto_request *);
+
+/* cmd_group.c: reread, avail, update, add, remove. */
+enum cmd_retval cmd_reread(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_avail(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_update(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_add(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_remove(struct ctl_client *, const struct proto_request *);
 
 /* tail.c: tail, maintail and their follow streams. */
 enum cmd_retval cmd_tail(struct ctl_client *, const struct proto_request *);

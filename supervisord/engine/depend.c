@@ -2,13 +2,14 @@
  * depends_on= at run time: which processes a process waits for before
  * its fork, and which must be down before it stops.  The links are built
  * from the configuration (program names, checked by the loader: no cycle,
- * no unknown name); an observer turns the transitions that matter into
- * the state machine's PEV_DEPS.  Nothing here forks or signals.
+ * no unknown name); an event subscriber turns the transitions that matter
+ * into the state machine's PEV_DEPS.  Nothing here forks or signals.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "supervisord.h"
@@ -193,19 +194,11 @@ depend_describe(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "waiting to start");
 }
 
-static void
-settle_cb(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	depend_settle(container_of(w, struct daemon, depend_settle));
-}
-
+/* At the end of the loop's turn (turn.c); unit tests call it. */
 void
 depend_settle_soon(struct daemon *d)
 {
-	if (d->loop == NULL)
-		return;		/* unit tests call depend_settle() */
-	if (!ev_is_active(&d->depend_settle))
-		ev_prepare_start(d->loop, &d->depend_settle);
+	d->settle_due = true;
 }
 
 /*
@@ -219,11 +212,10 @@ depend_settle(struct daemon *d)
 	struct proc	*p;
 	size_t		 i;
 
-	if (d->loop != NULL)
-		ev_prepare_stop(d->loop, &d->depend_settle);
+	d->settle_due = false;
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
-		if (!p->stop_held)
+		if (p->stop_reason != STOP_HELD)
 			continue;
 		if (depend_hold_stop(p))
 			log_info("stopping: %s once its dependents are down",
@@ -235,26 +227,28 @@ depend_settle(struct daemon *d)
 
 /*
  * A process that became RUNNING may release its dependents; one that is
- * down may release the held stops of its dependencies.
+ * down may release the held stops of its dependencies.  The event says
+ * what happened; the machine checks again what is (the process may have
+ * moved on since: EXITED, then restarted in the same input).
  */
 static void
-depend_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+depend_event(const struct event *e, void *arg)
 {
-	struct proc	*q;
+	struct proc	*p = e->proc, *q;
 	size_t		 i;
 
-	if (to == PROC_RUNNING) {
+	if (e->to == PROC_RUNNING) {
 		for (i = 0; i < p->ndependents; i++) {
 			q = p->dependents[i];
 			if (q->state == PROC_STARTING && q->waiting)
 				proc_deps_changed(q);
 		}
 	}
-	if (proc_is_down(p)) {
+	if (e->to == PROC_STOPPED || e->to == PROC_EXITED ||
+	    e->to == PROC_FATAL) {
 		for (i = 0; i < p->ndeps; i++) {
 			q = p->deps[i];
-			if (q->stop_held)
+			if (q->stop_reason == STOP_HELD)
 				proc_deps_changed(q);
 		}
 	}
@@ -264,6 +258,6 @@ void
 depend_init(struct daemon *d)
 {
 	depend_link(d);
-	ev_prepare_init(&d->depend_settle, settle_cb);
-	daemon_add_observer(d, depend_observer, d);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    depend_event, d);
 }

@@ -49,9 +49,8 @@ struct guardian {
 	int		 fd;		/* the pipe's write end, or -1 */
 	struct pidset	 groups;	/* what the guardian must know */
 	struct pidset	 lingering;	/* groups nothing else watches */
-	char		*queue;		/* records not written yet */
-	size_t		 qoff, qlen, qcap;
-	ev_prepare	 flush;		/* writes the queue before waiting */
+	char		*queue;		/* records not written yet: */
+	size_t		 qoff, qlen, qcap;	/* at the turn's end (turn.c) */
 	ev_io		 writable;	/* the pipe was full */
 	ev_timer	 respawn;	/* a guardian that died quickly */
 	ev_tstamp	 started;
@@ -84,8 +83,6 @@ queue_record(struct guardian *g, int32_t rec)
 	}
 	memcpy(g->queue + g->qlen, &rec, sizeof(rec));
 	g->qlen += sizeof(rec);
-	if (!ev_is_active(&g->flush))
-		ev_prepare_start(g->d->loop, &g->flush);
 }
 
 /* Write what the pipe takes; the rest when it is writable again. */
@@ -94,7 +91,6 @@ queue_write(struct guardian *g)
 {
 	ssize_t	n;
 
-	ev_prepare_stop(g->d->loop, &g->flush);
 	while (g->fd != -1 && g->qoff < g->qlen) {
 		n = write(g->fd, g->queue + g->qoff, g->qlen - g->qoff);
 		if (n == -1 && errno == EINTR)
@@ -115,12 +111,6 @@ queue_write(struct guardian *g)
 	}
 	ev_io_stop(g->d->loop, &g->writable);
 	g->qoff = g->qlen = 0;
-}
-
-static void
-flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	queue_write(container_of(w, struct guardian, flush));
 }
 
 static void
@@ -247,19 +237,20 @@ guardian_start(struct daemon *d)
 
 	g->d = d;
 	g->fd = -1;
-	ev_prepare_init(&g->flush, flush_cb);
 	ev_init(&g->writable, writable_cb);
 	ev_timer_init(&g->respawn, respawn_cb, RESPAWN_DELAY, 0);
 	d->guardian = g;
 	guardian_spawn(g);
-	/* Start-up spawns before the loop runs: written by guardian_flush. */
 }
 
+/* The turn's end (turn.c): what the pipe takes, unless it is full. */
 void
 guardian_flush(struct daemon *d)
 {
-	if (d->guardian != NULL && d->guardian->qlen > 0)
-		queue_write(d->guardian);
+	struct guardian	*g = d->guardian;
+
+	if (g != NULL && g->qlen > g->qoff && !ev_is_active(&g->writable))
+		queue_write(g);
 }
 
 pid_t
@@ -384,7 +375,6 @@ guardian_stop(struct daemon *d)
 	if (g == NULL)
 		return;
 	g->exiting = true;
-	ev_prepare_stop(d->loop, &g->flush);
 	ev_io_stop(d->loop, &g->writable);
 	ev_timer_stop(d->loop, &g->respawn);
 	if (g->fd != -1)

@@ -354,18 +354,6 @@ pidfile_proc_write_now(struct proc *p)
 	free(path);
 }
 
-static void
-pidfile_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	pidfile_flush(container_of(w, struct daemon, pidfile_prepare));
-}
-
-void
-pidfile_init(struct daemon *d)
-{
-	ev_prepare_init(&d->pidfile_prepare, pidfile_prepare_cb);
-}
-
 /* Unlink a process's pidfile now. */
 static void
 pidfile_proc_remove_now(struct proc *p)
@@ -383,9 +371,9 @@ pidfile_proc_remove_now(struct proc *p)
  * Queue a write (gone false) or a removal (gone true), the later asking
  * replacing the earlier: creating and removing files is the slow part of
  * a spawn on some file systems (ext4 scans for a free inode), and the
- * program does not need its pidfile to run.  The prepare watcher does it
- * before the loop next waits, so no client ever sees a spawned process
- * without its pidfile, or a reaped one with it.
+ * program does not need its pidfile to run.  The end of the loop's turn
+ * does it before any word goes out (turn.c), so no client ever sees a
+ * spawned process without its pidfile, or a reaped one with it.
  */
 static void
 pidfile_proc_due(struct proc *p, bool gone)
@@ -413,8 +401,6 @@ pidfile_proc_due(struct proc *p, bool gone)
 		    d->pidfile_due_cap, sizeof(*d->pidfile_due));
 	}
 	d->pidfile_due[d->npidfile_due++] = p;
-	if (!ev_is_active(&d->pidfile_prepare))
-		ev_prepare_start(d->loop, &d->pidfile_prepare);
 }
 
 void
@@ -435,8 +421,8 @@ pidfile_flush(struct daemon *d)
 	struct proc	*p;
 	size_t		 i;
 
-	if (d->loop != NULL)
-		ev_prepare_stop(d->loop, &d->pidfile_prepare);
+	if (d->npidfile_due == 0 && d->pidfile_due == NULL)
+		return;
 	for (i = 0; i < d->npidfile_due; i++) {
 		if ((p = d->pidfile_due[i]) == NULL)
 			continue;
@@ -449,19 +435,6 @@ pidfile_flush(struct daemon *d)
 	free(d->pidfile_due);
 	d->pidfile_due = NULL;
 	d->npidfile_due = d->pidfile_due_cap = 0;
-}
-
-/*
- * What a client is about to be told of a process must be on disk: its
- * pidfile and its log files.  Called before any byte goes to a client,
- * so the files of a burst of spawns are still made after all its forks.
- */
-void
-pidfile_settle(struct daemon *d)
-{
-	if (d->npidfile_due > 0)
-		pidfile_flush(d);
-	logreg_flush();
 }
 
 /* The process is about to be freed: a due removal happens now. */

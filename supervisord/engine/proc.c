@@ -3,7 +3,9 @@
  * one table, free of system calls.  Every effect (fork, kill, a timer)
  * goes through the daemon's struct proc_effects, so tests/unit/test_proc.c
  * drives each transition without forking.  The cells of readiness (how
- * STARTING becomes RUNNING, the watchdog, depends_on) are proc_ready.c's.
+ * STARTING becomes RUNNING, the watchdog, depends_on) are proc_ready.c's,
+ * those of stops proc_stop.c's.  A transition is an event (event.h):
+ * queued here, delivered once the input is handled.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "event.h"
 #include "log.h"
 #include "proc_machine.h"
 
@@ -21,17 +24,9 @@ typedef void (*handler_fn)(struct proc *, const struct ev_arg *);
 
 static void	h_ignore(struct proc *, const struct ev_arg *);
 static void	h_start(struct proc *, const struct ev_arg *);
-static void	h_start_stopping(struct proc *, const struct ev_arg *);
-static void	h_stop_idle(struct proc *, const struct ev_arg *);
-static void	h_stop_backoff(struct proc *, const struct ev_arg *);
-static void	h_stop_live(struct proc *, const struct ev_arg *);
-static void	h_stop_stopping(struct proc *, const struct ev_arg *);
 static void	h_backoff_timer(struct proc *, const struct ev_arg *);
 static void	h_exec_ok(struct proc *, const struct ev_arg *);
 static void	h_exit(struct proc *, const struct ev_arg *);
-static void	h_stopping_timer(struct proc *, const struct ev_arg *);
-static void	h_stopping_exit(struct proc *, const struct ev_arg *);
-static void	h_stopping_group_empty(struct proc *, const struct ev_arg *);
 
 /* Rows in the order of state_index(). */
 enum { S_STOPPED, S_STARTING, S_RUNNING, S_BACKOFF, S_STOPPING, S_EXITED,
@@ -98,19 +93,6 @@ state_index(enum proc_state state)
 	}
 }
 
-/* "TERM", or the number when the signal has no name. */
-static const char *
-signame(int sig)
-{
-	static char	 buf[16];
-	const char	*name;
-
-	if ((name = signal_name(sig)) != NULL)
-		return name;
-	snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
-}
-
 void
 proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 {
@@ -122,7 +104,10 @@ proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 	p->state_since = proc_now(p);
 }
 
-/* Change state, log it, and tell every observer. */
+/*
+ * Change state, log it, and queue the event: subscribers see it once the
+ * machine's input is handled (event.h), never in the middle of it.
+ */
 void
 proc_set_state(struct proc *p, enum proc_state to)
 {
@@ -134,7 +119,7 @@ proc_set_state(struct proc *p, enum proc_state to)
 	proc_fullname(p, name, sizeof(name));
 	log_debug("state: %s %s -> %s", name, proc_state_name(from),
 	    proc_state_name(to));
-	daemon_notify(p->daemon, p, from, to);
+	event_process_state(p, from, to);
 }
 
 bool
@@ -180,8 +165,6 @@ proc_backoff_delay(const struct proc_config *c, unsigned n)
 	return delay;
 }
 
-static void	start_failed(struct proc *);
-
 /* The fork of a STARTING process; BACKOFF on failure. */
 void
 proc_launch(struct proc *p)
@@ -197,9 +180,10 @@ proc_launch(struct proc *p)
 	if (proc_fx(p)->spawn(p, cause, sizeof(cause)) != 0) {
 		proc_set_error(p, "spawn error: %s", cause);
 		log_warnx("%s: %s", p->cfg->name, proc_error(p));
-		start_failed(p);
+		proc_start_failed(p);
 		return;
 	}
+	p->last_pid = p->pid;
 	/* startsecs: how long it must stay up, or (notify) the deadline. */
 	if (p->cfg->startsecs > 0)
 		proc_fx(p)->timer(p, p->cfg->startsecs);
@@ -209,8 +193,8 @@ proc_launch(struct proc *p)
  * STOPPED, EXITED, FATAL or BACKOFF -> STARTING, then the fork, or a wait
  * for the dependencies to be RUNNING first (PEV_DEPS ends it).
  */
-static void
-spawn(struct proc *p)
+void
+proc_spawn(struct proc *p)
 {
 	char	what[256];
 
@@ -220,15 +204,11 @@ spawn(struct proc *p)
 	p->execd = false;
 	p->startsecs_done = false;
 	p->killed = false;
-	p->exit_pending = false;
+	p->stop_reason = STOP_NONE;
 	p->ready_seen = false;
-	p->ready_timeout = false;
-	p->watchdog_expired = false;
-	p->stop_held = false;
 	p->waiting = false;
+	p->last_pid = 0;
 	proc_set_state(p, PROC_STARTING);
-	if (p->state != PROC_STARTING)
-		return;		/* an observer acted on it */
 	if (!depend_ready(p)) {
 		p->waiting = true;
 		depend_describe(p, what, sizeof(what));
@@ -239,14 +219,14 @@ spawn(struct proc *p)
 }
 
 /* A start that failed: retry after a growing delay, or give up. */
-static void
-start_failed(struct proc *p)
+void
+proc_start_failed(struct proc *p)
 {
 	p->retries++;
 	if (proc_error(p)[0] == '\0')
 		proc_set_error(p, "%s", EXITED_TOO_QUICKLY);
 	proc_set_state(p, PROC_BACKOFF);
-	if (p->state != PROC_BACKOFF || p->daemon->shutting_down)
+	if (p->daemon->shutting_down)
 		return;
 	if (p->retries > (unsigned)p->cfg->startretries) {
 		proc_fx(p)->timer(p, -1);
@@ -281,21 +261,21 @@ proc_will_restart(const struct proc *p)
  * says.  Exits soon after each start are delayed by the growing backoff;
  * the first after a stable run restarts at once, as Supervisor does.
  */
-static void
-running_exited(struct proc *p)
+void
+proc_running_exited(struct proc *p)
 {
 	const struct proc_config *c = p->cfg;
 	ev_tstamp	 delay;
 
 	proc_set_state(p, PROC_EXITED);
-	if (p->state != PROC_EXITED || !proc_will_restart(p))
+	if (!proc_will_restart(p))
 		return;
 
 	if (proc_now(p) - p->started_at >= c->backoff_reset_ms / 1000.0)
 		p->quick_exits = 0;
 	p->quick_exits++;
 	if (p->quick_exits == 1) {
-		spawn(p);
+		proc_spawn(p);
 		return;
 	}
 	delay = proc_backoff_delay(c, p->quick_exits - 1);
@@ -304,13 +284,12 @@ running_exited(struct proc *p)
 	    "%.1f seconds", p->quick_exits, c->backoff_reset_ms / 1000.0, delay);
 	log_warnx("%s: %s", c->name, proc_error(p));
 	proc_set_state(p, PROC_BACKOFF);
-	if (p->state == PROC_BACKOFF)
-		proc_fx(p)->timer(p, delay);
+	proc_fx(p)->timer(p, delay);
 }
 
 /* Record how the leader ended and log it the way Supervisor does. */
-static void
-record_exit(struct proc *p, int wstatus, bool stopping)
+void
+proc_record_exit(struct proc *p, int wstatus, bool stopping)
 {
 	struct exit_info *e = &p->last_exit;
 	char		 how[128];
@@ -336,40 +315,6 @@ record_exit(struct proc *p, int wstatus, bool stopping)
 		log_warnx("exited: %s (%s; not expected)", p->cfg->name, how);
 }
 
-/* Send stopsignal (to the group when stopasgroup) and arm the deadline. */
-void
-proc_begin_stop(struct proc *p, bool group)
-{
-	int	 error;
-
-	p->killed = false;
-	p->stop_held = false;
-	error = proc_fx(p)->kill(p, p->cfg->stopsignal, group);
-	if (error != 0 && error != ESRCH) {
-		log_error("cannot signal %s (pid %d): %s", p->cfg->name,
-		    (int)p->pid, strerror(error));
-		proc_fx(p)->timer(p, -1);
-		proc_set_state(p, PROC_UNKNOWN);
-		return;
-	}
-	proc_fx(p)->timer(p, p->cfg->stopwaitsecs);
-	if (p->state != PROC_STOPPING)	/* else a held stop goes on */
-		proc_set_state(p, PROC_STOPPING);
-}
-
-/* The stop is over: STOPPED, then up again if the operator asked. */
-static void
-finish_stop(struct proc *p)
-{
-	proc_fx(p)->timer(p, -1);
-	proc_set_state(p, PROC_STOPPED);
-	if (p->state == PROC_STOPPED && p->want_up &&
-	    !p->daemon->shutting_down) {
-		p->retries = 0;
-		spawn(p);
-	}
-}
-
 static void
 h_ignore(struct proc *p, const struct ev_arg *a)
 {
@@ -381,71 +326,7 @@ h_start(struct proc *p, const struct ev_arg *a)
 	p->want_up = true;
 	p->retries = 0;
 	p->quick_exits = 0;
-	spawn(p);
-}
-
-static void
-h_start_stopping(struct proc *p, const struct ev_arg *a)
-{
-	p->want_up = true;	/* up again once the stop is over */
-}
-
-static void
-h_stop_idle(struct proc *p, const struct ev_arg *a)
-{
-	p->want_up = false;
-}
-
-static void
-h_stop_backoff(struct proc *p, const struct ev_arg *a)
-{
-	p->want_up = false;
-	proc_fx(p)->timer(p, -1);
-	proc_set_state(p, PROC_STOPPED);
-}
-
-/* The operator's (or shutdown's) stop of a live process, now. */
-void
-proc_stop_now(struct proc *p)
-{
-	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
-	    (int)p->pid, signame(p->cfg->stopsignal),
-	    p->cfg->stopasgroup ? " to its process group" : "");
-	proc_begin_stop(p, p->cfg->stopasgroup);
-}
-
-static void
-h_stop_live(struct proc *p, const struct ev_arg *a)
-{
-	p->want_up = false;
-	p->exit_pending = false;
-	if (p->pid == 0 && p->pgid == 0) {
-		/* Waiting for its dependencies, or stopped by an observer
-		   of STARTING, before the fork. */
-		p->waiting = false;
-		proc_fx(p)->timer(p, -1);
-		proc_set_state(p, PROC_STOPPED);
-		return;
-	}
-	if (depend_has_live_dependents(p)) {
-		/* STOPPING, no signal yet: a dependent stopped too goes
-		   first.  depend_settle() decides once the request is
-		   issued; PEV_DEPS sends the signal. */
-		p->stop_held = true;
-		proc_fx(p)->timer(p, -1);
-		proc_set_state(p, PROC_STOPPING);
-		depend_settle_soon(p->daemon);
-		return;
-	}
-	proc_stop_now(p);
-}
-
-static void
-h_stop_stopping(struct proc *p, const struct ev_arg *a)
-{
-	/* The escalation already under way goes on untouched. */
-	p->want_up = false;
-	p->exit_pending = false;
+	proc_spawn(p);
 }
 
 static void
@@ -453,7 +334,7 @@ h_backoff_timer(struct proc *p, const struct ev_arg *a)
 {
 	if (p->daemon->shutting_down)
 		return;
-	spawn(p);
+	proc_spawn(p);
 }
 
 static void
@@ -467,22 +348,19 @@ static void
 h_exit(struct proc *p, const struct ev_arg *a)
 {
 	bool	in_starting = p->state == PROC_STARTING;
+	char	buf[16];
 
 	proc_fx(p)->timer(p, -1);
-	p->stop_held = false;
-	record_exit(p, a->wstatus, false);
+	proc_record_exit(p, a->wstatus, false);
 	if (a->group_left) {
 		/* Its group outlives it: stop the rest before it counts. */
-		p->exit_pending = true;
 		p->exit_in_starting = in_starting;
 		log_info("stopping: what is left of %s's process group %d "
 		    "with SIG%s", p->cfg->name, (int)p->pgid,
-		    signame(p->cfg->stopsignal));
-		proc_begin_stop(p, true);
-		if (p->state == PROC_STOPPING) {
-			p->exit_pending = true;
+		    signal_label(p->cfg->stopsignal, buf, sizeof(buf)));
+		proc_begin_stop(p, true, STOP_GROUP_LEFT);
+		if (p->state == PROC_STOPPING)	/* else UNKNOWN */
 			proc_fx(p)->watch_group(p);
-		}
 		return;
 	}
 	p->pgid = 0;
@@ -491,83 +369,23 @@ h_exit(struct proc *p, const struct ev_arg *a)
 		return;
 	}
 	if (in_starting)
-		start_failed(p);
+		proc_start_failed(p);
 	else
-		running_exited(p);
-}
-
-/* stopwaitsecs is over: SIGKILL, again each stopwaitsecs if need be. */
-static void
-h_stopping_timer(struct proc *p, const struct ev_arg *a)
-{
-	bool	 group = p->cfg->killasgroup || p->pid == 0;
-	int	 error;
-
-	log_warnx("killing '%s' (%d) with SIGKILL%s", p->cfg->name,
-	    (int)(p->pid != 0 ? p->pid : p->pgid),
-	    group ? " to its process group" : "");
-	p->killed = true;
-	error = proc_fx(p)->kill(p, SIGKILL, group);
-	if (error != 0 && error != ESRCH)
-		log_error("cannot kill %s (pid %d): %s", p->cfg->name,
-		    (int)p->pid, strerror(error));
-	proc_fx(p)->timer(p, p->cfg->stopwaitsecs > 0 ? p->cfg->stopwaitsecs : 1);
+		proc_running_exited(p);
 }
 
 /*
- * Nothing is left of the process.  A stop asked for is over; a stop of
- * ours (the leader exited on its own, no READY=1 in time, the watchdog)
- * ends as the exit it stands for.
+ * Feed one event to the machine: the only way a state changes.  The
+ * transitions it makes are delivered once it is handled (event.h).
  */
-static void
-stop_over(struct proc *p)
-{
-	p->pgid = 0;
-	p->stop_held = false;
-	if (!p->exit_pending) {
-		finish_stop(p);
-		return;
-	}
-	p->exit_pending = false;
-	proc_fx(p)->timer(p, -1);
-	if (p->watchdog_expired)
-		p->last_exit.expected = false;
-	if (!p->want_up) {
-		proc_set_state(p, PROC_STOPPED);
-		return;
-	}
-	if (p->exit_in_starting)
-		start_failed(p);
-	else
-		running_exited(p);
-}
-
-static void
-h_stopping_exit(struct proc *p, const struct ev_arg *a)
-{
-	record_exit(p, a->wstatus, true);
-	if (a->group_left) {
-		proc_fx(p)->watch_group(p);	/* the deadline timer goes on */
-		return;
-	}
-	stop_over(p);
-}
-
-static void
-h_stopping_group_empty(struct proc *p, const struct ev_arg *a)
-{
-	if (p->pid != 0)
-		return;		/* the leader is still to be reaped */
-	stop_over(p);
-}
-
-/* Feed one event to the machine: the only way a state changes. */
 static void
 proc_step(struct proc *p, enum proc_ev ev, const struct ev_arg *a)
 {
 	static const struct ev_arg none;
 
+	event_input_begin(p->daemon);
 	transitions[state_index(p->state)][ev](p, a != NULL ? a : &none);
+	event_input_end(p->daemon);
 }
 
 void
@@ -649,9 +467,12 @@ proc_start(struct proc *p, char *cause, size_t len)
 	default:
 		break;
 	}
-	/* What it needs, first (they start in parallel with its wait). */
+	/* What it needs, first (they start in parallel with its wait);
+	   their events and its own are delivered once all are issued. */
+	event_input_begin(p->daemon);
 	depend_start(p);
 	proc_step(p, PEV_START, NULL);
+	event_input_end(p->daemon);
 	return 0;
 }
 
@@ -669,8 +490,9 @@ proc_stop(struct proc *p, char *cause, size_t len)
 	return 0;
 }
 
+/* The main process alone, as Supervisor's signalProcess, or its group. */
 int
-proc_signal(struct proc *p, int sig, char *cause, size_t len)
+proc_signal(struct proc *p, int sig, bool group, char *cause, size_t len)
 {
 	int	 error;
 
@@ -678,7 +500,7 @@ proc_signal(struct proc *p, int sig, char *cause, size_t len)
 		snprintf(cause, len, "not running");
 		return -1;
 	}
-	error = proc_fx(p)->kill(p, sig, true);
+	error = proc_fx(p)->kill(p, sig, group);
 	if (error == ESRCH) {
 		snprintf(cause, len, "not running");
 		return -1;

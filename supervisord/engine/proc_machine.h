@@ -1,7 +1,8 @@
 /*
- * The state machine's insides, shared by proc.c (the table, starts,
- * exits and stops as Supervisor has them) and proc_ready.c (readiness:
- * startsecs, READY=1, the watchdog, depends_on).  Only they include it.
+ * The state machine's insides, shared by proc.c (the table, starts and
+ * exits as Supervisor has them), proc_stop.c (stops and their reasons)
+ * and proc_ready.c (readiness: startsecs, READY=1, the watchdog,
+ * depends_on).  Only they include it.
  */
 #ifndef PROC_MACHINE_H
 #define PROC_MACHINE_H
@@ -41,14 +42,32 @@ proc_now(const struct proc *p)
 	return proc_fx(p)->now((struct proc *)p);
 }
 
-/* proc.c: what both halves do. */
+/* proc.c: what the three parts share. */
 void	 proc_set_state(struct proc *, enum proc_state);
+/* -> STARTING, then the fork or the wait for the dependencies. */
+void	 proc_spawn(struct proc *);
 /* The fork of a STARTING process (BACKOFF when it fails). */
 void	 proc_launch(struct proc *);
+/* A failed start (BACKOFF or FATAL); an exit after RUNNING (EXITED, and
+   the restart autorestart asks for). */
+void	 proc_start_failed(struct proc *);
+void	 proc_running_exited(struct proc *);
+/* Record and log how the leader ended (stopping: a stop's end). */
+void	 proc_record_exit(struct proc *, int wstatus, bool stopping);
+
+/* proc_stop.c: stops and the table's cells of them. */
 /* Send stopsignal (to the group) and arm the deadline: STOPPING. */
-void	 proc_begin_stop(struct proc *, bool group);
+void	 proc_begin_stop(struct proc *, bool group, enum stop_reason);
 /* The stop asked for, logged, now. */
 void	 proc_stop_now(struct proc *);
+void	 h_start_stopping(struct proc *, const struct ev_arg *);
+void	 h_stop_idle(struct proc *, const struct ev_arg *);
+void	 h_stop_backoff(struct proc *, const struct ev_arg *);
+void	 h_stop_live(struct proc *, const struct ev_arg *);
+void	 h_stop_stopping(struct proc *, const struct ev_arg *);
+void	 h_stopping_timer(struct proc *, const struct ev_arg *);
+void	 h_stopping_exit(struct proc *, const struct ev_arg *);
+void	 h_stopping_group_empty(struct proc *, const struct ev_arg *);
 
 /* proc_ready.c: the handlers of the table's readiness cells. */
 void	 h_starting_timer(struct proc *, const struct ev_arg *);

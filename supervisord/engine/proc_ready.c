@@ -26,7 +26,7 @@ enter_running(struct proc *p)
 		    "stayed up for > than %d seconds (startsecs)",
 		    p->cfg->name, p->cfg->startsecs);
 	/* The watchdog runs from readiness on, as systemd's does. */
-	if (p->state == PROC_RUNNING && p->cfg->watchdog > 0)
+	if (p->cfg->watchdog > 0)
 		proc_fx(p)->timer(p, p->cfg->watchdog);
 }
 
@@ -41,10 +41,8 @@ start_timed_out(struct proc *p)
 	proc_set_error(p, "not ready: no READY=1 within startsecs (%d "
 	    "seconds)", p->cfg->startsecs);
 	log_warnx("%s: %s; stopping it", p->cfg->name, proc_error(p));
-	p->ready_timeout = true;
-	p->exit_pending = true;
 	p->exit_in_starting = true;
-	proc_begin_stop(p, p->cfg->stopasgroup);
+	proc_begin_stop(p, p->cfg->stopasgroup, STOP_READY_TIMEOUT);
 }
 
 void
@@ -99,7 +97,7 @@ h_starting_deps(struct proc *p, const struct ev_arg *a)
 void
 h_stopping_deps(struct proc *p, const struct ev_arg *a)
 {
-	if (p->stop_held && !depend_hold_stop(p))
+	if (p->stop_reason == STOP_HELD && !depend_hold_stop(p))
 		proc_stop_now(p);
 }
 
@@ -113,10 +111,8 @@ watchdog_expire(struct proc *p, const char *why)
 {
 	proc_set_error(p, "watchdog: %s", why);
 	log_warnx("%s: %s; stopping it", p->cfg->name, proc_error(p));
-	p->watchdog_expired = true;
-	p->exit_pending = true;
 	p->exit_in_starting = false;
-	proc_begin_stop(p, p->cfg->stopasgroup);
+	proc_begin_stop(p, p->cfg->stopasgroup, STOP_WATCHDOG);
 }
 
 void

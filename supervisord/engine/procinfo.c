@@ -46,6 +46,24 @@ proc_state_name(enum proc_state state)
 	return state_name_of(state);
 }
 
+/* One name per reason, as status and events show them. */
+const char *
+stop_reason_name(enum stop_reason reason)
+{
+	static const char *const names[] = {
+		[STOP_NONE] = NULL,
+		[STOP_ASKED] = "asked",
+		[STOP_HELD] = "held",
+		[STOP_GROUP_LEFT] = "group_left",
+		[STOP_READY_TIMEOUT] = "ready_timeout",
+		[STOP_WATCHDOG] = "watchdog",
+	};
+
+	if ((unsigned)reason >= sizeof(names) / sizeof(names[0]))
+		return NULL;
+	return names[reason];
+}
+
 int
 proc_state_parse(const char *s, enum proc_state *out)
 {
@@ -146,7 +164,7 @@ proc_describe_state(const struct proc *p, char *buf, size_t len)
 		break;
 	case PROC_STARTING:
 	case PROC_STOPPING:
-		if (p->waiting || p->stop_held)
+		if (p->waiting || p->stop_reason == STOP_HELD)
 			depend_describe(p, buf, len);
 		else
 			snprintf(buf, len, "%s", "");
@@ -174,6 +192,7 @@ proc_describe_state(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 		break;
 	}
+	logcap_describe_drops(p, buf, len);
 }
 
 const char *

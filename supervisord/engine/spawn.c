@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strv.h"
 #include "envfile.h"
 #include "log.h"
 #include "procstat.h"
@@ -265,9 +266,10 @@ child_default_reserved(int sig)
 #endif
 }
 
-/* In the child: every step of issue 3's order, then exec.  No return. */
+/* In the child: every step of issue 3's order, then exec.  No return.
+   child_fds: stdout, stderr, stdin. */
 static void __attribute__((noreturn))
-child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
+child_run(struct proc *p, int fd, const int child_fds[3], pid_t parent,
     char **ready_env)
 {
 	const struct proc_config *c = p->cfg;
@@ -275,7 +277,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
 	struct env		 sd_file = { 0 }, prog_file = { 0 };
 	sigset_t		 none;
 	char			**env;
-	int			 sig, null;
+	int			 sig;
 
 	/* Dispositions to defaults (SIG_IGN survives exec), then the mask. */
 	memset(&sa, 0, sizeof(sa));
@@ -306,9 +308,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
 		child_pdeathsig(fd, parent);	/* setuid() cleared it */
 	}
 
-	if ((null = open("/dev/null", O_RDONLY)) == -1)
-		child_fail(fd, STEP_STDIN, errno);
-	if (dup2(null, STDIN_FILENO) == -1)
+	if (dup2(child_fds[2], STDIN_FILENO) == -1)	/* procin.c */
 		child_fail(fd, STEP_STDIN, errno);
 	if (dup2(child_fds[0], STDOUT_FILENO) == -1 ||
 	    dup2(child_fds[1], STDERR_FILENO) == -1)
@@ -372,7 +372,7 @@ spawn_shared(struct spawn_child *c)
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	error = errno;
 	shared_child = NULL;
-	spawn_environ_free(c->env);
+	strv_free(c->env);
 	c->env = NULL;
 	errno = error;
 	return pid;
@@ -460,7 +460,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	sigset_t		 all, old;
 	pid_t			 pid, parent = getpid();
 	uint64_t		 start_ticks;
-	int			 child_fds[2], report[2] = { -1, -1 }, error;
+	int			 child_fds[3], report[2] = { -1, -1 }, error;
 	bool			 shared = spawn_shares_memory(p);
 
 	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
@@ -471,8 +471,13 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
+	if (procin_prepare(p, &child_fds[2], cause, len) == -1) {
+		logcap_abort(p);
+		return -1;
+	}
 	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error = errno;
+		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
 		    "too many open files to spawn" : strerror(error));
@@ -497,6 +502,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	if (pid == -1) {
 		if (!shared)
 			close(report[0]);
+		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
 		    "too many processes to spawn" : strerror(error));
@@ -512,6 +518,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	reap_track(d, p);
 	guardian_watch(d, pid);
 	logcap_spawned(p);
+	procin_spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
 	if (shared) {

@@ -50,7 +50,7 @@ spawn_report_format(const struct proc *p, const struct spawn_report *r,
 		    r->step == STEP_SETGID ? "setgid" : "setuid", why);
 		break;
 	case STEP_STDIN:
-		snprintf(buf, len, "cannot open /dev/null: %s", why);
+		snprintf(buf, len, "cannot set up stdin: %s", why);
 		break;
 	case STEP_STDOUT:
 		snprintf(buf, len, "cannot set up stdout and stderr: %s", why);

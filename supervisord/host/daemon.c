@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "supervisord.h"
@@ -79,59 +80,6 @@ static ev_tstamp
 fx_now(struct proc *p)
 {
 	return ev_time();
-}
-
-void
-daemon_add_observer(struct daemon *d, proc_observer_fn fn, void *arg)
-{
-	d->observers = xreallocarray(d->observers, d->nobservers + 1,
-	    sizeof(*d->observers));
-	d->observers[d->nobservers].fn = fn;
-	d->observers[d->nobservers].arg = arg;
-	d->nobservers++;
-}
-
-/* Drop the holes left by removals made during a notification. */
-static void
-observers_compact(struct daemon *d)
-{
-	size_t	i, j = 0;
-
-	for (i = 0; i < d->nobservers; i++)
-		if (d->observers[i].fn != NULL)
-			d->observers[j++] = d->observers[i];
-	d->nobservers = j;
-}
-
-void
-daemon_remove_observer(struct daemon *d, proc_observer_fn fn, void *arg)
-{
-	size_t	i;
-
-	for (i = 0; i < d->nobservers; i++) {
-		if (d->observers[i].fn == fn && d->observers[i].arg == arg) {
-			d->observers[i].fn = NULL;
-			break;
-		}
-	}
-	if (d->notifying == 0)
-		observers_compact(d);
-}
-
-/* Observers added during a call see the next transition, not this one. */
-void
-daemon_notify(struct daemon *d, struct proc *p, enum proc_state from,
-    enum proc_state to)
-{
-	size_t	i, n = d->nobservers;
-
-	d->notifying++;
-	for (i = 0; i < n; i++) {
-		if (d->observers[i].fn != NULL)
-			d->observers[i].fn(p, from, to, d->observers[i].arg);
-	}
-	if (--d->notifying == 0)
-		observers_compact(d);
 }
 
 /* "group:name", or "name" (a full name, else a unique process name). */
@@ -243,6 +191,8 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 		reap_untrack(d, p);
 	logcap_release(p);
 	adopt_forget(p);
+	event_proc_gone(d, p);
+	procin_release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
 	proc_free_texts(p);
@@ -254,7 +204,6 @@ procs_free(struct daemon *d)
 {
 	size_t	i;
 
-	ev_prepare_stop(d->loop, &d->depend_settle);
 	for (i = 0; i < d->nprocs; i++)
 		daemon_proc_free(d, d->procs[i]);
 	free(d->procs);
@@ -357,9 +306,9 @@ daemon_shutdown_continue(struct daemon *d)
 		shutdown_step(d);
 }
 
+/* Each transition during the shutdown may let the next tier go. */
 static void
-shutdown_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+shutdown_event(const struct event *e, void *arg)
 {
 	struct daemon	*d = arg;
 
@@ -579,10 +528,9 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_signal_start(d.loop, &d.sig_watchers[i]);
 	}
 	reap_init(&d);
-	/* Before anything is spawned: every group is given to it. */
-	guardian_start(&d);
-	pidfile_init(&d);
-	daemon_add_observer(&d, shutdown_observer, &d);
+	turn_init(&d);
+	event_subscribe(&d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    shutdown_event, &d);
 	shutdown_on_init(&d);
 
 	procs_create(&d);
@@ -605,15 +553,16 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
 	sdnotify_init(&d);
+	/* Before anything is spawned (every group is given to it), after
+	   the socket listens (clients wait for it once the pidfile is). */
+	guardian_start(&d);
 
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
 	/* Ready: the socket listens, the autostart programs were launched
 	   and their files are written. */
-	pidfile_flush(&d);
-	logreg_flush();
-	guardian_flush(&d);
+	turn_end(&d);
 	detach_ready(ready_fd);
 	sdnotify_ready(&d);
 
@@ -621,7 +570,10 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	   shutdown may have finished during the autostart already. */
 	if (!d.shutting_down || !procs_down(&d))
 		ev_run(d.loop, 0);
+	/* The last turn's words (ev_break skips its end). */
+	turn_end(&d);
 
+	turn_free(&d);
 	control_free(&d);
 	sdnotify_free(&d);
 	notify_close(&d);
@@ -640,7 +592,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	status = d.exit_status;
 	config_free(d.config);
 	free(d.config_path);
-	free(d.observers);
+	event_free(&d);
 	ev_loop_destroy(d.loop);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "supervisord.h"
@@ -159,15 +160,14 @@ status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* A transition in or out of RUNNING or FATAL changes the count. */
 static void
-sd_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+sd_event(const struct event *e, void *arg)
 {
 	struct daemon	*d = arg;
 	struct sdnotify	*s = d->sdnotify;
 	ev_tstamp	 wait;
 
-	if (s == NULL || (from != PROC_RUNNING && to != PROC_RUNNING &&
-	    from != PROC_FATAL && to != PROC_FATAL))
+	if (s == NULL || (e->from != PROC_RUNNING && e->to != PROC_RUNNING &&
+	    e->from != PROC_FATAL && e->to != PROC_FATAL))
 		return;
 	s->status_dirty = true;
 	if (ev_is_active(&s->status_timer))
@@ -268,7 +268,8 @@ sdnotify_init(struct daemon *d)
 	d->sdnotify = s;
 	log_info("systemd notifications to %s", name);
 	sd_watchdog_init(d, s);
-	daemon_add_observer(d, sd_observer, d);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    sd_event, d);
 unset:
 	/* Ours alone: no program inherits them (as sd_notify(3)'s
 	   unset_environment). */
@@ -331,7 +332,7 @@ sdnotify_free(struct daemon *d)
 	ev_timer_stop(d->loop, &s->retry);
 	ev_timer_stop(d->loop, &s->status_timer);
 	ev_timer_stop(d->loop, &s->watchdog);
-	daemon_remove_observer(d, sd_observer, d);
+	event_unsubscribe(d, sd_event, d);
 	close(s->fd);
 	free(s);
 	d->sdnotify = NULL;

@@ -2,17 +2,19 @@
  * shutdown_on=: one program's end takes the whole daemon down with a
  * non-zero status, so that a container's orchestrator (or systemd's
  * Restart=on-failure) sees the failure instead of a half-dead daemon.
- * An observer of the engine's transitions; the state machine knows
- * nothing of it.
+ * A subscriber of the engine's events; the state machine knows nothing
+ * of it.
  */
+#include "event.h"
 #include "log.h"
 #include "supervisord.h"
 
 static void
-shutdown_on_observer(struct proc *p, enum proc_state from,
-    enum proc_state to, void *arg)
+shutdown_on_event(const struct event *e, void *arg)
 {
 	struct daemon	*d = arg;
+	struct proc	*p = e->proc;
+	enum proc_state	 to = e->to;
 	enum shutdown_on when = p->cfg->shutdown_on;
 	char		 name[512], how[128];
 
@@ -30,7 +32,7 @@ shutdown_on_observer(struct proc *p, enum proc_state from,
 	if (to != PROC_EXITED || when != SHUTDOWN_ON_EXIT ||
 	    proc_will_restart(p))
 		return;
-	exit_describe(&p->last_exit, how, sizeof(how));
+	exit_describe(&e->exit, how, sizeof(how));
 	log_error("%s exited (%s) and will not be restarted, and it has "
 	    "shutdown_on=exit: shutting down with exit status %d", name, how,
 	    EXIT_SHUTDOWN_ON);
@@ -40,5 +42,6 @@ shutdown_on_observer(struct proc *p, enum proc_state from,
 void
 shutdown_on_init(struct daemon *d)
 {
-	daemon_add_observer(d, shutdown_on_observer, d);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    shutdown_on_event, d);
 }

@@ -15,10 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "control.h"
+#include "event.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
 #include "supervisord.h"
+#include "reload_select.h"
 
 /* A removed process still stopping, and the configuration it uses. */
 struct reload_drop {
@@ -32,33 +34,32 @@ struct reload {
 	size_t			 ndrops;
 	struct config		**retired;	/* old configurations in use */
 	size_t			 nretired;
-	ev_prepare		 prepare_w;	/* frees what went down */
+	bool			 collect_due;	/* one of them went down */
 };
 
-static void	reload_collect(struct reload *);
+static void	collect(struct reload *);
 
-/* The processes being dropped went down: free them in a later turn. */
+/* A process being dropped went down: free it at the end of the turn. */
 static void
-reload_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+reload_event(const struct event *e, void *arg)
 {
 	struct reload	*r = arg;
 	size_t		 i;
 
-	for (i = 0; i < r->ndrops; i++) {
-		if (r->drops[i].proc == p && proc_is_down(p) &&
-		    !ev_is_active(&r->prepare_w))
-			ev_prepare_start(r->daemon->loop, &r->prepare_w);
-	}
+	for (i = 0; i < r->ndrops; i++)
+		if (r->drops[i].proc == e->proc && proc_is_down(e->proc))
+			r->collect_due = true;
 }
 
-static void
-reload_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+void
+reload_collect(struct daemon *d)
 {
-	struct reload	*r = w->data;
+	struct reload	*r = d->reload;
 
-	ev_prepare_stop(loop, w);
-	reload_collect(r);
+	if (r != NULL && r->collect_due) {
+		r->collect_due = false;
+		collect(r);
+	}
 }
 
 void
@@ -68,10 +69,9 @@ reload_init(struct daemon *d)
 
 	r = xcalloc(1, sizeof(*r));
 	r->daemon = d;
-	ev_prepare_init(&r->prepare_w, reload_prepare_cb);
-	r->prepare_w.data = r;
 	d->reload = r;
-	daemon_add_observer(d, reload_observer, r);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    reload_event, r);
 }
 
 /* At exit: what is still being dropped goes with everything else. */
@@ -83,9 +83,7 @@ reload_free(struct daemon *d)
 
 	if (r == NULL)
 		return;
-	daemon_remove_observer(d, reload_observer, r);
-	if (d->loop != NULL)
-		ev_prepare_stop(d->loop, &r->prepare_w);
+	event_unsubscribe(d, reload_event, r);
 	for (i = 0; i < r->ndrops; i++)
 		daemon_proc_free(d, r->drops[i].proc);
 	for (i = 0; i < r->nretired; i++)
@@ -143,7 +141,7 @@ retired_collect(struct reload *r)
 
 /* Drop every removed process that is down now. */
 static void
-reload_collect(struct reload *r)
+collect(struct reload *r)
 {
 	size_t	i;
 
@@ -222,6 +220,7 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 {
 	struct supervisord_config	sd;
 	struct unix_server_config	us;
+	struct inet_server_config	is;
 	struct env			env;
 	char				**files;
 
@@ -231,6 +230,9 @@ merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
 	us = ncfg->unix_server;
 	ncfg->unix_server = ocfg->unix_server;
 	ocfg->unix_server = us;
+	is = ncfg->inet_server;
+	ncfg->inet_server = ocfg->inet_server;
+	ocfg->inet_server = is;
 
 	if (reload_diff_live(diff, "supervisord.loglevel"))
 		ncfg->sd.loglevel = ocfg->sd.loglevel;
@@ -416,7 +418,7 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 		r->retired[r->nretired++] = ocfg;
 	} else
 		config_free(ocfg);
-	reload_collect(r);
+	collect(r);
 
 	for (i = 0; i < diff->n; i++)
 		if (diff->v[i].kind == RELOAD_CHANGED)
@@ -450,8 +452,51 @@ int
 reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
     char *cause, size_t len)
 {
+	return reload_run_select(d, dry_run, NULL, result, code, cause, len);
+}
+
+/* The file loaded: compute, report and (unless a dry run) apply what it
+   changes, for the selected groups only when sel is set. */
+static int
+reload_load_apply(struct daemon *d, bool dry_run, struct reload_select *sel,
+    struct config *ncfg, cJSON **res, char *why, size_t len)
+{
+	struct reload_diff	diff;
+	int			rc = 0;
+
+	if (sel != NULL)
+		reload_select_merge(sel, d->config, ncfg);
+	reload_diff(d->config, ncfg, &diff);
+	if (sel != NULL)
+		reload_select_diffed(sel, ncfg);
+	*res = reload_diff_json(&diff, d->config->path, dry_run);
+	reload_groups_json(&diff, d->config, ncfg, *res);
+	if (dry_run) {
+		reload_diff_log(&diff, true);
+		if (sel != NULL)
+			reload_select_undo(sel, ncfg);
+		config_free(ncfg);
+	} else if (switch_daemon_log(&diff, d->config, ncfg, why, len) == -1) {
+		log_error("reload: %s; the running configuration stays", why);
+		if (sel != NULL)
+			reload_select_undo(sel, ncfg);
+		config_free(ncfg);
+		rc = -1;
+	} else {
+		reload_diff_log(&diff, false);
+		if (sel != NULL)
+			reload_select_commit(sel, d->config, ncfg);
+		reload_apply(d, ncfg, &diff, *res);
+	}
+	reload_diff_release(&diff);
+	return rc;
+}
+
+int
+reload_run_select(struct daemon *d, bool dry_run, struct reload_select *sel,
+    cJSON **result, int *code, char *cause, size_t len)
+{
 	struct diags		 diags = { 0 };
-	struct reload_diff	 diff;
 	struct config		*ncfg;
 	cJSON			*res;
 	char			 why[1024], *first = NULL;
@@ -488,24 +533,20 @@ reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
 		rc = -1;
 		goto out;
 	}
+	if (sel != NULL && reload_select_check(sel, d, ncfg, res, &ecode,
+	    why, sizeof(why)) == -1) {
+		log_warnx("reload: refused: %s", why);
+		config_free(ncfg);
+		rc = -1;
+		goto out;
+	}
 	cJSON_Delete(res);
-	reload_diff(d->config, ncfg, &diff);
-	res = reload_diff_json(&diff, path, dry_run);
-	reload_diags_report(&diags, res);
-	if (dry_run) {
-		reload_diff_log(&diff, true);
-		config_free(ncfg);
-	} else if (switch_daemon_log(&diff, d->config, ncfg, why,
+	if (reload_load_apply(d, dry_run, sel, ncfg, &res, why,
 	    sizeof(why)) == -1) {
-		log_error("reload: %s; the running configuration stays", why);
-		config_free(ncfg);
 		ecode = PROTO_FAILED;
 		rc = -1;
-	} else {
-		reload_diff_log(&diff, false);
-		reload_apply(d, ncfg, &diff, res);
 	}
-	reload_diff_release(&diff);
+	reload_diags_report(&diags, res);
 out:
 	if (!dry_run && ecode != PROTO_SHUTTING_DOWN)
 		sdnotify_ready(d);

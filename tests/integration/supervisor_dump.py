@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Python Supervisor's own parse of a supervisord.conf, as our JSON.
 
-Run with the system Python that has the `supervisor` package (Debian's
-python3 package `supervisor`):
+Run with the copy of Supervisor that `make pysupervisor` unpacks (see
+pysupervisor.py), or with a Python that has the `supervisor` package:
 
+    /usr/bin/python3 -S supervisor_dump.py --python-path DIR FILE
     /usr/bin/python3 supervisor_dump.py FILE
 
 It loads FILE with supervisor.options.ServerOptions (realize(), which
@@ -21,9 +22,14 @@ import shlex
 import signal
 import sys
 
-from supervisor import datatypes, options
-from supervisor.datatypes import Automatic, RestartUnconditionally
-from supervisor.datatypes import RestartWhenExitUnexpected
+# Where supervisor is, before it is imported.
+if len(sys.argv) > 2 and sys.argv[1] == "--python-path":
+    sys.path.insert(0, sys.argv[2])
+    del sys.argv[1:3]
+
+from supervisor import datatypes, options  # noqa: E402
+from supervisor.datatypes import Automatic, RestartUnconditionally  # noqa
+from supervisor.datatypes import RestartWhenExitUnexpected  # noqa: E402
 
 
 class ParseError(Exception):
@@ -187,18 +193,27 @@ def dump(path):
             "strip_ansi": sd.strip_ansi,
         },
         "unix_http_server": {},
+        "inet_http_server": {},
         "supervisorctl": {"serverurl": None},
         "groups": [],
     }
     for conf in opts.server_configs:
-        if conf["family"] == options.socket.AF_UNIX:
+        if conf["section"] == "unix_http_server":
             chown = conf["chown"]
             doc["unix_http_server"] = {
                 "file": conf["file"],
                 "chmod": _octal(conf["chmod"], "%04o"),
                 "chown": None if chown == (-1, -1) else chown,
+                "username": conf["username"],
+                "password": conf["password"],
             }
-            break
+        elif conf["section"] == "inet_http_server":
+            doc["inet_http_server"] = {
+                "host": conf["host"] or None,
+                "port": conf["port"],
+                "username": conf["username"],
+                "password": conf["password"],
+            }
     try:
         ctl = options.ClientOptions()
         ctl.realize(args=["-c", path])

@@ -7,7 +7,9 @@ resolves (tests/integration/supervisor_dump.py), program by program and
 key by key.  The only differences allowed are the documented ones
 (supervisord.conf(5), DIFFERENCES FROM PYTHON SUPERVISOR), each normalised
 below with the reason.  Both parsers get the same environment and the same
-working directory.  Skipped when /usr/bin/python3 cannot import supervisor.
+working directory.  Python Supervisor is the copy `make pysupervisor`
+unpacks (pysupervisor.py); the tests skip, saying why, only where it could
+not be fetched.
 """
 import configparser
 import json
@@ -17,26 +19,17 @@ import subprocess
 
 import pytest
 
+import pysupervisor
 from conftest import SHARED, SUPERVISORD
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMP = os.path.join(HERE, "supervisor_dump.py")
-PYTHON = "/usr/bin/python3"
 CORPUS = os.path.join(SHARED, "corpus")
 
-
-def _have_supervisor():
-    try:
-        return subprocess.run([PYTHON, "-c", "import supervisor.options"],
-                              capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
+_WHY = pysupervisor.unavailable()
 pytestmark = pytest.mark.skipif(
-    not _have_supervisor(),
-    reason="/usr/bin/python3 cannot import supervisor (Debian package "
-           "'supervisor'): no reference to compare with")
+    _WHY is not None, reason="no Python Supervisor to compare with: %s"
+    % _WHY)
 
 # Variables the corpus expands (%(ENV_X)s), set for both parsers.
 ENV = {
@@ -224,6 +217,30 @@ chmod = 0777
 [supervisorctl]
 serverurl = unix://%(here)s/../x/./a.sock
 """,
+    "inet_any": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = *:9001
+username = admin
+password = plain secret
+[unix_http_server]
+file = {d}/s.sock
+username = %(ENV_FOO)s
+password = {{SHA}}2fd4e1c67a2d28fced849ee1bb76e7391b93eb12
+""",
+    "inet_host": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = LocalHost:9002
+""",
+    "inet_port_only": """\
+[supervisord]
+logfile = {d}/sd.log
+[inet_http_server]
+port = 9003
+""",
 }
 
 # Files both parsers refuse: name -> (text, what our error says).
@@ -260,6 +277,20 @@ BAD = {
                    ":1: text before the first [section]"),
     "exitcodes": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                   "exitcodes=0,256\n", ":4: [program:x] exitcodes: "),
+    "inet_no_port": ("[supervisord]\n[inet_http_server]\nusername=u\n"
+                     "password=p\n", ":2: [inet_http_server] port: "
+                     "missing"),
+    "inet_bad_port": ("[supervisord]\n[inet_http_server]\nport=h:70000\n",
+                      ":3: [inet_http_server] port: not a port number"),
+    "inet_no_port_number": ("[supervisord]\n[inet_http_server]\n"
+                            "port=host:\n", ":3: [inet_http_server] port: "
+                            "no port number"),
+    "inet_half_auth": ("[supervisord]\n[inet_http_server]\nport=9001\n"
+                       "username=u\n", ":4: [inet_http_server] password: "
+                       "missing"),
+    "unix_half_auth": ("[supervisord]\n[unix_http_server]\nfile=/tmp/x\n"
+                       "password=p\n", ":4: [unix_http_server] username: "
+                       "missing"),
 }
 
 # Files Python Supervisor takes and we refuse, on purpose (documented in
@@ -285,6 +316,11 @@ STRICTER = {
     "negative_retries": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                          "startretries=-1\n", ":4: [program:x] "
                          "startretries: out of range"),
+    # Supervisor compares the rest of "{SHA}..." with a SHA-1 hex digest:
+    # anything else never matches, so no password could log in.
+    "sha_not_hex": ("[supervisord]\n[inet_http_server]\nport=9001\n"
+                    "username=u\npassword={SHA}secret\n", ":5: "
+                    "[inet_http_server] password: a {SHA} password needs"),
     "negative_maxbytes": ("[supervisord]\n[program:x]\ncommand=/bin/true\n"
                           "stdout_logfile_maxbytes=-1KB\n", ":4: "
                           "[program:x] stdout_logfile_maxbytes: negative"),
@@ -343,7 +379,7 @@ def _is_fragment(path):
 def _run_both(path, cwd):
     env = dict(os.environ)
     env.update(ENV)
-    py = subprocess.run([PYTHON, DUMP, path], capture_output=True,
+    py = subprocess.run(pysupervisor.script(DUMP, path), capture_output=True,
                         text=True, env=env, cwd=cwd)
     ours = subprocess.run([SUPERVISORD, "-c", path, "--print-config"],
                           capture_output=True, text=True, env=env, cwd=cwd)
@@ -445,7 +481,7 @@ def _refusals(name, text, tmp_path):
         f.write(text)
     env = dict(os.environ)
     env.update(ENV)
-    py = subprocess.run([PYTHON, DUMP, path], capture_output=True,
+    py = subprocess.run(pysupervisor.script(DUMP, path), capture_output=True,
                         text=True, env=env, cwd=str(tmp_path))
     ours = subprocess.run([SUPERVISORD, "-c", path, "--print-config"],
                           capture_output=True, text=True, env=env,
@@ -545,3 +581,18 @@ def test_generated_file(seed, tmp_path):
     with open(path, "w") as f:
         f.write(_generate(seed))
     _compare(path, str(tmp_path))
+
+
+def test_reference_is_the_unpacked_copy():
+    """The reference is build/pysupervisor's Supervisor 4.2, never one
+    installed on this machine."""
+    r = subprocess.run(pysupervisor.python(
+        "import supervisor, pkg_resources; print(supervisor.__file__); "
+        "print(pkg_resources.__file__); "
+        "print(pkg_resources.get_distribution('supervisor').version)"),
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    sup, pkg, version = r.stdout.split()
+    assert sup.startswith(pysupervisor.SITE + os.sep)
+    assert pkg.startswith(pysupervisor.SITE + os.sep)
+    assert version.startswith("4.2.")

@@ -273,3 +273,26 @@ def test_events_follow_a_reload(daemon):
     sock.close()
     wait_gone(d, "drop")
     assert d.status("keep")["pid"] == before["keep"]
+
+
+def test_http_server_keys_need_a_restart(daemon):
+    """[inet_http_server] and the socket's username/password are only
+    taken at the daemon's start: a reload reports them, touches nothing."""
+    d = daemon
+    before = start(d, sleeper("keep"))
+    conf = open(d.conf).read()
+    conf = conf.replace("file = %s" % d.sock, "file = %s\nusername = u\n"
+                        "password = p" % d.sock)
+    conf += "\n[inet_http_server]\nport = 127.0.0.1:9\n"
+    with open(d.conf, "w") as f:
+        f.write(conf)
+    res = reload(d)["result"]
+    assert sorted(res["restart_needed"]) == [
+        "inet_http_server.host", "inet_http_server.password",
+        "inet_http_server.port", "inet_http_server.username",
+        "unix_http_server.password", "unix_http_server.username"]
+    assert res["applied"] == [] and res["unchanged"] == 1
+    assert d.status("keep")["pid"] == before["keep"]
+    r = d.supctl("reload", check=0)
+    assert "inet_http_server.port: changed, needs a restart of the " \
+        "daemon" in r.stdout

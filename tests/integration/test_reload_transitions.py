@@ -74,7 +74,9 @@ def test_reload_while_backoff(daemon):
     assert "state: flaky BACKOFF -> STOPPED" in log[at:]
     assert "state: flaky STOPPED -> STARTING" in log[at:]
     st = d.wait_state("flaky", "RUNNING")
-    assert cmdline(st["pid"]) == [b"sleep", b"1003"]
+    # RUNNING at the fork (startsecs=0): the exec may still be on its way.
+    wait_for(lambda: cmdline(st["pid"]) == [b"sleep", b"1003"],
+             what="pid %d to run sleep 1003" % st["pid"])
 
 
 def test_fatal_changed_gets_a_fresh_start(daemon):

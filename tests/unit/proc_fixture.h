@@ -1,7 +1,7 @@
 /*
  * Shared by the state machine's unit tests: recording effects stand in
- * for fork, kill and timers, a fake clock for time, and an observer
- * records every transition of the process under test, P.
+ * for fork, kill and timers, a fake clock for time, and an event
+ * subscriber records every transition of the process under test, P.
  */
 #ifndef PROC_FIXTURE_H
 #define PROC_FIXTURE_H
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "event.h"
 #include "log.h"
 #include "supervisord.h"
 
@@ -95,14 +96,13 @@ static const struct proc_effects rec_effects = {
 };
 
 static void
-rec_observer(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+rec_event(const struct event *e, void *arg)
 {
-	if (p != &P)
+	if (e->proc != &P)
 		return;		/* another process (a dependency) */
 	ck_assert_uint_lt(R.ntrans, MAXREC);
-	R.from[R.ntrans] = from;
-	R.to[R.ntrans] = to;
+	R.from[R.ntrans] = e->from;
+	R.to[R.ntrans] = e->to;
 	R.ntrans++;
 }
 
@@ -133,13 +133,14 @@ setup(void)
 	C.backoff_max_ms = 60000;
 	C.backoff_reset_ms = 60000;
 	proc_init(&P, &D, &C);
-	daemon_add_observer(&D, rec_observer, NULL);
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    rec_event, NULL);
 }
 
 static void
 teardown(void)
 {
-	free(D.observers);
+	event_free(&D);
 }
 
 /* The last transition was from -> to. */

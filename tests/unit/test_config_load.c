@@ -521,13 +521,14 @@ START_TEST(warnings)
 	    "skipped");
 	fx_assert_diag(&diags, false, "supervisord.conf", 13,
 	    "[fcgi-program:f] FastCGI programs are not supported");
-	fx_assert_diag(&diags, false, "supervisord.conf", 15,
-	    "[inet_http_server] there is no HTTP server");
+	/* The HTTP servers' sections are read now (test_config_http.c). */
+	ck_assert(!fx_has(&diags, false, NULL, 15, "inet_http_server"));
+	ck_assert_int_eq(cfg->inet_server.port, 9001);
 	ck_assert(!fx_has(&diags, false, NULL, 17, "rpcinterface:supervisor"));
 	fx_assert_diag(&diags, false, "supervisord.conf", 19,
 	    "[rpcinterface:other] XML-RPC interfaces are not supported");
-	fx_assert_diag(&diags, false, "supervisord.conf", 22,
-	    "[unix_http_server] username and password are not used");
+	ck_assert(!fx_has(&diags, false, NULL, 22, "unix_http_server"));
+	ck_assert_str_eq(cfg->unix_server.username, "u");
 	fx_assert_diag(&diags, false, "supervisord.conf", 24, "unknown "
 	    "section [Program:caps]: ignored");
 	ck_assert_uint_eq(diags.nerrors, 0);

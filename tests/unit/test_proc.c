@@ -1,6 +1,7 @@
 /*
  * The process state machine without forking: recording effects stand in
- * for fork, kill and timers, a fake clock for time, and an observer
+ * for fork, kill and timers, a fake clock for time, and an event
+ * subscriber
  * records every transition (proc_fixture.h).
  */
 #include "proc_fixture.h"
@@ -245,6 +246,7 @@ START_TEST(stop_escalates_only_at_deadline)
 	ck_assert_int_eq(R.kills[1].sig, SIGKILL);
 	ck_assert(R.kills[1].group);
 	ck_assert(P.killed);
+	ck_assert_int_eq(P.stop_reason, STOP_ASKED);
 	ck_assert(R.timer == 10.0);		/* and again if need be */
 	proc_exited(&P, SIGKILL, false);
 	last_was(PROC_STOPPING, PROC_STOPPED);
@@ -388,17 +390,25 @@ START_TEST(refusals)
 
 	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), -1);
 	ck_assert_str_eq(cause, "not running");
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    -1);
 	ck_assert_str_eq(cause, "not running");
 	to_running();
 	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
 	ck_assert_str_eq(cause, "already started");
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), 0);
+	/* The main process alone, or its whole group when asked. */
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    0);
 	ck_assert_int_eq(R.kills[0].sig, SIGHUP);
-	ck_assert(R.kills[0].group);
+	ck_assert(!R.kills[0].group);
+	ck_assert_int_eq(proc_signal(&P, SIGUSR1, true, cause, sizeof(cause)),
+	    0);
+	ck_assert_int_eq(R.kills[1].sig, SIGUSR1);
+	ck_assert(R.kills[1].group);
 	ck_assert_int_eq(P.state, PROC_RUNNING);
 	R.kill_error = EPERM;
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(cause, "Operation not permitted"));
 }
 END_TEST
@@ -491,45 +501,173 @@ START_TEST(shutdown_holds_backoff)
 }
 END_TEST
 
-/* An observer that stops the process as it enters STARTING: no fork. */
+/*
+ * The event queue (engine/event.c).  A subscriber that acts on the
+ * machine sees a finished transition: the process entered STARTING and
+ * was forked before anyone hears of it, so a stop signals it.
+ */
+static pid_t	 seen_pid;
+static unsigned	 late_n;
+static enum proc_state late_to[8];
+
 static void
-stop_on_starting(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+stop_on_starting(const struct event *e, void *arg)
 {
 	char	cause[64];
 
-	if (to == PROC_STARTING)
-		ck_assert_int_eq(proc_stop(p, cause, sizeof(cause)), 0);
+	if (e->to != PROC_STARTING)
+		return;
+	seen_pid = e->pid;
+	ck_assert_int_eq(e->proc->state, PROC_STARTING);
+	ck_assert_int_ne(e->proc->pid, 0);	/* the fork is done */
+	ck_assert_int_eq(proc_stop(e->proc, cause, sizeof(cause)), 0);
 }
 
-START_TEST(observer_acts_on_starting)
+static void
+late_recorder(const struct event *e, void *arg)
 {
-	daemon_add_observer(&D, stop_on_starting, NULL);
+	ck_assert_uint_lt(late_n, 8);
+	late_to[late_n++] = e->to;
+}
+
+START_TEST(subscriber_acts_on_a_finished_transition)
+{
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_AFTER_INPUT, stop_on_starting, NULL);
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_AFTER_INPUT, late_recorder, NULL);
+	late_n = 0;
 	start_ok();
-	last_was(PROC_STARTING, PROC_STOPPED);
-	ck_assert_uint_eq(R.nspawn, 0);
-	ck_assert_uint_eq(R.nkills, 0);
+	ck_assert_uint_eq(R.nspawn, 1);
+	ck_assert_int_eq(seen_pid, 1000);
+	ck_assert_uint_eq(R.nkills, 1);
+	ck_assert_int_eq(R.kills[0].sig, SIGTERM);
+	last_was(PROC_STARTING, PROC_STOPPING);
+	ck_assert_int_eq(P.stop_reason, STOP_ASKED);
+	/* Order kept: one registered after the actor sees STARTING first
+	   (a nested call would have shown it STOPPING first). */
+	ck_assert_uint_eq(late_n, 2);
+	ck_assert_int_eq(late_to[0], PROC_STARTING);
+	ck_assert_int_eq(late_to[1], PROC_STOPPING);
+	ck_assert_uint_eq(R.ntrans, 2);
 }
 END_TEST
 
 static unsigned	 once_calls;
 
 static void
-remove_self(struct proc *p, enum proc_state from, enum proc_state to,
-    void *arg)
+remove_self(const struct event *e, void *arg)
 {
 	once_calls++;
-	daemon_remove_observer(p->daemon, remove_self, arg);
+	event_unsubscribe(e->proc->daemon, remove_self, arg);
 }
 
-START_TEST(observer_removes_itself)
+START_TEST(subscriber_removes_itself)
 {
-	daemon_add_observer(&D, remove_self, &D);
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_AFTER_INPUT, remove_self, &D);
 	once_calls = 0;
 	to_running();
 	ck_assert_uint_eq(once_calls, 1);
-	ck_assert_uint_eq(D.nobservers, 1);
 	ck_assert_uint_eq(R.ntrans, 2);		/* the recorder saw both */
+}
+END_TEST
+
+/* Added during a delivery: the next event, not the current one. */
+static void
+add_late(const struct event *e, void *arg)
+{
+	if (e->to == PROC_STARTING)
+		event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+		    EVENT_AFTER_INPUT, late_recorder, NULL);
+}
+
+START_TEST(subscriber_added_during_a_delivery)
+{
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_AFTER_INPUT, add_late, NULL);
+	late_n = 0;
+	to_running();
+	ck_assert_uint_eq(late_n, 1);
+	ck_assert_int_eq(late_to[0], PROC_RUNNING);
+}
+END_TEST
+
+/* The end-of-turn queue: in order, numbered, with the new pid. */
+static struct event	 turn_ev[8];
+static char		 turn_err[8][128];
+static unsigned		 turn_n;
+
+static void
+turn_recorder(const struct event *e, void *arg)
+{
+	ck_assert_uint_lt(turn_n, 8);
+	turn_ev[turn_n] = *e;
+	snprintf(turn_err[turn_n], sizeof(turn_err[0]), "%s %s:%s",
+	    e->spawnerr != NULL ? e->spawnerr : "-", e->group, e->name);
+	turn_n++;
+}
+
+START_TEST(end_of_turn_queue)
+{
+	turn_n = 0;
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_END_OF_TURN, turn_recorder, NULL);
+	to_running();
+	ck_assert_uint_eq(turn_n, 0);		/* not before the turn ends */
+	proc_exited(&P, 1 << 8, false);		/* EXITED, then STARTING */
+	event_flush(&D);
+	ck_assert_uint_eq(turn_n, 4);
+	ck_assert_int_eq(turn_ev[0].to, PROC_STARTING);
+	ck_assert_int_eq(turn_ev[0].pid, 1000);
+	ck_assert_int_eq(turn_ev[1].to, PROC_RUNNING);
+	ck_assert_int_eq(turn_ev[2].to, PROC_EXITED);
+	ck_assert_int_eq(turn_ev[2].pid, 1000);	/* the pid it had */
+	ck_assert(turn_ev[2].exit.valid);
+	ck_assert_int_eq(turn_ev[2].exit.code, 1);
+	ck_assert(!turn_ev[2].exit.expected);
+	ck_assert_int_eq(turn_ev[3].to, PROC_STARTING);
+	ck_assert_int_eq(turn_ev[3].pid, 1001);	/* the new one */
+	ck_assert_uint_lt(turn_ev[0].serial, turn_ev[1].serial);
+	ck_assert_uint_lt(turn_ev[2].serial, turn_ev[3].serial);
+	ck_assert_str_eq(turn_err[3], "- web:web");
+	event_flush(&D);
+	ck_assert_uint_eq(turn_n, 4);		/* delivered once */
+}
+END_TEST
+
+/* Subscribed in the middle of a turn: only what follows. */
+START_TEST(end_of_turn_since_subscription)
+{
+	turn_n = 0;
+	start_ok();
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_END_OF_TURN, turn_recorder, NULL);
+	R.spawn_fail = 1;
+	proc_exited(&P, 1 << 8, false);		/* BACKOFF */
+	event_flush(&D);
+	ck_assert_uint_eq(turn_n, 1);
+	ck_assert_int_eq(turn_ev[0].from, PROC_STARTING);
+	ck_assert_int_eq(turn_ev[0].to, PROC_BACKOFF);
+	ck_assert_uint_eq(turn_ev[0].tries, 1);
+}
+END_TEST
+
+/* A process freed before the turn ends: its events keep its names. */
+START_TEST(end_of_turn_proc_gone)
+{
+	turn_n = 0;
+	event_subscribe(&D, EVENT_MASK(EVENT_PROCESS_STATE),
+	    EVENT_END_OF_TURN, turn_recorder, NULL);
+	R.spawn_fail = 1;
+	start_ok();				/* STARTING, BACKOFF */
+	event_proc_gone(&D, &P);
+	C.name = "other";
+	event_flush(&D);
+	ck_assert_uint_eq(turn_n, 2);
+	ck_assert_ptr_null(turn_ev[1].proc);
+	ck_assert_str_eq(turn_err[1], "spawn error: too many processes to "
+	    "spawn web:web");
 }
 END_TEST
 
@@ -623,8 +761,12 @@ proc_suite(void)
 	tcase_add_test(tc, esrch_is_not_unknown);
 	tcase_add_test(tc, shutdown_restarts_nothing);
 	tcase_add_test(tc, shutdown_holds_backoff);
-	tcase_add_test(tc, observer_acts_on_starting);
-	tcase_add_test(tc, observer_removes_itself);
+	tcase_add_test(tc, subscriber_acts_on_a_finished_transition);
+	tcase_add_test(tc, subscriber_removes_itself);
+	tcase_add_test(tc, subscriber_added_during_a_delivery);
+	tcase_add_test(tc, end_of_turn_queue);
+	tcase_add_test(tc, end_of_turn_since_subscription);
+	tcase_add_test(tc, end_of_turn_proc_gone);
 	tcase_add_test(tc, describe);
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);

@@ -107,7 +107,7 @@ START_TEST(notify_deadline_is_a_failed_start)
 		R.now += 2;
 		proc_timer_fired(&P);		/* no READY=1 in time */
 		last_was(PROC_STARTING, PROC_STOPPING);
-		ck_assert(P.ready_timeout);
+		ck_assert_int_eq(P.stop_reason, STOP_READY_TIMEOUT);
 		ck_assert_int_eq(R.kills[R.nkills - 1].sig, SIGTERM);
 		ck_assert(R.kills[R.nkills - 1].group);
 		ck_assert(R.timer == (ev_tstamp)C.stopwaitsecs);
@@ -122,7 +122,7 @@ START_TEST(notify_deadline_is_a_failed_start)
 			R.now += 1;
 			proc_timer_fired(&P);
 			last_was(PROC_BACKOFF, PROC_STARTING);
-			ck_assert(!P.ready_timeout);
+			ck_assert_int_eq(P.stop_reason, STOP_NONE);
 		}
 	}
 	last_was(PROC_BACKOFF, PROC_FATAL);
@@ -180,7 +180,7 @@ START_TEST(watchdog_pings_then_expires)
 	ck_assert_int_eq(R.to[R.ntrans - 2], PROC_EXITED);
 	last_was(PROC_EXITED, PROC_STARTING);
 	ck_assert_uint_eq(R.nspawn, 2);
-	ck_assert(!P.watchdog_expired);
+	ck_assert_int_eq(P.stop_reason, STOP_NONE);
 }
 END_TEST
 
@@ -299,14 +299,14 @@ START_TEST(stop_held_for_dependents)
 	/* both asked to stop in one request, the dependency first */
 	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
 	ck_assert_int_eq(Q.state, PROC_STOPPING);	/* held: no signal */
-	ck_assert(Q.stop_held);
+	ck_assert_int_eq(Q.stop_reason, STOP_HELD);
 	ck_assert_uint_eq(R.nkills, 0);
 	ck_assert(R.timer < 0);			/* no escalation either */
 	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), 0);
 	ck_assert_int_eq(P.state, PROC_STOPPING);
 	ck_assert_uint_eq(R.nkills, 1);
 	depend_settle(&D);		/* the request is issued */
-	ck_assert(Q.stop_held);		/* web is being stopped: wait */
+	ck_assert_int_eq(Q.stop_reason, STOP_HELD);		/* web is being stopped: wait */
 	ck_assert(!Q.want_up);
 	ck_assert_uint_eq(R.nkills, 1);
 	proc_describe(&Q, cause, sizeof(cause));
@@ -315,7 +315,7 @@ START_TEST(stop_held_for_dependents)
 	last_was(PROC_STOPPING, PROC_STOPPED);
 	/* web down: db's stop goes on, still STOPPING, now signalled */
 	ck_assert_int_eq(Q.state, PROC_STOPPING);
-	ck_assert(!Q.stop_held);
+	ck_assert_int_ne(Q.stop_reason, STOP_HELD);
 	ck_assert_uint_eq(R.nkills, 2);
 	ck_assert_int_eq(R.kills[1].sig, SIGTERM);
 	ck_assert(R.timer == (ev_tstamp)CQ.stopwaitsecs);
@@ -335,9 +335,9 @@ START_TEST(stop_dependency_alone)
 	/* web stays wanted: db stops once the request is issued, web
 	   keeps running */
 	ck_assert_int_eq(proc_stop(&Q, cause, sizeof(cause)), 0);
-	ck_assert(Q.stop_held);
+	ck_assert_int_eq(Q.stop_reason, STOP_HELD);
 	depend_settle(&D);
-	ck_assert(!Q.stop_held);
+	ck_assert_int_ne(Q.stop_reason, STOP_HELD);
 	ck_assert_int_eq(Q.state, PROC_STOPPING);
 	ck_assert_uint_eq(R.nkills, 1);
 	proc_exited(&Q, SIGTERM, false);
