@@ -11,10 +11,11 @@ import textwrap
 
 import pytest
 
+import pysupervisor
 from conftest import DEADLINE, SUPERVISORD, wait_for
 
-PY_SUPERVISORD = "/usr/bin/supervisord"
-PY_SUPERVISORCTL = "/usr/bin/supervisorctl"
+PY_SUPERVISORD = pysupervisor.SUPERVISORD
+PY_SUPERVISORCTL = pysupervisor.SUPERVISORCTL
 
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(PY_SUPERVISORD) and os.path.exists(PY_SUPERVISORCTL)),
