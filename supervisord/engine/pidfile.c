@@ -22,7 +22,7 @@
 
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define PIDFILE_MAX	4096	/* bytes read from a pidfile */
 

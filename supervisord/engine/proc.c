@@ -251,7 +251,7 @@ proc_start_failed(struct proc *p)
 	proc_fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
 }
 
-/* In EXITED: will autorestart bring it back (what observers may ask)? */
+/* In EXITED: will autorestart bring it back (what subscribers may ask)? */
 bool
 proc_will_restart(const struct proc *p)
 {

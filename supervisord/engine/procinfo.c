@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 static const struct {
 	enum proc_state	 state;

@@ -38,7 +38,8 @@
 #include "envfile.h"
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 extern char	**environ;
 

@@ -12,7 +12,7 @@
 
 #include "envfile.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 /* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
 static char **

@@ -15,7 +15,9 @@
 #include <cjson/cJSON.h>
 
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 
 /*
  * Program keys that do not change how the process runs, only how the
