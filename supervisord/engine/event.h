@@ -25,8 +25,11 @@
  * see the next event, not the current one; removal takes effect at once.
  *
  * An event carries what Supervisor's payloads need (PROCESS_STATE_*:
- * processname, groupname, from_state, tries, expected, pid), a serial
- * number and the time; event_write() is its JSON (jsonw, as every reply).
+ * processname, groupname, from_state, tries, expected, pid;
+ * SUPERVISOR_STATE_CHANGE_*), a serial number and the time;
+ * event_write() is its JSON (jsonw, as every reply).  A new type (TICK_*,
+ * PROCESS_LOG_*, PROCESS_GROUP_*) is a line in enum event_type, its
+ * fields below, a publishing function, and its case in event_json.c.
  */
 #ifndef EVENT_H
 #define EVENT_H
