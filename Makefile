@@ -19,6 +19,8 @@ CC	?= cc
 PYTHON	?= /usr/bin/python3
 
 PKGS	:= libcjson inih
+# The daemon's HTTP server and XML-RPC decoder only (not supctl).
+HTTP_PKGS := libmicrohttpd expat
 CSTD	:= -std=gnu11
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
@@ -29,9 +31,11 @@ OPT	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 SANLD	:= -fsanitize=address,undefined
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config \
+	    $(shell pkg-config --cflags $(PKGS) $(HTTP_PKGS) 2>/dev/null)
 CFLAGS	+= $(CSTD) $(OPT) $(WARN) -MMD -MP
 LDLIBS	:= -lev $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+HTTP_LIBS := $(shell pkg-config --libs $(HTTP_PKGS) 2>/dev/null)
 LDFLAGS	+= $(SANLD)
 
 LIB_SRCS	:= $(wildcard lib/*.c lib/*/*.c)
@@ -55,7 +59,8 @@ HELPER_BINS	:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
-	bench fuzz fuzz-build check-fuzz soak install clean helpers
+	bench fuzz fuzz-build check-fuzz soak install clean helpers \
+	pysupervisor
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -64,7 +69,7 @@ $(LIBSUP): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/supervisord: $(DAEMON_OBJS) $(LIBSUP)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(HTTP_LIBS)
 
 $(BUILD)/supctl: $(CTL_OBJS) $(LIBSUP)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -76,7 +81,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_CORE) $(LIBSUP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -Itests/unit $(LDFLAGS) -o $@ \
-	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) \
+	    $< $(DAEMON_CORE) $(LIBSUP) $(LDLIBS) $(HTTP_LIBS) \
 	    $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
@@ -86,7 +91,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 helpers: $(HELPER_BINS)
 
 # Build dependencies: Debian package names, installed when missing.
-DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check
+DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check \
+	     libmicrohttpd-dev libexpat1-dev
 DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc
 SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -127,9 +133,33 @@ check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
 
 PYTEST_ARGS ?= -n 4
-check-integration: all helpers
+check-integration: all helpers pysupervisor
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Python Supervisor 4.2, the reference of the differential tests: Debian's
+# package and its one Python dependency (pkg_resources) fetched with
+# apt-get download and unpacked under $(BUILD)/pysupervisor with dpkg -x.
+# Only their Python code is used (tests/integration/pysupervisor.py):
+# nothing is installed, no service starts, and every machine runs the
+# same copy.  Without a network the tests that need it skip, saying why
+# ($(BUILD)/pysupervisor/download.log).
+PYSUP_DIR	:= $(BUILD)/pysupervisor
+PYSUP_DEBS	:= supervisor python3-pkg-resources
+pysupervisor: $(PYSUP_DIR)/root/.unpacked
+
+$(PYSUP_DIR)/root/.unpacked:
+	@rm -rf $(PYSUP_DIR) && mkdir -p $(PYSUP_DIR)/debs
+	@cd $(PYSUP_DIR)/debs && log=../download.log; \
+	get() { apt-get download $(PYSUP_DEBS) >>$$log 2>&1; }; \
+	if ! get; then \
+		echo "== apt-get update, then again" >>$$log; \
+		$(SUDO) apt-get update -qq >>$$log 2>&1 && get; \
+	fi && for d in *.deb; do dpkg -x "$$d" ../root || exit 1; done && \
+	touch ../root/.unpacked && \
+	echo "pysupervisor: $$(ls *.deb | tr '\n' ' ')unpacked in $(PYSUP_DIR)" \
+	|| echo "pysupervisor: cannot fetch $(PYSUP_DEBS) (see" \
+	    "$(PYSUP_DIR)/download.log): the differential tests will skip"
 
 check-man:
 	@set -e; for m in man/*.[0-9]; do \
@@ -156,9 +186,15 @@ CHECK_FUZZ_SECONDS ?= 20
 
 # The configuration's harness keeps the loader in its folder (see there).
 FUZZ_WRAP_config := -Wl,--wrap=glob -Wl,--wrap=open
+# The XML-RPC decoder is the daemon's alone (not in lib/): its harness
+# compiles the daemon's files.
+FUZZ_EXTRA_xmlrpc := -Isupervisord/http supervisord/http/xmlrpc_decode.c \
+	    supervisord/http/xmlrpc_write.c $(HTTP_LIBS)
+$(FUZZ_BUILD)/fuzz_xmlrpc: supervisord/http/xmlrpc_decode.c \
+	    supervisord/http/xmlrpc_write.c supervisord/http/xmlrpc.h
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSUP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
-	    $(FUZZ_WRAP_$*) -o $@ $< $(LIBSUP) $(LDLIBS)
+	    $(FUZZ_WRAP_$*) -o $@ $< $(FUZZ_EXTRA_$*) $(LIBSUP) $(LDLIBS)
 
 fuzz-build:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
@@ -225,4 +261,6 @@ install: all
 clean:
 	rm -rf build build-* run
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The compiler's dependency files (not the folders of $(PYSUP_DIR)).
+-include $(shell find $(BUILD) -path $(PYSUP_DIR) -prune -o -name '*.d' \
+	-type f -print 2>/dev/null)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "unctrl.h"
 
 static const char	*log_progname = "supervisord";
 static enum log_level	 log_level = LOG_LEVEL_INFO;
@@ -80,7 +81,7 @@ log_level_parse(const char *s, enum log_level *out)
 void
 vlog(enum log_level level, const char *fmt, va_list ap)
 {
-	char		 line[8192];
+	char		 line[8192], msg[8192];
 	struct timeval	 tv;
 	struct tm	 tm;
 	size_t		 n;
@@ -99,7 +100,9 @@ vlog(enum log_level level, const char *fmt, va_list ap)
 		line[n++] = (char)(*name >= 'a' && *name <= 'z' ?
 		    *name - 'a' + 'A' : *name);
 	line[n++] = ' ';
-	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	/* Names and values from files and peers: no raw control bytes. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	unctrl_buf(line + n, sizeof(line) - n, msg);
 	n = strlen(line);
 
 	if (log_sink != NULL)

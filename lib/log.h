@@ -2,7 +2,8 @@
  * Logging for the daemon and the client, in the OpenBSD style:
  * log_warn() appends strerror(errno), log_warnx() does not; fatal() and
  * fatalx() log and exit(1).  Lines go to stderr with a timestamp unless a
- * sink is set (the daemon's own log file).
+ * sink is set (the daemon's own log file).  Control bytes of a message are
+ * written escaped (\x1b), see unctrl.h.
  */
 #ifndef LOG_H
 #define LOG_H

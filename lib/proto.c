@@ -1,10 +1,8 @@
 /*
  * The control protocol's requests and replies: the table of requests and
- * their arguments, strict decoding with a reason for every refusal, and
- * the reply builders both ends share.
+ * their arguments, the readers of a decoded request's arguments, and the
+ * reply builders both ends share.  Decoding is in proto_decode.c.
  */
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +32,10 @@ static const char *const code_names[PROTO_CODE_COUNT] = {
 	[PROTO_NOT_IMPLEMENTED] = "not_implemented",
 	[PROTO_FAILED] = "failed",
 	[PROTO_BAD_CONFIG] = "bad_config",
+	[PROTO_NO_FILE] = "no_file",
+	[PROTO_ALREADY_ADDED] = "already_added",
+	[PROTO_STILL_RUNNING] = "still_running",
+	[PROTO_BAD_NAME] = "bad_name",
 };
 
 static const char *const stream_choices[] = { "stdout", "stderr", NULL };
@@ -72,6 +74,7 @@ static const struct proto_arg args_action[] = {
 static const struct proto_arg args_signal[] = {
 	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
 	{ "signal", PROTO_T_SIGNAL, true, 1, 64, NULL },
+	{ "group", PROTO_T_BOOL, false, 0, 0, NULL },	/* the process group */
 	{ NULL, 0, false, 0, 0, NULL },
 };
 static const struct proto_arg args_reload[] = {
@@ -92,6 +95,20 @@ static const struct proto_arg args_maintail[] = {
 	{ "follow", PROTO_T_BOOL, false, 0, 0, NULL },
 	{ NULL, 0, false, 0, 0, NULL },
 };
+static const struct proto_arg args_sendstdin[] = {
+	{ "name", PROTO_T_STRING, true, 1, PROTO_NAME_MAX, NULL },
+	{ "data", PROTO_T_DATA, true, 1, PROTO_STDIN_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_names[] = {
+	{ "names", PROTO_T_NAMES, true, 1, PROTO_NAMES_MAX, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
+static const struct proto_arg args_update[] = {
+	{ "names", PROTO_T_NAMES, false, 0, PROTO_NAMES_MAX, NULL },
+	{ "dry_run", PROTO_T_BOOL, false, 0, 0, NULL },
+	{ NULL, 0, false, 0, 0, NULL },
+};
 
 /* Indexed by enum proto_cmd. */
 static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
@@ -107,6 +124,14 @@ static const struct proto_cmd_spec cmd_specs[PROTO_CMD_COUNT] = {
 	{ PROTO_CMD_TAIL, "tail", args_tail },
 	{ PROTO_CMD_MAINTAIL, "maintail", args_maintail },
 	{ PROTO_CMD_EVENTS, "events", args_none },
+	{ PROTO_CMD_SENDSTDIN, "sendstdin", args_sendstdin },
+	{ PROTO_CMD_CLEAR, "clear", args_names },
+	{ PROTO_CMD_CLEARLOG, "clearlog", args_none },
+	{ PROTO_CMD_REREAD, "reread", args_none },
+	{ PROTO_CMD_AVAIL, "avail", args_none },
+	{ PROTO_CMD_UPDATE, "update", args_update },
+	{ PROTO_CMD_ADD, "add", args_names },
+	{ PROTO_CMD_REMOVE, "remove", args_names },
 };
 
 const char *
@@ -148,258 +173,6 @@ proto_cmd_spec(enum proto_cmd cmd)
 	if ((unsigned)cmd >= PROTO_CMD_COUNT)
 		return NULL;
 	return &cmd_specs[cmd];
-}
-
-static const struct proto_arg *
-spec_arg(const struct proto_cmd_spec *spec, const char *name)
-{
-	const struct proto_arg	*a;
-
-	for (a = spec->args; a->name != NULL; a++)
-		if (strcmp(a->name, name) == 0)
-			return a;
-	return NULL;
-}
-
-/* A name is printable text: no control characters, no whitespace. */
-static bool
-name_valid(const char *s)
-{
-	size_t	len = strlen(s);
-
-	if (len == 0 || len > PROTO_NAME_MAX)
-		return false;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static bool
-number_integral(const cJSON *v, long min, long max)
-{
-	double	d = v->valuedouble;
-
-	return isfinite(d) && d == floor(d) && d >= (double)min &&
-	    d <= (double)max;
-}
-
-/* Check one argument's value against its spec; -1 with a reason. */
-static int
-arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
-    char *cause, size_t causelen)
-{
-	const char *const	*c;
-	const cJSON		*e;
-	int			 n;
-
-	switch (a->type) {
-	case PROTO_T_BOOL:
-		if (!cJSON_IsBool(v))
-			goto type;
-		return 0;
-	case PROTO_T_INT:
-		if (!cJSON_IsNumber(v))
-			goto type;
-		if (!number_integral(v, a->min, a->max)) {
-			snprintf(cause, causelen, "'%s' must be an integer "
-			    "from %ld to %ld", a->name, a->min, a->max);
-			return -1;
-		}
-		return 0;
-	case PROTO_T_STRING:
-		if (!cJSON_IsString(v))
-			goto type;
-		if (strlen(v->valuestring) < (size_t)a->min ||
-		    strlen(v->valuestring) > (size_t)a->max) {
-			snprintf(cause, causelen, "'%s' must be %ld to %ld "
-			    "bytes long", a->name, a->min, a->max);
-			return -1;
-		}
-		if (a->choices == NULL)
-			return 0;
-		for (c = a->choices; *c != NULL; c++)
-			if (strcmp(*c, v->valuestring) == 0)
-				return 0;
-		n = snprintf(cause, causelen, "'%s' must be one of", a->name);
-		for (c = a->choices; *c != NULL && n >= 0 &&
-		    (size_t)n < causelen; c++)
-			n += snprintf(cause + n, causelen - n, "%s%s",
-			    c == a->choices ? " " : ", ", *c);
-		return -1;
-	case PROTO_T_NAMES:
-		if (!cJSON_IsArray(v))
-			goto type;
-		n = cJSON_GetArraySize(v);
-		if (n < a->min || n > a->max) {
-			snprintf(cause, causelen, "'%s' must hold %ld to %ld "
-			    "names", a->name, a->min, a->max);
-			return -1;
-		}
-		cJSON_ArrayForEach(e, v) {
-			if (!cJSON_IsString(e) || !name_valid(e->valuestring)) {
-				snprintf(cause, causelen, "'%s' must hold "
-				    "process names (strings of 1 to %d bytes, "
-				    "no spaces or control characters)",
-				    a->name, PROTO_NAME_MAX);
-				return -1;
-			}
-			if (a->choices == NULL)
-				continue;
-			for (c = a->choices; *c != NULL; c++)
-				if (strcmp(*c, e->valuestring) == 0)
-					break;
-			if (*c == NULL) {
-				snprintf(cause, causelen, "'%s': unknown name "
-				    "'%.64s'", a->name, e->valuestring);
-				return -1;
-			}
-		}
-		return 0;
-	case PROTO_T_SIGNAL:
-		if (cJSON_IsNumber(v)) {
-			if (!number_integral(v, a->min, a->max)) {
-				snprintf(cause, causelen, "'%s' must be a "
-				    "signal name or a number from %ld to %ld",
-				    a->name, a->min, a->max);
-				return -1;
-			}
-			return 0;
-		}
-		if (!cJSON_IsString(v))
-			goto type;
-		if (!name_valid(v->valuestring) ||
-		    strlen(v->valuestring) > PROTO_SIGNAL_MAX) {
-			snprintf(cause, causelen, "'%s' must be a signal name",
-			    a->name);
-			return -1;
-		}
-		return 0;
-	}
-type:
-	{
-		static const char *const tn[] = {
-			[PROTO_T_BOOL] = "a boolean",
-			[PROTO_T_INT] = "an integer",
-			[PROTO_T_STRING] = "a string",
-			[PROTO_T_NAMES] = "an array of names",
-			[PROTO_T_SIGNAL] = "a signal name or number",
-		};
-		snprintf(cause, causelen, "'%s' of '%s' must be %s", a->name,
-		    cmd, tn[a->type]);
-	}
-	return -1;
-}
-
-/* Error exits of proto_decode(): set the code and the reason. */
-static int
-decode_fail(enum proto_code *code, enum proto_code c, char *cause,
-    size_t causelen, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int
-decode_fail(enum proto_code *code, enum proto_code c, char *cause,
-    size_t causelen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	*code = c;
-	va_start(ap, fmt);
-	vsnprintf(cause, causelen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int
-proto_decode(struct proto_request *req, const char *line, size_t len,
-    enum proto_code *code, char *cause, size_t causelen)
-{
-	const struct proto_cmd_spec	*spec;
-	const struct proto_arg		*a;
-	const char			*end = NULL;
-	cJSON				*doc, *v, *w, *cmd;
-	size_t				 i;
-
-	memset(req, 0, sizeof(*req));
-	if (len > PROTO_LINE_MAX)
-		return decode_fail(code, PROTO_LINE_TOO_LONG, cause, causelen,
-		    "request line longer than %d bytes", PROTO_LINE_MAX);
-	if (memchr(line, '\0', len) != NULL)
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "not JSON: NUL byte in the line");
-	doc = cJSON_ParseWithLengthOpts(line, len, &end, false);
-	if (doc == NULL) {
-		end = cJSON_GetErrorPtr();
-		i = end != NULL && end >= line && end <= line + len ?
-		    (size_t)(end - line) : 0;
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "not JSON: syntax error at byte %zu", i + 1);
-	}
-	req->doc = doc;
-	for (; end != NULL && end < line + len; end++) {
-		if (strchr(" \t\r\n", *end) == NULL)
-			return decode_fail(code, PROTO_BAD_REQUEST, cause,
-			    causelen, "not JSON: text after the object at "
-			    "byte %zu", (size_t)(end - line) + 1);
-	}
-	if (!cJSON_IsObject(doc))
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "request is not a JSON object");
-
-	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "id")) != NULL) {
-		/* 1e999 parses as infinity, which would come back as null. */
-		if ((!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
-		    !cJSON_IsNull(v)) ||
-		    (cJSON_IsNumber(v) && !isfinite(v->valuedouble)))
-			return decode_fail(code, PROTO_BAD_REQUEST, cause,
-			    causelen, "'id' must be a string, a number or "
-			    "null");
-		req->id = v;
-	}
-	if ((cmd = cJSON_GetObjectItemCaseSensitive(doc, "cmd")) == NULL)
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "missing 'cmd'");
-	if (!cJSON_IsString(cmd))
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "'cmd' must be a string");
-	if ((spec = proto_cmd_find(cmd->valuestring)) == NULL)
-		return decode_fail(code, PROTO_UNKNOWN_COMMAND, cause,
-		    causelen, "unknown command '%.64s'", cmd->valuestring);
-
-	cJSON_ArrayForEach(v, doc) {
-		for (w = doc->child; w != v; w = w->next)
-			if (strcmp(w->string, v->string) == 0)
-				return decode_fail(code, PROTO_BAD_REQUEST,
-				    cause, causelen, "duplicate key '%.64s'",
-				    v->string);
-		if (strcmp(v->string, "cmd") == 0 ||
-		    strcmp(v->string, "id") == 0)
-			continue;
-		if ((a = spec_arg(spec, v->string)) == NULL)
-			return decode_fail(code, PROTO_BAD_REQUEST, cause,
-			    causelen, "unknown argument '%.64s' for '%s'",
-			    v->string, spec->name);
-		if (arg_check(spec->name, a, v, cause, causelen) != 0) {
-			*code = PROTO_BAD_REQUEST;
-			return -1;
-		}
-	}
-	for (a = spec->args; a->name != NULL; a++) {
-		if (a->required &&
-		    cJSON_GetObjectItemCaseSensitive(doc, a->name) == NULL)
-			return decode_fail(code, PROTO_BAD_REQUEST, cause,
-			    causelen, "'%s' needs '%s'", spec->name, a->name);
-	}
-	req->spec = spec;
-	*code = PROTO_OK;
-	return 0;
-}
-
-void
-proto_request_release(struct proto_request *req)
-{
-	cJSON_Delete(req->doc);
-	memset(req, 0, sizeof(*req));
 }
 
 const cJSON *

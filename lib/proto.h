@@ -22,6 +22,7 @@ struct cJSON;
 #define PROTO_TAIL_DEFAULT	1600		/* supervisorctl's tail */
 #define PROTO_TAIL_MAX		(1024 * 1024)	/* most bytes of one tail */
 #define PROTO_LINES_MAX		100000		/* most lines of one tail */
+#define PROTO_STDIN_MAX		(48 * 1024)	/* most bytes of a sendstdin */
 
 /* Stable error codes: their names are the protocol, never renumber. */
 enum proto_code {
@@ -42,6 +43,10 @@ enum proto_code {
 	PROTO_NOT_IMPLEMENTED,		/* known request, not available yet */
 	PROTO_FAILED,			/* the engine refused; message says why */
 	PROTO_BAD_CONFIG,		/* reload: the file does not load */
+	PROTO_NO_FILE,			/* sendstdin: the stdin is closed */
+	PROTO_ALREADY_ADDED,		/* add: the group is in use */
+	PROTO_STILL_RUNNING,		/* remove: a process is not down */
+	PROTO_BAD_NAME,			/* add, remove, update: no such group */
 	PROTO_CODE_COUNT
 };
 
@@ -62,6 +67,14 @@ enum proto_cmd {
 	PROTO_CMD_TAIL,
 	PROTO_CMD_MAINTAIL,
 	PROTO_CMD_EVENTS,
+	PROTO_CMD_SENDSTDIN,
+	PROTO_CMD_CLEAR,
+	PROTO_CMD_CLEARLOG,
+	PROTO_CMD_REREAD,
+	PROTO_CMD_AVAIL,
+	PROTO_CMD_UPDATE,
+	PROTO_CMD_ADD,
+	PROTO_CMD_REMOVE,
 	PROTO_CMD_COUNT
 };
 
@@ -72,6 +85,9 @@ enum proto_type {
 	PROTO_T_STRING,		/* 1..max bytes, one of choices if set */
 	PROTO_T_NAMES,		/* an array of min..max process names */
 	PROTO_T_SIGNAL,		/* a signal name, or a number in 1..64 */
+	PROTO_T_DATA,		/* 1..max bytes of anything but NUL: a
+				   program's input (sendstdin), where a
+				   newline or an escape is what is meant */
 };
 
 struct proto_arg {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "shlex.h"
 #include "xmalloc.h"
 
@@ -335,16 +336,4 @@ shlex_tokens(const char *s, const char *wordchars, char ***tokens,
 	*tokens = v.v;
 	*ntokens = v.n;
 	return 0;
-}
-
-void
-shlex_free(char **v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
 }

@@ -10,7 +10,7 @@
 
 /*
  * shlex.split(s): POSIX quotes and backslashes, whitespace " \t\r\n", no
- * comments.  Fills a NULL-terminated argv (free with shlex_free) and argc.
+ * comments.  Fills a NULL-terminated argv (free with strv_free) and argc.
  * Returns -1 with Python's reason ("no closing quotation", "no escaped
  * character") in cause.
  */
@@ -28,6 +28,5 @@ int	shlex_tokens(const char *s, const char *wordchars, char ***tokens,
 	    size_t *ntokens, char *cause, size_t causelen);
 
 /* Free a vector from shlex_split or shlex_tokens (NULL-terminated). */
-void	shlex_free(char **);
 
 #endif

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 static const struct ctl_cmd cmd_table[] = {
 	{ "status", NULL, "[NAME...]",
@@ -27,24 +28,46 @@ static const struct ctl_cmd cmd_table[] = {
 	  "stop programs, waiting until they are down", 1, -1, cmd_action },
 	{ "restart", NULL, "[--no-wait] NAME...|all",
 	  "stop then start programs", 1, -1, cmd_action },
-	{ "signal", NULL, "SIG NAME...|all",
-	  "send a signal to programs' process groups", 2, -1, cmd_signal },
+	{ "signal", NULL, "[--group] SIG NAME...|all",
+	  "send a signal to programs (--group: their process groups)", 2, -1,
+	  cmd_signal },
 	{ "pid", NULL, "[NAME...|all]",
 	  "the daemon's pid, or the named programs' pids", 0, -1, cmd_pid },
 	{ "reload", NULL, "[--dry-run]",
 	  "reread the configuration and apply what changed", 0, 1,
 	  cmd_reload },
-	{ "reread", "reload", "[--dry-run]", "the same as reload", 0, 1,
-	  cmd_reload },
-	{ "update", "reload", "[--dry-run]", "the same as reload", 0, 1,
-	  cmd_reload },
+	{ "reread", NULL, "",
+	  "say which groups the configuration file adds, changes, removes",
+	  0, 0, cmd_reread },
+	{ "avail", NULL, "",
+	  "every program of the configuration file, in use or not", 0, 0,
+	  cmd_reread },
+	{ "update", NULL, "[--dry-run] [GROUP...|all]",
+	  "apply the configuration file to all or the named groups", 0, -1,
+	  cmd_update },
+	{ "add", NULL, "GROUP...",
+	  "start using groups of the configuration file", 1, -1,
+	  cmd_add_remove },
+	{ "remove", NULL, "GROUP...",
+	  "stop using stopped groups", 1, -1, cmd_add_remove },
 	{ "shutdown", NULL, "",
 	  "stop every program and the daemon, wait until it exited", 0, 0,
 	  cmd_shutdown },
-	{ "tail", NULL, "[-f] [-n N] NAME [stdout|stderr]",
+	{ "tail", NULL, "[-f] [-n N | -BYTES] NAME [stdout|stderr]",
 	  "show the end of a program's log; -f follows it", 1, -1, cmd_tail },
-	{ "maintail", NULL, "[-f] [-n N]",
+	{ "maintail", NULL, "[-f] [-n N | -BYTES]",
 	  "show the end of the daemon's log; -f follows it", 0, -1, cmd_tail },
+	{ "clear", NULL, "NAME...|all",
+	  "empty programs' log files (their backups stay)", 1, -1,
+	  cmd_clear },
+	{ "clearlog", NULL, "",
+	  "empty the daemon's own log file", 0, 0, cmd_clearlog },
+	{ "sendstdin", NULL, "[-n] NAME DATA",
+	  "write DATA and a newline (none with -n) to a program's stdin", 2,
+	  3, cmd_sendstdin },
+	{ "fg", NULL, "NAME",
+	  "follow a program's output, send it the lines typed", 1, 1,
+	  cmd_fg },
 	{ "events", NULL, "",
 	  "follow every state change as it happens", 0, 0, cmd_events },
 	{ "version", NULL, "",
@@ -79,7 +102,7 @@ cmd_usage(FILE *f)
 		fprintf(f, "  %-40s %s\n", buf, cmd_table[i].help);
 	}
 	fprintf(f, "\nexit status: 0 ok, 1 an action failed, 2 usage, "
-	    "3 a named program not running,\n4 no such program, "
+	    "3 a program not running,\n4 no such program, "
 	    "5 the daemon cannot be reached; see supctl(1)\n");
 }
 
@@ -132,12 +155,13 @@ render_unknown(struct ctx *ctx, const struct proto_reply *r)
 	if (ctx->json)
 		render_reply_json(r);
 	else if (!cJSON_IsArray(unknown) || cJSON_GetArraySize(unknown) == 0)
-		printf("%s\n", r->message);
+		unctrl_printf(stdout, "%s\n", r->message);
 	cJSON_ArrayForEach(e, unknown) {
-		if (!ctx->json)
-			printf("%s: %sERROR%s (no such process)\n",
-			    cJSON_GetStringValue(e), render_color(ctx, "ERROR"),
-			    render_reset(ctx));
+		if (ctx->json || !cJSON_IsString(e))
+			continue;
+		unctrl_printf(stdout, "%s: ", e->valuestring);
+		printf("%sERROR%s (no such process)\n",
+		    render_color(ctx, "ERROR"), render_reset(ctx));
 	}
 	fflush(stdout);
 	return EXIT_NO_SUCH;
@@ -188,12 +212,54 @@ status_call(struct ctx *ctx, int argc, char **argv, struct proto_reply *r)
 	return conn_call(&ctx->conn, request_new("status", argc, argv), r);
 }
 
+/* Is name "all", or among the names? */
+static bool
+names_have_all(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * status's exit code.  For all programs, supervisorctl 4.2's rule: 3 when
+ * any is STOPPED, EXITED, FATAL or UNKNOWN (one STARTING, BACKOFF or
+ * STOPPING is not down).  For named ones: 3 when any is not RUNNING.
+ */
+static int
+status_exit(const cJSON *procs, int argc, char **argv)
+{
+	static const char *const down[] = {
+		"STOPPED", "EXITED", "FATAL", "UNKNOWN",
+	};
+	const cJSON	*p;
+	const char	*state;
+	bool		 every = argc == 0 || names_have_all(argc, argv);
+	size_t		 i;
+
+	cJSON_ArrayForEach(p, procs) {
+		state = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(p, "state"));
+		if (state == NULL)
+			return EXIT_NOT_RUNNING;
+		if (!every && strcmp(state, "RUNNING") != 0)
+			return EXIT_NOT_RUNNING;
+		for (i = 0; every && i < sizeof(down) / sizeof(down[0]); i++)
+			if (strcmp(state, down[i]) == 0)
+				return EXIT_NOT_RUNNING;
+	}
+	return EXIT_OK;
+}
+
 int
 cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
 	struct proto_reply	 r, bad;
-	const cJSON		*procs, *p;
+	const cJSON		*procs;
 	char			**known;
 	int			 rc, i, n = 0;
 	bool			 missing = false;
@@ -234,21 +300,36 @@ cmd_status(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 		render_json(r.result);
 	else
 		render_status(ctx, procs);
-	rc = EXIT_OK;
-	if (argc > 0) {
-		cJSON_ArrayForEach(p, procs) {
-			if (strcmp(cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(p, "state")),
-			    "RUNNING") != 0)
-				rc = EXIT_NOT_RUNNING;
-		}
-	}
+	rc = status_exit(procs, argc, argv);
 	proto_reply_release(&r);
 	if (missing) {
 		rc = render_unknown(ctx, &bad);
 		proto_reply_release(&bad);
 	}
 	return rc;
+}
+
+/*
+ * The daemon's pid as it can be used here: the kernel's number for it in
+ * our PID namespace, which differs from the one it reports when it runs
+ * in another (1 as a container's init).  When it is not visible from
+ * here, no number is printed (a kill of it would hit another process):
+ * said on stderr, exit 1.
+ */
+static int
+daemon_pid_print(struct ctx *ctx, double own)
+{
+	pid_t	here = conn_peer_pid(&ctx->conn);
+
+	if (here == 0) {
+		fprintf(stderr, "supctl: the daemon runs in another PID "
+		    "namespace (pid %.0f there) and is not visible from here\n",
+		    own);
+		return EXIT_FAILED;
+	}
+	if (!ctx->json)
+		printf("%.0f\n", here > 0 ? (double)here : own);
+	return EXIT_OK;
 }
 
 int
@@ -271,11 +352,9 @@ cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	if (ctx->json)
 		render_json(r.result);
-	if (argc == 0) {
-		pid = cJSON_GetObjectItemCaseSensitive(r.result, "pid");
-		if (!ctx->json)
-			printf("%.0f\n", cJSON_GetNumberValue(pid));
-	}
+	if (argc == 0)
+		rc = daemon_pid_print(ctx, cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(r.result, "pid")));
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r.result,
 	    "processes")) {
 		pid = cJSON_GetObjectItemCaseSensitive(p, "pid");
@@ -286,6 +365,19 @@ cmd_pid(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	proto_reply_release(&r);
 	return rc;
+}
+
+/* The daemon did not go within --timeout. */
+static int
+exit_late(pid_t pid)
+{
+	if (pid > 0)
+		fprintf(stderr, "supctl: the daemon (pid %d) did not exit in "
+		    "time (--timeout)\n", (int)pid);
+	else
+		fprintf(stderr, "supctl: the daemon did not exit in time "
+		    "(--timeout)\n");
+	return EXIT_FAILED;
 }
 
 /* Has pid exited?  A zombie has: only its parent's wait is left. */
@@ -316,11 +408,8 @@ wait_exit(struct ctx *ctx, pid_t pid, int pidfd)
 
 	for (;;) {
 		left = ctx->deadline == 0 ? 1.0 : ctx->deadline - now_mono();
-		if (left <= 0) {
-			fprintf(stderr, "supctl: the daemon (pid %d) did not "
-			    "exit in time (--timeout)\n", (int)pid);
-			return EXIT_FAILED;
-		}
+		if (left <= 0)
+			return exit_late(pid);
 		if (pidfd == -1) {
 			if (pid_gone(pid))
 				return EXIT_OK;
@@ -337,30 +426,28 @@ wait_exit(struct ctx *ctx, pid_t pid, int pidfd)
 	}
 }
 
-/* Ask for the shutdown, then wait until the process has really gone. */
+/*
+ * Ask for the shutdown, then wait until the daemon has really gone.  Its
+ * pid is the one the kernel gives for it here (SO_PEERCRED): the number
+ * it reports is that of its own PID namespace (1 in a container).  Where
+ * it is not visible at all (supctl in a container, the daemon outside),
+ * the daemon holds the connection open until it exits: wait for EOF.
+ */
 int
 cmd_shutdown(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
 	struct proto_reply	 r;
 	pid_t			 pid;
-	int			 rc, pidfd;
+	int			 rc, pidfd = -1;
 
 	if ((rc = connect_ctx(ctx)) != 0)
 		return rc;
-	if ((rc = conn_call(&ctx->conn, request_new("pid", 0, NULL), &r)) != 0)
-		return rc;
-	pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    r.result, "pid"));
-	proto_reply_release(&r);
-	if (pid <= 0) {
-		fprintf(stderr, "supctl: the daemon did not say its pid\n");
-		return EXIT_FAILED;
-	}
 	/* Hold the process before asking, so its pid cannot be reused. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd == -1 && errno == ESRCH)
-		pidfd = -2;
+	if ((pid = conn_peer_pid(&ctx->conn)) > 0 &&
+	    (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1 &&
+	    errno == ESRCH)
+		pid = 0;
 	if ((rc = conn_call(&ctx->conn, request_new("shutdown", 0, NULL),
 	    &r)) != 0) {
 		if (pidfd >= 0)
@@ -377,8 +464,15 @@ cmd_shutdown(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	if (ctx->json)
 		render_json(r.result);
 	proto_reply_release(&r);
-	conn_close(&ctx->conn);
-	rc = pidfd == -2 ? EXIT_OK : wait_exit(ctx, pid, pidfd);
+	if (pid > 0) {
+		conn_close(&ctx->conn);
+		rc = wait_exit(ctx, pid, pidfd);
+	} else if (conn_wait_eof(&ctx->conn) == 0)
+		rc = EXIT_OK;
+	else if (errno == ETIMEDOUT)
+		rc = exit_late(0);
+	else
+		rc = EXIT_OK;	/* a reset: it is gone too */
 	if (pidfd >= 0)
 		close(pidfd);
 	if (rc == EXIT_OK && !ctx->json)
@@ -406,7 +500,7 @@ cmd_version(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	else if (ctx->json)
 		render_json(r.result);
 	else {
-		printf("supervisord %s (protocol %.0f)\n",
+		unctrl_printf(stdout, "supervisord %s (protocol %.0f)\n",
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		    r.result, "version")),
 		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 static const char *
 str_field(const cJSON *obj, const char *key)
@@ -50,8 +51,9 @@ render_results(struct ctx *ctx, const char *cmd, const struct proto_reply *r)
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
 			    "stopped")) && strcmp(str_field(p, "result"),
 			    "restarting") != 0)
-				printf("%s: stopped\n", name);
-			printf("%s: %s\n", name, str_field(p, "result"));
+				unctrl_printf(stdout, "%s: stopped\n", name);
+			unctrl_printf(stdout, "%s: %s\n", name,
+			    str_field(p, "result"));
 			continue;
 		}
 		code = str_field(err, "code");
@@ -60,10 +62,12 @@ render_results(struct ctx *ctx, const char *cmd, const struct proto_reply *r)
 		    (strcmp(cmd, "stop") == 0 &&
 		    strcmp(code, "not_running") == 0)))
 			rc = EXIT_FAILED;
-		if (!ctx->json)
-			printf("%s: %sERROR%s (%s)\n", name,
-			    render_color(ctx, "ERROR"), render_reset(ctx),
-			    str_field(err, "message"));
+		if (ctx->json)
+			continue;
+		unctrl_printf(stdout, "%s: ", name);
+		printf("%sERROR%s", render_color(ctx, "ERROR"),
+		    render_reset(ctx));
+		unctrl_printf(stdout, " (%s)\n", str_field(err, "message"));
 	}
 	fflush(stdout);
 	return rc;
@@ -85,7 +89,7 @@ action_call(struct ctx *ctx, const char *cmd, cJSON *req)
 	if (!r.ok && strcmp(r.code, "no_such_process") == 0)
 		rc = render_unknown(ctx, &r);
 	else if (!r.ok && strcmp(r.code, "bad_signal") == 0) {
-		fprintf(stderr, "supctl: %s\n", r.message);
+		unctrl_printf(stderr, "supctl: %s\n", r.message);
 		rc = EXIT_USAGE;
 	} else if (r.result == NULL ||
 	    cJSON_GetObjectItemCaseSensitive(r.result, "processes") == NULL)
@@ -132,16 +136,29 @@ cmd_action(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	return rc;
 }
 
-/* signal SIG NAME...|all: a name ("HUP", "SIGHUP") or a number. */
+/*
+ * signal [--group] SIG NAME...|all: a name ("HUP", "SIGHUP") or a number,
+ * to each program's main process, or with --group to its process group.
+ */
 int
 cmd_signal(struct ctx *ctx, const struct ctl_cmd *self, int argc,
     char **argv)
 {
-	const char	*sig = argv[0];
+	const char	*sig;
 	cJSON		*req;
 	size_t		 i;
 	int		 rc;
+	bool		 group = false;
 
+	if (argc > 0 && strcmp(argv[0], "--group") == 0) {
+		group = true;
+		argc--;
+		argv++;
+	}
+	if (argc < 2)
+		return usage_error("usage: supctl %s %s", self->name,
+		    self->args);
+	sig = argv[0];
 	for (i = 0; sig[i] != '\0' && isdigit((unsigned char)sig[i]); i++)
 		;
 	req = request_new("signal", argc - 1, argv + 1);
@@ -153,6 +170,8 @@ cmd_signal(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 		cJSON_AddNumberToObject(req, "signal", atoi(sig));
 	} else
 		cJSON_AddStringToObject(req, "signal", sig);
+	if (group)
+		cJSON_AddBoolToObject(req, "group", true);
 	rc = action_call(ctx, "signal", req);
 	conn_close(&ctx->conn);
 	return rc;

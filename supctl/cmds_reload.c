@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 static const char *
 str_field(const cJSON *obj, const char *key)
@@ -36,8 +37,9 @@ print_list(const cJSON *arr)
 	const char	*sep = "";
 
 	cJSON_ArrayForEach(e, arr) {
-		printf("%s%s", sep, cJSON_GetStringValue(e) != NULL ?
-		    cJSON_GetStringValue(e) : "");
+		unctrl_printf(stdout, "%s%s", sep,
+		    cJSON_GetStringValue(e) != NULL ? cJSON_GetStringValue(e) :
+		    "");
 		sep = ", ";
 	}
 }
@@ -53,26 +55,26 @@ print_names(const cJSON *res, const char *list, const char *done,
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, list)) {
 		if ((name = cJSON_GetStringValue(e)) == NULL)
 			continue;
-		printf("%s: %s", name, dry_run ? planned : done);
+		unctrl_printf(stdout, "%s: %s", name, dry_run ? planned : done);
 		keys = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(res, "keys"), name);
 		if (cJSON_GetArraySize(keys) > 0) {
-			printf(" (");
+			unctrl_printf(stdout, " (");
 			print_list(keys);
-			printf(")");
+			unctrl_printf(stdout, ")");
 		}
-		printf("\n");
+		unctrl_printf(stdout, "\n");
 	}
 }
 
 /* Warnings and errors of the file, file:line first, on stderr. */
-static void
-print_diags(const cJSON *res, const char *list, const char *prefix)
+void
+render_diags(const cJSON *res, const char *list, const char *prefix)
 {
 	const cJSON	*e;
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res, list))
-		fprintf(stderr, "%s%s\n", prefix, str_field(e, "text"));
+		unctrl_printf(stderr, "%s%s\n", prefix, str_field(e, "text"));
 }
 
 static void
@@ -83,7 +85,7 @@ render_reload(const cJSON *res)
 
 	dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res,
 	    "dry_run"));
-	print_diags(res, "warnings", "supctl: warning: ");
+	render_diags(res, "warnings", "supctl: warning: ");
 	print_names(res, "added", "added", "would be added", dry_run);
 	print_names(res, "changed", "changed, restarted",
 	    "would be changed and restarted", dry_run);
@@ -92,23 +94,25 @@ render_reload(const cJSON *res)
 	    "would be updated without a restart", dry_run);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res,
 	    "applied"))
-		printf("%s: %s\n", cJSON_GetStringValue(e), dry_run ?
-		    "would be applied" : "applied");
+		unctrl_printf(stdout, "%s: %s\n", cJSON_GetStringValue(e),
+		    dry_run ? "would be applied" : "applied");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(res,
 	    "restart_needed"))
-		printf("%s: changed, %s a restart of the daemon\n",
-		    cJSON_GetStringValue(e), dry_run ? "would need" : "needs");
-	printf("%s %s: %zu added, %zu changed, %zu removed, %.0f unchanged\n",
+		unctrl_printf(stdout, "%s: changed, %s a restart of the "
+		    "daemon\n", cJSON_GetStringValue(e), dry_run ?
+		    "would need" : "needs");
+	unctrl_printf(stdout, "%s %s: %zu added, %zu changed, %zu removed, "
+	    "%.0f unchanged\n",
 	    dry_run ? "dry run, nothing done:" : "reloaded",
 	    str_field(res, "config"), list_size(res, "added"),
 	    list_size(res, "changed"), list_size(res, "removed"),
 	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(res,
 	    "unchanged")));
 	if (list_size(res, "in_transition") > 0) {
-		printf("still starting or stopping: ");
+		unctrl_printf(stdout, "still starting or stopping: ");
 		print_list(cJSON_GetObjectItemCaseSensitive(res,
 		    "in_transition"));
-		printf("\n");
+		unctrl_printf(stdout, "\n");
 	}
 	fflush(stdout);
 }
@@ -138,8 +142,8 @@ cmd_reload(struct ctx *ctx, const struct ctl_cmd *self, int argc,
 	if (!r.ok) {
 		rc = render_error(ctx, &r);
 		if (!ctx->json) {
-			print_diags(r.result, "errors", "");
-			print_diags(r.result, "warnings", "warning: ");
+			render_diags(r.result, "errors", "");
+			render_diags(r.result, "warnings", "warning: ");
 		}
 	} else if (ctx->json)
 		render_json(r.result);

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "supctl.h"
+#include "unctrl.h"
 
 /* A stream's messages print one compact document a line. */
 static void
@@ -64,7 +65,7 @@ tail_line(struct ctx *ctx, struct proto_reply *r)
 		return EXIT_OK;
 	err = cJSON_GetObjectItemCaseSensitive(r->doc, "error");
 	if (cJSON_IsObject(err)) {
-		fprintf(stderr, "supctl: %s\n", cJSON_GetStringValue(
+		unctrl_printf(stderr, "supctl: %s\n", cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(err, "message")));
 		return EXIT_FAILED;
 	}
@@ -73,22 +74,27 @@ tail_line(struct ctx *ctx, struct proto_reply *r)
 	return EXIT_OK;
 }
 
-/* tail [-f] [-n N] NAME [stdout|stderr], maintail [-f] [-n N] */
-int
-cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
+/* What tail and maintail were asked. */
+struct tail_args {
+	const char	*pos[2];	/* NAME, stream */
+	bool		 follow;
+	long		 lines;		/* -1: not given */
+	long		 bytes;
+};
+
+/* Parse argv into a: 0, or the usage error's exit status. */
+static int
+tail_parse(const struct ctl_cmd *self, int argc, char **argv,
+    struct tail_args *a)
 {
-	struct proto_reply	 r;
-	const char		*pos[2] = { NULL, NULL };
-	cJSON			*req;
-	bool			 follow = false, main = self->name[0] == 'm';
-	long			 lines = -1;
-	char			*end;
-	int			 i, npos = 0, rc;
+	bool	 main = self->name[0] == 'm';
+	char	*end;
+	int	 i, npos = 0;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0 ||
 		    strcmp(argv[i], "--follow") == 0)
-			follow = true;
+			a->follow = true;
 		else if (strncmp(argv[i], "-n", 2) == 0) {
 			const char *v = argv[i][2] != '\0' ? argv[i] + 2 :
 			    i + 1 < argc ? argv[++i] : NULL;
@@ -96,27 +102,56 @@ cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 			if (v == NULL)
 				return usage_error("-n needs a number");
 			errno = 0;
-			lines = strtol(v, &end, 10);
+			a->lines = strtol(v, &end, 10);
 			if (*v == '\0' || *end != '\0' || errno != 0 ||
-			    lines < 0 || lines > PROTO_LINES_MAX)
+			    a->lines < 0 || a->lines > PROTO_LINES_MAX)
 				return usage_error("-n: bad number of lines "
 				    "'%s' (0 to %d)", v, PROTO_LINES_MAX);
+		} else if (argv[i][0] == '-' && argv[i][1] >= '0' &&
+		    argv[i][1] <= '9') {
+			/* supervisorctl's -1600: the last 1600 bytes */
+			errno = 0;
+			a->bytes = strtol(argv[i] + 1, &end, 10);
+			if (*end != '\0' || errno != 0 ||
+			    a->bytes > PROTO_TAIL_MAX)
+				return usage_error("%s: bad number of bytes "
+				    "'%s' (0 to %d)", self->name, argv[i] + 1,
+				    PROTO_TAIL_MAX);
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return usage_error("%s: unknown option '%s'",
 			    self->name, argv[i]);
 		else if (npos < (main ? 0 : 2))
-			pos[npos++] = argv[i];
+			a->pos[npos++] = argv[i];
 		else
 			return usage_error("usage: supctl %s %s", self->name,
 			    self->args);
 	}
 	if (!main && npos == 0)
 		return usage_error("tail needs a program name");
-	if (pos[1] != NULL && strcmp(pos[1], "stdout") != 0 &&
-	    strcmp(pos[1], "stderr") != 0)
+	if (a->pos[1] != NULL && strcmp(a->pos[1], "stdout") != 0 &&
+	    strcmp(a->pos[1], "stderr") != 0)
 		return usage_error("tail: the stream is stdout or stderr, not "
-		    "'%s'", pos[1]);
+		    "'%s'", a->pos[1]);
+	return EXIT_OK;
+}
 
+/* tail [-f] [-n N | -BYTES] NAME [stdout|stderr], maintail [-f] [-n N] */
+int
+cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
+{
+	struct tail_args	 a = { .lines = -1, .bytes = -1 };
+	struct proto_reply	 r;
+	const char		**pos = a.pos;
+	cJSON			*req;
+	bool			 follow, main = self->name[0] == 'm';
+	long			 lines, bytes;
+	int			 rc;
+
+	if ((rc = tail_parse(self, argc, argv, &a)) != EXIT_OK)
+		return rc;
+	follow = a.follow;
+	lines = a.lines;
+	bytes = a.bytes;
 	req = request_new(self->name, 0, NULL);
 	if (!main) {
 		cJSON_AddStringToObject(req, "name", pos[0]);
@@ -125,6 +160,8 @@ cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	if (lines >= 0)
 		cJSON_AddNumberToObject(req, "lines", lines);
+	if (bytes >= 0)
+		cJSON_AddNumberToObject(req, "bytes", bytes);
 	if (follow)
 		cJSON_AddBoolToObject(req, "follow", true);
 

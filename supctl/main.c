@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "config.h"
 #include "log.h"
 #include "supctl.h"
+#include "unctrl.h"
 #include "xmalloc.h"
 
 /* Where supervisord looks for its file without -c, in order. */
@@ -28,13 +31,18 @@ static const char *const default_configs[] = {
 int
 usage_error(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*msg;
 
-	fprintf(stderr, "supctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
 	va_end(ap);
-	fprintf(stderr, "\nsee 'supctl help'\n");
+	/* The user's arguments, shown back: escaped for the terminal. */
+	unctrl_printf(stderr, "supctl: %s\n", msg != NULL ? msg :
+	    "out of memory");
+	fprintf(stderr, "see 'supctl help'\n");
+	free(msg);
 	return EXIT_USAGE;
 }
 
@@ -98,7 +106,7 @@ socket_from_config(const char *path, bool loud)
 	free(ci.file);
 	if (sock == NULL && loud) {
 		diags_print(&diags, STDERR_FILENO);
-		fprintf(stderr, "supctl: no socket from '%s'; trying "
+		unctrl_printf(stderr, "supctl: no socket from '%s'; trying "
 		    "$SUPCTL_SOCKET and the default socket\n", path);
 	}
 	diags_release(&diags);
@@ -168,6 +176,10 @@ main(int argc, char **argv)
 	int			 ch, rc;
 
 	log_init("supctl", LOG_LEVEL_WARN);
+	/* Column widths of UTF-8 names (wcwidth), whatever LANG says. */
+	if (setlocale(LC_CTYPE, "") == NULL ||
+	    strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.conn.fd = -1;
 	while ((ch = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) !=

@@ -7,10 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include <cjson/cJSON.h>
 
+#include "proto.h"
 #include "supctl.h"
+#include "unctrl.h"
+
+/* The code point of a valid UTF-8 sequence of n (2 to 4) bytes. */
+static unsigned
+utf8_codepoint(const unsigned char *s, int n)
+{
+	unsigned	cp = s[0] & (0xff >> (n + 1));
+	int		i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
 
 /* One JSON document on stdout. */
 void
@@ -70,14 +85,53 @@ str_field(const cJSON *obj, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* s, then spaces up to width: printf's "%-*s". */
+/*
+ * The columns s takes on a terminal as render_text() writes it: wide
+ * characters (日本) take two, combining ones none, an escaped control
+ * byte four, a byte that is not UTF-8 one (it shows as U+FFFD).
+ */
+size_t
+render_width(const char *s)
+{
+	size_t	 len = strlen(s), i = 0, cols = 0;
+	int	 n, w;
+	wchar_t	 wc;
+
+	while (i < len) {
+		n = proto_utf8_seq(s + i, len - i);
+		if (n <= 0) {
+			cols++;
+			i += n < 0 ? (size_t)-n : len - i;
+			continue;
+		}
+		if (n == 1) {
+			cols += unctrl_byte((unsigned char)s[i]) ? 4 : 1;
+			i++;
+			continue;
+		}
+		wc = (wchar_t)utf8_codepoint((const unsigned char *)s + i, n);
+		w = wcwidth(wc);
+		cols += w < 0 ? 1 : (size_t)w;
+		i += (size_t)n;
+	}
+	return cols;
+}
+
+/* Text from the daemon on stdout, its control bytes escaped. */
+void
+render_text(const char *s)
+{
+	unctrl_fputs(s, stdout);
+}
+
+/* s, then spaces up to width columns: printf's "%-*s" for a terminal. */
 static void
 put_padded(const char *s, size_t width)
 {
 	static const char	spaces[] = "                                ";
-	size_t			n = strlen(s), k;
+	size_t			n = render_width(s), k;
 
-	fwrite(s, 1, n, stdout);
+	render_text(s);
 	for (; n < width; n += k) {
 		k = width - n < sizeof(spaces) - 1 ? width - n :
 		    sizeof(spaces) - 1;
@@ -98,7 +152,7 @@ render_status(struct ctx *ctx, const cJSON *procs)
 	const char	*state, *desc, *text;
 
 	cJSON_ArrayForEach(p, procs) {
-		if ((n = strlen(str_field(p, "fullname"))) > width)
+		if ((n = render_width(str_field(p, "fullname"))) > width)
 			width = n;
 	}
 	cJSON_ArrayForEach(p, procs) {
@@ -110,10 +164,10 @@ render_status(struct ctx *ctx, const cJSON *procs)
 		fputs(render_color(ctx, state), stdout);
 		put_padded(state, 10);
 		fputs(render_reset(ctx), stdout);
-		fputs(desc, stdout);
+		render_text(desc);
 		if (*text != '\0') {
 			fputs(*desc != '\0' ? " - " : "- ", stdout);
-			fputs(text, stdout);
+			render_text(text);
 		}
 		putchar('\n');
 	}
@@ -126,7 +180,7 @@ render_error(struct ctx *ctx, const struct proto_reply *r)
 {
 	if (ctx->json)
 		render_reply_json(r);
-	fprintf(stderr, "supctl: %s\n", r->message);
+	unctrl_printf(stderr, "supctl: %s\n", r->message);
 	return EXIT_FAILED;
 }
 
@@ -163,9 +217,11 @@ render_event(struct ctx *ctx, const cJSON *e)
 			    strlen(when), ".%03d", (int)((t - secs) * 1000));
 		}
 	}
-	printf("%s %s %s -> %s%s%s", when, str_field(e, "fullname"),
-	    str_field(e, "from"), render_color(ctx, to), to,
-	    render_reset(ctx));
+	unctrl_printf(stdout, "%s %s %s -> ", when, str_field(e, "fullname"),
+	    str_field(e, "from"));
+	fputs(render_color(ctx, to), stdout);
+	render_text(to);
+	fputs(render_reset(ctx), stdout);
 	v = cJSON_GetObjectItemCaseSensitive(e, "pid");
 	if (cJSON_IsNumber(v) && v->valuedouble > 0)
 		printf(" (pid %.0f", v->valuedouble);
@@ -173,9 +229,10 @@ render_event(struct ctx *ctx, const cJSON *e)
 		printf(" (no pid");
 	exit_info = cJSON_GetObjectItemCaseSensitive(e, "exit");
 	if (cJSON_IsObject(exit_info))
-		printf(", %s", str_field(exit_info, "description"));
+		unctrl_printf(stdout, ", %s", str_field(exit_info,
+		    "description"));
 	if (*str_field(e, "spawnerr") != '\0' && strcmp(to, "RUNNING") != 0)
-		printf(", %s", str_field(e, "spawnerr"));
+		unctrl_printf(stdout, ", %s", str_field(e, "spawnerr"));
 	printf(")\n");
 	fflush(stdout);
 }

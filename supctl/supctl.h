@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "proto.h"
 
@@ -29,6 +30,8 @@ struct conn {
 	const char		*path;
 	double			 deadline;	/* monotonic; 0: none */
 	struct proto_buf	 in;
+	bool			 sent;		/* a request went out */
+	bool			 answered;	/* a JSON line came back */
 };
 
 double	 now_mono(void);
@@ -44,6 +47,13 @@ int	 conn_call(struct conn *, struct cJSON *req, struct proto_reply *);
 /* After conn_recv() failed: say why on stderr, return the exit code. */
 int	 conn_failed(struct conn *);
 void	 conn_close(struct conn *);
+/* The daemon's pid as this process's PID namespace sees it (SO_PEERCRED,
+   translated by the kernel): 0 when it is not visible from here, -1 when
+   it cannot be read. */
+pid_t	 conn_peer_pid(const struct conn *);
+/* After a shutdown: wait until the daemon closes the connection, which it
+   holds open until it exits.  0, or -1 with errno (ETIMEDOUT). */
+int	 conn_wait_eof(struct conn *);
 
 /* render.c: what the user sees. */
 struct ctx {
@@ -58,6 +68,10 @@ struct ctx {
 void	 render_json(const struct cJSON *);
 void	 render_reply_json(const struct proto_reply *);
 void	 render_status(struct ctx *, const struct cJSON *processes);
+/* Text from the daemon, its control bytes escaped (see unctrl.h), and
+   the columns it takes on a terminal. */
+void	 render_text(const char *);
+size_t	 render_width(const char *);
 const char *render_color(struct ctx *, const char *state);
 const char *render_reset(struct ctx *);
 int	 render_error(struct ctx *, const struct proto_reply *);
@@ -95,6 +109,19 @@ int	 cmd_action(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_signal(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_tail(struct ctx *, const struct ctl_cmd *, int, char **);
 int	 cmd_events(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_reload.c: a reload's warnings or errors, file:line first. */
+void	 render_diags(const struct cJSON *result, const char *list,
+	    const char *prefix);
+/* cmds_group.c */
+int	 cmd_reread(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_update(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_add_remove(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_log.c */
+int	 cmd_clear(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_clearlog(struct ctx *, const struct ctl_cmd *, int, char **);
+/* cmds_stdin.c */
+int	 cmd_sendstdin(struct ctx *, const struct ctl_cmd *, int, char **);
+int	 cmd_fg(struct ctx *, const struct ctl_cmd *, int, char **);
 
 /* main.c */
 int	 usage_error(const char *fmt, ...)

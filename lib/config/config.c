@@ -1,12 +1,10 @@
 /*
  * config_load(): read supervisord.conf and its includes, then turn each
  * section into the model of config.h, collecting every error and warning
- * with its file:line instead of stopping at the first.  Also the small
- * containers of config.h (diagnostics, environments) and the lookups the
- * daemon uses.
+ * with its file:line instead of stopping at the first; and the lookups
+ * the daemon uses.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,295 +12,9 @@
 #include <unistd.h>
 
 #include "config_priv.h"
-#include "log.h"
 #include "xmalloc.h"
 
 extern char **environ;
-
-void
-diags_add(struct diags *d, bool error, const char *file, int line,
-    const char *fmt, ...)
-{
-	struct diag	*g;
-	va_list		 ap;
-	char		*msg;
-	size_t		 i;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("cannot allocate memory");
-	va_end(ap);
-	/* A program listed in two groups is read twice: say things once. */
-	for (i = 0; i < d->n; i++) {
-		g = &d->v[i];
-		if (g->error == error && g->line == line &&
-		    strcmp(g->msg, msg) == 0 && (g->file == NULL ?
-		    file == NULL : file != NULL && strcmp(g->file, file) == 0)) {
-			free(msg);
-			return;
-		}
-	}
-	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
-	g = &d->v[d->n++];
-	g->file = file != NULL ? xstrdup(file) : NULL;
-	g->line = line;
-	g->error = error;
-	g->msg = msg;
-	if (error)
-		d->nerrors++;
-}
-
-void
-diags_print(const struct diags *d, int fd)
-{
-	const struct diag	*g;
-	size_t			 i;
-
-	for (i = 0; i < d->n; i++) {
-		g = &d->v[i];
-		if (g->file != NULL && g->line > 0)
-			dprintf(fd, "%s:%d: ", g->file, g->line);
-		else if (g->file != NULL)
-			dprintf(fd, "%s: ", g->file);
-		dprintf(fd, "%s%s\n", g->error ? "" : "warning: ", g->msg);
-	}
-}
-
-void
-diags_release(struct diags *d)
-{
-	size_t	i;
-
-	for (i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
-	}
-	free(d->v);
-	memset(d, 0, sizeof(*d));
-}
-
-void
-env_set(struct env *e, const char *key, const char *val)
-{
-	size_t	i;
-
-	/* A Python dict: a key set again keeps its place. */
-	for (i = 0; i < e->n; i++) {
-		if (strcmp(e->keys[i], key) == 0) {
-			free(e->vals[i]);
-			e->vals[i] = xstrdup(val);
-			return;
-		}
-	}
-	e->keys = xreallocarray(e->keys, e->n + 1, sizeof(*e->keys));
-	e->vals = xreallocarray(e->vals, e->n + 1, sizeof(*e->vals));
-	e->keys[e->n] = xstrdup(key);
-	e->vals[e->n++] = xstrdup(val);
-}
-
-const char *
-env_get(const struct env *e, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < e->n; i++)
-		if (strcmp(e->keys[i], key) == 0)
-			return e->vals[i];
-	return NULL;
-}
-
-void
-env_release(struct env *e)
-{
-	size_t	i;
-
-	for (i = 0; i < e->n; i++) {
-		free(e->keys[i]);
-		free(e->vals[i]);
-	}
-	free(e->keys);
-	free(e->vals);
-	memset(e, 0, sizeof(*e));
-}
-
-void
-value_free_list(char **v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* A value in a message: quoted, and cut when it is long. */
-static char *
-shown(const char *value)
-{
-	char	*s;
-
-	if (strlen(value) > 200)
-		xasprintf(&s, "'%.200s...'", value);
-	else
-		xasprintf(&s, "'%s'", value);
-	return s;
-}
-
-void
-sect_error(struct sect *sc, const struct ini_entry *e, const char *key,
-    const char *value, const char *fmt, ...)
-{
-	const struct ini_section	*sec = sc->sec;
-	va_list				 ap;
-	char				*msg, *v = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("cannot allocate memory");
-	va_end(ap);
-	if (value != NULL)
-		v = shown(value);
-	diags_add(sc->ld->diags, true, e != NULL ? e->file : sec != NULL ?
-	    sec->file : sc->ld->cfg->path, e != NULL ? e->line : sec != NULL ?
-	    sec->line : 0, "[%s] %s%s%s%s%s", sec != NULL ? sec->name :
-	    "supervisord", key != NULL ? key : "", key != NULL ? ": " : "",
-	    msg, v != NULL ? ": " : "", v != NULL ? v : "");
-	free(v);
-	free(msg);
-	sc->nerrors++;
-}
-
-void
-sect_warn(struct sect *sc, const struct ini_entry *e, const char *fmt, ...)
-{
-	const struct ini_section	*sec = sc->sec;
-	va_list				 ap;
-	char				*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("cannot allocate memory");
-	va_end(ap);
-	diags_add(sc->ld->diags, false, e != NULL ? e->file : sec != NULL ?
-	    sec->file : sc->ld->cfg->path, e != NULL ? e->line : sec != NULL ?
-	    sec->line : 0, "[%s] %s", sec != NULL ? sec->name : "supervisord",
-	    msg);
-	free(msg);
-}
-
-int
-sect_get(struct sect *sc, const char *key, const struct expn *ex, int passes,
-    char **out, const struct ini_entry **ep)
-{
-	const struct ini_entry	*e;
-	char			*v, *next, cause[512];
-	int			 i;
-
-	if (ep != NULL)
-		*ep = NULL;
-	if (sc->sec == NULL || (e = ini_get(sc->ld->ini, sc->sec, key)) == NULL)
-		return 0;
-	if (ep != NULL)
-		*ep = e;
-	v = xstrdup(e->value);
-	for (i = 0; i < passes; i++) {
-		if (expand(v, ex, &next, cause, sizeof(cause)) == -1) {
-			sect_error(sc, e, key, e->value, "%s", cause);
-			free(v);
-			return -1;
-		}
-		free(v);
-		v = next;
-	}
-	*out = v;
-	return 1;
-}
-
-void
-sect_str(struct sect *sc, const char *key, const struct expn *ex,
-    const char *def, char **out)
-{
-	char	*v;
-
-	if (sect_get(sc, key, ex, 1, &v, NULL) == 1)
-		*out = v;
-	else
-		*out = def != NULL ? xstrdup(def) : NULL;
-}
-
-void
-sect_int(struct sect *sc, const char *key, const struct expn *ex,
-    long long def, long long min, long long max, long long *out)
-{
-	const struct ini_entry	*e;
-	char			*v, cause[128];
-	long long		 n;
-
-	*out = def;
-	if (sect_get(sc, key, ex, 1, &v, &e) != 1)
-		return;
-	if (value_int(v, &n, cause, sizeof(cause)) == -1)
-		sect_error(sc, e, key, v, "%s", cause);
-	else if (n < min || n > max)
-		sect_error(sc, e, key, v, "out of range (%lld to %lld)", min,
-		    max);
-	else
-		*out = n;
-	free(v);
-}
-
-void
-sect_bool(struct sect *sc, const char *key, const struct expn *ex, bool def,
-    bool *out)
-{
-	const struct ini_entry	*e;
-	char			*v, cause[128];
-
-	*out = def;
-	if (sect_get(sc, key, ex, 1, &v, &e) != 1)
-		return;
-	if (value_bool(v, out, cause, sizeof(cause)) == -1) {
-		sect_error(sc, e, key, v, "%s", cause);
-		*out = def;
-	}
-	free(v);
-}
-
-void
-sect_bytes(struct sect *sc, const char *key, const struct expn *ex,
-    uint64_t def, uint64_t *out)
-{
-	const struct ini_entry	*e;
-	char			*v, cause[128];
-
-	*out = def;
-	if (sect_get(sc, key, ex, 1, &v, &e) != 1)
-		return;
-	if (value_bytes(v, out, cause, sizeof(cause)) == -1) {
-		sect_error(sc, e, key, v, "%s", cause);
-		*out = def;
-	}
-	free(v);
-}
-
-void
-sect_octal(struct sect *sc, const char *key, const struct expn *ex, int def,
-    int *out)
-{
-	const struct ini_entry	*e;
-	char			*v, cause[128];
-
-	*out = def;
-	if (sect_get(sc, key, ex, 1, &v, &e) != 1)
-		return;
-	if (value_octal(v, out, cause, sizeof(cause)) == -1) {
-		sect_error(sc, e, key, v, "%s", cause);
-		*out = def;
-	}
-	free(v);
-}
 
 /* %(ENV_X)s for every variable of our own environment, as Supervisor. */
 static void
@@ -372,20 +84,12 @@ config_free(struct config *cfg)
 		free(g);
 	}
 	free(cfg->groups);
-	free(cfg->sd.logfile);
-	free(cfg->sd.pidfile);
-	free(cfg->sd.user);
-	free(cfg->sd.directory);
-	free(cfg->sd.childlogdir);
-	free(cfg->sd.identifier);
+	opt_free_strings(CONFIG_SUPERVISORD, &cfg->sd);
 	env_release(&cfg->sd.environment);
-	value_free_list(cfg->sd.environment_files);
-	free(cfg->sd.rundir);
-	free(cfg->unix_server.file);
-	free(cfg->unix_server.chown);
-	free(cfg->unix_server.access_group);
-	config_http_release(cfg);
-	free(cfg->ctl_serverurl);
+	opt_free_strings(CONFIG_UNIX_HTTP_SERVER, &cfg->unix_server);
+	opt_free_strings(CONFIG_INET_HTTP_SERVER, &cfg->inet_server);
+	free(cfg->inet_server.host);
+	opt_free_strings(CONFIG_SUPERVISORCTL, cfg);
 	if (cfg->ini != NULL) {
 		ini_release(cfg->ini);
 		free(cfg->ini);
@@ -402,7 +106,7 @@ load(const char *path, struct diags *diags, bool programs)
 	struct config	*cfg;
 	struct expn	 inc = { 0 };
 	struct utsname	 u;
-	size_t		 before = diags->nerrors;
+	size_t		 before = diags->nerrors, i;
 
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = value_abspath(path);
@@ -419,10 +123,13 @@ load(const char *path, struct diags *diags, bool programs)
 	expn_set(&inc, "host_node_name", ld.host);
 	ld.ini->client = !programs;
 	if (ini_load(ld.ini, path, &inc, diags) == -1) {
+		diags_file(diags, path);
 		diags_add(diags, true, path, 0, "cannot read the configuration: "
 		    "%s", strerror(errno));
 		goto out;
 	}
+	for (i = 0; i < ld.ini->nfiles; i++)
+		diags_file(diags, ld.ini->files[i]);
 	if (ini_section(ld.ini, "supervisord") == NULL) {
 		diags_add(diags, true, path, 0, "no [supervisord] section");
 		goto out;

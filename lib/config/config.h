@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "signame.h"
+
 struct cJSON;
 struct ini;
 
@@ -30,11 +32,19 @@ struct diags {
 	struct diag	*v;
 	size_t		 n;
 	size_t		 nerrors;
+	char		**files;	/* the files read, in order */
+	size_t		 nfiles;
 };
 
 void	diags_add(struct diags *, bool error, const char *file, int line,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void	diags_print(const struct diags *, int fd);	/* "file:line: msg" */
+/* A file the loader read (the loader says each, in order). */
+void	diags_file(struct diags *, const char *file);
+/*
+ * "file:line: msg", in the order of the files read, then by line (the
+ * order found in, for equals); whole-file ones first in their file.
+ */
+void	diags_print(const struct diags *, int fd);
 void	diags_release(struct diags *);
 
 /* An ordered KEY=VALUE list (environment=, environment_file=). */
@@ -167,8 +177,8 @@ struct supervisord_config {
 	char		*pidfile;
 	bool		 nodaemon;
 	bool		 silent;
-	long		 minfds;
-	long		 minprocs;
+	int		 minfds;
+	int		 minprocs;
 	int		 umask;
 	char		*user;
 	char		*directory;
@@ -248,8 +258,10 @@ size_t	config_nprocs(const struct config *);
 /* "never", "fatal", "exit". */
 const char *shutdown_on_name(enum shutdown_on);
 
-/* Signal names as Supervisor spells them ("TERM"), and back. */
-const char *signal_name(int sig);
+/*
+ * Supervisor's signal_number(): the number of a named signal, or a name
+ * with or without SIG in any case (names: signame.h).
+ */
 int	signal_parse(const char *, int *sig);
 
 #endif

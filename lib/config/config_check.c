@@ -200,6 +200,85 @@ check_owner(struct diags *d, const struct config *cfg, const char *owner)
 	free(user);
 }
 
+static void __attribute__((format(printf, 3, 4)))
+socket_warning(struct diags *d, const struct config *cfg, const char *fmt,
+    ...)
+{
+	const char	*file;
+	va_list		 ap;
+	char		*msg;
+	int		 line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	where(cfg, "unix_http_server", "chmod", &file, &line);
+	diags_add(d, false, file, line, "[unix_http_server] %s",
+	    msg != NULL ? msg : "cannot allocate memory");
+	free(msg);
+}
+
+/* The same group, by name or number? */
+static bool
+same_group(const char *a, const char *b)
+{
+	struct group	*gr;
+	char		*end;
+	long		 ga = -1, gb = -1;
+
+	if ((gr = getgrnam(a)) != NULL)
+		ga = gr->gr_gid;
+	else if (*a != '\0' && (ga = strtol(a, &end, 10), *end != '\0'))
+		ga = -1;
+	if ((gr = getgrnam(b)) != NULL)
+		gb = gr->gr_gid;
+	else if (*b != '\0' && (gb = strtol(b, &end, 10), *end != '\0'))
+		gb = -1;
+	return ga != -1 ? ga == gb : strcmp(a, b) == 0;
+}
+
+/*
+ * Connecting to the socket takes write permission on it: a user the
+ * daemon would let in (chown's user or group, access_group) but chmod
+ * keeps out never gets in, and without any write bit only root does.
+ */
+static void
+check_socket_access(struct diags *d, const struct config *cfg)
+{
+	const struct unix_server_config	*us = &cfg->unix_server;
+	char				*user = NULL, *group = NULL;
+
+	if ((us->chmod & 0222) == 0) {
+		socket_warning(d, cfg, "chmod %04o: no one but root can "
+		    "connect (connecting needs write permission)", us->chmod);
+		return;
+	}
+	if (us->chown != NULL) {
+		user = xstrdup(us->chown);
+		if ((group = strchr(user, ':')) != NULL && *++group == '\0')
+			group = NULL;
+		if (group != NULL)
+			group[-1] = '\0';
+	}
+	if (user != NULL && (us->chmod & 0200) == 0)
+		socket_warning(d, cfg, "chmod %04o: chown's user '%s' cannot "
+		    "connect (the owner has no write permission)", us->chmod,
+		    user);
+	if (us->access_group == NULL || *us->access_group == '\0' ||
+	    (us->chmod & 0002) != 0)
+		;
+	else if ((us->chmod & 0020) == 0)
+		socket_warning(d, cfg, "chmod %04o: access_group '%s' cannot "
+		    "connect (neither the group nor others have write "
+		    "permission)", us->chmod, us->access_group);
+	else if (group != NULL && !same_group(group, us->access_group))
+		socket_warning(d, cfg, "chmod %04o: access_group '%s' cannot "
+		    "connect (the socket's group is '%s', and others have no "
+		    "write permission)", us->chmod, us->access_group, group);
+	free(user);
+}
+
 size_t
 config_check(const struct config *cfg, struct diags *d)
 {
@@ -226,6 +305,7 @@ config_check(const struct config *cfg, struct diags *d)
 	free(rundir);
 	if (us->chown != NULL)
 		check_owner(d, cfg, us->chown);
+	check_socket_access(d, cfg);
 	if (us->access_group != NULL && !group_exists(us->access_group))
 		problem(d, cfg, "unix_http_server", "access_group", "no such "
 		    "group '%s'", us->access_group);

@@ -1,13 +1,16 @@
 /*
  * The daemon's own sections: [supervisord], [supervisorctl] and
- * [unix_http_server] (and [inet_http_server], config_http.c), read with the expansions and path rules Supervisor's
- * ServerOptions.read_config() and ClientOptions.read_config() apply.
+ * [unix_http_server] ([inet_http_server]: config_http.c), read with the
+ * expansions and path rules Supervisor's ServerOptions.read_config() and
+ * ClientOptions.read_config() apply, and the keys of theirs whose reading
+ * has real logic (the option tables do the plain ones).
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "config_priv.h"
 #include "log.h"
@@ -75,75 +78,65 @@ sd_environment(struct sect *sc, const struct expn *ex)
 	}
 }
 
-static void
-sd_load(struct loader *ld, const struct expn *ex)
+/* logfile: unset, the daemon logs to stderr (Supervisor: a file). */
+void
+opt_parse_daemon_log(struct sect *sc, const struct config_option *o,
+    const struct expn *ex, void *obj)
 {
-	struct supervisord_config	*sd = &ld->cfg->sd;
-	struct sect			 sc = { ld, NULL, 0 };
-	const struct ini_entry		*e;
-	long long			 n;
-	char				*s, cause[128];
+	char	**out = (char **)((char *)obj + o->offset), *s;
 
-	sc.sec = ini_section(ld->ini, "supervisord");
-	sect_int(&sc, "minfds", ex, 1024, 0, INT_MAX, &n);
-	sd->minfds = (long)n;
-	sect_int(&sc, "minprocs", ex, 200, 0, INT_MAX, &n);
-	sd->minprocs = (long)n;
-	sect_str(&sc, "directory", ex, NULL, &s);
-	sd->directory = s != NULL ? value_expanduser(s) : NULL;
-	free(s);
-	sect_str(&sc, "user", ex, NULL, &sd->user);
-	sect_octal(&sc, "umask", ex, 022, &sd->umask);
-
-	/* Unset: our log goes to stderr (Supervisor: ./supervisord.log). */
-	sect_str(&sc, "logfile", ex, NULL, &s);
-	if (s != NULL && strcmp(s, "syslog") != 0) {
-		sd->logfile = value_normalize_path(s);
+	*out = NULL;
+	if (sect_get(sc, o->key, ex, 1, &s, NULL) != 1)
+		return;
+	if (strcmp(s, "syslog") != 0) {
+		*out = value_normalize_path(s);
 		free(s);
 	} else
-		sd->logfile = s;
-	sect_bytes(&sc, "logfile_maxbytes", ex, 50 * 1024 * 1024,
-	    &sd->logfile_maxbytes);
-	sect_int(&sc, "logfile_backups", ex, 10, 0, INT_MAX, &n);
-	sd->logfile_backups = (int)n;
-	sd->loglevel = LOG_LEVEL_INFO;
-	if (sect_get(&sc, "loglevel", ex, 1, &s, &e) == 1) {
-		if (value_loglevel(s, &sd->loglevel, cause, sizeof(cause)) == -1)
-			sect_error(&sc, e, "loglevel", s, "%s", cause);
-		free(s);
-	}
-	sect_str(&sc, "pidfile", ex, "supervisord.pid", &s);
-	sd->pidfile = value_normalize_path(s);
-	free(s);
-	sect_str(&sc, "identifier", ex, "supervisor", &sd->identifier);
-	sect_bool(&sc, "nodaemon", ex, false, &sd->nodaemon);
-	sect_bool(&sc, "silent", ex, false, &sd->silent);
-	if (sect_get(&sc, "childlogdir", ex, 1, &s, NULL) == 1) {
-		sd->childlogdir = value_expanduser(s);
-		free(s);
-	} else
-		sd->childlogdir = value_tempdir();
-	sect_bool(&sc, "nocleanup", ex, false, &sd->nocleanup);
-	sect_bool(&sc, "strip_ansi", ex, false, &sd->strip_ansi);
+		*out = s;
 }
 
-/* [supervisorctl]: read by supervisorctl, with its own expansions. */
-static void
-ctl_load(struct loader *ld, const struct expn *ex)
+void
+opt_parse_loglevel(struct sect *sc, const struct config_option *o,
+    const struct expn *ex, void *obj)
 {
-	struct sect	 sc = { ld, NULL, 0 };
-	char		*s, *path;
+	int			*out = (int *)((char *)obj + o->offset);
+	const struct ini_entry	*e;
+	char			*s, cause[128];
 
-	if ((sc.sec = ini_section(ld->ini, "supervisorctl")) == NULL)
+	*out = LOG_LEVEL_INFO;
+	if (sect_get(sc, o->key, ex, 1, &s, &e) != 1)
 		return;
-	sect_str(&sc, "serverurl", ex, NULL, &s);
-	if (s != NULL && strncmp(s, "unix://", 7) == 0) {
+	if (value_loglevel(s, out, cause, sizeof(cause)) == -1)
+		sect_error(sc, e, o->key, s, "%s", cause);
+	free(s);
+}
+
+void
+opt_json_loglevel(cJSON *j, const struct config_option *o, const void *obj)
+{
+	const int	*level = config_option_ptr(o, obj);
+
+	cJSON_AddStringToObject(j, o->key, log_level_name(
+	    (enum log_level)*level));
+}
+
+/* [supervisorctl] serverurl: a unix:// path is normalised. */
+void
+opt_parse_serverurl(struct sect *sc, const struct config_option *o,
+    const struct expn *ex, void *obj)
+{
+	char	**out = (char **)((char *)obj + o->offset), *s, *path;
+
+	*out = NULL;
+	if (sect_get(sc, o->key, ex, 1, &s, NULL) != 1)
+		return;
+	if (strncmp(s, "unix://", 7) == 0) {
 		path = value_normalize_path(s + 7);
 		free(s);
 		xasprintf(&s, "unix://%s", path);
 		free(path);
 	}
-	ld->cfg->ctl_serverurl = s;
+	*out = s;
 }
 
 /* [unix_http_server]: our control socket. */
@@ -160,10 +153,8 @@ unix_load(struct loader *ld, const struct expn *ex_here)
 		free(s);
 	} else
 		us->file = default_socket();
-	/* Supervisor gives these no %(here)s. */
-	sect_octal(&sc, "chmod", &ld->env, 0700, &us->chmod);
-	sect_str(&sc, "chown", &ld->env, NULL, &us->chown);
-	sect_str(&sc, "access_group", &ld->env, NULL, &us->access_group);
+	/* Supervisor gives the others no %(here)s. */
+	opt_parse_rows(&sc, CONFIG_UNIX_HTTP_SERVER, 0, 0, &ld->env, us);
 	sect_http_auth(&sc, &ld->env, &us->username, &us->password);
 }
 
@@ -173,25 +164,27 @@ config_daemon_load(struct loader *ld)
 	struct config	*cfg = ld->cfg;
 	struct sect	 sc = { ld, NULL, 0 };
 	struct expn	 ex = { 0 };
-	char		*s;
 
 	expn_merge(&ex, &ld->env);
 	expn_set(&ex, "here", cfg->here);
-	sd_load(ld, &ex);
-	ctl_load(ld, &ex);	/* before [supervisord] environment= */
+	sc.sec = ini_section(ld->ini, "supervisord");
+	opt_parse_rows(&sc, CONFIG_SUPERVISORD, 0, 0, &ex, &cfg->sd);
+	if (cfg->sd.childlogdir == NULL)
+		cfg->sd.childlogdir = value_tempdir();
+	/* Before [supervisord] environment=, which it does not see. */
+	sc.sec = ini_section(ld->ini, "supervisorctl");
+	if (sc.sec != NULL)
+		opt_parse_rows(&sc, CONFIG_SUPERVISORCTL, 0, 0, &ex, cfg);
 	sc.sec = ini_section(ld->ini, "supervisord");
 	sd_environment(&sc, &ex);
-	sect_envfiles(&sc, &ex, &cfg->sd.environment_files);
 
 	expn_release(&ex);
 	expn_merge(&ex, &ld->env);
 	expn_set(&ex, "here", cfg->here);
 	unix_load(ld, &ex);
 	config_inet_load(ld);
-	if (sect_get(&sc, "rundir", &ex, 1, &s, NULL) == 1) {
-		cfg->sd.rundir = value_normalize_path(s);
-		free(s);
-	} else
+	opt_parse_key(&sc, CONFIG_SUPERVISORD, "rundir", &ex, &cfg->sd);
+	if (cfg->sd.rundir == NULL)
 		cfg->sd.rundir = default_rundir(cfg->unix_server.file);
 	expn_release(&ex);
 }

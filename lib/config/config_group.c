@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "config_priv.h"
 #include "xmalloc.h"
 
@@ -42,7 +43,6 @@ group_load(struct loader *ld, const struct ini_section *sec,
 	struct group_config		*g;
 	struct expn			 ex = { 0 };
 	char				*name, *v, **programs, *s, cause[256];
-	long long			 prio;
 	size_t				 n = 0, i;
 	int				 unused;
 
@@ -58,9 +58,8 @@ group_load(struct loader *ld, const struct ini_section *sec,
 		programs = value_list(v, &n);
 		free(v);
 	}
-	sect_int(&sc, "priority", &ex, 999, INT_MIN, INT_MAX, &prio);
 	g = group_new(ld, name, sec, true);
-	g->priority = (int)prio;
+	opt_parse_key(&sc, CONFIG_GROUP, "priority", &ex, g);
 	for (i = 0; i < n; i++) {
 		xasprintf(&s, "program:%s", programs[i]);
 		psec = ini_section(ld->ini, s);
@@ -85,7 +84,7 @@ group_load(struct loader *ld, const struct ini_section *sec,
 			program_processes(ld, psec, g, &unused);
 		}
 	}
-	value_free_list(programs);
+	strv_free(programs);
 	expn_release(&ex);
 	free(name);
 }

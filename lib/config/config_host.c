@@ -1,66 +1,24 @@
 /*
  * Keys of ours for hosts and containers: environment_file= ([supervisord]
  * and [program:x]), checked at load so that a bad line is a configuration
- * error with its file:line, and shutdown_on= ([program:x]), which lets one
- * program's end take the whole daemon down.
+ * error with its file:line, and the names of shutdown_on= ([program:x]),
+ * which lets one program's end take the whole daemon down.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "strv.h"
 #include "config_priv.h"
 #include "envfile.h"
 #include "xmalloc.h"
 
-static const char *const shutdown_on_names[] = {
-	[SHUTDOWN_ON_NEVER] = "never",
-	[SHUTDOWN_ON_FATAL] = "fatal",
-	[SHUTDOWN_ON_EXIT] = "exit",
-};
-
 const char *
 shutdown_on_name(enum shutdown_on v)
 {
-	if ((size_t)v >= sizeof(shutdown_on_names) /
-	    sizeof(shutdown_on_names[0]))
+	if ((size_t)v > SHUTDOWN_ON_EXIT)
 		return "never";
-	return shutdown_on_names[v];
-}
-
-int
-value_shutdown_on(const char *s, enum shutdown_on *out, char *cause,
-    size_t len)
-{
-	char	*v = value_strip(s);
-	size_t	 i;
-
-	for (i = 0; i < sizeof(shutdown_on_names) /
-	    sizeof(shutdown_on_names[0]); i++) {
-		if (strcasecmp(v, shutdown_on_names[i]) == 0) {
-			*out = (enum shutdown_on)i;
-			free(v);
-			return 0;
-		}
-	}
-	free(v);
-	snprintf(cause, len, "not never, fatal or exit");
-	return -1;
-}
-
-void
-sect_shutdown_on(struct sect *sc, const struct expn *ex,
-    enum shutdown_on *out)
-{
-	const struct ini_entry	*e;
-	char			*v, cause[128];
-
-	*out = SHUTDOWN_ON_NEVER;
-	if (sect_get(sc, "shutdown_on", ex, 1, &v, &e) != 1)
-		return;
-	if (value_shutdown_on(v, out, cause, sizeof(cause)) == -1)
-		sect_error(sc, e, "shutdown_on", v, "%s", cause);
-	free(v);
+	return shutdown_on_choices[v];
 }
 
 /*
@@ -102,9 +60,16 @@ sect_envfiles(struct sect *sc, const struct expn *ex, char ***out)
 		env_release(&scratch);
 	}
 	free(prefix);
-	value_free_list(list);
+	strv_free(list);
 	if (j == 0) {
 		free(*out);
 		*out = NULL;
 	}
+}
+
+void
+opt_parse_envfiles(struct sect *sc, const struct config_option *o,
+    const struct expn *ex, void *obj)
+{
+	sect_envfiles(sc, ex, (char ***)((char *)obj + o->offset));
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "config_priv.h"
 #include "xmalloc.h"
 
@@ -122,12 +124,12 @@ config_inet_load(struct loader *ld)
 	}
 }
 
+/* port: the host (null for every interface) and the port number. */
 void
-config_http_release(struct config *cfg)
+opt_json_inet_port(cJSON *j, const struct config_option *o, const void *obj)
 {
-	free(cfg->unix_server.username);
-	free(cfg->unix_server.password);
-	free(cfg->inet_server.host);
-	free(cfg->inet_server.username);
-	free(cfg->inet_server.password);
+	const struct inet_server_config	*is = obj;
+
+	opt_json_string(j, "host", is->host);
+	cJSON_AddNumberToObject(j, "port", is->port);
 }

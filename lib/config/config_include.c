@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "config_priv.h"
 #include "xmalloc.h"
 
@@ -154,7 +155,7 @@ include_files(struct ini_loader *ld, bool sets_include, const char *path,
 	free(files);
 	for (i = 0; i < n; i++)
 		include_pattern(ld, here, pat[i], file, line);
-	value_free_list(pat);
+	strv_free(pat);
 out:
 	expn_release(&ex);
 	free(here);

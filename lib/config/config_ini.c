@@ -354,11 +354,56 @@ comment_start(const char *line)
 	return start;
 }
 
+/* A "key = value" line of a section (v: stripped, freed here). */
+static void
+reader_key_line(struct ini_reader *rd, char *v, char *out, size_t room)
+{
+	const char	*delim;
+
+	if ((delim = strpbrk(v, "=:")) == NULL) {
+		diags_add(rd->diags, true, rd->file, rd->lineno, "[%s] cannot "
+		    "parse '%.80s': expected key = value, a [section] or a "
+		    "comment", rd->cursect->name, v);
+		free(v);
+		return;
+	}
+	rd->name_full = value_strip_n(v, (size_t)(delim - v));
+	rd->value_full = value_strip(delim + 1);
+	if (*rd->name_full == '\0') {
+		diags_add(rd->diags, true, rd->file, rd->lineno, "[%s] a key "
+		    "is missing before '%c' in '%.80s'", rd->cursect->name,
+		    *delim, v);
+		rd->optidx = -1;	/* Python's optname '' is false */
+		rd->pending_blank = 0;
+		free(v);
+		return;
+	}
+	if (rd->skipping) {
+		/* In an option, as far as continuation lines go. */
+		rd->optidx = 0;
+		rd->pending_blank = 0;
+		free(v);
+		return;
+	}
+	rd->kind = LINE_OPTION;
+	if (v[0] != '[' && inih_safe(v, room))
+		line_out(out, room, "", v, "\n");
+	else if (v[0] != '[' && strlen(rd->name_full) <= INI_NAME_MAX &&
+	    inih_safe(rd->name_full, room - 3)) {
+		rd->mark_value = true;
+		line_out(out, room, "", rd->name_full, "=" INI_MARK "\n");
+	} else {
+		rd->mark_name = rd->mark_value = true;
+		strcpy(out, INI_MARK "=" INI_MARK "\n");
+	}
+	free(v);
+}
+
 /* Decide what the line is, and write what inih should see into out. */
 static void
 reader_classify(struct ini_reader *rd, char *out, size_t room)
 {
-	const char	*line = rd->scratch, *p, *delim, *rb;
+	const char	*line = rd->scratch, *p, *rb;
 	char		*v;
 	long		 cs;
 	size_t		 indent, len;
@@ -413,43 +458,7 @@ reader_classify(struct ini_reader *rd, char *out, size_t room)
 		free(v);
 		return;
 	}
-	if ((delim = strpbrk(v, "=:")) == NULL) {
-		diags_add(rd->diags, true, rd->file, rd->lineno, "[%s] cannot "
-		    "parse '%.80s': expected key = value, a [section] or a "
-		    "comment", rd->cursect->name, v);
-		free(v);
-		return;
-	}
-	rd->name_full = value_strip_n(v, (size_t)(delim - v));
-	rd->value_full = value_strip(delim + 1);
-	if (*rd->name_full == '\0') {
-		diags_add(rd->diags, true, rd->file, rd->lineno, "[%s] a key "
-		    "is missing before '%c' in '%.80s'", rd->cursect->name,
-		    *delim, v);
-		rd->optidx = -1;	/* Python's optname '' is false */
-		rd->pending_blank = 0;
-		free(v);
-		return;
-	}
-	if (rd->skipping) {
-		/* In an option, as far as continuation lines go. */
-		rd->optidx = 0;
-		rd->pending_blank = 0;
-		free(v);
-		return;
-	}
-	rd->kind = LINE_OPTION;
-	if (v[0] != '[' && inih_safe(v, room))
-		line_out(out, room, "", v, "\n");
-	else if (v[0] != '[' && strlen(rd->name_full) <= INI_NAME_MAX &&
-	    inih_safe(rd->name_full, room - 3)) {
-		rd->mark_value = true;
-		line_out(out, room, "", rd->name_full, "=" INI_MARK "\n");
-	} else {
-		rd->mark_name = rd->mark_value = true;
-		strcpy(out, INI_MARK "=" INI_MARK "\n");
-	}
-	free(v);
+	reader_key_line(rd, v, out, room);
 }
 
 /* inih's fgets(): the next physical line, made ready for inih. */

@@ -1,8 +1,9 @@
 /*
- * Which sections and keys mean something here.  Python Supervisor ignores
- * an unknown key or section without a word; we say so with its file:line,
- * and say when a section it would act on (an event listener, a named
- * HTTP server) is skipped.
+ * Which sections and keys mean something here (the option tables of
+ * config_table.c).  Python Supervisor ignores an unknown key or section
+ * without a word; we say so with its file:line and the known key it was
+ * likely meant to be, and say when a section it would act on (an event
+ * listener, a named HTTP server) is skipped.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,80 +12,34 @@
 
 #include "config_priv.h"
 
-static const char *const supervisord_keys[] = {
-	"logfile", "logfile_maxbytes", "logfile_backups", "loglevel",
-	"pidfile", "nodaemon", "silent", "minfds", "minprocs", "umask", "user",
-	"directory", "childlogdir", "identifier", "environment", "nocleanup",
-	"strip_ansi", "rundir", "environment_file", NULL,
-};
-
-static const char *const program_keys[] = {
-	"command", "process_name", "numprocs", "numprocs_start", "priority",
-	"autostart", "startsecs", "startretries", "autorestart", "exitcodes",
-	"stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup", "user",
-	"redirect_stderr",
-	"stdout_logfile", "stdout_logfile_maxbytes", "stdout_logfile_backups",
-	"stdout_capture_maxbytes", "stdout_events_enabled", "stdout_syslog",
-	"stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups",
-	"stderr_capture_maxbytes", "stderr_events_enabled", "stderr_syslog",
-	"environment", "directory", "umask", "serverurl",
-	"backoff_growth", "backoff_max", "backoff_reset", "shutdown_on",
-	"environment_file", "ready", "depends_on", "watchdog", NULL,
-};
-
-static const char *const group_keys[] = { "programs", "priority", NULL };
-
-static const char *const unix_keys[] = {
-	"file", "chmod", "chown", "username", "password", "access_group", NULL,
-};
-
-static const char *const inet_keys[] = {
-	"port", "username", "password", NULL,
-};
-
-static const char *const ctl_keys[] = {
-	"serverurl", "username", "password", "prompt", "history_file", NULL,
-};
-
-static const char *const include_keys[] = { "files", NULL };
-
-/* A kind of section: its name (or prefix), its keys, or why skipped. */
+/* A kind of section: its name (or prefix), its table, or why skipped. */
 static const struct section_kind {
 	const char		*name;
 	bool			 prefix;
-	const char *const	*keys;
+	int			 table;		/* enum config_section, or -1 */
 	const char		*skipped;
 } kinds[] = {
-	{ "supervisord", false, supervisord_keys, NULL },
-	{ "unix_http_server", false, unix_keys, NULL },
-	{ "supervisorctl", false, ctl_keys, NULL },
-	{ "include", false, include_keys, NULL },
-	{ "program:", true, program_keys, NULL },
-	{ "group:", true, group_keys, NULL },
-	{ "eventlistener:", true, NULL,
+	{ "supervisord", false, CONFIG_SUPERVISORD, NULL },
+	{ "unix_http_server", false, CONFIG_UNIX_HTTP_SERVER, NULL },
+	{ "inet_http_server", false, CONFIG_INET_HTTP_SERVER, NULL },
+	{ "supervisorctl", false, CONFIG_SUPERVISORCTL, NULL },
+	{ "include", false, CONFIG_INCLUDE, NULL },
+	{ "program:", true, CONFIG_PROGRAM, NULL },
+	{ "group:", true, CONFIG_GROUP, NULL },
+	{ "eventlistener:", true, -1,
 	    "event listeners are not supported: section skipped" },
-	{ "fcgi-program:", true, NULL,
+	{ "fcgi-program:", true, -1,
 	    "FastCGI programs are not supported: section skipped" },
-	{ "inet_http_server", false, inet_keys, NULL },
-	{ "inet_http_server", true, NULL,
+	{ "inet_http_server", true, -1,
 	    "only [inet_http_server] makes a TCP listener: section "
 	    "ignored" },
-	{ "unix_http_server", true, NULL,
+	{ "unix_http_server", true, -1,
 	    "only [unix_http_server] makes a control socket: section "
 	    "ignored" },
-	{ "ctlplugin:", true, NULL,
+	{ "ctlplugin:", true, -1,
 	    "supervisorctl plugins are not supported: section ignored" },
-	{ "rpcinterface:", true, NULL, NULL },
+	{ "rpcinterface:", true, -1, NULL },
 };
-
-static bool
-known_key(const char *const *keys, const char *key)
-{
-	for (; *keys != NULL; keys++)
-		if (strcmp(*keys, key) == 0)
-			return true;
-	return false;
-}
 
 /* [rpcinterface:supervisor] as every sample has it changes nothing. */
 static bool
@@ -109,6 +64,19 @@ section_kind(const char *name)
 	return NULL;
 }
 
+/* An unknown key: said, with the key it was likely meant to be. */
+static void
+unknown_key(struct loader *ld, const struct ini_section *sec,
+    enum config_section table, const struct ini_entry *e)
+{
+	const char	*near = config_option_suggest(table, e->key);
+
+	diags_add(ld->diags, false, e->file, e->line, "[%s] unknown key '%s': "
+	    "ignored%s%s%s", sec->name, e->key, near != NULL ? " (did you "
+	    "mean '" : "", near != NULL ? near : "", near != NULL ? "'?)" :
+	    "");
+}
+
 void
 config_sections_check(struct loader *ld)
 {
@@ -123,7 +91,7 @@ config_sections_check(struct loader *ld)
 			    "unknown section [%s]: ignored", sec->name);
 			continue;
 		}
-		if (kind->keys == NULL) {
+		if (kind->table == -1) {
 			if (kind->skipped != NULL)
 				diags_add(ld->diags, false, sec->file,
 				    sec->line, "[%s] %s", sec->name,
@@ -135,10 +103,9 @@ config_sections_check(struct loader *ld)
 			continue;
 		}
 		for (j = 0; j < sec->n; j++) {
-			if (!known_key(kind->keys, sec->v[j].key))
-				diags_add(ld->diags, false, sec->v[j].file,
-				    sec->v[j].line, "[%s] unknown key '%s': "
-				    "ignored", sec->name, sec->v[j].key);
+			if (config_option_find(kind->table, sec->v[j].key) ==
+			    NULL)
+				unknown_key(ld, sec, kind->table, &sec->v[j]);
 		}
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "config_options.h"
 #include "strmap.h"
 
 /*
@@ -105,9 +106,8 @@ char	*value_abspath(const char *);
 char	*value_normalize_path(const char *);
 char	*value_dirname(const char *);
 char	*value_tempdir(void);
-void	 value_free_list(char **);
 
-/* config.c: one section's keys, looked up, expanded and converted. */
+/* config.c: the state of one load. */
 struct loader {
 	struct config	*cfg;
 	struct ini	*ini;
@@ -116,6 +116,7 @@ struct loader {
 	char		*host;		/* %(host_node_name)s */
 };
 
+/* config_sect.c: one section's keys, looked up and expanded. */
 struct sect {
 	struct loader		*ld;
 	const struct ini_section *sec;	/* NULL: absent, all defaults */
@@ -130,25 +131,41 @@ void	 sect_error(struct sect *, const struct ini_entry *, const char *key,
 	    __attribute__((format(printf, 5, 6)));
 void	 sect_warn(struct sect *, const struct ini_entry *, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
-void	 sect_str(struct sect *, const char *key, const struct expn *,
-	    const char *def, char **out);
-void	 sect_int(struct sect *, const char *key, const struct expn *,
-	    long long def, long long min, long long max, long long *out);
-void	 sect_bool(struct sect *, const char *key, const struct expn *,
-	    bool def, bool *out);
-void	 sect_bytes(struct sect *, const char *key, const struct expn *,
-	    uint64_t def, uint64_t *out);
-void	 sect_octal(struct sect *, const char *key, const struct expn *,
-	    int def, int *out);
 
-/* config_host.c: environment_file= (read and checked), shutdown_on=. */
+/*
+ * config_options.c: a table row read into obj, the struct its section
+ * fills: one key, or every row of a section whose flags & mask == want
+ * (OPT_OWN rows and special rows without a parser are the section's).
+ */
+void	 opt_parse(struct sect *, const struct config_option *,
+	    const struct expn *, void *obj);
+void	 opt_parse_key(struct sect *, enum config_section, const char *key,
+	    const struct expn *, void *obj);
+void	 opt_parse_rows(struct sect *, enum config_section, unsigned mask,
+	    unsigned want, const struct expn *, void *obj);
+void	 opt_dup_strings(enum config_section, unsigned mask, unsigned want,
+	    void *obj);
+void	 opt_free_strings(enum config_section, void *obj);
+void	 opt_json_rows(struct cJSON *, enum config_section, const void *obj);
+void	 opt_json_string(struct cJSON *, const char *key, const char *);
+void	 opt_json_list(struct cJSON *, const char *key, char *const *);
+opt_parse_fn	opt_parse_expanduser;
+opt_json_fn	opt_json_env;
+
+/* config_table.c: the words of the choice keys, in enum order. */
+extern const char *const autorestart_choices[];
+extern const char *const backoff_growth_choices[];
+extern const char *const ready_choices[];
+extern const char *const shutdown_on_choices[];
+
+/* config_host.c: environment_file= (read and checked). */
 void	 sect_envfiles(struct sect *, const struct expn *, char ***out);
-void	 sect_shutdown_on(struct sect *, const struct expn *,
-	    enum shutdown_on *);
-int	 value_shutdown_on(const char *, enum shutdown_on *, char *, size_t);
+opt_parse_fn	opt_parse_envfiles;
 
 /* config_daemon.c: [supervisord], [unix_http_server], [supervisorctl]. */
 void	 config_daemon_load(struct loader *);
+opt_parse_fn	opt_parse_daemon_log, opt_parse_loglevel, opt_parse_serverurl;
+opt_json_fn	opt_json_loglevel;
 
 /* config_http.c: [inet_http_server], both servers' username/password. */
 int	 value_inet_address(const char *, char **host, int *port, char *,
@@ -157,7 +174,7 @@ int	 value_password(char *, char *, size_t);
 void	 sect_http_auth(struct sect *, const struct expn *, char **user,
 	    char **pass);
 void	 config_inet_load(struct loader *);
-void	 config_http_release(struct config *);
+opt_json_fn	opt_json_inet_port;
 
 /* config_keys.c: warnings for sections and keys we do not use. */
 void	 config_sections_check(struct loader *);
@@ -166,6 +183,16 @@ void	 config_sections_check(struct loader *);
 void	 program_processes(struct loader *, const struct ini_section *,
 	    struct group_config *g, int *priority);
 void	 proc_config_free(struct proc_config *);
+opt_parse_fn	opt_parse_command, opt_parse_autorestart, opt_parse_exitcodes;
+opt_json_fn	opt_json_command, opt_json_process_name, opt_json_exitcodes;
+/* A stream's reader says *_logfile=syslog (0: stdout, 1: stderr). */
+void	 prog_set_syslog_magic(struct sect *, int channel);
+
+/* config_stream.c: stdout_* and stderr_* of a process. */
+opt_parse_fn	opt_parse_logfile;
+opt_json_fn	opt_json_logfile;
+void	 proc_streams_check(struct sect *, struct proc_config *,
+	    const bool syslog_magic[2], bool first);
 
 /* config_group.c: [group:x] and [program:x] into sorted groups. */
 void	 config_programs_load(struct loader *);

@@ -6,11 +6,13 @@
  * line, section and key.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "strv.h"
 #include "config_priv.h"
 #include "log.h"
 #include "shlex.h"
@@ -383,6 +385,32 @@ value_autorestart(const char *s, enum autorestart *out, char *cause,
 	return 0;
 }
 
+/*
+ * Supervisor's signal_number(): a number (only of a named signal: 0 stops
+ * nothing), or a name.
+ */
+int
+signal_parse(const char *s, int *sig)
+{
+	char		 cause[64], *name;
+	long long	 num;
+	int		 found;
+
+	if (value_int(s, &num, cause, sizeof(cause)) == 0) {
+		if (num <= 0 || num > SIGRTMAX || signal_name((int)num) == NULL)
+			return -1;
+		*sig = (int)num;
+		return 0;
+	}
+	name = value_strip(s);
+	found = signal_from_name(name);
+	free(name);
+	if (found == -1)
+		return -1;
+	*sig = found;
+	return 0;
+}
+
 int
 value_loglevel(const char *s, int *out, char *cause, size_t causelen)
 {
@@ -427,14 +455,14 @@ value_kv_pairs(const char *s, struct env *out, char *cause, size_t causelen)
 		if (n - i < 3 || strcmp(tok[i + 1], "=") != 0) {
 			snprintf(cause, causelen, "unexpected end of key/value "
 			    "pairs");
-			shlex_free(tok);
+			strv_free(tok);
 			return -1;
 		}
 		val = strip_quotes(tok[i + 2]);
 		env_set(out, tok[i], val);
 		free(val);
 	}
-	shlex_free(tok);
+	strv_free(tok);
 	return 0;
 }
 

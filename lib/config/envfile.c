@@ -145,37 +145,11 @@ push(struct envparse *ep, bool chomp)
 	reset_entry(ep);
 }
 
-/* One character; returns the next state. */
+/* One character of a value (after the '='); returns the next state. */
 static enum envstate
-step(struct envparse *ep, enum envstate st, char c)
+step_value(struct envparse *ep, enum envstate st, char c)
 {
 	switch (st) {
-	case PRE_KEY:
-		if (c == '#' || c == ';')
-			return COMMENT;
-		if (is_blank(c) || is_newline(c))
-			return PRE_KEY;
-		ep->start = ep->line;
-		if (c == '=') {
-			parse_error(ep, ep->line, "no variable name before '='");
-			return SKIP;
-		}
-		sbuf_add(&ep->key, c);
-		return KEY;
-	case KEY:
-		if (is_newline(c)) {
-			parse_error(ep, ep->start, "no '=' in '%s'", ep->key.v);
-			reset_entry(ep);
-			return PRE_KEY;
-		}
-		if (c == '=')
-			return PRE_VALUE;
-		if (!is_blank(c))
-			ep->key_ws = (size_t)-1;
-		else if (ep->key_ws == (size_t)-1)
-			ep->key_ws = ep->key.n;
-		sbuf_add(&ep->key, c);
-		return KEY;
 	case PRE_VALUE:
 		if (is_newline(c)) {
 			push(ep, false);
@@ -232,11 +206,48 @@ step(struct envparse *ep, enum envstate st, char c)
 			sbuf_add(&ep->val, c);
 		}
 		return DQUOTE;
+	default:
+		return st;
+	}
+}
+
+/* One character; returns the next state. */
+static enum envstate
+step(struct envparse *ep, enum envstate st, char c)
+{
+	switch (st) {
+	case PRE_KEY:
+		if (c == '#' || c == ';')
+			return COMMENT;
+		if (is_blank(c) || is_newline(c))
+			return PRE_KEY;
+		ep->start = ep->line;
+		if (c == '=') {
+			parse_error(ep, ep->line, "no variable name before '='");
+			return SKIP;
+		}
+		sbuf_add(&ep->key, c);
+		return KEY;
+	case KEY:
+		if (is_newline(c)) {
+			parse_error(ep, ep->start, "no '=' in '%s'", ep->key.v);
+			reset_entry(ep);
+			return PRE_KEY;
+		}
+		if (c == '=')
+			return PRE_VALUE;
+		if (!is_blank(c))
+			ep->key_ws = (size_t)-1;
+		else if (ep->key_ws == (size_t)-1)
+			ep->key_ws = ep->key.n;
+		sbuf_add(&ep->key, c);
+		return KEY;
 	case COMMENT:
 	case SKIP:
 		return is_newline(c) ? PRE_KEY : st;
+	default:
+		return step_value(ep, st, c);
 	}
-	return st;
 }
 
 size_t

@@ -172,7 +172,7 @@ client_arm_timer(struct ctl_client *c)
 	/* Output pending always counts; an idle stream or job does not. */
 	waiting = proto_buf_used(&c->out) > 0 ||
 	    (c->job == NULL && c->tail == NULL &&
-	    (c->flags & CLIENT_EVENTS) == 0);
+	    (c->flags & (CLIENT_EVENTS | CLIENT_HOLD)) == 0);
 	if (waiting && !ev_is_active(&c->timer)) {
 		c->timer.repeat = control_client_timeout();
 		ev_timer_again(loop, &c->timer);
@@ -254,6 +254,11 @@ client_send(struct ctl_client *c, char *line, size_t len)
 		free(line);
 		return;
 	}
+	if (c->sink != NULL) {
+		c->sink(c, line, len, c->sink_arg);
+		free(line);
+		return;
+	}
 	if (proto_buf_used(&c->out) + len > CTL_OUT_MAX) {
 		free(line);
 		client_drop(c, "output buffer full (the client does not read)");
@@ -274,6 +279,11 @@ client_send_buf(struct ctl_client *c, struct proto_buf *b)
 	struct proto_buf	tmp;
 
 	if (c->flags & CLIENT_DEAD) {
+		proto_buf_release(b);
+		return;
+	}
+	if (c->sink != NULL) {
+		c->sink(c, b->data + b->off, proto_buf_used(b), c->sink_arg);
 		proto_buf_release(b);
 		return;
 	}
@@ -363,7 +373,7 @@ void
 client_done(struct ctl_client *c)
 {
 	c->job = NULL;
-	if (c->flags & CLIENT_DEAD)
+	if ((c->flags & CLIENT_DEAD) || c->sink != NULL)
 		return;
 	ev_feed_event(c->daemon->loop, &c->read_w, EV_CUSTOM);
 	client_arm_timer(c);
@@ -442,7 +452,8 @@ client_drop(struct ctl_client *c, const char *why)
 	if (c->tail != NULL)
 		tail_free(c->tail);
 	c->tail = NULL;
-	close(c->fd);
+	if (c->fd != -1)
+		close(c->fd);
 	c->fd = -1;
 	control_client_gone(c);
 }
@@ -475,4 +486,25 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	    (long)c->uid, (long)c->pid);
 	ev_io_start(loop, &c->read_w);
 	client_arm_timer(c);
+}
+
+struct ctl_client *
+client_new_sink(struct daemon *d, uid_t uid, pid_t pid,
+    void (*sink)(struct ctl_client *, const char *, size_t, void *),
+    void *arg)
+{
+	struct ctl_client	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->daemon = d;
+	c->fd = -1;
+	c->uid = uid;
+	c->pid = pid;
+	c->sink = sink;
+	c->sink_arg = arg;
+	ev_init(&c->read_w, client_read_cb);
+	ev_init(&c->write_w, client_write_cb);
+	ev_init(&c->timer, client_timer_cb);
+	control_client_add(c);
+	return c;
 }

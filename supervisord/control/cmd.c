@@ -36,6 +36,14 @@ static const struct cmd_entry cmd_table[] = {
 	{ PROTO_CMD_TAIL,	false,	cmd_tail },
 	{ PROTO_CMD_MAINTAIL,	false,	cmd_maintail },
 	{ PROTO_CMD_EVENTS,	false,	cmd_events },
+	{ PROTO_CMD_SENDSTDIN,	false,	cmd_sendstdin },
+	{ PROTO_CMD_CLEAR,	true,	cmd_clear },
+	{ PROTO_CMD_CLEARLOG,	true,	cmd_clearlog },
+	{ PROTO_CMD_REREAD,	false,	cmd_reread },
+	{ PROTO_CMD_AVAIL,	false,	cmd_avail },
+	{ PROTO_CMD_UPDATE,	true,	cmd_update },
+	{ PROTO_CMD_ADD,	true,	cmd_add },
+	{ PROTO_CMD_REMOVE,	true,	cmd_remove },
 };
 
 /* Log a mutating request with who asked and for what. */
@@ -178,6 +186,17 @@ cmd_resolve(struct daemon *d, const char *const *names, size_t n,
 	return rc;
 }
 
+void
+cmd_fill_names(cJSON *obj, const struct proc *p)
+{
+	char	full[2 * PROTO_NAME_MAX + 2];
+
+	proc_fullname(p, full, sizeof(full));
+	cJSON_AddStringToObject(obj, "name", p->cfg->name);
+	cJSON_AddStringToObject(obj, "group", p->cfg->group);
+	cJSON_AddStringToObject(obj, "fullname", full);
+}
+
 /* The processes a request names, or an error reply and -1. */
 int
 cmd_targets(struct ctl_client *c, const struct proto_request *req,
@@ -234,7 +253,11 @@ cmd_reload(struct ctl_client *c, const struct proto_request *req)
 	return CMD_DONE;
 }
 
-/* Answer first: the reply must leave before the daemon does. */
+/*
+ * Answer first: the reply must leave before the daemon does.  The
+ * connection is then held until the daemon exits: its EOF tells a client
+ * that cannot see our pid (another PID namespace) that we are gone.
+ */
 static enum cmd_retval
 cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 {
@@ -243,6 +266,7 @@ cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 
 	cJSON_AddNumberToObject(res, "pid", getpid());
 	cJSON_AddBoolToObject(res, "already", d->shutting_down);
+	c->flags |= CLIENT_HOLD;
 	client_reply_ok(c, req->id, res);
 	if (!d->shutting_down) {
 		log_info("control: shutdown asked by uid %ld pid %ld",

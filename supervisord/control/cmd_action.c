@@ -42,6 +42,7 @@ struct ctl_job {
 	cJSON			*id;
 	enum proto_cmd		 cmd;
 	int			 signal;	/* signal: which */
+	bool			 group;		/* signal: the process group */
 	bool			 wait;		/* answer at the outcome */
 	struct job_target	*targets;
 	size_t			 ntargets;
@@ -474,7 +475,8 @@ issue_signal(struct ctl_job *job, struct job_target *t)
 		target_done(job, t, PROTO_NOT_RUNNING, "not running");
 		return;
 	}
-	if (proc_signal(p, job->signal, cause, sizeof(cause)) == -1)
+	if (proc_signal(p, job->signal, job->group, cause,
+	    sizeof(cause)) == -1)
 		target_done(job, t, PROTO_FAILED, "%s", cause);
 	else
 		target_done(job, t, PROTO_OK, "signalled");
@@ -501,5 +503,6 @@ cmd_signal(struct ctl_client *c, const struct proto_request *req)
 	if ((job = job_new(c, req)) == NULL)
 		return CMD_DONE;
 	job->signal = sig;
+	job->group = proto_get_bool(req, "group", false);
 	return job_run(c, job, issue_signal);
 }

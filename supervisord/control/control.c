@@ -20,6 +20,7 @@
 
 #include "control.h"
 #include "event.h"
+#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -27,33 +28,39 @@
 static struct {
 	struct daemon		*daemon;
 	int			 fd;
+	int			 reserve;	/* see reserve_take() */
 	char			*path;
 	ev_io			 accept_w;
 	ev_timer		 pause_w;	/* accept again after EMFILE */
+	unsigned		 pauses;	/* in this episode of EMFILE */
+	ev_tstamp		 paused_at;	/* its start */
 	TAILQ_HEAD(, ctl_client) clients;
 	TAILQ_HEAD(, ctl_client) dead;	/* freed at the end of the turn */
 	unsigned		 next_id;
 	ev_tstamp		 timeout;
 	bool			 have_access_gid;
 	gid_t			 access_gid;
-} ctl = { .fd = -1 };
+	/* chown's user and group, when chmod lets them write (connect). */
+	bool			 have_owner_uid;
+	uid_t			 owner_uid;
+	bool			 have_owner_gid;
+	gid_t			 owner_gid;
+} ctl = { .fd = -1, .reserve = -1 };
 
-/* The peer may use the socket: root, our own user, or access_group. */
+/* Is the peer in one of the groups (primary or supplementary)? */
 static bool
-peer_allowed(int fd, const struct ucred *cr)
+peer_in_groups(int fd, const struct ucred *cr, const gid_t *want,
+    size_t nwant)
 {
 	gid_t		 small[64], *groups = small;
 	socklen_t	 len = sizeof(small);
-	size_t		 i;
+	size_t		 i, j;
 	int		 rc;
 	bool		 found = false;
 
-	if (cr->uid == 0 || cr->uid == geteuid())
-		return true;
-	if (!ctl.have_access_gid)
-		return false;
-	if (cr->gid == ctl.access_gid)
-		return true;
+	for (j = 0; j < nwant; j++)
+		if (cr->gid == want[j])
+			return true;
 	/* The peer's supplementary groups as they were at connect(). */
 	rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
 	if (rc == -1 && errno == ERANGE) {
@@ -64,11 +71,34 @@ peer_allowed(int fd, const struct ucred *cr)
 		log_warn("control: cannot read the groups of pid %ld",
 		    (long)cr->pid);
 	for (i = 0; rc == 0 && i < len / sizeof(groups[0]); i++)
-		if (groups[i] == ctl.access_gid)
-			found = true;
+		for (j = 0; j < nwant; j++)
+			if (groups[i] == want[j])
+				found = true;
 	if (groups != small)
 		free(groups);
 	return found;
+}
+
+/*
+ * The peer may use the socket: root, our own user, chown's user and
+ * group as far as chmod lets them connect (as with Supervisor), or
+ * access_group.  Others the file lets in (chmod 0777) are still refused.
+ */
+static bool
+peer_allowed(int fd, const struct ucred *cr)
+{
+	gid_t	want[2];
+	size_t	n = 0;
+
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	if (ctl.have_owner_uid && cr->uid == ctl.owner_uid)
+		return true;
+	if (ctl.have_owner_gid)
+		want[n++] = ctl.owner_gid;
+	if (ctl.have_access_gid)
+		want[n++] = ctl.access_gid;
+	return n > 0 && peer_in_groups(fd, cr, want, n);
 }
 
 void
@@ -113,9 +143,45 @@ accept_one(struct daemon *d, int fd)
 	}
 	if (!(allowed = peer_allowed(fd, &cr)))
 		log_warnx("control: refused a connection from uid %ld pid %ld: "
-		    "not root, not uid %ld, not in access_group",
-		    (long)cr.uid, (long)cr.pid, (long)geteuid());
-	client_new(d, fd, &cr, allowed);
+		    "not root, not uid %ld, neither the socket's owner nor in its "
+		    "group or access_group", (long)cr.uid, (long)cr.pid,
+		    (long)geteuid());
+	sniff_start(d, fd, &cr, allowed);
+}
+
+/*
+ * Out of descriptors: stop accepting for a moment so clients finish and
+ * free theirs.  Said once per episode, not at every 100 ms pause; the
+ * episode ends when every waiting connection was taken (EAGAIN), and that
+ * says how many pauses it took and how long it lasted.
+ */
+static void
+accept_pause(struct ev_loop *loop)
+{
+	if (ctl.pauses++ == 0) {
+		log_warn("control: cannot accept, pausing");
+		ctl.paused_at = ev_now(loop);
+	}
+}
+
+static void
+accept_resumed(struct ev_loop *loop)
+{
+	if (ctl.pauses == 0)
+		return;
+	log_warnx("control: accepting again after %u pause%s over %.1f s out "
+	    "of descriptors", ctl.pauses, ctl.pauses == 1 ? "" : "s",
+	    ev_now(loop) - ctl.paused_at);
+	ctl.pauses = 0;
+}
+
+/* A descriptor in reserve, closed when the daemon ran out of them so
+   that one operator still gets in, to see why and stop something. */
+static void
+reserve_take(void)
+{
+	if (ctl.reserve == -1)
+		ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static void
@@ -135,13 +201,19 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		case ECONNABORTED:
 			continue;
 		case EAGAIN:
+			accept_resumed(loop);
 			return;
 		case EMFILE:
 		case ENFILE:
+			if (ctl.reserve != -1) {
+				close(ctl.reserve);
+				ctl.reserve = -1;
+				continue;
+			}
+			/* FALLTHROUGH */
 		case ENOBUFS:
 		case ENOMEM:
-			/* Let clients finish and free descriptors. */
-			log_warn("control: cannot accept, pausing");
+			accept_pause(loop);
 			ev_io_stop(loop, &ctl.accept_w);
 			ev_timer_set(&ctl.pause_w, CTL_ACCEPT_PAUSE, 0.);
 			ev_timer_start(loop, &ctl.pause_w);
@@ -156,6 +228,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	reserve_take();
 	ev_io_start(loop, &ctl.accept_w);
 }
 
@@ -172,6 +245,7 @@ control_flush(struct daemon *d)
 		proto_buf_release(&c->out);
 		free(c);
 	}
+	reserve_take();
 }
 
 /* "user[:group]", names or numbers; gid stays -1 without a group. */
@@ -370,6 +444,7 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    strerror(errno));
 		goto unlink_path;
 	}
+	ctl.have_owner_uid = ctl.have_owner_gid = false;
 	if (us->chown != NULL) {
 		if (parse_owner(us->chown, &uid, &gid, cause, causelen) == -1)
 			goto unlink_path;
@@ -378,16 +453,23 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 			    "%s", us->file, us->chown, strerror(errno));
 			goto unlink_path;
 		}
+		ctl.have_owner_uid = (us->chmod & 0200) != 0;
+		ctl.owner_uid = uid;
+		ctl.have_owner_gid = gid != (gid_t)-1 && (us->chmod & 0020) != 0;
+		ctl.owner_gid = gid;
 	}
 	if (listen(fd, SOMAXCONN) == -1) {
 		snprintf(cause, causelen, "cannot listen on '%s': %s",
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
+	if (http_init(d, cause, causelen) == -1)
+		goto unlink_path;
 	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
 	ev_io_start(d->loop, &ctl.accept_w);
+	reserve_take();
 	ev_init(&ctl.pause_w, pause_cb);
 	job_init(d);
 	log_info("control: listening on '%s'", us->file);
@@ -407,6 +489,8 @@ control_free(struct daemon *d)
 
 	if (ctl.daemon == NULL)
 		return;
+	sniff_free_all();
+	http_free(d);
 	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */
@@ -420,6 +504,9 @@ control_free(struct daemon *d)
 		close(ctl.fd);
 		ctl.fd = -1;
 	}
+	if (ctl.reserve != -1)
+		close(ctl.reserve);
+	ctl.reserve = -1;
 	if (ctl.path != NULL) {
 		if (unlink(ctl.path) == -1 && errno != ENOENT)
 			log_warn("control: cannot remove '%s'", ctl.path);

@@ -64,8 +64,14 @@ struct ctl_client {
 #define CLIENT_EVENTS	0x8	/* an events stream */
 #define CLIENT_LINGER	0x10	/* all sent; discarding input until EOF */
 #define CLIENT_FLUSH	0x20	/* to write at the end of the turn */
+#define CLIENT_HOLD	0x40	/* asked for the shutdown: held open, with
+				   no idle timeout, until the daemon exits */
 	struct ctl_job		*job;		/* a request still running */
 	struct tail		*tail;		/* a follow stream */
+	/* A client without a socket (fd -1): its replies go to sink. */
+	void			(*sink)(struct ctl_client *, const char *,
+				    size_t, void *);
+	void			*sink_arg;
 };
 
 /*
@@ -83,8 +89,20 @@ void	 control_client_add(struct ctl_client *);
 void	 control_client_gone(struct ctl_client *);
 ev_tstamp control_client_timeout(void);
 
+/* sniff.c: JSON or HTTP?  Hands each connection to client.c or http.c. */
+void	 sniff_start(struct daemon *, int fd, const struct ucred *, bool);
+void	 sniff_free_all(void);
+
 /* client.c: one connection. */
 void	 client_new(struct daemon *, int fd, const struct ucred *, bool);
+/*
+ * A client of the command table without a socket (the XML-RPC methods):
+ * each reply line is given to sink, possibly later, from an observer.
+ * client_drop() ends it.
+ */
+struct ctl_client *client_new_sink(struct daemon *, uid_t, pid_t,
+	    void (*sink)(struct ctl_client *, const char *, size_t, void *),
+	    void *arg);
 /* Output is written at the end of the loop's turn (control_flush()),
    after the turn's files: client_flush_all() writes it. */
 void	 client_flush_all(void);
@@ -127,6 +145,8 @@ int	 cmd_resolve(struct daemon *, const char *const *, size_t,
 	    struct proc ***, size_t *, struct cJSON *unknown);
 int	 cmd_targets(struct ctl_client *, const struct proto_request *,
 	    bool all_by_default, struct proc ***, size_t *);
+/* A process's name, group and fullname members in a cJSON reply. */
+void	 cmd_fill_names(struct cJSON *, const struct proc *);
 bool	 cmd_state_stopped(enum proc_state);
 bool	 cmd_state_running(enum proc_state);
 enum cmd_retval cmd_events(struct ctl_client *,
@@ -154,6 +174,23 @@ enum cmd_retval cmd_signal(struct ctl_client *,
 void	 job_init(struct daemon *);
 void	 job_client_gone(struct ctl_job *);
 void	 job_free_all(struct daemon *);
+
+/* cmd_stdin.c: sendstdin. */
+enum cmd_retval cmd_sendstdin(struct ctl_client *,
+	    const struct proto_request *);
+enum proto_code cmd_stdin_code(enum procin_error);
+
+/* cmd_log.c: clear, clearlog. */
+enum cmd_retval cmd_clear(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_clearlog(struct ctl_client *,
+	    const struct proto_request *);
+
+/* cmd_group.c: reread, avail, update, add, remove. */
+enum cmd_retval cmd_reread(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_avail(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_update(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_add(struct ctl_client *, const struct proto_request *);
+enum cmd_retval cmd_remove(struct ctl_client *, const struct proto_request *);
 
 /* tail.c: tail, maintail and their follow streams. */
 enum cmd_retval cmd_tail(struct ctl_client *, const struct proto_request *);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct tail {
 	bool			 pumping;
 	bool			 failed;	/* ended with an error */
 	bool			 drained;	/* rotated: old file read again */
+	off_t			 carried;	/* sent bytes the rotation moved to
+					   the new file's start: skipped */
 	unsigned char		 held[4];	/* a character cut in two */
 	size_t			 nheld;
 };
@@ -204,7 +207,8 @@ tail_reopen(struct tail *t)
 	t->fd = fd;
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
-	t->off = 0;
+	t->off = t->carried <= st.st_size ? t->carried : 0;
+	t->carried = 0;
 	return 0;
 }
 
@@ -261,7 +265,16 @@ tail_pump(struct tail *t)
 				continue;
 			}
 			t->drained = false;
-			tail_flush_held(t);
+			/*
+			 * The old file shrank below what was sent: our
+			 * rotation moved its partial last line, already sent
+			 * in part, to the new file's start.  Go on from there
+			 * (a character cut in two continues there too).
+			 */
+			if (fstat(t->fd, &st) == 0 && st.st_size < t->off)
+				t->carried = t->off - st.st_size;
+			else
+				tail_flush_held(t);
 			if (!client_alive(c))
 				return;
 			close(t->fd);
@@ -404,7 +417,9 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 	const char			*name, *stream, *path;
 	struct proc			**procs;
 	size_t				 n;
-	char				 msg[1024], full[2 * PROTO_NAME_MAX + 2];
+	char				 msg[PATH_MAX + 1024];
+	char				 full[2 * PROTO_NAME_MAX + 2];
+	bool				 err;
 	cJSON				*res;
 
 	name = proto_get_string(req, "name", NULL);
@@ -430,14 +445,26 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
 		return CMD_DONE;
 	}
-	path = logcap_path(procs[0], strcmp(stream, "stderr") == 0);
-	free(procs);
+	err = strcmp(stream, "stderr") == 0;
+	path = logcap_path(procs[0], err);
 	if (path == NULL) {
+		free(procs);
 		snprintf(msg, sizeof(msg), "%s: %s is not logged to a file",
 		    full, stream);
 		client_reply_error(c, req->id, PROTO_NO_LOG, msg, NULL);
 		return CMD_DONE;
 	}
+	/* An empty reply would read as "no output": say where it went. */
+	if (access(path, F_OK) == -1 && errno == ENOENT &&
+	    logcap_path_lost(procs[0], err)) {
+		free(procs);
+		snprintf(msg, sizeof(msg), "%s: log file '%s' was deleted or "
+		    "moved; %s is written to the old file until %s restarts "
+		    "(or supervisord gets SIGUSR2)", full, path, stream, full);
+		client_reply_error(c, req->id, PROTO_LOG_ERROR, msg, NULL);
+		return CMD_DONE;
+	}
+	free(procs);
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "name", full);
 	cJSON_AddStringToObject(res, "stream", stream);
@@ -448,11 +475,11 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 enum cmd_retval
 cmd_maintail(struct ctl_client *c, const struct proto_request *req)
 {
-	const char	*path = c->daemon->config->sd.logfile;
+	const char	*path = logsink_daemon_path();
 
 	if (path == NULL) {
 		client_reply_error(c, req->id, PROTO_NO_LOG, "the daemon logs "
-		    "to stderr, not to a file", NULL);
+		    "to stderr, syslog or the journal, not to a file", NULL);
 		return CMD_DONE;
 	}
 	return tail_start(c, req, path, cJSON_CreateObject());

@@ -58,6 +58,7 @@ enum stop_reason {
 };
 
 struct logcap;		/* logcap.c: one captured output stream */
+struct procin;		/* procin.c: the write end of a stdin pipe */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -97,6 +98,7 @@ struct proc {
 
 	struct logcap	*out;		/* NULL when the stream is NONE */
 	struct logcap	*err;		/* NULL when NONE or redirected */
+	struct procin	*in;		/* its stdin pipe, NULL before a spawn */
 	uint64_t	 dropped_bytes;	/* log bytes lost (ENOSPC, ...) */
 
 	/* Engine bookkeeping (proc.c, spawn.c, reap.c). */
@@ -242,7 +244,7 @@ size_t	 daemon_find_group(struct daemon *, const char *, struct proc ***out);
  */
 int	 proc_start(struct proc *, char *cause, size_t);
 int	 proc_stop(struct proc *, char *cause, size_t);
-int	 proc_signal(struct proc *, int sig, char *cause, size_t);
+int	 proc_signal(struct proc *, int sig, bool group, char *cause, size_t);
 
 /* "pid 1234, uptime 1:02:03", "Exited too quickly ...", as supervisorctl. */
 void	 proc_describe(const struct proc *, char *buf, size_t);
@@ -268,6 +270,32 @@ struct proc *daemon_proc_new(struct daemon *, const struct group_config *,
 void	 daemon_proc_free(struct daemon *, struct proc *);
 void	 daemon_procs_sort(struct daemon *);
 
+/*
+ * procin.c: each program's stdin is a pipe the daemon writes to
+ * (sendstdin, supctl fg, Supervisor's sendProcessStdin).  Writes never
+ * block: what the pipe does not take waits in a queue of at most
+ * PROCIN_QUEUE_MAX bytes per process.
+ */
+#define PROCIN_QUEUE_MAX	(64 * 1024)
+enum procin_error {
+	PROCIN_OK = 0,
+	PROCIN_NOT_RUNNING,	/* no pid, or being stopped (NOT_RUNNING) */
+	PROCIN_NO_FILE,		/* the program closed its stdin (NO_FILE) */
+	PROCIN_FULL,		/* the queue has no room for all of it */
+};
+/* Before the fork: *child_fd becomes the child's stdin. */
+int	 procin_prepare(struct proc *, int *child_fd, char *cause, size_t);
+/* After a fork (close the child's end), a failed one (undo), and when
+   the process is freed. */
+void	 procin_spawned(struct proc *);
+void	 procin_abort(struct proc *);
+void	 procin_release(struct proc *);
+/* Send len bytes: every one taken (some maybe queued), or none. */
+enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* Bytes waiting in the queue. */
+size_t	 procin_queued(const struct proc *);
+const char *procin_error_text(enum procin_error);
+
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);
 /* Read a pending exec report without waiting (before an exit counts). */
@@ -278,7 +306,6 @@ char	**spawn_environ(const struct proc *, char *const *base);
    each below the environment= of its section. */
 char	**spawn_environ_files(const struct proc *, char *const *base,
 	    const struct env *sd_file, const struct env *prog_file);
-void	 spawn_environ_free(char **);
 
 /* reap.c: every child is reaped here; pid -> proc lookup. */
 void	 reap_init(struct daemon *);

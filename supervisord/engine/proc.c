@@ -93,19 +93,6 @@ state_index(enum proc_state state)
 	}
 }
 
-/* "TERM", or the number when the signal has no name. */
-const char *
-proc_signame(int sig)
-{
-	static char	 buf[16];
-	const char	*name;
-
-	if ((name = signal_name(sig)) != NULL)
-		return name;
-	snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
-}
-
 void
 proc_init(struct proc *p, struct daemon *d, struct proc_config *cfg)
 {
@@ -356,6 +343,7 @@ static void
 h_exit(struct proc *p, const struct ev_arg *a)
 {
 	bool	in_starting = p->state == PROC_STARTING;
+	char	buf[16];
 
 	proc_fx(p)->timer(p, -1);
 	proc_record_exit(p, a->wstatus, false);
@@ -364,7 +352,7 @@ h_exit(struct proc *p, const struct ev_arg *a)
 		p->exit_in_starting = in_starting;
 		log_info("stopping: what is left of %s's process group %d "
 		    "with SIG%s", p->cfg->name, (int)p->pgid,
-		    proc_signame(p->cfg->stopsignal));
+		    signal_label(p->cfg->stopsignal, buf, sizeof(buf)));
 		proc_begin_stop(p, true, STOP_GROUP_LEFT);
 		if (p->state == PROC_STOPPING)	/* else UNKNOWN */
 			proc_fx(p)->watch_group(p);
@@ -497,8 +485,9 @@ proc_stop(struct proc *p, char *cause, size_t len)
 	return 0;
 }
 
+/* The main process alone, as Supervisor's signalProcess, or its group. */
 int
-proc_signal(struct proc *p, int sig, char *cause, size_t len)
+proc_signal(struct proc *p, int sig, bool group, char *cause, size_t len)
 {
 	int	 error;
 
@@ -506,7 +495,7 @@ proc_signal(struct proc *p, int sig, char *cause, size_t len)
 		snprintf(cause, len, "not running");
 		return -1;
 	}
-	error = proc_fx(p)->kill(p, sig, true);
+	error = proc_fx(p)->kill(p, sig, group);
 	if (error == ESRCH) {
 		snprintf(cause, len, "not running");
 		return -1;

@@ -54,8 +54,6 @@ void	 proc_start_failed(struct proc *);
 void	 proc_running_exited(struct proc *);
 /* Record and log how the leader ended (stopping: a stop's end). */
 void	 proc_record_exit(struct proc *, int wstatus, bool stopping);
-/* "TERM", or the number when the signal has no name. */
-const char *proc_signame(int sig);
 
 /* proc_stop.c: stops and the table's cells of them. */
 /* Send stopsignal (to the group) and arm the deadline: STOPPING. */

@@ -52,8 +52,10 @@ proc_begin_stop(struct proc *p, bool group, enum stop_reason reason)
 void
 proc_stop_now(struct proc *p)
 {
+	char	buf[16];
+
 	log_info("stopping: %s (pid %d) with SIG%s%s", p->cfg->name,
-	    (int)p->pid, proc_signame(p->cfg->stopsignal),
+	    (int)p->pid, signal_label(p->cfg->stopsignal, buf, sizeof(buf)),
 	    p->cfg->stopasgroup ? " to its process group" : "");
 	proc_begin_stop(p, p->cfg->stopasgroup, STOP_ASKED);
 }

@@ -12,6 +12,7 @@
 
 #include "xmalloc.h"
 #include "engine.h"
+#include "output.h"
 
 static const struct {
 	enum proc_state	 state;
@@ -181,6 +182,7 @@ proc_describe(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 		break;
 	}
+	logcap_describe_drops(p, buf, len);
 }
 
 const char *

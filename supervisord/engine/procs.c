@@ -176,6 +176,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 		reap_untrack(d, p);
 	logcap_release(p);
 	event_proc_gone(d, p);
+	procin_release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
 	proc_free_texts(p);

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strv.h"
 #include "envfile.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -291,9 +292,10 @@ child_default_reserved(int sig)
 #endif
 }
 
-/* In the child: every step of issue 3's order, then exec.  No return. */
+/* In the child: every step of issue 3's order, then exec.  No return.
+   child_fds: stdout, stderr, stdin. */
 static void __attribute__((noreturn))
-child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
+child_run(struct proc *p, int fd, const int child_fds[3], pid_t parent,
     char **ready_env)
 {
 	const struct proc_config *c = p->cfg;
@@ -301,7 +303,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
 	struct env		 sd_file = { 0 }, prog_file = { 0 };
 	sigset_t		 none;
 	char			**env;
-	int			 sig, null;
+	int			 sig;
 
 	/* Dispositions to defaults (SIG_IGN survives exec), then the mask. */
 	memset(&sa, 0, sizeof(sa));
@@ -332,9 +334,7 @@ child_run(struct proc *p, int fd, const int child_fds[2], pid_t parent,
 		child_pdeathsig(fd, parent);	/* setuid() cleared it */
 	}
 
-	if ((null = open("/dev/null", O_RDONLY)) == -1)
-		child_fail(fd, STEP_STDIN, errno);
-	if (dup2(null, STDIN_FILENO) == -1)
+	if (dup2(child_fds[2], STDIN_FILENO) == -1)	/* procin.c */
 		child_fail(fd, STEP_STDIN, errno);
 	if (dup2(child_fds[0], STDOUT_FILENO) == -1 ||
 	    dup2(child_fds[1], STDERR_FILENO) == -1)
@@ -398,7 +398,7 @@ spawn_shared(struct spawn_child *c)
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	error = errno;
 	shared_child = NULL;
-	spawn_environ_free(c->env);
+	strv_free(c->env);
 	c->env = NULL;
 	errno = error;
 	return pid;
@@ -446,7 +446,7 @@ report_format(const struct proc *p, const struct spawn_report *r, char *buf,
 		    r->step == STEP_SETGID ? "setgid" : "setuid", why);
 		break;
 	case STEP_STDIN:
-		snprintf(buf, len, "cannot open /dev/null: %s", why);
+		snprintf(buf, len, "cannot set up stdin: %s", why);
 		break;
 	case STEP_STDOUT:
 		snprintf(buf, len, "cannot set up stdout and stderr: %s", why);
@@ -548,7 +548,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	struct spawn_child	 c = { .p = p };
 	sigset_t		 all, old;
 	pid_t			 pid, parent = getpid();
-	int			 child_fds[2], report[2] = { -1, -1 }, error;
+	int			 child_fds[3], report[2] = { -1, -1 }, error;
 	bool			 shared = spawn_shares_memory(p);
 
 	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
@@ -559,8 +559,13 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		return -1;
 	if (logcap_prepare(p, child_fds, cause, len) == -1)
 		return -1;
+	if (procin_prepare(p, &child_fds[2], cause, len) == -1) {
+		logcap_abort(p);
+		return -1;
+	}
 	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error = errno;
+		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
 		    "too many open files to spawn" : strerror(error));
@@ -583,6 +588,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	if (pid == -1) {
 		if (!shared)
 			close(report[0]);
+		procin_abort(p);
 		logcap_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
 		    "too many processes to spawn" : strerror(error));
@@ -596,6 +602,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	p->pgid = pid;
 	reap_track(d, p);
 	logcap_spawned(p);
+	procin_spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
 	if (shared) {

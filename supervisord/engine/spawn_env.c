@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strv.h"
 #include "envfile.h"
 #include "xmalloc.h"
 #include "engine.h"
@@ -106,16 +107,4 @@ char **
 spawn_environ(const struct proc *p, char *const *base)
 {
 	return spawn_environ_files(p, base, NULL, NULL);
-}
-
-void
-spawn_environ_free(char **env)
-{
-	size_t	i;
-
-	if (env == NULL)
-		return;
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 }

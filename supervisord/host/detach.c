@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "supervisord.h"
+#include "unctrl.h"
 
 #define DETACH_READY	'\0'	/* the one byte that means ready */
 #define DETACH_MSG_MAX	4096	/* of an error message */
@@ -135,13 +136,15 @@ detach_ready(int fd)
 void
 detach_fail(int fd, const char *fmt, ...)
 {
-	char	msg[DETACH_MSG_MAX - 32], line[DETACH_MSG_MAX];
+	char	raw[DETACH_MSG_MAX], msg[DETACH_MSG_MAX - 32];
+	char	line[DETACH_MSG_MAX];
 	va_list	ap;
 	int	n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	unctrl_buf(msg, sizeof(msg), raw);	/* for a terminal */
 	if (fd != -1) {
 		n = snprintf(line, sizeof(line), "supervisord: %s\n", msg);
 		write_all(fd, line, (size_t)n);

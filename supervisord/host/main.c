@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "supervisord.h"
+#include "unctrl.h"
 
 /* Where Supervisor looks for its file when -c is not given, in order. */
 static const char *const default_paths[] = {
@@ -68,11 +69,11 @@ check_config(const char *path)
 	diags_print(&diags, STDERR_FILENO);
 	nerrors = diags.nerrors;
 	if (cfg != NULL && nerrors == 0) {
-		printf("%s: configuration OK (%zu groups, %zu processes)\n",
-		    path, cfg->ngroups, config_nprocs(cfg));
+		unctrl_printf(stdout, "%s: configuration OK (%zu groups, %zu "
+		    "processes)\n", path, cfg->ngroups, config_nprocs(cfg));
 		status = 0;
 	} else {
-		fprintf(stderr, "%s: %zu error%s\n", path, nerrors,
+		unctrl_printf(stderr, "%s: %zu error%s\n", path, nerrors,
 		    nerrors == 1 ? "" : "s");
 		status = 1;
 	}

@@ -11,6 +11,7 @@
  * files are shared by path, so two streams naming one file write through
  * one descriptor.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,9 +78,9 @@ logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 static void
 logcap_configure(struct logcap *lc, const struct stream_config *sc)
 {
-	const char	*path = NULL;
-
 	const struct proc_config *pc = lc->proc->cfg;
+	const char	*path = NULL;
+	char		 who[256];
 
 	if (sc->dest == LOG_DEST_FILE)
 		path = sc->logfile;
@@ -110,12 +111,21 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	if (path != NULL && lc->file == NULL) {
 		/* Our own AUTO name: its file must be new (O_EXCL). */
 		lc->file = logreg_get(path, sc->logfile_maxbytes,
-		    sc->logfile_backups, lc->autonew && path == lc->autopath);
+		    sc->logfile_backups, lc->autonew && path == lc->autopath,
+		    path == lc->autopath);
 		if (path == lc->autopath)
 			lc->autonew = false;
-	} else if (lc->file != NULL)
+	} else if (lc->file != NULL) {
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
 		    sc->logfile_backups);
+		/* Deleted or moved away since the last spawn: this run's
+		   output goes to a file at the name again, as Supervisor
+		   opens its log anew at each spawn. */
+		if (logfile_refresh(lc->file) == -1) {
+			logcap_who(lc, who, sizeof(who));
+			logfile_report(lc->file, who);
+		}
+	}
 }
 
 static struct logcap *
@@ -275,3 +285,63 @@ logcap_path(struct proc *p, bool err)
 	return logcap_autopath(*lcp, sc);
 }
 
+bool
+logcap_path_lost(struct proc *p, bool err)
+{
+	struct logcap	*lc;
+
+	if (err && p->cfg->redirect_stderr)
+		err = false;
+	lc = err ? p->err : p->out;
+	return lc != NULL && lc->file != NULL && logfile_moved(lc->file);
+}
+
+/* Why a stream's file drops bytes now, in a few words; "" when it does
+   not. */
+static void
+logcap_drop_reason(const struct logcap *lc, char *buf, size_t len)
+{
+	const struct logfile	*lf = lc != NULL ? lc->file : NULL;
+	const char		*why;
+
+	buf[0] = '\0';
+	if (lf == NULL || !lf->failing)
+		return;
+	if (lf->error == ENOSPC)
+		snprintf(buf, len, "disk full");
+	else if (lf->error == EDQUOT)
+		snprintf(buf, len, "disk quota exceeded");
+	else {
+		why = strerror(lf->error);
+		/* "cannot write: ...", not the log line's "write to". */
+		snprintf(buf, len, "cannot %.*s: %c%s",
+		    (int)strcspn(lf->failed_op, " "), lf->failed_op,
+		    tolower((unsigned char)why[0]), why + 1);
+	}
+}
+
+void
+logcap_describe_drops(const struct proc *p, char *buf, size_t len)
+{
+	static const char *const units[] = { "KB", "MB", "GB", "TB" };
+	char	 size[32], why[128];
+	double	 v = (double)p->dropped_bytes;
+	size_t	 u, used = strlen(buf);
+
+	if (p->dropped_bytes == 0 || used >= len)
+		return;
+	if (p->dropped_bytes < 1000)
+		snprintf(size, sizeof(size), "%llu bytes",
+		    (unsigned long long)p->dropped_bytes);
+	else {
+		for (u = 0, v /= 1000; v >= 1000 && u + 1 < 4; u++)
+			v /= 1000;
+		snprintf(size, sizeof(size), v < 100 ? "%.1f %s" : "%.0f %s",
+		    v, units[u]);
+	}
+	logcap_drop_reason(p->out, why, sizeof(why));
+	if (why[0] == '\0')
+		logcap_drop_reason(p->err, why, sizeof(why));
+	snprintf(buf + used, len - used, "%s(log: %s dropped%s%s)",
+	    used > 0 ? " " : "", size, why[0] != '\0' ? ", " : "", why);
+}

@@ -4,10 +4,12 @@
  *
  * The file is opened without O_APPEND (splice(2) refuses O_APPEND files)
  * and positioned at its end; every byte goes through this module, so the
- * size it keeps is the size of the file and rotation happens exactly at
- * maxbytes: a write that crosses the limit is cut there, the file rotates,
- * and the rest of the write goes to the new file.
+ * size it keeps is the size of the file and no file exceeds maxbytes: a
+ * write that crosses the limit is cut there, the file rotates, and the
+ * rest of the write goes to the new file, after the partial last line
+ * the full file ended with (logcarry.c): files end at line boundaries.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -55,11 +57,12 @@ logfile_fail(struct logfile *lf, const char *op, int error)
 
 /*
  * Open a path for writing at its end, or truncated, or as a new file
- * (O_EXCL: an existing file or a symbolic link there is refused); -1 with
- * errno.
+ * (O_EXCL: an existing file or a symbolic link there is refused); an
+ * exclusive file is never opened through a link.  -1 with errno.
  */
 static int
-logfile_open_path(const char *path, bool truncate, bool create)
+logfile_open_path(const struct logfile *lf, const char *path, bool truncate,
+    bool create)
 {
 	int	flags;
 
@@ -68,11 +71,54 @@ logfile_open_path(const char *path, bool truncate, bool create)
 		flags |= O_TRUNC;
 	if (create)
 		flags |= O_EXCL;
+	if (lf->exclusive)
+		flags |= O_NOFOLLOW;
 	if (strlen(path) + 16 > PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return open(path, flags, 0666);
+}
+
+/*
+ * A new exclusive file, locked before its name appears: made under a
+ * temporary name no clean-up looks at, locked, then renamed to its name
+ * without replacing anything there (refused as O_EXCL would), so another
+ * daemon's clean-up never finds it unlocked.  Where the file system
+ * cannot rename so: O_EXCL at the name, and the lock right after.  -1
+ * with errno.
+ */
+static int
+logfile_create_locked(const struct logfile *lf, const char *path)
+{
+	static unsigned	 serial;
+	char		 tmp[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+	int		 fd = -1, saved, tries;
+
+	if (strlen(path) + 48 > sizeof(tmp))
+		return logfile_open_path(lf, path, false, true);
+	for (tries = 0; tries < 10; tries++) {
+		snprintf(tmp, sizeof(tmp), "%.*s.supervisord-%ld-%u.tmp",
+		    slash == NULL ? 0 : (int)(slash - path + 1), path,
+		    (long)getpid(), serial++);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0666);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1)
+		return logfile_open_path(lf, path, false, true);
+	(void)flock(fd, LOCK_SH | LOCK_NB);
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	(void)unlink(tmp);
+	if (saved == EINVAL || saved == ENOSYS)
+		return logfile_open_path(lf, path, false, true);
+	errno = saved;
+	return -1;
 }
 
 /* Make fd the file's descriptor, learning its size and kind. */
@@ -91,6 +137,13 @@ logfile_adopt(struct logfile *lf, int fd)
 		close(lf->fd);
 	lf->regular = S_ISREG(st.st_mode);
 	lf->size = 0;
+	/* A shared lock for as long as it is open: the clean-up of another
+	   daemon sharing childlogdir takes the file for stale only when it
+	   gets an exclusive one.  Advisory: failing to lock costs nothing
+	   but that protection. */
+	if (lf->exclusive && lf->regular &&
+	    flock(fd, LOCK_SH | LOCK_NB) == -1)
+		log_warn("cannot lock '%s'", lf->path);
 	if (lf->regular) {
 		if ((end = lseek(fd, 0, SEEK_END)) == -1)
 			end = st.st_size;
@@ -106,7 +159,11 @@ logfile_open_fd(struct logfile *lf, bool truncate)
 {
 	int	fd;
 
-	if ((fd = logfile_open_path(lf->path, truncate, lf->create)) == -1) {
+	if (lf->create && lf->exclusive && !truncate)
+		fd = logfile_create_locked(lf, lf->path);
+	else
+		fd = logfile_open_path(lf, lf->path, truncate, lf->create);
+	if (fd == -1) {
 		logfile_fail(lf, op_open, errno);
 		return -1;
 	}
@@ -175,31 +232,47 @@ logfile_lose(struct logfile *lf, const char *op, int error)
 	return -1;
 }
 
+/* No backups: truncate in place, keeping the partial last line at the
+   start. */
+static int
+logfile_truncate(struct logfile *lf, int rfd, uint64_t cut)
+{
+	uint64_t	keep = 0;
+
+	if (cut < lf->size && rfd != -1 &&
+	    logcarry_copy(rfd, cut, lf->fd, 0, lf->size - cut) == 0)
+		keep = lf->size - cut;
+	else if (cut < lf->size) {
+		/* Half moved, perhaps: what is left of the line is lost. */
+		lf->dropped += lf->size - cut;
+		lf->episode_dropped += lf->size - cut;
+	}
+	if (ftruncate(lf->fd, (off_t)keep) == -1 ||
+	    lseek(lf->fd, (off_t)keep, SEEK_SET) == -1) {
+		logfile_fail(lf, op_rotate, errno);
+		return -1;
+	}
+	lf->size = keep;
+	return 0;
+}
+
 /*
  * Shift file.N-1 -> file.N ... file.1 -> file.2 (file.N, the oldest, is
  * replaced), make the current file file.1 and start an empty one; with
- * no backups, truncate in place.  The path never goes missing on the way
- * (a hard link makes file.1, a rename puts the new file in place), for
- * readers following the file by name; where hard links are refused, a
- * plain rename does.  -1 when the file could not be rotated (the episode
- * says why): bytes are then dropped until a retry succeeds, so the limit
- * holds.
+ * no backups, truncate in place.  A partial last line moves to the new
+ * file (logcarry.c), so that files end at line boundaries.  The
+ * path never goes missing on the way (a hard link makes file.1, a rename
+ * puts the new file in place), for readers following the file by name;
+ * where hard links are refused, a plain rename does.  -1 when the file
+ * could not be rotated (the episode says why): bytes are then dropped
+ * until a retry succeeds, so the limit holds.
  */
 static int
-logfile_rotate(struct logfile *lf)
+logfile_rotate_files(struct logfile *lf, int rfd, uint64_t cut)
 {
 	char	src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
 	int	i, fd, error;
 
-	if (lf->backups == 0) {
-		if (ftruncate(lf->fd, 0) == -1 ||
-		    lseek(lf->fd, 0, SEEK_SET) == -1) {
-			logfile_fail(lf, op_rotate, errno);
-			return -1;
-		}
-		lf->size = 0;
-		return 0;
-	}
 	for (i = lf->backups - 1; i >= 1; i--) {
 		snprintf(src, sizeof(src), "%s.%d", lf->path, i);
 		snprintf(dst, sizeof(dst), "%s.%d", lf->path, i + 1);
@@ -216,8 +289,9 @@ logfile_rotate(struct logfile *lf)
 			logfile_fail(lf, op_rotate, errno);
 			return -1;
 		}
-		if ((fd = logfile_open_path(lf->path, true, false)) == -1)
+		if ((fd = logfile_open_path(lf, lf->path, true, false)) == -1)
 			return logfile_lose(lf, op_open, errno);
+		logcarry_move(lf, fd, rfd, cut);
 		return logfile_adopt(lf, fd);
 	}
 	if (rename(tmp, dst) == -1) {
@@ -226,8 +300,10 @@ logfile_rotate(struct logfile *lf)
 		logfile_fail(lf, op_rotate, error);
 		return -1;
 	}
-	/* The file is both path and path.1 now: put a new one at path. */
-	if ((fd = logfile_open_path(tmp, true, false)) == -1 ||
+	/* The file is both path and path.1 now: put a new one at path,
+	   new (O_EXCL): whatever appeared at the name since the unlink is
+	   not written through. */
+	if ((fd = logfile_open_path(lf, tmp, true, true)) == -1 ||
 	    rename(tmp, lf->path) == -1) {
 		error = errno;
 		if (fd != -1) {
@@ -238,7 +314,24 @@ logfile_rotate(struct logfile *lf)
 		(void)unlink(lf->path);
 		return logfile_lose(lf, op_open, error);
 	}
+	logcarry_move(lf, fd, rfd, cut);
 	return logfile_adopt(lf, fd);
+}
+
+static int
+logfile_rotate(struct logfile *lf)
+{
+	uint64_t	cut;
+	int		rfd, rc;
+
+	cut = logcarry_cut(lf, &rfd);
+	if (lf->backups == 0)
+		rc = logfile_truncate(lf, rfd, cut);
+	else
+		rc = logfile_rotate_files(lf, rfd, cut);
+	if (rfd != -1)
+		close(rfd);
+	return rc;
 }
 
 /* Whether a write may be tried now: reopen a lost file when it is time. */
@@ -346,6 +439,10 @@ logfile_splice(struct logfile *lf, int fd, size_t max)
 int
 logfile_reopen(struct logfile *lf)
 {
+	/* Our AUTO name gone or taken: made anew, never someone else's
+	   file or link put there. */
+	if (lf->exclusive && logfile_moved(lf))
+		lf->create = true;
 	if (lf->fd != -1) {
 		close(lf->fd);
 		lf->fd = -1;
@@ -357,6 +454,41 @@ logfile_reopen(struct logfile *lf)
 	if (lf->failing && lf->failed_op != op_write)
 		lf->failing = false;
 	return 0;
+}
+
+int
+logfile_clear(struct logfile *lf)
+{
+	if (lf->fd != -1) {
+		close(lf->fd);
+		lf->fd = -1;
+	}
+	if (logfile_open_fd(lf, true) == -1)
+		return -1;
+	if (lf->failing && lf->failed_op != op_write)
+		lf->failing = false;
+	return 0;
+}
+
+bool
+logfile_moved(const struct logfile *lf)
+{
+	struct stat	open_st, path_st;
+
+	if (lf->fd == -1 || fstat(lf->fd, &open_st) == -1)
+		return false;
+	if (stat(lf->path, &path_st) == -1)
+		return errno == ENOENT || errno == ENOTDIR;
+	return open_st.st_dev != path_st.st_dev ||
+	    open_st.st_ino != path_st.st_ino;
+}
+
+int
+logfile_refresh(struct logfile *lf)
+{
+	if (!logfile_moved(lf))
+		return 0;
+	return logfile_reopen(lf);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * A log file that rotates by size and never stops its writer: bytes land
- * exactly up to maxbytes, then file -> file.1 -> ... -> file.N; when the
+ * up to maxbytes, then file -> file.1 -> ... -> file.N, each file ending
+ * at a line boundary unless a line is longer than maxbytes; when the
  * disk is full or the file cannot be opened, bytes are dropped and
  * counted, and writing resumes as soon as it can.
  */
@@ -22,6 +23,10 @@ struct logfile {
 	bool		 nosplice;	/* splice(2) refused: read/write only */
 	bool		 create;	/* the next open makes the file: nothing,
 					   not even a link, may be there yet */
+	bool		 exclusive;	/* an AUTO file, ours alone: opened
+					   only as a new file, never through
+					   a link, and locked (flock) while
+					   open so that no clean-up removes it */
 
 	/* Failure accounting: an episode runs from a failure to recovery. */
 	bool		 failing;
@@ -62,6 +67,18 @@ ssize_t	 logfile_splice(struct logfile *, int fd, size_t max);
 /* Close and open the path again (SIGUSR2, after an external rotation). */
 int	 logfile_reopen(struct logfile *);
 
+/* The same, the file emptied (clear): its backups stay.  -1 with
+   lf->error when it cannot be opened (bytes are dropped until it can). */
+int	 logfile_clear(struct logfile *);
+/*
+ * Whether the open file is no longer at its path: deleted, or moved away
+ * (the path names another file or nothing).  False while nothing is open.
+ */
+bool	 logfile_moved(const struct logfile *);
+/* Reopen the path when the open file is no longer there (at a spawn, as
+   Supervisor does); 0 when it is, or was reopened. */
+int	 logfile_refresh(struct logfile *);
+
 /* Set a new size limit and backups count (configuration reload). */
 void	 logfile_set_limits(struct logfile *, uint64_t maxbytes, int backups);
 
@@ -71,5 +88,18 @@ void	 logfile_set_limits(struct logfile *, uint64_t maxbytes, int backups);
  * the message ("web stdout").
  */
 void	 logfile_report(struct logfile *, const char *who);
+
+/*
+ * logcarry.c: what rotation at line boundaries needs.  logcarry_cut:
+ * where the next file should begin (the size: nothing moves), with *rfd
+ * a descriptor reading the file, or -1; logcarry_copy: n bytes at from
+ * to wfd at to (another file, or the same one with to < from), -1 with
+ * errno; logcarry_move: [cut, size) to the start of the new file fd, then
+ * off the current one.
+ */
+uint64_t logcarry_cut(const struct logfile *, int *rfd);
+int	 logcarry_copy(int rfd, uint64_t from, int wfd, uint64_t to,
+	    uint64_t n);
+void	 logcarry_move(struct logfile *, int fd, int rfd, uint64_t cut);
 
 #endif

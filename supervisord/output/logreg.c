@@ -4,11 +4,13 @@
  * each other nor rotate it twice), reopened together on SIGUSR2, AUTO
  * files named as Supervisor names them and cleared at start-up.
  */
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,7 +85,8 @@ logreg_open_soon(struct logfile *lf)
 }
 
 struct logfile *
-logreg_get(const char *path, uint64_t maxbytes, int backups, bool create)
+logreg_get(const char *path, uint64_t maxbytes, int backups, bool create,
+    bool exclusive)
 {
 	struct logfile	*lf;
 
@@ -94,6 +97,7 @@ logreg_get(const char *path, uint64_t maxbytes, int backups, bool create)
 	}
 	lf = logfile_new(path, maxbytes, backups);
 	lf->create = create;
+	lf->exclusive = exclusive;
 	logreg_open_soon(lf);
 	logreg_files = logreg_grow(logreg_files, logreg_nfiles,
 	    &logreg_files_cap);
@@ -216,7 +220,42 @@ logreg_is_autolog(const char *name, const char *ident)
 	return false;
 }
 
-/* Remove the AUTO logs a previous run left in childlogdir. */
+/*
+ * Whether a live daemon writes the AUTO log name, or the log a backup
+ * (NAME.log.3) or a rotation's temporary file (NAME.log.rotating) belongs
+ * to: a daemon holds a lock on each AUTO file it has open (logfile.c), so
+ * a file we can lock exclusively is nobody's.  A file that cannot be
+ * looked at counts as held: only what is surely stale is removed.
+ */
+static bool
+logreg_held(int dirfd, const char *name)
+{
+	char		 base[NAME_MAX + 1];
+	const char	*dot, *last = NULL;
+	int		 fd;
+	bool		 held;
+
+	/* NAME-stdout---ID-XXXXXX.log.3: the last ".log." ends the name. */
+	snprintf(base, sizeof(base), "%s", name);
+	for (dot = strstr(name, ".log."); dot != NULL;
+	    dot = strstr(dot + 1, ".log."))
+		last = dot;
+	if (last != NULL && (size_t)(last - name) + 4 < sizeof(base))
+		base[last - name + 4] = '\0';
+	fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		/* No live file: a backup left behind; a link is nobody's. */
+		return errno != ENOENT && errno != ELOOP;
+	held = flock(fd, LOCK_EX | LOCK_NB) == -1;
+	if (held && errno != EWOULDBLOCK)
+		log_debug("cannot lock '%s': %s", base, strerror(errno));
+	close(fd);
+	return held;
+}
+
+/* Remove the AUTO logs a previous run left in childlogdir, sparing those
+   another live daemon sharing the folder writes. */
 static void
 logreg_cleanup(const char *dir, const char *ident)
 {
@@ -234,6 +273,10 @@ logreg_cleanup(const char *dir, const char *ident)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    de->d_name) >= sizeof(path))
 			continue;
+		if (logreg_held(dirfd(dp), de->d_name)) {
+			log_debug("kept '%s': a live daemon writes it", path);
+			continue;
+		}
 		if (unlink(path) == -1)
 			log_warn("cannot remove '%s'", path);
 		else

@@ -33,6 +33,15 @@ void	 logcap_reopen_all(struct daemon *);
  * only, /dev/stdout, /dev/stderr).  For tail and status.
  */
 const char *logcap_path(struct proc *, bool err);
+/*
+ * Whether that file is still written but no longer at its path (deleted
+ * or moved away since the spawn that opened it; the next spawn opens the
+ * path anew).  For tail, which then says so instead of an empty log.
+ */
+bool	 logcap_path_lost(struct proc *, bool err);
+/* Append " (log: 33.5 MB dropped, disk full)" to a status description
+   when output was lost: how much in all, and why while it still is. */
+void	 logcap_describe_drops(const struct proc *, char *buf, size_t len);
 
 /*
  * logreg.c: the programs' log files as one set (logcap_init and
@@ -41,7 +50,7 @@ const char *logcap_path(struct proc *, bool err);
  */
 struct logfile;
 struct logfile *logreg_get(const char *path, uint64_t maxbytes, int backups,
-	    bool create);
+	    bool create, bool exclusive);
 void	 logreg_put(struct logfile *);
 /* Open the files made since the loop last waited (logreg_get makes them
    unopened, so that a burst of spawns forks first). */
@@ -61,5 +70,18 @@ bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
 int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
 	    size_t);
 void	 logsink_daemon_reopen(void);
+/* clear (Supervisor's clearLog): the daemon's log file emptied; -1 with
+   a reason when it has none (stderr, syslog, the journal) or cannot. */
+int	 logsink_daemon_clear(char *cause, size_t);
+/* The daemon's log file, NULL when it logs elsewhere. */
+const char *logsink_daemon_path(void);
+/*
+ * logclear.c: clear (Supervisor's clearProcessLogs): a process's stdout
+ * and stderr log files emptied (their backups stay, as Supervisor's).
+ * The paths emptied go to paths (up to two, NULL-terminated); -1 with a
+ * reason when a file could not be emptied.
+ */
+int	 logcap_clear(struct proc *, const char *paths[3], char *cause,
+	    size_t);
 
 #endif

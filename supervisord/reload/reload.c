@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "output.h"
 #include "reload.h"
+#include "reload_select.h"
 
 /* A removed process still stopping, and the configuration it uses. */
 struct reload_drop {
@@ -451,8 +452,51 @@ int
 reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
     char *cause, size_t len)
 {
+	return reload_run_select(d, dry_run, NULL, result, code, cause, len);
+}
+
+/* The file loaded: compute, report and (unless a dry run) apply what it
+   changes, for the selected groups only when sel is set. */
+static int
+reload_load_apply(struct daemon *d, bool dry_run, struct reload_select *sel,
+    struct config *ncfg, cJSON **res, char *why, size_t len)
+{
+	struct reload_diff	diff;
+	int			rc = 0;
+
+	if (sel != NULL)
+		reload_select_merge(sel, d->config, ncfg);
+	reload_diff(d->config, ncfg, &diff);
+	if (sel != NULL)
+		reload_select_diffed(sel, ncfg);
+	*res = reload_diff_json(&diff, d->config->path, dry_run);
+	reload_groups_json(&diff, d->config, ncfg, *res);
+	if (dry_run) {
+		reload_diff_log(&diff, true);
+		if (sel != NULL)
+			reload_select_undo(sel, ncfg);
+		config_free(ncfg);
+	} else if (switch_daemon_log(&diff, d->config, ncfg, why, len) == -1) {
+		log_error("reload: %s; the running configuration stays", why);
+		if (sel != NULL)
+			reload_select_undo(sel, ncfg);
+		config_free(ncfg);
+		rc = -1;
+	} else {
+		reload_diff_log(&diff, false);
+		if (sel != NULL)
+			reload_select_commit(sel, d->config, ncfg);
+		reload_apply(d, ncfg, &diff, *res);
+	}
+	reload_diff_release(&diff);
+	return rc;
+}
+
+int
+reload_run_select(struct daemon *d, bool dry_run, struct reload_select *sel,
+    cJSON **result, int *code, char *cause, size_t len)
+{
 	struct diags		 diags = { 0 };
-	struct reload_diff	 diff;
 	struct config		*ncfg;
 	cJSON			*res;
 	char			 why[1024], *first = NULL;
@@ -489,24 +533,20 @@ reload_run(struct daemon *d, bool dry_run, cJSON **result, int *code,
 		rc = -1;
 		goto out;
 	}
+	if (sel != NULL && reload_select_check(sel, d, ncfg, res, &ecode,
+	    why, sizeof(why)) == -1) {
+		log_warnx("reload: refused: %s", why);
+		config_free(ncfg);
+		rc = -1;
+		goto out;
+	}
 	cJSON_Delete(res);
-	reload_diff(d->config, ncfg, &diff);
-	res = reload_diff_json(&diff, path, dry_run);
-	reload_diags_report(&diags, res);
-	if (dry_run) {
-		reload_diff_log(&diff, true);
-		config_free(ncfg);
-	} else if (switch_daemon_log(&diff, d->config, ncfg, why,
+	if (reload_load_apply(d, dry_run, sel, ncfg, &res, why,
 	    sizeof(why)) == -1) {
-		log_error("reload: %s; the running configuration stays", why);
-		config_free(ncfg);
 		ecode = PROTO_FAILED;
 		rc = -1;
-	} else {
-		reload_diff_log(&diff, false);
-		reload_apply(d, ncfg, &diff, res);
 	}
-	reload_diff_release(&diff);
+	reload_diags_report(&diags, res);
 out:
 	if (!dry_run && ecode != PROTO_SHUTTING_DOWN)
 		event_daemon_state(d, DAEMON_RUNNING);

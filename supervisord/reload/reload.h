@@ -65,6 +65,8 @@ bool	 reload_procs_down(const struct daemon *);
 /* The end of the loop's turn: free the removed processes that are down. */
 void	 reload_collect(struct daemon *);
 
+/* reload_select.c, reload_avail.c: see reload_select.h. */
+
 /* reload_report.c: the reply's object and the log lines of a reload. */
 struct cJSON *reload_diff_json(const struct reload_diff *, const char *path,
 	    bool dry_run);

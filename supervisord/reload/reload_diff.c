@@ -3,39 +3,24 @@
  * daemon: processes added, removed, changed (they must restart) or
  * unchanged (they keep running, with new values for the keys that only
  * steer the supervisor), and the [supervisord], [unix_http_server] and
- * [inet_http_server] keys that would need the daemon restarted.  Pure, so unit tests can call it.
+ * [inet_http_server] keys that would need the daemon restarted.  Pure,
+ * so unit tests can call it.
  *
  * Keys are compared as the --print-config document shows them, so a key
  * added to the loader (and to that document) restarts its process when it
- * changes unless it is named in live_proc_keys below.
+ * changes unless its option table row says OPT_LIVE.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "config_options.h"
+#include "strv.h"
 #include "xmalloc.h"
 #include "engine.h"
 #include "output.h"
 #include "reload.h"
-
-/*
- * Program keys that do not change how the process runs, only how the
- * supervisor treats it: the running process keeps going and the new
- * value applies at its next start, exit or stop.
- */
-static const char *const live_proc_keys[] = {
-	"priority",		/* start and stop order */
-	"autostart",		/* only consulted at start-up and reload */
-	"startsecs", "startretries",
-	"autorestart", "exitcodes",
-	"stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup",
-	"backoff_growth", "backoff_max", "backoff_reset",
-	"numprocs", "numprocs_start",	/* the processes' names tell */
-	"shutdown_on",		/* consulted when it ends */
-	"depends_on",		/* start and stop order */
-	NULL
-};
 
 /* Identity (equal by construction) and argv (command says it). */
 static const char *const identity_keys[] = {
@@ -43,14 +28,20 @@ static const char *const identity_keys[] = {
 };
 
 /*
- * [supervisord] keys applied without a restart of the daemon; the
- * environment (and its files, read at each start) reaches the programs,
- * which restart when theirs changes.
+ * Is a key of this section applied without a restart?  The option table
+ * says (OPT_LIVE): for a program, keys that only steer the supervisor
+ * (the running process keeps going, the new value applies at its next
+ * start, exit or stop); for [supervisord], the daemon's log and the
+ * environment (which reaches the programs, restarted when theirs
+ * changes).
  */
-static const char *const live_daemon_keys[] = {
-	"loglevel", "logfile", "logfile_maxbytes", "logfile_backups",
-	"environment", "environment_file", NULL
-};
+static bool
+live_key(enum config_section section, const char *key)
+{
+	const struct config_option	*o = config_option_find(section, key);
+
+	return o != NULL && (o->flags & OPT_LIVE);
+}
 
 /* One process of a configuration with its --print-config object. */
 struct diff_item {
@@ -67,28 +58,6 @@ in_list(const char *const *list, const char *key)
 		if (strcmp(*list, key) == 0)
 			return true;
 	return false;
-}
-
-static void
-strv_add(char ***v, size_t *n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return;
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 const char *
@@ -203,26 +172,26 @@ diff_proc(const struct config *ocfg, const struct diff_item *o,
 		    item->string);
 		if (other != NULL && cJSON_Compare(item, other, true))
 			continue;
-		if (in_list(live_proc_keys, item->string))
-			strv_add(&e->live, &e->nlive, item->string);
+		if (live_key(CONFIG_PROGRAM, item->string))
+			strv_add_unique(&e->live, &e->nlive, item->string);
 		else
-			strv_add(&e->keys, &e->nkeys, item->string);
+			strv_add_unique(&e->keys, &e->nkeys, item->string);
 	}
 	cJSON_ArrayForEach(item, o->json) {
 		if (cJSON_GetObjectItemCaseSensitive(n->json,
 		    item->string) == NULL)
-			strv_add(&e->keys, &e->nkeys, item->string);
+			strv_add_unique(&e->keys, &e->nkeys, item->string);
 	}
 	effective_env(ocfg, o->pc, &oe);
 	effective_env(ncfg, n->pc, &ne);
 	if (!env_equal(&oe, &ne))
-		strv_add(&e->keys, &e->nkeys, "environment");
+		strv_add_unique(&e->keys, &e->nkeys, "environment");
 	if (envfiles_changed)	/* [supervisord]'s, read at each start */
-		strv_add(&e->keys, &e->nkeys, "environment_file");
+		strv_add_unique(&e->keys, &e->nkeys, "environment_file");
 	env_release(&oe);
 	env_release(&ne);
 	if (o->group->priority != n->group->priority)
-		strv_add(&e->live, &e->nlive, "priority");
+		strv_add_unique(&e->live, &e->nlive, "priority");
 	e->kind = e->nkeys > 0 ? RELOAD_CHANGED : RELOAD_UNCHANGED;
 }
 
@@ -248,8 +217,9 @@ entry_add(struct reload_diff *diff)
 /* The daemon's own sections: which keys changed, live or not. */
 static void
 diff_section(struct reload_diff *diff, const cJSON *odoc, const cJSON *ndoc,
-    const char *section, bool all_restart)
+    enum config_section sid, bool all_restart)
 {
+	const char	*section = config_section_name(sid);
 	const cJSON	*os, *ns, *item, *other;
 	char		*key;
 
@@ -260,17 +230,17 @@ diff_section(struct reload_diff *diff, const cJSON *odoc, const cJSON *ndoc,
 		if (other != NULL && cJSON_Compare(item, other, true))
 			continue;
 		xasprintf(&key, "%s.%s", section, item->string);
-		if (!all_restart && in_list(live_daemon_keys, item->string))
-			strv_add(&diff->live, &diff->nlive, key);
+		if (!all_restart && live_key(sid, item->string))
+			strv_add_unique(&diff->live, &diff->nlive, key);
 		else
-			strv_add(&diff->restart_needed, &diff->nrestart, key);
+			strv_add_unique(&diff->restart_needed, &diff->nrestart, key);
 		free(key);
 	}
 	cJSON_ArrayForEach(item, os) {
 		if (cJSON_GetObjectItemCaseSensitive(ns, item->string) != NULL)
 			continue;
 		xasprintf(&key, "%s.%s", section, item->string);
-		strv_add(&diff->restart_needed, &diff->nrestart, key);
+		strv_add_unique(&diff->restart_needed, &diff->nrestart, key);
 		free(key);
 	}
 }
@@ -323,9 +293,9 @@ reload_diff(const struct config *ocfg, const struct config *ncfg,
 	for (i = 0; i < diff->n; i++)
 		diff->count[diff->v[i].kind]++;
 
-	diff_section(diff, odoc, ndoc, "supervisord", false);
-	diff_section(diff, odoc, ndoc, "unix_http_server", true);
-	diff_section(diff, odoc, ndoc, "inet_http_server", true);
+	diff_section(diff, odoc, ndoc, CONFIG_SUPERVISORD, false);
+	diff_section(diff, odoc, ndoc, CONFIG_UNIX_HTTP_SERVER, true);
+	diff_section(diff, odoc, ndoc, CONFIG_INET_HTTP_SERVER, true);
 
 	free(sorted);
 	free(ov);
@@ -352,11 +322,11 @@ reload_diff_release(struct reload_diff *diff)
 	size_t	i;
 
 	for (i = 0; i < diff->n; i++) {
-		strv_free(diff->v[i].keys, diff->v[i].nkeys);
-		strv_free(diff->v[i].live, diff->v[i].nlive);
+		strv_free(diff->v[i].keys);
+		strv_free(diff->v[i].live);
 	}
 	free(diff->v);
-	strv_free(diff->restart_needed, diff->nrestart);
-	strv_free(diff->live, diff->nlive);
+	strv_free(diff->restart_needed);
+	strv_free(diff->live);
 	memset(diff, 0, sizeof(*diff));
 }

@@ -20,14 +20,16 @@ class LogsWorkload(Workload):
     goals = {"MB/s": Goal("base", 0.9, ">= 90% base"),
              "CPU s/GiB": Goal("max", 0.3, "<= 0.3")}
     note = ("logs: log_flood -r writes SIZE bytes to stdout; the clock runs "
-            "from its first write until the\n  log file holds every byte; "
+            "from its first write until the\n  log files hold every byte; "
             "baseline: the same writer piped into cat > file; "
-            "stdout_logfile_maxbytes=0.")
+            "stdout_logfile_maxbytes=0\n  but for logs-rotate (50 MB, "
+            "rotated at line boundaries).")
 
-    def __init__(self, name, title, chunk):
+    def __init__(self, name, title, chunk, maxbytes=0):
         self.name = name
         self.title = title
         self.chunk = chunk
+        self.maxbytes = maxbytes
 
     def flood_argv(self, ctx, go, stats):
         return [helper(ctx, "log_flood"), "-r", "-c", str(self.chunk),
@@ -43,13 +45,22 @@ class LogsWorkload(Workload):
             shutil.rmtree(work, ignore_errors=True)
             os.sync()
 
-    def wait_size(self, path, ctx):
-        def landed():
+    @staticmethod
+    def logged(path):
+        """Bytes in path and its rotated files path.1, path.2..."""
+        n, i, p = 0, 0, path
+        while True:
             try:
-                return os.stat(path).st_size >= ctx.size
+                n += os.stat(p).st_size
             except FileNotFoundError:
-                return False
-        wait_for(landed, ctx.timeout, "%d bytes in %s" % (ctx.size, path))
+                if i > 0:
+                    return n
+            i += 1
+            p = "%s.%d" % (path, i)
+
+    def wait_size(self, path, ctx):
+        wait_for(lambda: self.logged(path) >= ctx.size, ctx.timeout,
+                 "%d bytes in %s" % (ctx.size, path))
         return time.monotonic()
 
     def figures(self, seconds, cpu, ctx):
@@ -64,7 +75,10 @@ class LogsWorkload(Workload):
         d.write_config({"flood": {
             "command": " ".join(self.flood_argv(ctx, go, stats)),
             "autostart": "true", "autorestart": "false", "startsecs": "0",
-            "stdout_logfile": log, "stdout_logfile_maxbytes": "0",
+            "stdout_logfile": log,
+            "stdout_logfile_maxbytes": str(self.maxbytes),
+            "stdout_logfile_backups": str(ctx.size // max(self.maxbytes,
+                                                          1) + 2),
             "stderr_logfile": os.path.join(work, "flood.err"),
         }})
         try:
@@ -76,7 +90,7 @@ class LogsWorkload(Workload):
             t1 = self.wait_size(log, ctx)
             cpu1 = cpu_seconds(d.pid)
             st = read_json_when_there(stats, ctx.timeout)
-            size = os.stat(log).st_size
+            size = self.logged(log)
             if size != ctx.size:
                 raise RuntimeError("%s: %d bytes in the log, not %d"
                                    % (system, size, ctx.size))
@@ -118,4 +132,6 @@ def workloads(ctx):
                      % ctx.size_text, 65536),
         LogsWorkload("logs-lines", "%s to stdout as 100-byte lines"
                      % ctx.size_text, 100),
+        LogsWorkload("logs-rotate", "%s to stdout in 64 KiB writes, rotated "
+                     "every 50 MB" % ctx.size_text, 65536, 50 * 1000 * 1000),
     ]

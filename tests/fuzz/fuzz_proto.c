@@ -4,7 +4,9 @@
  * stream through the framing buffer in chunks, the way the control socket
  * reads it; every reply built from a request must be one line of valid
  * UTF-8 JSON that the client's decoder accepts with the right ok, code
- * and id.  The text helpers used for log bytes are checked on it too,
+ * and id, and no accepted request may hold a NUL (escaped), nor a control
+ * character in a name or argument other than sendstdin's data.  The text
+ * helpers used for log bytes are checked on it too,
  * and the JSON writer's strings against cJSON's text.
  */
 #include <stdint.h>
@@ -109,6 +111,43 @@ check_reply(char *line, size_t len, bool ok, enum proto_code code,
 	free(line);
 }
 
+/* No byte below 0x20 nor 0x7f: what every accepted argument holds. */
+static bool
+clean(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Does a string of the line escape a NUL?  Independent of proto.c's
+ * scan: a walk through the strings, escape by escape.
+ */
+static bool
+escapes_nul(const char *line, size_t len)
+{
+	size_t	i;
+	bool	in_string = false;
+
+	for (i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = line[i] == '"';
+			continue;
+		}
+		if (line[i] == '"')
+			in_string = false;
+		else if (line[i] == '\\' && i + 1 < len) {
+			if (line[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(line + i + 2, "0000", 4) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
 /* Read every argument of a valid request as a command handler would. */
 static cJSON *
 read_args(const struct proto_request *req)
@@ -134,6 +173,15 @@ read_args(const struct proto_request *req)
 		case PROTO_T_STRING:
 		case PROTO_T_SIGNAL:
 			s = proto_get_string(req, a->name, NULL);
+			FUZZ_CHECK(s == NULL || clean(s));
+			if (s != NULL)
+				cJSON_AddStringToObject(result, a->name, s);
+			break;
+		case PROTO_T_DATA:
+			/* anything but a NUL, which the line refused */
+			s = proto_get_string(req, a->name, NULL);
+			FUZZ_CHECK(s == NULL || (strlen(s) >= (size_t)a->min &&
+			    strlen(s) <= (size_t)a->max));
 			if (s != NULL)
 				cJSON_AddStringToObject(result, a->name, s);
 			break;
@@ -145,6 +193,7 @@ read_args(const struct proto_request *req)
 				FUZZ_CHECK(names[i] != NULL);
 				FUZZ_CHECK(strlen(names[i]) >= 1 &&
 				    strlen(names[i]) <= PROTO_NAME_MAX);
+				FUZZ_CHECK(clean(names[i]));
 				cJSON_AddItemToArray(arr,
 				    cJSON_CreateString(names[i]));
 			}
@@ -168,6 +217,8 @@ one_line(const char *line, size_t len)
 	if (proto_decode(&req, line, len, &code, cause, sizeof(cause)) == 0) {
 		FUZZ_CHECK(req.spec != NULL && code == PROTO_OK);
 		FUZZ_CHECK(proto_cmd_find(req.spec->name) == req.spec);
+		/* A NUL would cut a name or argument short: never accepted. */
+		FUZZ_CHECK(!escapes_nul(line, len));
 		out = proto_reply_ok(req.id, read_args(&req), &outlen);
 		check_reply(out, outlen, true, PROTO_OK, req.id);
 	} else {

@@ -65,14 +65,16 @@ main(int argc, char **argv)
 	}
 	off += (size_t)snprintf(buf + off, sizeof(buf) - off, "leader %d\n",
 	    (int)leader);
+	/* Inherited at the fork: a child not yet scheduled when the leader
+	   reports it must already ignore SIGTERM. */
+	if (ignore)
+		signal(SIGTERM, SIG_IGN);
 	for (i = 0; i < n; i++) {
 		if ((pid = fork()) == -1) {
 			perror("fork");
 			return 1;
 		}
 		if (pid == 0) {
-			if (ignore)
-				signal(SIGTERM, SIG_IGN);
 			if (pdeath && (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
 			    getppid() != leader))
 				_exit(1);
@@ -92,6 +94,8 @@ main(int argc, char **argv)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
 		    "child %d\n", (int)pid);
 	}
+	if (ignore)
+		signal(SIGTERM, SIG_DFL);	/* the leader itself dies */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[optind]);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1 ||
 	    write(fd, buf, off) != (ssize_t)off || close(fd) == -1 ||

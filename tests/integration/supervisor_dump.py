@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Python Supervisor's own parse of a supervisord.conf, as our JSON.
 
-Run with the system Python that has the `supervisor` package (Debian's
-python3 package `supervisor`):
+Run with the copy of Supervisor that `make pysupervisor` unpacks (see
+pysupervisor.py), or with a Python that has the `supervisor` package:
 
+    /usr/bin/python3 -S supervisor_dump.py --python-path DIR FILE
     /usr/bin/python3 supervisor_dump.py FILE
 
 It loads FILE with supervisor.options.ServerOptions (realize(), which
@@ -21,9 +22,14 @@ import shlex
 import signal
 import sys
 
-from supervisor import datatypes, options
-from supervisor.datatypes import Automatic, RestartUnconditionally
-from supervisor.datatypes import RestartWhenExitUnexpected
+# Where supervisor is, before it is imported.
+if len(sys.argv) > 2 and sys.argv[1] == "--python-path":
+    sys.path.insert(0, sys.argv[2])
+    del sys.argv[1:3]
+
+from supervisor import datatypes, options  # noqa: E402
+from supervisor.datatypes import Automatic, RestartUnconditionally  # noqa
+from supervisor.datatypes import RestartWhenExitUnexpected  # noqa: E402
 
 
 class ParseError(Exception):

@@ -76,6 +76,45 @@ startsecs = soon
     assert r.stderr.endswith("%s: 2 errors\n" % conf)
 
 
+def test_check_prints_in_file_and_line_order(tmp_path):
+    """Errors and warnings come by file (in the order read: the main file,
+    then its includes), then by line, whichever check found them."""
+    os.mkdir(str(tmp_path / "inc"))
+    write(tmp_path / "inc" / "b.conf", """\
+[program:b]
+command = /bin/true
+autostart = maybe
+[program:c]
+stopsignal = BOGUS
+""")
+    conf = write(tmp_path / "s.conf", """\
+[supervisord]
+colour = blue
+[include]
+files = inc/*.conf
+[program:a]
+command = /bin/true
+startsecs = soon
+[unix_http_server]
+file = %(here)s/s.sock
+chmod = 9999
+""")
+    r = run(["-c", str(conf), "-t"])
+    assert r.returncode == 1
+    inc = str(tmp_path / "inc" / "b.conf")
+    want = [(str(conf), 2, "warning: [supervisord] unknown key 'colour'"),
+            (str(conf), 7, "[program:a] startsecs: "),
+            (str(conf), 10, "[unix_http_server] chmod: "),
+            (inc, 3, "[program:b] autostart: "),
+            (inc, 4, "[program:c] command: missing"),
+            (inc, 5, "[program:c] stopsignal: ")]
+    lines = r.stderr.splitlines()
+    at = [next(i for i, l in enumerate(lines)
+               if l.startswith("%s:%d: %s" % w)) for w in want]
+    assert at == sorted(at), r.stderr
+    assert lines[-1] == "%s: 5 errors" % conf
+
+
 def test_warnings_do_not_fail(tmp_path):
     conf = write(tmp_path / "s.conf", "[supervisord]\nlogfile = %(here)s/l\n"
                  "colour = blue\n[unix_http_server]\nfile = %(here)s/s\n"

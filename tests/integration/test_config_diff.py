@@ -7,7 +7,9 @@ resolves (tests/integration/supervisor_dump.py), program by program and
 key by key.  The only differences allowed are the documented ones
 (supervisord.conf(5), DIFFERENCES FROM PYTHON SUPERVISOR), each normalised
 below with the reason.  Both parsers get the same environment and the same
-working directory.  Skipped when /usr/bin/python3 cannot import supervisor.
+working directory.  Python Supervisor is the copy `make pysupervisor`
+unpacks (pysupervisor.py); the tests skip, saying why, only where it could
+not be fetched.
 """
 import configparser
 import json
@@ -17,26 +19,17 @@ import subprocess
 
 import pytest
 
+import pysupervisor
 from conftest import SHARED, SUPERVISORD
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMP = os.path.join(HERE, "supervisor_dump.py")
-PYTHON = "/usr/bin/python3"
 CORPUS = os.path.join(SHARED, "corpus")
 
-
-def _have_supervisor():
-    try:
-        return subprocess.run([PYTHON, "-c", "import supervisor.options"],
-                              capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
+_WHY = pysupervisor.unavailable()
 pytestmark = pytest.mark.skipif(
-    not _have_supervisor(),
-    reason="/usr/bin/python3 cannot import supervisor (Debian package "
-           "'supervisor'): no reference to compare with")
+    _WHY is not None, reason="no Python Supervisor to compare with: %s"
+    % _WHY)
 
 # Variables the corpus expands (%(ENV_X)s), set for both parsers.
 ENV = {
@@ -386,7 +379,7 @@ def _is_fragment(path):
 def _run_both(path, cwd):
     env = dict(os.environ)
     env.update(ENV)
-    py = subprocess.run([PYTHON, DUMP, path], capture_output=True,
+    py = subprocess.run(pysupervisor.script(DUMP, path), capture_output=True,
                         text=True, env=env, cwd=cwd)
     ours = subprocess.run([SUPERVISORD, "-c", path, "--print-config"],
                           capture_output=True, text=True, env=env, cwd=cwd)
@@ -488,7 +481,7 @@ def _refusals(name, text, tmp_path):
         f.write(text)
     env = dict(os.environ)
     env.update(ENV)
-    py = subprocess.run([PYTHON, DUMP, path], capture_output=True,
+    py = subprocess.run(pysupervisor.script(DUMP, path), capture_output=True,
                         text=True, env=env, cwd=str(tmp_path))
     ours = subprocess.run([SUPERVISORD, "-c", path, "--print-config"],
                           capture_output=True, text=True, env=env,
@@ -588,3 +581,18 @@ def test_generated_file(seed, tmp_path):
     with open(path, "w") as f:
         f.write(_generate(seed))
     _compare(path, str(tmp_path))
+
+
+def test_reference_is_the_unpacked_copy():
+    """The reference is build/pysupervisor's Supervisor 4.2, never one
+    installed on this machine."""
+    r = subprocess.run(pysupervisor.python(
+        "import supervisor, pkg_resources; print(supervisor.__file__); "
+        "print(pkg_resources.__file__); "
+        "print(pkg_resources.get_distribution('supervisor').version)"),
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    sup, pkg, version = r.stdout.split()
+    assert sup.startswith(pysupervisor.SITE + os.sep)
+    assert pkg.startswith(pysupervisor.SITE + os.sep)
+    assert version.startswith("4.2.")

@@ -3,6 +3,7 @@ ids, name forms, and every kind of bad input, with the daemon still
 answering status correctly afterwards."""
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -209,6 +210,28 @@ def test_unknown_names(d):
     reply = d.request({"cmd": "stop", "names": ["sleeper", "nope"]})
     assert reply["error"]["code"] == "no_such_process"
     assert d.status("sleeper")["state"] == "RUNNING"
+
+
+@pytest.mark.parametrize("request_obj", [
+    {"cmd": "stop", "names": ["sleeper\u0000junk"]},
+    {"cmd": "stop", "names": ["sleeper\u0000"]},
+    {"cmd": "stop\u0000", "names": ["sleeper"]},
+    {"cmd": "stop", "names\u0000x": ["sleeper"]},
+    {"cmd": "signal", "names": ["sleeper"], "signal": "KILL\u0000x"},
+    {"cmd": "stop", "names": ["sleeper\u001b[2J"]},
+    {"cmd": "tail", "name": "sleeper\u0007"},
+    {"cmd": "tail", "name": "sleeper\t"},
+    {"cmd": "tail", "name": "sleeper\u007f"},
+])
+def test_control_characters_refused(d, request_obj):
+    """A NUL would cut "sleeper\\u0000junk" to "sleeper": any control
+    character in a name or argument is a bad_request, and nothing moves."""
+    pid = d.status("sleeper")["pid"]
+    reply = d.request(request_obj)
+    assert reply["ok"] is False, reply
+    assert reply["error"]["code"] == "bad_request", reply
+    assert d.status("sleeper")["state"] == "RUNNING"
+    assert d.status("sleeper")["pid"] == pid
 
 
 def test_ids_echoed_and_pipelined_in_order(d):
@@ -533,6 +556,122 @@ def test_access_group_admits_its_members(daemon):
     shutil.rmtree(pub)
 
 
+def ask_as(sock, uid, gid, groups):
+    """A version request from a child running as uid, gid and groups
+    (no passwd entry needed): the reply, or the connect() error's name."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(DEADLINE)
+            try:
+                s.connect(sock)
+            except OSError as e:
+                os.write(w, json.dumps({"connect": e.__class__.__name__})
+                         .encode() + b"\n")
+                os._exit(0)
+            s.sendall(b'{"cmd":"version"}\n')
+            data = b""
+            while b"\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            os.write(w, data)
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data.splitlines()[0])
+
+
+def test_chown_owner_and_group_admitted(daemon):
+    """chmod 0770 and chown alice:ops: alice and the members of ops get
+    in, as the file's permissions (and Python Supervisor) let them."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to connect as another user")
+    daemon.write_config(PROGRAMS)
+    pub = public_socket(daemon, "chmod = 0770\nchown = 12345:12346\n")
+    daemon.start()
+    daemon.status()
+    st = os.stat(daemon.sock)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (12345, 12346,
+                                                          0o770)
+    assert ask_as(daemon.sock, 12345, 5555, [])["ok"] is True    # owner
+    assert ask_as(daemon.sock, 22222, 12346, [])["ok"] is True   # group
+    assert ask_as(daemon.sock, 22222, 5555, [12346])["ok"] is True
+    # Anyone else: the file's permissions refuse them before we do.
+    assert ask_as(daemon.sock, 22222, 5555, []) == {
+        "connect": "PermissionError"}
+    assert "refused a connection" not in daemon.log()
+    assert_healthy(daemon)
+    daemon.kill()
+    shutil.rmtree(pub)
+
+
+def test_chown_others_still_refused(daemon):
+    """A user neither chown's owner nor in its group is refused even where
+    the file lets others write (chmod 0757)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to connect as another user")
+    daemon.write_config(PROGRAMS)
+    pub = public_socket(daemon, "chmod = 0757\nchown = 12345:12346\n")
+    daemon.start()
+    daemon.status()
+    assert ask_as(daemon.sock, 12345, 5555, [])["ok"] is True
+    reply = ask_as(daemon.sock, 22222, 5555, [])
+    assert reply["error"]["code"] == "forbidden", reply
+    daemon.wait_log("refused a connection from uid 22222")
+    daemon.kill()
+    shutil.rmtree(pub)
+
+
+def test_check_config_warns_when_only_root_can_connect(daemon):
+    daemon.write_config(PROGRAMS)
+    text = open(daemon.conf).read()
+
+    def check(extra):
+        with open(daemon.conf, "w") as f:
+            f.write(text.replace("[unix_http_server]\n",
+                                 "[unix_http_server]\n" + extra))
+        return subprocess.run([SUPERVISORD, "-t", "-c", daemon.conf],
+                              capture_output=True, text=True,
+                              timeout=DEADLINE)
+
+    r = check("chmod = 0500\n")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"supervisord.conf:\d+: warning: \[unix_http_server\] "
+                     r"chmod 0500: no one but root can connect", r.stderr), \
+        r.stderr
+    r = check("chmod = 0700\naccess_group = root\n")
+    assert "access_group 'root' cannot connect (neither the group nor " \
+        "others have write permission)" in r.stderr, r.stderr
+    r = check("chmod = 0770\nchown = root:daemon\naccess_group = root\n")
+    assert "access_group 'root' cannot connect (the socket's group is " \
+        "'daemon'" in r.stderr, r.stderr
+    r = check("chmod = 0070\nchown = daemon:root\n")
+    assert "chown's user 'daemon' cannot connect" in r.stderr, r.stderr
+    # What can work says nothing.
+    for ok in ("chmod = 0700\n", "chmod = 0770\nchown = daemon:root\n",
+               "chmod = 0770\nchown = root:root\naccess_group = root\n",
+               "chmod = 0777\naccess_group = daemon\n"):
+        r = check(ok)
+        assert r.returncode == 0 and "warning" not in r.stderr, (ok,
+                                                                 r.stderr)
+
+
 def daemon_fds(daemon):
     return len(os.listdir("/proc/%d/fd" % daemon.proc.pid))
 
@@ -602,6 +741,15 @@ def test_out_of_descriptors_pauses_accept(daemon):
             assert json.loads(buf.split(b"\n")[0])["ok"]
             s.close()
         daemon.wait_log("cannot accept, pausing")
+        # Said once per episode, with its count at the end, not at every
+        # 100 ms pause: one more connection ends the episode.
+        assert daemon.request({"cmd": "version"})["ok"]
+        daemon.wait_log("accepting again after")
+        log = daemon.log()
+        assert log.count("cannot accept, pausing") == \
+            log.count("accepting again after"), log
+        assert re.search(r"accepting again after \d+ pauses? over "
+                         r"[0-9.]+ s out of descriptors", log), log
         with open("/proc/%d/stat" % daemon.proc.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks = int(fields[11]) + int(fields[12])

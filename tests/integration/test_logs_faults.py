@@ -47,6 +47,17 @@ def test_full_device_drops_are_counted_and_reported_once(daemon):
     assert log.count("No space left on device") == 1, log
     assert "cannot write to '/dev/full'" in log
     assert "full stdout" in log
+    # The text status says it too, not only --json.
+    r = daemon.supctl("status", "full", check=0)
+    m = re.search(r"RUNNING +pid %d, uptime \S+ \(log: ([0-9.]+) (bytes|KB|MB)"
+                  r" dropped, disk full\)$" % pid, r.stdout.strip())
+    assert m, r.stdout
+    # The count only grows: the figure shown (rounded to a tenth) is at
+    # most the exact one read after it.
+    dropped = daemon.status("full")["log_dropped_bytes"]
+    assert dropped > 40000
+    scale = {"bytes": 1, "KB": 1e3, "MB": 1e6}[m.group(2)]
+    assert 0 < float(m.group(1)) * scale <= dropped + 0.05 * scale
 
 
 def test_log_path_unopenable_then_fixed(daemon):
@@ -61,6 +72,9 @@ def test_log_path_unopenable_then_fixed(daemon):
     pid = program_pid(daemon, "log_lines")
     daemon.wait_log("cannot open '%s'" % log)
     _keeps_writing(pid)
+    r = daemon.supctl("status", "later", check=0)
+    assert re.search(r"\(log: \S+ (bytes|KB) dropped, cannot open: is a "
+                     r"directory\)$", r.stdout.strip()), r.stdout
     os.rmdir(log)
     wait_for(lambda: os.path.isfile(log) and len(_ticks(read(log))) > 10,
              what="lines in the log once it can be opened")
@@ -70,6 +84,10 @@ def test_log_path_unopenable_then_fixed(daemon):
     assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))
     assert ticks[0] > 0
     assert daemon.log().count("cannot open '%s'" % log) == 1
+    # Written again: how much was lost stays, the reason goes.
+    r = daemon.supctl("status", "later", check=0)
+    assert re.search(r"uptime \S+ \(log: \S+ (bytes|KB) dropped\)$",
+                     r.stdout.strip()), r.stdout
     assert pid_alive(pid) and program_pid(daemon, "log_lines") == pid
 
 

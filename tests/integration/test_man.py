@@ -1,10 +1,11 @@
 """The man pages: clean under `mandoc -T lint -W warning`, and complete
-against the code: every configuration key the loader knows is in
-supervisord.conf(5); every option, state, handled signal and exit status of
+against the code: every option, state, handled signal and exit status of
 the daemon in supervisord(8); every supctl command, exit status, protocol
 request and error code in supctl(1).  The lists come from the programs'
-help and the source tables, so a key or command added without its
-documentation fails here."""
+help and the source tables, so a command added without its documentation
+fails here.  Every configuration key, with its default, is held to
+supervisord.conf(5) and conf/supervisord.conf by the option tables' unit
+test (tests/unit/test_config_table.c)."""
 import os
 import re
 import shutil
@@ -55,46 +56,6 @@ def test_lint_clean(page):
                         os.path.join(MAN, page)],
                        capture_output=True, text=True, timeout=60)
     assert r.stdout + r.stderr == "", r.stdout + r.stderr
-
-
-def _key_tables():
-    """{array name: [keys]} from lib/config/config_keys.c."""
-    src = _source("lib/config/config_keys.c")
-    tables = {}
-    for name, body in re.findall(
-            r"static const char \*const (\w+)_keys\[\] = \{(.*?)\};", src,
-            re.S):
-        tables[name] = re.findall(r'"([a-z_]+)"', body)
-    assert {"supervisord", "program", "group", "unix"} <= set(tables)
-    return tables
-
-
-# The .Ss of supervisord.conf(5) that documents each table's keys.
-KEY_SECTIONS = {
-    "supervisord": "[supervisord]", "program": "[program:",
-    "group": "[group:", "unix": "[unix_http_server]",
-    "ctl": "[supervisorctl]", "include": "[include]",
-    "inet": "[inet_http_server]",
-}
-
-
-def _subsection(text, prefix):
-    m = re.search(r"^\.Ss %s[^\n]*\n(.*?)(?=^\.S[sh] |\Z)" %
-                  re.escape(prefix), text, re.M | re.S)
-    assert m, "no subsection %s" % prefix
-    return m.group(1)
-
-
-def test_every_configuration_key_documented():
-    """In the subsection of its own section, as a Cm macro."""
-    page = _page("supervisord.conf.5")
-    tables = _key_tables()
-    assert set(tables) == set(KEY_SECTIONS), sorted(tables)
-    missing = ["%s: %s" % (table, key)
-               for table, keys in tables.items() for key in keys
-               if not _macro_has(_subsection(page, KEY_SECTIONS[table]),
-                                 "Cm", key)]
-    assert missing == [], missing
 
 
 def test_every_daemon_option_documented():

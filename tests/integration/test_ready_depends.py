@@ -7,7 +7,7 @@ import re
 import signal
 import subprocess
 
-from conftest import SUPERVISORD, helper, pid_alive
+from conftest import SUPERVISORD, helper, pid_alive, wait_for
 from engine_util import exit_after, log_entries, wait_state
 from ready_util import (cue, notify_ready, out_path, program, wait,
                         wait_desc, wait_spawned)
@@ -126,6 +126,7 @@ def test_shutdown_stops_dependents_first(daemon):
     daemon.start()
     daemon.wait_state("db", "RUNNING")
     daemon.wait_state("web", "RUNNING")
+    wait_ignoring_term(daemon)
     daemon.signal(signal.SIGTERM)
     assert daemon.wait_exit() == 0
     assert first_index(daemon, "stopped: web") < \
@@ -137,6 +138,19 @@ def helper_ignoring_term(d):
     return helper("ignore_term") + " " + os.path.join(d.dir, "term.rec")
 
 
+def wait_ignoring_term(d):
+    """ignore_term's pid line: SIGTERM is ignored from then on (RUNNING
+    with startsecs=0 comes at the fork, before it is set up)."""
+    path = os.path.join(d.dir, "term.rec")
+
+    def ready():
+        if not os.path.exists(path):
+            return False
+        with open(path) as f:
+            return f.read().startswith("pid ")
+    wait_for(ready, what="ignore_term to ignore SIGTERM")
+
+
 def test_stop_all_stops_dependents_first(daemon):
     """supctl stop all: db's stop waits for web (which takes 1 s)."""
     daemon.write_config(
@@ -146,6 +160,7 @@ def test_stop_all_stops_dependents_first(daemon):
     daemon.start()
     daemon.wait_state("db", "RUNNING")
     daemon.wait_state("web", "RUNNING")
+    wait_ignoring_term(daemon)
     r = daemon.supctl("stop", "all", check=0)
     assert "db: stopped" in r.stdout and "web: stopped" in r.stdout
     assert first_index(daemon, "db once its dependents are down") < \
@@ -303,6 +318,7 @@ def test_held_stop_is_described(daemon):
                 startsecs=0, stopwaitsecs=3))
     daemon.start()
     daemon.wait_state("web", "RUNNING")
+    wait_ignoring_term(daemon)
     r = daemon.supctl("stop", "--no-wait", "web", "db", check=0)
     st = wait_desc(daemon, "db", "stopping after web (STOPPING)")
     assert st["state"] == "STOPPING" and st["pid"] != 0

@@ -9,10 +9,11 @@ import socket
 import subprocess
 import threading
 import time
+import unicodedata
 
 import pytest
 
-from conftest import SUPCTL, wait_for, DEADLINE
+from conftest import SUPCTL, children_of, pid_alive, wait_for, DEADLINE
 
 PROGRAMS = """\
     [program:web]
@@ -66,7 +67,7 @@ STATUS_LINE = re.compile(r"^(\S+) +(\S+) +(.*)$")
 
 
 def test_status_table(d):
-    r = d.supctl("status", check=0)
+    r = d.supctl("status", check=3)     # idle, slow ... are stopped
     lines = r.stdout.splitlines()
     names = [STATUS_LINE.match(line).group(1) for line in lines]
     assert names == ["broken", "chatty", "flaky", "idle", "slow",
@@ -88,8 +89,55 @@ def test_status_named_and_exit_codes(d):
     r = d.supctl("status", "nope", "worker", check=4)
     assert "nope: ERROR (no such process)" in r.stdout
     assert re.search(r"^worker +RUNNING", r.stdout, re.M)
-    d.supctl("status", "all", check=3)      # idle, slow ... are stopped
-    d.supctl("status", check=0)             # no names: just the table
+    # All programs, supervisorctl's rule: 3 when one is STOPPED, EXITED,
+    # FATAL or UNKNOWN (idle, slow ... are stopped).
+    d.supctl("status", "all", check=3)
+    d.supctl("status", check=3)
+
+
+def test_status_exit_code_of_all_programs(daemon):
+    """Without names: 0 when none is down (STARTING or BACKOFF is not),
+    3 as soon as one is STOPPED, EXITED or FATAL."""
+    daemon.write_config("""\
+        [program:up]
+        command = sleep 1000
+        startsecs = 0
+
+        [program:starting]
+        command = sleep 1000
+        startsecs = 1000
+
+        [program:oneshot]
+        command = true
+        startsecs = 0
+        autorestart = false
+        autostart = false
+        """)
+    daemon.start()
+    daemon.wait_state("up", "RUNNING")
+    daemon.wait_state("starting", "STARTING")
+    daemon.supctl("status", "oneshot", check=3)
+    r = daemon.supctl("status", check=3)       # oneshot is STOPPED
+    assert "STOPPED" in r.stdout
+    daemon.request({"cmd": "start", "names": ["oneshot"], "wait": False})
+    daemon.wait_state("oneshot", "EXITED")
+    daemon.supctl("status", check=3)           # EXITED is down too
+    # Only RUNNING and STARTING: 0 (supervisorctl counts STARTING as up),
+    # while naming the STARTING one is 3, as before.
+    daemon.supctl("status", "up", "starting", check=3)
+    daemon.write_config("""\
+        [program:up]
+        command = sleep 1000
+        startsecs = 0
+
+        [program:starting]
+        command = sleep 1000
+        startsecs = 1000
+        """)
+    daemon.supctl("reload", check=0)
+    wait_for(lambda: "oneshot" not in daemon.status(), what="oneshot gone")
+    daemon.supctl("status", check=0)
+    daemon.supctl("status", "all", check=0)
 
 
 def test_status_long_names_align(daemon):
@@ -106,6 +154,37 @@ def test_status_long_names_align(daemon):
     r = daemon.supctl("status", check=0)
     cols = [line.index("RUNNING") for line in r.stdout.splitlines()]
     assert cols == [len(long) + 3] * 2, r.stdout
+
+
+def display_width(text):
+    """Columns on a terminal: East Asian wide characters take two,
+    combining ones none."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def test_status_aligned_by_display_width(daemon):
+    """Names like café (a combining accent) or 日本 (wide): the states
+    line up on a terminal, by columns, not bytes or characters."""
+    wide = "日本語" * 6         # 18 characters, 36 columns
+    daemon.write_config("""\
+        [program:cafe\u0301]
+        command = sleep 1000
+        [program:日本]
+        command = sleep 1000
+        [program:%s]
+        command = sleep 1000
+        [program:plain]
+        command = sleep 1000
+        """ % wide)
+    daemon.start()
+    for name in ("cafe\u0301", "日本", wide, "plain"):
+        daemon.wait_state(name, "RUNNING")
+    r = daemon.supctl("status", check=0, env={"LANG": "C", "LC_ALL": ""})
+    cols = {display_width(line[:line.index("RUNNING")])
+            for line in r.stdout.splitlines()}
+    assert cols == {display_width(wide) + 3}, r.stdout
 
 
 def test_colour_on_a_terminal_only(d):
@@ -171,6 +250,8 @@ def test_status_table_from_a_daemon_without_fields(tmp_path):
         conn, _ = srv.accept()
         with conn, conn.makefile("rwb") as f:
             for line in f:
+                if not line.strip():
+                    continue	# blank lines are none (supctl(1))
                 req = json.loads(line)
                 seen.append(req)
                 if "fields" in req:
@@ -285,6 +366,65 @@ def test_signal(d):
     d.supctl("signal", "HUP", check=2)
 
 
+def _sleep_child(ppid, arg):
+    """The pid of ppid's child running `sleep ARG`, or None."""
+    for pid, _ in children_of(ppid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read().split(b"\0")[:2] == [b"sleep", arg.encode()]:
+                    return pid
+        except OSError:
+            pass
+    return None
+
+
+TRAPPER = """\
+    [program:trapper]
+    command = bash -c 'trap "echo got HUP" HUP; sleep 1001 & while :; do wait; sleep 0.05; done'
+    stdout_logfile = %(here)s/trapper.log
+    startsecs = 0
+    """
+
+
+def test_signal_reaches_the_main_process_only(daemon):
+    """Supervisor's signalProcess: the program's process, not its children
+    (bash traps HUP and its sleep lives on)."""
+    daemon.write_config(TRAPPER)
+    daemon.start()
+    pid = daemon.wait_state("trapper", "RUNNING")["pid"]
+    sleeper = wait_for(lambda: _sleep_child(pid, "1001"), what="the sleep")
+    daemon.supctl("signal", "HUP", "trapper", check=0)
+    log = os.path.join(daemon.dir, "trapper.log")
+    wait_for(lambda: os.path.exists(log) and "got HUP" in open(log).read(),
+             what="bash's trap")
+    assert pid_alive(sleeper), "the child was signalled too"
+    assert daemon.status("trapper")["pid"] == pid
+    # The JSON request says so with "group": false, the default.
+    reply = daemon.request({"cmd": "signal", "names": ["trapper"],
+                            "signal": "HUP", "group": False})
+    assert reply["ok"], reply
+    wait_for(lambda: open(log).read().count("got HUP") == 2, what="2nd trap")
+    assert pid_alive(sleeper)
+
+
+def test_signal_group_reaches_every_process(daemon):
+    daemon.write_config(TRAPPER)
+    daemon.start()
+    pid = daemon.wait_state("trapper", "RUNNING")["pid"]
+    sleeper = wait_for(lambda: _sleep_child(pid, "1001"), what="the sleep")
+    r = daemon.supctl("signal", "--group", "HUP", "trapper", check=0)
+    assert r.stdout == "trapper: signalled\n"
+    log = os.path.join(daemon.dir, "trapper.log")
+    wait_for(lambda: os.path.exists(log) and "got HUP" in open(log).read(),
+             what="bash's trap")
+    wait_for(lambda: not pid_alive(sleeper), what="the sleep killed by HUP")
+    assert daemon.status("trapper")["pid"] == pid
+    reply = daemon.request({"cmd": "signal", "names": ["trapper"],
+                            "signal": "HUP", "group": "yes"})
+    assert reply["error"]["code"] == "bad_request", reply
+    daemon.supctl("signal", "--group", "HUP", check=2)
+
+
 def test_pid(d):
     r = d.supctl("pid", check=0)
     assert r.stdout == "%d\n" % d.proc.pid
@@ -296,15 +436,20 @@ def test_pid(d):
     assert r.stdout == "0\n"
 
 
-def test_reload_and_aliases(d):
-    # The reload itself is tested in test_reload_*.py: here the aliases.
-    for cmd in ("reload", "reread", "update"):
-        r = d.supctl(cmd, check=0)
-        assert r.stdout.endswith("0 added, 0 changed, 0 removed, "
-                                 "8 unchanged\n"), r.stdout
-        r = d.supctl(cmd, "--dry-run", check=0)
-        assert r.stdout.startswith("dry run, nothing done: "), r.stdout
+def test_reload_reread_update(d):
+    # The reload itself is tested in test_reload_*.py, reread and update
+    # in test_ctl_groups.py: here what they say when nothing changed.
+    r = d.supctl("reload", check=0)
+    assert r.stdout.endswith("0 added, 0 changed, 0 removed, "
+                             "8 unchanged\n"), r.stdout
+    r = d.supctl("reload", "--dry-run", check=0)
+    assert r.stdout.startswith("dry run, nothing done: "), r.stdout
     d.supctl("reload", "--frobnicate", check=2)
+    r = d.supctl("reread", check=0)
+    assert r.stdout == "No config updates to processes\n"
+    d.supctl("reread", "extra", check=2)
+    assert d.supctl("update", check=0).stdout == ""
+    assert d.supctl("update", "--dry-run", check=0).stdout == ""
 
 
 def test_version(d):
@@ -318,11 +463,13 @@ def test_version(d):
 def test_help_and_usage_errors(d):
     r = d.supctl("help", check=0)
     for cmd in ("status", "start", "stop", "restart", "signal", "pid",
-                "reload", "reread", "update", "shutdown", "tail", "maintail",
-                "events", "version", "help"):
+                "reload", "reread", "avail", "update", "add", "remove",
+                "shutdown", "tail", "maintail", "clear", "clearlog",
+                "sendstdin", "fg", "events", "version", "help"):
         assert re.search(r"^  %s " % cmd, r.stdout, re.M), cmd
     r = d.supctl("help", "tail", check=0)
-    assert r.stdout.startswith("usage: supctl tail [-f] [-n N] NAME")
+    assert r.stdout.startswith("usage: supctl tail [-f] [-n N | -BYTES] "
+                               "NAME")
     d.supctl("help", "nope", check=2)
     d.supctl(check=2)
     r = d.supctl("frobnicate", check=2)

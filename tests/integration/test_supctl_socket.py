@@ -3,10 +3,13 @@ the default), and what it says when the daemon cannot be reached."""
 import os
 import socket
 import subprocess
+import threading
+import time
 
 import pytest
 
-from conftest import SUPCTL, DEADLINE
+import pysupervisor
+from conftest import SUPCTL, DEADLINE, wait_for
 
 DEFAULT_CONFIGS = ("/etc/supervisord.conf", "/etc/supervisor/supervisord.conf")
 
@@ -105,3 +108,146 @@ def test_daemon_gone_mid_stream(d, tmp_path):
     out, err = p.communicate(timeout=DEADLINE)
     assert p.returncode == 5
     assert "closed the connection" in err
+
+
+class ForeignServer:
+    """Another server on a Unix socket, in a thread: for each connection,
+    reply(first bytes received) is sent back, then the socket is closed
+    (None: keep it open without a word)."""
+
+    def __init__(self, path, reply):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        self.reply = reply
+        self.held = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(DEADLINE)
+            data = b""
+            try:
+                while b"\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                answer = self.reply(data)
+                if answer is None:
+                    self.held.append(conn)
+                    continue
+                conn.sendall(answer)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+def http_400(server):
+    return lambda data: (b"HTTP/1.0 400 Bad request syntax\r\nServer: %s\r\n"
+                         b"Connection: close\r\n\r\n" % server)
+
+
+def test_http_server_named(tmp_path):
+    """An HTTP server answers our first request (it ends in a blank line):
+    supctl says what answered, at once, instead of hanging."""
+    path = str(tmp_path / "http.sock")
+    srv = ForeignServer(path, http_400(b"BaseHTTP/0.6 Python/3.11"))
+    try:
+        t0 = time.monotonic()
+        r = run(["-s", path, "status"], str(tmp_path))
+        assert time.monotonic() - t0 < DEADLINE / 2
+        assert r.returncode == 5, (r.stdout, r.stderr)
+        assert r.stderr == ("supctl: the server at '%s' answered HTTP, not "
+                            "supervisord's JSON protocol: is it Python "
+                            "Supervisor's socket?\n" % path)
+    finally:
+        srv.close()
+
+
+def test_python_supervisors_http_server_named(tmp_path):
+    """Python Supervisor (medusa) closes the connection on our JSON line
+    without a word: supctl asks in HTTP and names it."""
+    path = str(tmp_path / "medusa.sock")
+
+    def medusa(data):
+        if data.startswith(b"GET / HTTP/1.0\r\n"):
+            return http_400(b"Medusa/1.12")(data)
+        return b""	# its uncaught exception closes the channel
+
+    srv = ForeignServer(path, medusa)
+    try:
+        for cmd in (["status"], ["shutdown"], ["stop", "all"]):
+            r = run(["-s", path] + cmd, str(tmp_path))
+            assert r.returncode == 5, (cmd, r.stdout, r.stderr)
+            assert "answered HTTP, not supervisord's JSON protocol: it is " \
+                "Python Supervisor's socket" in r.stderr, r.stderr
+    finally:
+        srv.close()
+
+
+def test_other_protocol_named(tmp_path):
+    path = str(tmp_path / "ssh.sock")
+    srv = ForeignServer(path, lambda data: b"SSH-2.0-OpenSSH_9.2\r\n")
+    try:
+        r = run(["-s", path, "status"], str(tmp_path))
+        assert r.returncode == 5
+        assert r.stderr == ("supctl: the server at '%s' does not speak "
+                            "supervisord's JSON protocol: it answered "
+                            "'SSH-2.0-OpenSSH_9.2'\n" % path), r.stderr
+    finally:
+        srv.close()
+
+
+def test_silent_server_times_out(tmp_path):
+    path = str(tmp_path / "silent.sock")
+    srv = ForeignServer(path, lambda data: None)
+    try:
+        r = run(["-s", path, "--timeout", "1", "status"], str(tmp_path))
+        assert r.returncode == 5
+        assert "no answer from the daemon on '%s' in time" % path in r.stderr
+    finally:
+        srv.close()
+
+
+def test_python_supervisor_named(tmp_path):
+    """The real thing: Python Supervisor 4.2 (build/pysupervisor) on its
+    socket; supctl names it at once."""
+    why = pysupervisor.unavailable()
+    if why:
+        pytest.skip(why)
+    path = str(tmp_path / "py.sock")
+    conf = tmp_path / "py.conf"
+    conf.write_text("[supervisord]\nlogfile = {d}/py.log\npidfile = "
+                    "{d}/py.pid\nuser = root\n\n[unix_http_server]\nfile = "
+                    "{p}\n\n[rpcinterface:supervisor]\n"
+                    "supervisor.rpcinterface_factory = "
+                    "supervisor.rpcinterface:make_main_rpcinterface\n"
+                    .format(d=tmp_path, p=path))
+    py = subprocess.Popen(pysupervisor.supervisord("-n", "-c", str(conf)),
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        wait_for(lambda: os.path.exists(path) or py.poll() is not None,
+                 timeout=DEADLINE * 2, what="Python Supervisor's socket")
+        assert py.poll() is None
+        r = run(["-s", path, "status"], str(tmp_path))
+        assert r.returncode == 5, (r.stdout, r.stderr)
+        assert r.stderr == ("supctl: the server at '%s' answered HTTP, not "
+                            "supervisord's JSON protocol: it is Python "
+                            "Supervisor's socket (use supervisorctl "
+                            "there)\n" % path)
+    finally:
+        py.terminate()
+        py.wait(timeout=DEADLINE)

@@ -3,6 +3,7 @@
  * them: int(), int(x, 8), booleans, byte sizes, signals, exit codes,
  * KEY=val lists, names, log destinations, and the os.path functions.
  */
+#include "strv.h"
 #include "config_fixture.h"
 
 #include <signal.h>
@@ -229,10 +230,10 @@ START_TEST(names_and_lists)
 	ck_assert_str_eq(v[1], "b");
 	ck_assert_str_eq(v[2], "");
 	ck_assert_str_eq(v[3], "c");
-	value_free_list(v);
+	strv_free(v);
 	v = value_list("", &n);
 	ck_assert_uint_eq(n, 0);
-	value_free_list(v);
+	strv_free(v);
 }
 END_TEST
 

@@ -395,6 +395,79 @@ START_TEST(test_splice_rotates_at_limit)
 }
 END_TEST
 
+/* A partial last line moves to the next file: files end at newlines. */
+START_TEST(test_rotate_at_line_boundary)
+{
+	struct logfile	*lf;
+
+	lf = logfile_open(path, 10, 3);
+	ck_assert_uint_eq(logfile_write(lf, "abc\ndefgh", 9), 9);
+	ck_assert_uint_eq(logfile_write(lf, "ij\nk\n", 5), 5);
+	assert_file(".1", "abc\n");
+	assert_file("", "defghij\nk\n");
+	ck_assert_uint_eq(lf->size, 10);
+	/* Ending with a newline: nothing moves. */
+	ck_assert_uint_eq(logfile_write(lf, "x", 1), 1);
+	assert_file(".2", "abc\n");
+	assert_file(".1", "defghij\nk\n");
+	assert_file("", "x");
+	logfile_free(lf);
+}
+END_TEST
+
+/* A line longer than maxbytes is cut at the limit, in a file of its
+   own from its start. */
+START_TEST(test_line_longer_than_limit_is_cut)
+{
+	struct logfile	*lf;
+
+	lf = logfile_open(path, 10, 3);
+	ck_assert_uint_eq(logfile_write(lf, "ab\n0123456789XY\nz", 18), 18);
+	assert_file(".2", "ab\n");
+	assert_file(".1", "0123456789");
+	assert_file("", "XY\nz");
+	logfile_free(lf);
+}
+END_TEST
+
+/* Spliced bytes, never looked at on the way, rotate at newlines too. */
+START_TEST(test_splice_rotates_at_line_boundary)
+{
+	struct logfile	*lf;
+	int		 fds[2];
+	ssize_t		 n;
+
+	ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+	ck_assert_int_eq(write(fds[1], "abc\ndefghij\nklm\n", 16), 16);
+	lf = logfile_open(path, 10, 3);
+	while ((n = logfile_splice(lf, fds[0], 1 << 20)) > 0)
+		continue;
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	close(fds[0]);
+	close(fds[1]);
+	assert_file(".2", "abc\n");
+	assert_file(".1", "defghij\n");
+	assert_file("", "klm\n");
+	ck_assert_uint_eq(lf->size, 4);
+	logfile_free(lf);
+}
+END_TEST
+
+/* Without backups, the partial last line stays, at the file's start. */
+START_TEST(test_truncate_keeps_partial_line)
+{
+	struct logfile	*lf;
+
+	lf = logfile_open(path, 10, 0);
+	ck_assert_uint_eq(logfile_write(lf, "abc\ndefghij\nk", 14), 14);
+	assert_file(".1", NULL);
+	assert_file("", "defghij\nk");
+	ck_assert_uint_eq(lf->size, 10);
+	logfile_free(lf);
+}
+END_TEST
+
 START_TEST(test_limits_change)
 {
 	struct logfile	*lf;
@@ -463,6 +536,10 @@ logfile_suite(void)
 	tcase_add_test(tc, test_rotate_failure_drops_then_resumes);
 	tcase_add_test(tc, test_splice_rotates_at_limit);
 	tcase_add_test(tc, test_limits_change);
+	tcase_add_test(tc, test_rotate_at_line_boundary);
+	tcase_add_test(tc, test_line_longer_than_limit_is_cut);
+	tcase_add_test(tc, test_splice_rotates_at_line_boundary);
+	tcase_add_test(tc, test_truncate_keeps_partial_line);
 	tcase_add_test(tc, test_create_refuses_what_is_there);
 	suite_add_tcase(s, tc);
 	return s;

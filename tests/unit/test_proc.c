@@ -390,17 +390,25 @@ START_TEST(refusals)
 
 	ck_assert_int_eq(proc_stop(&P, cause, sizeof(cause)), -1);
 	ck_assert_str_eq(cause, "not running");
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    -1);
 	ck_assert_str_eq(cause, "not running");
 	to_running();
 	ck_assert_int_eq(proc_start(&P, cause, sizeof(cause)), -1);
 	ck_assert_str_eq(cause, "already started");
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), 0);
+	/* The main process alone, or its whole group when asked. */
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    0);
 	ck_assert_int_eq(R.kills[0].sig, SIGHUP);
-	ck_assert(R.kills[0].group);
+	ck_assert(!R.kills[0].group);
+	ck_assert_int_eq(proc_signal(&P, SIGUSR1, true, cause, sizeof(cause)),
+	    0);
+	ck_assert_int_eq(R.kills[1].sig, SIGUSR1);
+	ck_assert(R.kills[1].group);
 	ck_assert_int_eq(P.state, PROC_RUNNING);
 	R.kill_error = EPERM;
-	ck_assert_int_eq(proc_signal(&P, SIGHUP, cause, sizeof(cause)), -1);
+	ck_assert_int_eq(proc_signal(&P, SIGHUP, false, cause, sizeof(cause)),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(cause, "Operation not permitted"));
 }
 END_TEST

@@ -103,6 +103,37 @@ START_TEST(test_nul_byte)
 }
 END_TEST
 
+/* An escaped NUL would cut a string: refused anywhere; other controls
+   refused in every name and string argument. */
+START_TEST(test_control_characters)
+{
+	expect("{\"cmd\":\"stop\",\"names\":[\"victim\\u0000junk\"]}",
+	    PROTO_BAD_REQUEST, "NUL");
+	expect("{\"cmd\":\"stop\",\"names\":[\"victim\\u0000\"]}",
+	    PROTO_BAD_REQUEST, "NUL");
+	expect("{\"cmd\\u0000x\":\"status\"}", PROTO_BAD_REQUEST, "NUL");
+	expect("{\"cmd\":\"status\",\"id\":\"a\\u0000\"}",
+	    PROTO_BAD_REQUEST, "NUL");
+	expect("{\"cmd\":\"tail\",\"name\":\"web\\u0000x\"}",
+	    PROTO_BAD_REQUEST, "NUL");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\\u001beb\"}",
+	    PROTO_BAD_REQUEST, "control characters");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\\teb\"}",
+	    PROTO_BAD_REQUEST, "control characters");
+	expect("{\"cmd\":\"tail\",\"name\":\"w\\u007feb\"}",
+	    PROTO_BAD_REQUEST, "control characters");
+	expect("{\"cmd\":\"stop\",\"names\":[\"a\\u0007\"]}",
+	    PROTO_BAD_REQUEST, "control characters");
+	expect("{\"cmd\":\"signal\",\"names\":[\"a\"],"
+	    "\"signal\":\"HUP\\u0000\"}", PROTO_BAD_REQUEST, "NUL");
+	/* A backslash then u0000 is text, not an escape. */
+	expect("{\"cmd\":\"status\",\"id\":\"\\\\u0000\"}", PROTO_OK,
+	    NULL);
+	expect("{\"cmd\":\"status\",\"id\":\"\\\\\\u0000\"}",
+	    PROTO_BAD_REQUEST, "NUL");
+}
+END_TEST
+
 START_TEST(test_not_object)
 {
 	expect("[]", PROTO_BAD_REQUEST, "not a JSON object");
@@ -592,6 +623,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_valid_requests);
 	tcase_add_test(tc, test_not_json);
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_control_characters);
 	tcase_add_test(tc, test_not_object);
 	tcase_add_test(tc, test_cmd_errors);
 	tcase_add_test(tc, test_id);

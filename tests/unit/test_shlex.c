@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "shlex.h"
 
 static void
@@ -31,7 +32,7 @@ split_ok(const char *in, const char *const *want)
 	ck_assert_msg(shlex_split(in, &argv, &argc, cause, sizeof(cause)) == 0,
 	    "split '%s': %s", in, cause);
 	expect_vec(argv, (size_t)argc, want);
-	shlex_free(argv);
+	strv_free(argv);
 }
 
 static void
@@ -54,7 +55,7 @@ tokens_ok(const char *in, const char *const *want)
 	ck_assert_msg(shlex_tokens(in, "/.+-():", &tok, &n, cause,
 	    sizeof(cause)) == 0, "tokens '%s': %s", in, cause);
 	expect_vec(tok, n, want);
-	shlex_free(tok);
+	strv_free(tok);
 }
 
 START_TEST(split_words)

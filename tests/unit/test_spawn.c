@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "log.h"
 #include "supervisord.h"
 
@@ -78,7 +79,7 @@ START_TEST(supervisor_variables)
 	ck_assert_str_eq(get(env, "SUPERVISOR_GROUP_NAME"), "web");
 	ck_assert_str_eq(get(env, "SUPERVISOR_SERVER_URL"),
 	    "unix:///run/sup.sock");
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -102,7 +103,7 @@ START_TEST(precedence)
 	/* the program's environment has the last word, as in Supervisor */
 	ck_assert_str_eq(get(env, "SUPERVISOR_GROUP_NAME"), "mine");
 	ck_assert_ptr_null(get(env, "junk-without-equals"));
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -114,12 +115,12 @@ START_TEST(serverurl_of_the_program)
 	env = spawn_environ(&P, NULL);
 	ck_assert_str_eq(get(env, "SUPERVISOR_SERVER_URL"),
 	    "http://127.0.0.1:9001");
-	spawn_environ_free(env);
+	strv_free(env);
 	C.serverurl = NULL;
 	CFG.unix_server.file = NULL;
 	env = spawn_environ(&P, NULL);
 	ck_assert_ptr_null(get(env, "SUPERVISOR_SERVER_URL"));
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 

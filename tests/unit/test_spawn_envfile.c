@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "log.h"
 #include "supervisord.h"
 
@@ -98,7 +99,7 @@ START_TEST(layers)
 	ck_assert_str_eq(get(env, "C"), "prog-file");
 	ck_assert_str_eq(get(env, "D"), "prog-file");
 	ck_assert_str_eq(get(env, "E"), "prog-env");
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -112,7 +113,7 @@ START_TEST(program_environment_equal_to_global_still_wins)
 	env_set(&PF, "X", "prog-file");
 	env = spawn_environ_files(&P, NULL, NULL, &PF);
 	ck_assert_str_eq(get(env, "X"), "same");
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -124,7 +125,7 @@ START_TEST(files_override_supervisor_variables)
 	env = spawn_environ_files(&P, NULL, &SDF, NULL);
 	ck_assert_str_eq(get(env, "SUPERVISOR_ENABLED"), "0");
 	ck_assert_str_eq(get(env, "SUPERVISOR_PROCESS_NAME"), "web");
-	spawn_environ_free(env);
+	strv_free(env);
 }
 END_TEST
 
@@ -142,8 +143,8 @@ START_TEST(no_files_is_spawn_environ)
 	ck_assert_ptr_null(b[i]);
 	ck_assert_str_eq(get(a, "G"), "1");
 	ck_assert_str_eq(get(a, "P"), "2");
-	spawn_environ_free(a);
-	spawn_environ_free(b);
+	strv_free(a);
+	strv_free(b);
 }
 END_TEST
 

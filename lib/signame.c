@@ -1,17 +1,13 @@
 /*
- * Signal names and numbers as Supervisor's datatypes.signal_number() reads
- * them (a number, or a name with or without SIG, any case) and as its
- * stopsignal is shown ("TERM").  The set is Python's signal module on
- * Linux, so a number Python would refuse is refused here too.
+ * Signal names and numbers.  The set is Python's signal module on Linux,
+ * so a name Python would refuse is refused here too; the aliases it knows
+ * (IOT, CLD, POLL) are read, never shown.
  */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <strings.h>
 
-#include "config.h"
-#include "config_priv.h"
+#include "signame.h"
 
 static const struct {
 	const char	*name;
@@ -49,34 +45,29 @@ signal_name(int sig)
 }
 
 int
-signal_parse(const char *s, int *sig)
+signal_from_name(const char *name)
 {
-	char		 cause[64], *name;
 	const char	*bare;
-	long long	 num;
 	size_t		 i;
-	int		 found = -1;
 
-	if (value_int(s, &num, cause, sizeof(cause)) == 0) {
-		/* Only the numbers of named signals (0 stops nothing). */
-		if (num <= 0 || num > SIGRTMAX || (signal_name((int)num) ==
-		    NULL))
-			return -1;
-		*sig = (int)num;
-		return 0;
-	}
-	name = value_strip(s);
 	bare = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		if (strcasecmp(bare, signals[i].name) == 0)
-			found = signals[i].sig;
+			return signals[i].sig;
 	if (strcasecmp(bare, "RTMIN") == 0)
-		found = SIGRTMIN;
-	else if (strcasecmp(bare, "RTMAX") == 0)
-		found = SIGRTMAX;
-	free(name);
-	if (found == -1)
-		return -1;
-	*sig = found;
-	return 0;
+		return SIGRTMIN;
+	if (strcasecmp(bare, "RTMAX") == 0)
+		return SIGRTMAX;
+	return -1;
+}
+
+const char *
+signal_label(int sig, char *buf, size_t len)
+{
+	const char	*name;
+
+	if ((name = signal_name(sig)) != NULL)
+		return name;
+	snprintf(buf, len, "%d", sig);
+	return buf;
 }

@@ -1,0 +1,25 @@
+/*
+ * NULL-terminated vectors of allocated strings (argv, environ, lists of
+ * names): the one implementation every module uses.
+ */
+#ifndef STRV_H
+#define STRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+size_t	 strv_len(char *const *);
+bool	 strv_has(char *const *, const char *);
+/* A deep copy; NULL stays NULL. */
+char	**strv_dup(char *const *);
+/*
+ * Append a copy of s to *v, which has *n strings (a NULL *v is empty),
+ * keeping it NULL-terminated.  strv_add_unique() adds nothing when an
+ * equal string is there already.
+ */
+void	 strv_add(char ***v, size_t *n, const char *s);
+void	 strv_add_unique(char ***v, size_t *n, const char *s);
+/* Free every string and the vector; NULL is fine. */
+void	 strv_free(char **);
+
+#endif

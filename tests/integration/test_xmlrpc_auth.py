@@ -1,0 +1,131 @@
+"""[inet_http_server] and Basic authentication: the TCP listener, the
+Unix socket's username and password, plain and {SHA} passwords, 401 with
+Supervisor's realm, and supervisorctl with credentials."""
+import hashlib
+import os
+import socket
+import subprocess
+import xmlrpc.client
+
+import pytest
+
+from conftest import DEADLINE
+
+try:
+    from supervisor.xmlrpc import SupervisorTransport
+except ImportError:     # pragma: no cover
+    SupervisorTransport = None
+
+pytestmark = pytest.mark.skipif(
+    SupervisorTransport is None,
+    reason="Python Supervisor is not installed (apt-get install supervisor)")
+
+PROGRAMS = """\
+    [program:sleeper]
+    command = sleep 1000
+    startsecs = 0
+    """
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(daemon, inet, unix_auth=""):
+    daemon.write_config(PROGRAMS, extra=inet)
+    if unix_auth:
+        with open(daemon.conf) as f:
+            text = f.read()
+        text = text.replace("[unix_http_server]\n",
+                            "[unix_http_server]\n" + unix_auth, 1)
+        with open(daemon.conf, "w") as f:
+            f.write(text)
+    daemon.start()
+    daemon.wait_state("sleeper", "RUNNING")
+
+
+def tcp_proxy(port, user=None, password=None):
+    t = SupervisorTransport(user, password, "http://127.0.0.1:%d" % port)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1:%d" % port,
+                                     transport=t)
+
+
+def unix_proxy(daemon, user=None, password=None):
+    t = SupervisorTransport(user, password, "unix://" + daemon.sock)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
+
+
+def status_of(call):
+    with pytest.raises(xmlrpc.client.ProtocolError) as e:
+        call()
+    return e.value.errcode
+
+
+def test_tcp_listener_with_plain_password(daemon):
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = 127.0.0.1:%d\n"
+          "username = admin\npassword = s3cret\n" % port)
+    p = tcp_proxy(port, "admin", "s3cret")
+    assert p.supervisor.getProcessInfo("sleeper")["statename"] == "RUNNING"
+    assert status_of(tcp_proxy(port, "admin", "wrong").supervisor
+                     .getState) == 401
+    assert status_of(tcp_proxy(port).supervisor.getState) == 401
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    s.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+              b"Content-Length: 0\r\n\r\n")
+    head = s.recv(4096)
+    s.close()
+    assert head.startswith(b"HTTP/1.1 401")
+    assert b'WWW-Authenticate: Basic realm="default"' in head
+    # The Unix socket has no credentials of its own here.
+    assert unix_proxy(daemon).supervisor.getState()["statecode"] == 1
+    # supervisorctl over TCP with -u and -p.
+    r = subprocess.run(["/usr/bin/supervisorctl", "-s",
+                        "http://127.0.0.1:%d" % port, "-u", "admin", "-p",
+                        "s3cret", "status"], capture_output=True, text=True,
+                       timeout=DEADLINE)
+    assert r.returncode == 0 and "sleeper" in r.stdout and "RUNNING" in \
+        r.stdout, r
+    assert "listening on 127.0.0.1:%d" % port in daemon.log()
+    assert "without a username" not in daemon.log()
+
+
+def test_sha_password_and_unix_socket_auth(daemon):
+    port = free_port()
+    digest = hashlib.sha1(b"pa:ss word").hexdigest()
+    start(daemon, "[inet_http_server]\nport = :%d\nusername = ops\n"
+          "password = {SHA}%s\n" % (port, digest),
+          unix_auth="username = local\npassword = {SHA}%s\n" %
+          hashlib.sha1(b"x" * 70).hexdigest())
+    assert tcp_proxy(port, "ops", "pa:ss word").supervisor.getPID() == \
+        daemon.proc.pid
+    assert status_of(tcp_proxy(port, "ops", digest).supervisor.getPID) == 401
+    assert status_of(unix_proxy(daemon).supervisor.getPID) == 401
+    assert unix_proxy(daemon, "local", "x" * 70).supervisor.getPID() == \
+        daemon.proc.pid
+    # JSON clients of the socket are checked by their credentials only.
+    assert daemon.request({"cmd": "version"})["ok"]
+
+
+def test_listener_everywhere_without_username_warns(daemon):
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = *:%d\n" % port)
+    assert tcp_proxy(port).supervisor.getState()["statename"] == "RUNNING"
+    daemon.wait_log("without a username")
+
+
+def test_port_in_use_is_a_startup_error(daemon):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    port = s.getsockname()[1]
+    daemon.write_config(PROGRAMS, extra="[inet_http_server]\n"
+                        "port = 127.0.0.1:%d\n" % port)
+    daemon.start(wait=False)
+    assert daemon.wait_exit() != 0
+    assert "cannot listen on 127.0.0.1:%d" % port in daemon.output()
+    s.close()
