@@ -60,7 +60,7 @@ LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
 	bench fuzz fuzz-build check-fuzz soak install clean helpers \
-	pysupervisor
+	pysupervisor nginx
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -130,12 +130,33 @@ check: deps
 	@$(MAKE) --no-print-directory check-unit check-integration check-man
 
 check-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
 PYTEST_ARGS ?= -n 4
-check-integration: all helpers pysupervisor
+check-integration: all helpers pysupervisor nginx
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# A real nginx for the tests of programs that fork workers or daemonize
+# (tests/integration/test_engine_escape.py).  Debian's package starts a
+# service when installed: it is fetched with apt-get download and only
+# unpacked under $(BUILD)/nginx with dpkg -x (its libraries are the base
+# system's).  Without a network those tests skip, saying why
+# ($(BUILD)/nginx-deb/download.log).
+NGINX	:= $(BUILD)/nginx/usr/sbin/nginx
+nginx: $(NGINX)
+
+$(NGINX):
+	@rm -rf $(BUILD)/nginx $(BUILD)/nginx-deb && mkdir -p $(BUILD)/nginx-deb
+	@cd $(BUILD)/nginx-deb && log=download.log; \
+	get() { apt-get download nginx >>$$log 2>&1; }; \
+	if ! get; then \
+		echo "== apt-get update, then again" >>$$log; \
+		$(SUDO) apt-get update -qq >>$$log 2>&1 && get; \
+	fi && dpkg -x nginx_*.deb ../nginx && \
+	echo "nginx: $$(ls *.deb) unpacked in $(BUILD)/nginx" \
+	|| echo "nginx: cannot fetch nginx (see $(BUILD)/nginx-deb/" \
+	    "download.log): its tests will skip"
 
 # Python Supervisor 4.2, the reference of the differential tests: Debian's
 # package and its one Python dependency (pkg_resources) fetched with

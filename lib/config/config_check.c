@@ -38,23 +38,33 @@ where(const struct config *cfg, const char *section, const char *key,
 	}
 }
 
+/* What start-up would find at section's key (key: shown before msg). */
+static void
+vreport(struct diags *d, const struct config *cfg, bool error,
+    const char *section, const char *key, bool keyed, const char *fmt,
+    va_list ap)
+{
+	const char	*file;
+	char		*msg;
+	int		 line;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	where(cfg, section, key, &file, &line);
+	diags_add(d, error, file, line, "[%s] %s%s%s", section, keyed ? key :
+	    "", keyed ? ": " : "", msg != NULL ? msg : "cannot allocate memory");
+	free(msg);
+}
+
 static void __attribute__((format(printf, 5, 6)))
 problem(struct diags *d, const struct config *cfg, const char *section,
     const char *key, const char *fmt, ...)
 {
-	const char	*file;
-	va_list		 ap;
-	char		*msg;
-	int		 line;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	vreport(d, cfg, true, section, key, true, fmt, ap);
 	va_end(ap);
-	where(cfg, section, key, &file, &line);
-	diags_add(d, true, file, line, "[%s] %s: %s", section, key,
-	    msg != NULL ? msg : "cannot allocate memory");
-	free(msg);
 }
 
 /* datatypes.name_to_uid(): a name, or a number that has an entry. */
@@ -200,23 +210,16 @@ check_owner(struct diags *d, const struct config *cfg, const char *owner)
 	free(user);
 }
 
+/* A warning about the socket's mode ("chmod 0600: ..."). */
 static void __attribute__((format(printf, 3, 4)))
 socket_warning(struct diags *d, const struct config *cfg, const char *fmt,
     ...)
 {
-	const char	*file;
-	va_list		 ap;
-	char		*msg;
-	int		 line;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	vreport(d, cfg, false, "unix_http_server", "chmod", false, fmt, ap);
 	va_end(ap);
-	where(cfg, "unix_http_server", "chmod", &file, &line);
-	diags_add(d, false, file, line, "[unix_http_server] %s",
-	    msg != NULL ? msg : "cannot allocate memory");
-	free(msg);
 }
 
 /* The same group, by name or number? */

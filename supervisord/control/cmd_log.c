@@ -31,7 +31,7 @@ cmd_clear(struct ctl_client *c, const struct proto_request *req)
 		obj = cJSON_CreateObject();
 		cmd_fill_names(obj, procs[i]);
 		cause[0] = '\0';
-		if (logcap_clear(procs[i], paths, cause, sizeof(cause)) == -1) {
+		if (logclear_proc(procs[i], paths, cause, sizeof(cause)) == -1) {
 			cJSON_AddBoolToObject(obj, "ok", false);
 			cJSON_AddStringToObject(obj, "message", cause);
 			if (nfailed++ == 0) {
@@ -65,20 +65,20 @@ cmd_clearlog(struct ctl_client *c, const struct proto_request *req)
 	char	 cause[1024];
 	cJSON	*res;
 
-	if (logsink_daemon_path() == NULL) {
+	if (logclear_daemon_path() == NULL) {
 		client_reply_error(c, req->id, PROTO_NO_FILE,
 		    "the daemon logs to stderr, syslog or the journal, not "
 		    "to a file", NULL);
 		return CMD_DONE;
 	}
-	if (logsink_daemon_clear(cause, sizeof(cause)) == -1) {
+	if (logclear_daemon(cause, sizeof(cause)) == -1) {
 		client_reply_error(c, req->id, PROTO_FAILED, cause, NULL);
 		return CMD_DONE;
 	}
 	log_info("control: the daemon's log was emptied by uid %ld pid %ld",
 	    (long)c->uid, (long)c->pid);
 	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "cleared", logsink_daemon_path());
+	cJSON_AddStringToObject(res, "cleared", logclear_daemon_path());
 	client_reply_ok(c, req->id, res);
 	return CMD_DONE;
 }

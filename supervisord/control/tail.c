@@ -475,7 +475,7 @@ cmd_tail(struct ctl_client *c, const struct proto_request *req)
 enum cmd_retval
 cmd_maintail(struct ctl_client *c, const struct proto_request *req)
 {
-	const char	*path = logsink_daemon_path();
+	const char	*path = logclear_daemon_path();
 
 	if (path == NULL) {
 		client_reply_error(c, req->id, PROTO_NO_LOG, "the daemon logs "

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -116,6 +117,8 @@ struct proc {
 	ev_timer	 group_timer;	/* probes a group whose leader left */
 	ev_tstamp	 group_probe;	/* the probe's current interval */
 	struct proc	*pid_next;	/* reap.c: pid hash chain */
+	uint64_t	 start_ticks;	/* spawn.c: CLOCK_BOOTTIME at the
+					   spawn, in /proc's clock ticks */
 	int		 priority[2];	/* group, process: start/stop order */
 
 	/* Readiness and dependencies (proc.c, notify.c, depend.c). */
@@ -225,6 +228,9 @@ struct daemon {
 	size_t		 pidfile_due_cap;
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
+	struct guardian	*guardian;	/* guardian.c, NULL until started */
+	struct adopted	*adopted;	/* adopt.c: processes programs left */
+	char		*record_path;	/* pidfile.c: pidfile + ".json" */
 };
 
 /*
@@ -366,8 +372,15 @@ struct jsonw;
 void	 notify_status_write(const struct proc *, struct jsonw *,
 	    unsigned fields);
 
-/* pidfile.c: the daemon's locked pidfile, one pidfile per process. */
+/*
+ * pidfile.c: the daemon's locked pidfile (its pid in decimal, as
+ * Supervisor writes it), the JSON record beside it (pidfile + ".json":
+ * pid, start time, socket, version, guardian), one JSON pidfile per
+ * process.  pidfile_record_write() writes the record again (the
+ * guardian changed).
+ */
 int	 pidfile_acquire(struct daemon *, char *cause, size_t);
+void	 pidfile_record_write(struct daemon *);
 void	 pidfile_release(struct daemon *);
 /*
  * A process's pidfile is written (or removed) once the burst of events
@@ -382,6 +395,81 @@ void	 pidfile_proc_remove(struct proc *);
 void	 pidfile_proc_forget(struct proc *);
 void	 pidfile_flush(struct daemon *);
 int	 pidfile_proc_clean(struct daemon *, char *cause, size_t);
+
+/*
+ * stale.c: what a previous daemon left running.  The stale pidfiles of
+ * its processes name their process groups; pidfile_proc_clean() hands
+ * each to stale_note(), then stale_kill() kills, with SIGKILL, every
+ * process still in one of those groups that is provably the same (its
+ * start time, its session, this boot), waits (a second at most) for
+ * them to be gone, and logs it.
+ */
+struct stale_group {
+	char		 name[128];	/* "group:name" */
+	pid_t		 pid;		/* the leader */
+	pid_t		 pgid;
+	pid_t		 session;
+	uint64_t	 starttime;	/* the leader's, /proc clock ticks */
+};
+struct stale_set {
+	struct stale_group *v;
+	size_t		 n;
+};
+/* Note a stale pidfile's group (its JSON object): ignored unless it
+   names a start time of this boot. */
+void	 stale_note(struct stale_set *, const struct cJSON *);
+void	 stale_kill(struct stale_set *);
+
+/*
+ * guardian.c, guardian_run.c: the process that kills, when the daemon
+ * dies, the process groups the daemon still answered for.  spawn.c and
+ * adopt.c call guardian_watch() for each new group; reap.c calls
+ * guardian_forget() once a group is empty, guardian_linger() for a group
+ * that outlives its leader with nothing else watching it, and
+ * guardian_recheck() when an orphan is reaped.  guardian_reaped() says
+ * whether a reaped child was the guardian (then another one starts).
+ */
+#define GUARDIAN_ARGV0	"supervisord-guardian"
+void	 guardian_start(struct daemon *);
+void	 guardian_stop(struct daemon *);
+void	 guardian_flush(struct daemon *);
+pid_t	 guardian_pid(const struct daemon *);
+void	 guardian_watch(struct daemon *, pid_t pgid);
+void	 guardian_forget(struct daemon *, pid_t pgid);
+void	 guardian_linger(struct daemon *, pid_t pgid);
+void	 guardian_recheck(struct daemon *);
+bool	 guardian_reaped(struct daemon *, pid_t, int wstatus);
+/* main() of the guardian process (argv[0] is GUARDIAN_ARGV0), and the
+   signals it ignores (blocked from its start until it ignores them). */
+int	 guardian_main(int argc, char **argv);
+void	 guardian_ignored_set(sigset_t *);
+
+/*
+ * adopt.c: a program that daemonizes (forks, calls setsid() and exits,
+ * as nginx does without "daemon off;") leaves a process that becomes our
+ * child.  After each exit of a program's leader (and once its group is
+ * empty) adopt_scan() looks among our children for one in a session of
+ * its own started since the program was: it is logged, shown in the
+ * program's status, watched by the guardian, and stopped (the program's
+ * stopsignal, SIGKILL after stopwaitsecs) at shutdown.
+ */
+void	 adopt_scan(struct proc *);
+/* A reaped child that is not a program's: true if it was adopted. */
+bool	 adopt_reaped(struct daemon *, pid_t, int wstatus);
+/* Is something the process left still alive (shutdown waits)? */
+bool	 adopt_live(const struct daemon *, const struct proc *);
+/* Anything left by processes no longer configured? */
+bool	 adopt_orphans_live(const struct daemon *);
+/* Stop what p left (NULL: what freed processes left). */
+void	 adopt_stop(struct daemon *, const struct proc *);
+/* "daemonized: left pid 123 (nginx: master process) running; " into
+   buf: the length written (0 when it left nothing). */
+size_t	 adopt_describe(const struct proc *, char *buf, size_t);
+/* The process is freed: its adopted processes keep its name only. */
+void	 adopt_forget(struct proc *);
+void	 adopt_free(struct daemon *);
+/* shutdown: something adopted ended; look again whether all is down. */
+void	 daemon_shutdown_continue(struct daemon *);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);
 

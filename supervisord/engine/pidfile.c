@@ -1,8 +1,10 @@
 /*
- * Pidfiles, in JSON: the daemon's, locked for its lifetime so a second
- * daemon refuses to start, and one per running process in the run folder.
- * Each is written to a temporary file and renamed, never half-written,
- * and no symbolic link is ever followed.
+ * Pidfiles: the daemon's, its pid in decimal as Supervisor writes it (for
+ * kill, start-stop-daemon, monit, logrotate), locked for its lifetime so
+ * a second daemon refuses to start; the daemon's JSON record beside it;
+ * one JSON pidfile per running process in the run folder.  Each is
+ * written to a temporary file and renamed, never half-written, and no
+ * symbolic link is ever followed.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "procstat.h"
 #include "xmalloc.h"
 #include "engine.h"
 
@@ -142,10 +145,11 @@ same_file(int fd, const char *path)
 }
 
 static char *
-daemon_pidfile_json(struct daemon *d)
+daemon_record_json(struct daemon *d)
 {
 	cJSON	*o = cJSON_CreateObject();
 	char	 started[64], *text;
+	pid_t	 guardian = guardian_pid(d);
 
 	rfc3339(d->started_at, started, sizeof(started));
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
@@ -157,25 +161,43 @@ daemon_pidfile_json(struct daemon *d)
 		    d->config->unix_server.file);
 	else
 		cJSON_AddNullToObject(o, "socket");
+	if (guardian > 0)
+		cJSON_AddNumberToObject(o, "guardian", (double)guardian);
+	else
+		cJSON_AddNullToObject(o, "guardian");
 	if ((text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("cannot render the pidfile");
+		fatalx("cannot render the daemon's record");
 	cJSON_Delete(o);
 	return text;
 }
 
-/* Someone holds the lock: say who, from the file they wrote. */
+/* Someone holds the lock: say who, from the file they wrote (a pid, or
+   the JSON object an older daemon of ours wrote). */
 static void
 already_running(int fd, const char *path, char *cause, size_t len)
 {
 	cJSON	*o = read_json(fd), *pid;
+	char	 buf[32], *end;
+	ssize_t	 n;
+	long	 v;
 
 	pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
-	if (cJSON_IsNumber(pid))
+	if (cJSON_IsObject(o) && cJSON_IsNumber(pid)) {
 		snprintf(cause, len, "already running as pid %d",
 		    (int)pid->valuedouble);
+		cJSON_Delete(o);
+		return;
+	}
+	cJSON_Delete(o);
+	while ((n = pread(fd, buf, sizeof(buf) - 1, 0)) == -1 &&
+	    errno == EINTR)
+		;
+	buf[n > 0 ? n : 0] = '\0';
+	v = strtol(buf, &end, 10);
+	if (n > 0 && end != buf && v > 0 && (*end == '\n' || *end == '\0'))
+		snprintf(cause, len, "already running as pid %ld", v);
 	else
 		snprintf(cause, len, "already running ('%s' is locked)", path);
-	cJSON_Delete(o);
 }
 
 /*
@@ -194,7 +216,7 @@ pidfile_acquire(struct daemon *d, char *cause, size_t len)
 
 	if (path == NULL)
 		return 0;
-	text = daemon_pidfile_json(d);
+	xasprintf(&text, "%d\n", (int)getpid());
 	for (tries = 0; tries < 100; tries++) {
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
@@ -241,6 +263,23 @@ free_text:
 	return rv;
 }
 
+/* The JSON record beside the pidfile (ours: we hold the lock). */
+void
+pidfile_record_write(struct daemon *d)
+{
+	char	*text, cause[512];
+
+	if (d->pidfile_fd == -1)
+		return;
+	if (d->record_path == NULL)
+		xasprintf(&d->record_path, "%s.json", d->config->sd.pidfile);
+	text = daemon_record_json(d);
+	if (write_atomic(d->record_path, text, NULL, false, cause,
+	    sizeof(cause)) == -1)
+		log_warnx("%s", cause);
+	free(text);
+}
+
 void
 pidfile_release(struct daemon *d)
 {
@@ -248,6 +287,11 @@ pidfile_release(struct daemon *d)
 
 	if (d->pidfile_fd == -1)
 		return;
+	if (d->record_path != NULL && unlink(d->record_path) == -1 &&
+	    errno != ENOENT)
+		log_warn("cannot remove %s", d->record_path);
+	free(d->record_path);
+	d->record_path = NULL;
 	if (same_file(d->pidfile_fd, path) && unlink(path) == -1)
 		log_warn("cannot remove %s", path);
 	close(d->pidfile_fd);
@@ -275,11 +319,15 @@ proc_pidfile_path(const struct proc *p)
 static void
 pidfile_proc_write_now(struct proc *p)
 {
-	cJSON	*o;
-	char	*path, *text, started[64], cause[512];
+	static char	 boot_id[64];
+	struct procstat	 st;
+	cJSON		*o;
+	char		*path, *text, started[64], cause[512];
 
 	if ((path = proc_pidfile_path(p)) == NULL)
 		return;
+	if (boot_id[0] == '\0')
+		procstat_boot_id(boot_id, sizeof(boot_id));
 	rfc3339(p->started_at, started, sizeof(started));
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", p->cfg->name);
@@ -290,6 +338,13 @@ pidfile_proc_write_now(struct proc *p)
 	cJSON_AddStringToObject(o, "started", started);
 	cJSON_AddStringToObject(o, "command", p->cfg->command != NULL ?
 	    p->cfg->command : "");
+	/* What tells a later daemon that this very process is still here
+	   (stale.c): not a reused pid. */
+	if (procstat_read(p->pid, &st) == 0 && st.pgrp == p->pgid) {
+		cJSON_AddNumberToObject(o, "starttime", (double)st.starttime);
+		cJSON_AddNumberToObject(o, "session", (double)st.session);
+		cJSON_AddStringToObject(o, "boot_id", boot_id);
+	}
 	if ((text = cJSON_PrintUnformatted(o)) == NULL)
 		fatalx("cannot render a pidfile");
 	cJSON_Delete(o);
@@ -399,36 +454,41 @@ pidfile_proc_forget(struct proc *p)
 		pidfile_proc_remove_now(p);
 }
 
-/* One of ours: a JSON object with the keys we write. */
-static bool
-is_proc_pidfile(int dirfd, const char *name)
+/* One of ours: a JSON object with the keys we write, else NULL. */
+static cJSON *
+proc_pidfile_read(int dirfd, const char *name)
 {
 	cJSON	*o;
-	bool	 ours;
 	int	 fd;
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd == -1)
-		return false;
+		return NULL;
 	o = read_json(fd);
 	close(fd);
-	ours = cJSON_IsObject(o) &&
+	if (cJSON_IsObject(o) &&
 	    cJSON_GetObjectItemCaseSensitive(o, "name") != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(o, "group") != NULL &&
-	    cJSON_GetObjectItemCaseSensitive(o, "pgid") != NULL;
+	    cJSON_GetObjectItemCaseSensitive(o, "pgid") != NULL)
+		return o;
 	cJSON_Delete(o);
-	return ours;
+	return NULL;
 }
 
-/* Start-up: make the run folder, remove pidfiles a previous run left. */
+/*
+ * Start-up: make the run folder, remove pidfiles a previous run left,
+ * and kill what is left of the process groups they name.
+ */
 int
 pidfile_proc_clean(struct daemon *d, char *cause, size_t len)
 {
 	const char	*rundir = d->config->sd.rundir;
+	struct stale_set stale = { 0 };
 	struct dirent	*de;
 	struct stat	 st;
 	size_t		 n;
+	cJSON		*o;
 	DIR		*dir;
 
 	if (rundir == NULL)
@@ -450,8 +510,10 @@ pidfile_proc_clean(struct daemon *d, char *cause, size_t len)
 		if (fstatat(dirfd(dir), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
 			continue;
-		if (!is_proc_pidfile(dirfd(dir), de->d_name))
+		if ((o = proc_pidfile_read(dirfd(dir), de->d_name)) == NULL)
 			continue;
+		stale_note(&stale, o);
+		cJSON_Delete(o);
 		if (unlinkat(dirfd(dir), de->d_name, 0) == -1)
 			log_warn("cannot remove %s/%s", rundir, de->d_name);
 		else
@@ -459,5 +521,6 @@ pidfile_proc_clean(struct daemon *d, char *cause, size_t len)
 			    de->d_name);
 	}
 	closedir(dir);
+	stale_kill(&stale);
 	return 0;
 }

@@ -238,13 +238,18 @@ proc_start_failed(struct proc *p)
 	proc_fx(p)->timer(p, proc_backoff_delay(p->cfg, p->retries));
 }
 
-/* In EXITED: will autorestart bring it back (what subscribers may ask)? */
+/*
+ * In EXITED: will autorestart bring it back (what subscribers may ask)?
+ * Not while a process it left by daemonizing runs (adopt.c): that one
+ * does the work, and another start would only fight it for its port.
+ */
 bool
 proc_will_restart(const struct proc *p)
 {
 	const struct proc_config *c = p->cfg;
 
-	if (!p->want_up || p->daemon->shutting_down)
+	if (!p->want_up || p->daemon->shutting_down ||
+	    adopt_live(p->daemon, p))
 		return false;
 	return c->autorestart == AUTORESTART_TRUE ||
 	    (c->autorestart == AUTORESTART_UNEXPECTED &&

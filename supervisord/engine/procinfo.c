@@ -128,8 +128,19 @@ exit_describe(const struct exit_info *e, char *buf, size_t len)
 		    e->core ? " (core dumped)" : "");
 }
 
+static void	proc_describe_state(const struct proc *, char *, size_t);
+
+/* What the program left behind by daemonizing (adopt.c), then its state. */
 void
 proc_describe(const struct proc *p, char *buf, size_t len)
+{
+	size_t	n = adopt_describe(p, buf, len);
+
+	proc_describe_state(p, buf + n, len - n);
+}
+
+static void
+proc_describe_state(const struct proc *p, char *buf, size_t len)
 {
 	long long	 up, days;
 	time_t		 t;

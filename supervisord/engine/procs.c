@@ -175,6 +175,7 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	if (p->pid != 0)
 		reap_untrack(d, p);
 	logcap_release(p);
+	adopt_forget(p);
 	event_proc_gone(d, p);
 	procin_release(p);
 	depend_forget(p);

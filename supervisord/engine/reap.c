@@ -3,6 +3,9 @@
  * (ours, and orphans reparented to us as subreaper or PID 1); a pid hash
  * finds the process, so thousands of programs cost nothing per exit.
  * A group whose leader is gone is probed on a short timer until empty.
+ * The guardian is told when a group is empty (or is left unwatched), and
+ * after a leader's exit the children it may have left by daemonizing
+ * are looked for (adopt.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -104,9 +107,15 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	struct proc		*p;
 	struct exit_info	 e = { .valid = true };
 	char			 how[128];
-	bool			 group_left;
+	bool			 group_alive_now, group_left;
 
+	if (guardian_reaped(d, w->rpid, w->rstatus))
+		return;
 	if ((p = reap_find(d, w->rpid)) == NULL) {
+		if (adopt_reaped(d, w->rpid, w->rstatus)) {
+			guardian_recheck(d);
+			return;
+		}
 		/* An orphan reparented to us, or a member of some group. */
 		if (WIFSIGNALED(w->rstatus)) {
 			e.signaled = true;
@@ -117,13 +126,22 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		exit_describe(&e, how, sizeof(how));
 		log_info("reaped pid %d (%s), not a program of ours",
 		    (int)w->rpid, how);
+		guardian_recheck(d);
 		return;
 	}
 	reap_untrack(d, p);
 	pidfile_proc_remove(p);
 	spawn_exec_drain(p);
+	group_alive_now = group_alive(p->pgid);
 	group_left = (p->cfg->stopasgroup || p->cfg->killasgroup) &&
-	    group_alive(p->pgid);
+	    group_alive_now;
+	/* The guardian keeps a group that outlives its leader. */
+	if (!group_alive_now)
+		guardian_forget(d, p->pgid);
+	else if (!group_left)
+		guardian_linger(d, p->pgid);
+	guardian_recheck(d);
+	adopt_scan(p);
 	proc_exited(p, w->rstatus, group_left);
 }
 
@@ -133,6 +151,8 @@ group_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct proc	*p = container_of(w, struct proc, group_timer);
 
 	if (!group_alive(p->pgid)) {
+		guardian_forget(p->daemon, p->pgid);
+		adopt_scan(p);	/* one that left the group since */
 		proc_group_empty(p);
 		return;
 	}

@@ -38,39 +38,14 @@
 #include "strv.h"
 #include "envfile.h"
 #include "log.h"
+#include "procstat.h"
 #include "xmalloc.h"
 #include "engine.h"
 #include "output.h"
 
 extern char	**environ;
 
-/* The steps of the child's set-up, in order; each can fail. */
-enum spawn_step {
-	STEP_SIGNALS,
-	STEP_SETPGID,
-	STEP_PDEATHSIG,
-	STEP_CHDIR,
-	STEP_ENVFILE,
-	STEP_NO_USER,
-	STEP_NOT_ROOT,
-	STEP_INITGROUPS,
-	STEP_SETGID,
-	STEP_SETUID,
-	STEP_STDIN,
-	STEP_STDOUT,
-	STEP_CLOSE_FDS,
-	STEP_ENVIRON,
-	STEP_NOT_FOUND,
-	STEP_EXEC,
-};
-
-/* What the child writes to the report pipe before _exit(127): one
-   write, well under PIPE_BUF, so it arrives whole. */
-struct spawn_report {
-	int	 step;
-	int	 error;
-	char	 msg[200];	/* STEP_ENVFILE: "file:line: what" */
-};
+#include "spawn_report.h"
 
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 
@@ -404,69 +379,6 @@ spawn_shared(struct spawn_child *c)
 	return pid;
 }
 
-/* "spawn error: " follows in the state; this is the rest. */
-static void
-report_format(const struct proc *p, const struct spawn_report *r, char *buf,
-    size_t len)
-{
-	const struct proc_config *c = p->cfg;
-	const char		 *why = strerror(r->error);
-
-	switch (r->step) {
-	case STEP_SIGNALS:
-		snprintf(buf, len, "cannot reset signals: %s", why);
-		break;
-	case STEP_SETPGID:
-		snprintf(buf, len, "cannot create a process group: %s", why);
-		break;
-	case STEP_PDEATHSIG:
-		snprintf(buf, len, "cannot set the parent death signal: %s",
-		    why);
-		break;
-	case STEP_CHDIR:
-		snprintf(buf, len, "cannot change directory to '%s': %s",
-		    c->directory, why);
-		break;
-	case STEP_ENVFILE:
-		snprintf(buf, len, "%s", r->msg);
-		break;
-	case STEP_NO_USER:
-		snprintf(buf, len, "cannot find user '%s'%s%s", c->user,
-		    r->error != 0 ? ": " : "", r->error != 0 ? why : "");
-		break;
-	case STEP_NOT_ROOT:
-		snprintf(buf, len, "cannot switch to user '%s': the daemon "
-		    "is not running as root", c->user);
-		break;
-	case STEP_INITGROUPS:
-	case STEP_SETGID:
-	case STEP_SETUID:
-		snprintf(buf, len, "cannot switch to user '%s' (%s): %s",
-		    c->user, r->step == STEP_INITGROUPS ? "initgroups" :
-		    r->step == STEP_SETGID ? "setgid" : "setuid", why);
-		break;
-	case STEP_STDIN:
-		snprintf(buf, len, "cannot set up stdin: %s", why);
-		break;
-	case STEP_STDOUT:
-		snprintf(buf, len, "cannot set up stdout and stderr: %s", why);
-		break;
-	case STEP_CLOSE_FDS:
-		snprintf(buf, len, "cannot close descriptors: %s", why);
-		break;
-	case STEP_ENVIRON:
-		snprintf(buf, len, "cannot build the environment: %s", why);
-		break;
-	case STEP_NOT_FOUND:
-		snprintf(buf, len, "can't find command '%s'", c->argv[0]);
-		break;
-	case STEP_EXEC:
-	default:
-		snprintf(buf, len, "%s: %s", c->argv[0], why);
-		break;
-	}
-}
-
 static void
 exec_close(struct proc *p)
 {
@@ -490,7 +402,7 @@ exec_read(struct proc *p, bool at_exit)
 		return;
 	exec_close(p);
 	if (n == (ssize_t)sizeof(r)) {
-		report_format(p, &r, msg, sizeof(msg));
+		spawn_report_format(p, &r, msg, sizeof(msg));
 		proc_exec_failed(p, msg);
 		return;
 	}
@@ -531,7 +443,7 @@ spawn_shared_done(struct proc *p, const struct spawn_child *c)
 	p->exec_fd = -1;
 	if (c->failed) {
 		/* Its exit (127) follows, as for a forked child. */
-		report_format(p, &c->report, msg, sizeof(msg));
+		spawn_report_format(p, &c->report, msg, sizeof(msg));
 		proc_exec_failed(p, msg);
 		return;
 	}
@@ -548,6 +460,7 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	struct spawn_child	 c = { .p = p };
 	sigset_t		 all, old;
 	pid_t			 pid, parent = getpid();
+	uint64_t		 start_ticks;
 	int			 child_fds[3], report[2] = { -1, -1 }, error;
 	bool			 shared = spawn_shares_memory(p);
 
@@ -572,6 +485,8 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		return -1;
 	}
 
+	/* Before the fork: what it forks started at this or later. */
+	start_ticks = procstat_now_ticks();
 	/* No signal handler of ours may run in the child before exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -600,7 +515,9 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
 	p->pid = pid;
 	p->pgid = pid;
+	p->start_ticks = start_ticks;
 	reap_track(d, p);
+	guardian_watch(d, pid);
 	logcap_spawned(p);
 	procin_spawned(p);
 	pidfile_proc_write(p);

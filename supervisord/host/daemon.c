@@ -31,28 +31,55 @@ static const struct {
 	{ SIGTERM, true }, { SIGINT, true }, { SIGQUIT, true },
 	{ SIGHUP, false }, { SIGUSR2, false },
 };
+/* Down for shutdown: not running, and nothing it left behind alive. */
+static bool
+shutdown_down(const struct daemon *d, const struct proc *p)
+{
+	return proc_is_down(p) && !adopt_live(d, p);
+}
+
 static bool
 procs_down(const struct daemon *d)
 {
 	size_t	i;
 
 	for (i = 0; i < d->nprocs; i++)
-		if (!proc_is_down(d->procs[i]))
+		if (!shutdown_down(d, d->procs[i]))
 			return false;
-	return true;
+	return !adopt_orphans_live(d);
+}
+
+/* Stop each process of tier's priority (and what it left behind), but
+   those that wait for a dependent to be down first. */
+static void
+shutdown_tier(struct daemon *d, const struct proc *tier, bool by_deps)
+{
+	struct proc	*p;
+	char		 cause[128];
+	size_t		 i;
+
+	for (i = d->nprocs; i > 0; i--) {
+		p = d->procs[i - 1];
+		if (proc_priority_cmp(p, tier) != 0 || shutdown_down(d, p) ||
+		    (by_deps && depend_has_live_dependents(p)))
+			continue;
+		if (p->want_up || p->state == PROC_BACKOFF)
+			(void)proc_stop(p, cause, sizeof(cause));
+		adopt_stop(d, p);
+	}
 }
 
 /*
  * One step of the shutdown: stop the processes of the highest priority
- * still up (equal priorities together), and leave the loop once every
- * process is down.  Called again on each transition.  depends_on comes
- * first: a process waits until what depends on it is down.
+ * still up (equal priorities together), with what they left behind by
+ * daemonizing, and leave the loop once every process is down and nothing
+ * they left is alive.  Called again on each transition.  depends_on
+ * comes first: a process waits until what depends on it is down.
  */
 static void
 shutdown_step(struct daemon *d)
 {
-	struct proc	*tier = NULL, *free_first;
-	char		 cause[128];
+	struct proc	*tier, *free_first;
 	size_t		 i;
 
 	if (d->stepping) {
@@ -64,13 +91,17 @@ shutdown_step(struct daemon *d)
 		d->step_again = false;
 		tier = NULL;
 		for (i = d->nprocs; i > 0; i--) {
-			if (!proc_is_down(d->procs[i - 1])) {
+			if (!shutdown_down(d, d->procs[i - 1])) {
 				tier = d->procs[i - 1];
 				break;
 			}
 		}
 		if (tier == NULL && !reload_procs_down(d))
 			break;	/* removed by a reload, still stopping */
+		if (tier == NULL && adopt_orphans_live(d)) {
+			adopt_stop(d, NULL);	/* left by removed ones */
+			break;
+		}
 		if (tier == NULL) {
 			log_info("every process is down, exiting");
 			ev_break(d->loop, EVBREAK_ALL);
@@ -78,24 +109,21 @@ shutdown_step(struct daemon *d)
 		}
 		free_first = NULL;
 		for (i = d->nprocs; i > 0 && free_first == NULL; i--)
-			if (!proc_is_down(d->procs[i - 1]) &&
+			if (!shutdown_down(d, d->procs[i - 1]) &&
 			    !depend_has_live_dependents(d->procs[i - 1]))
 				free_first = d->procs[i - 1];
 		if (free_first != NULL)	/* else a cycle: the loader refuses */
 			tier = free_first;
-		for (i = d->nprocs; i > 0; i--) {
-			if (proc_priority_cmp(d->procs[i - 1], tier) != 0 ||
-			    proc_is_down(d->procs[i - 1]) ||
-			    (free_first != NULL &&
-			    depend_has_live_dependents(d->procs[i - 1])))
-				continue;
-			if (d->procs[i - 1]->want_up ||
-			    d->procs[i - 1]->state == PROC_BACKOFF)
-				(void)proc_stop(d->procs[i - 1], cause,
-				    sizeof(cause));
-		}
+		shutdown_tier(d, tier, free_first != NULL);
 	} while (d->step_again);
 	d->stepping = false;
+}
+
+void
+daemon_shutdown_continue(struct daemon *d)
+{
+	if (d->shutting_down)
+		shutdown_step(d);
 }
 
 /* Each transition during the shutdown may let the next tier go. */
@@ -329,13 +357,14 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	daemon_procs_create(&d);
 	reload_init(&d);
 	depend_init(&d);
-	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
-		pidfile_release(&d);
-		detach_fail(ready_fd, "%s", cause);
-	}
 	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
 		detach_fail(ready_fd, "cannot set up logging: %s", cause);
+	}
+	/* Into the log: what a previous daemon left is killed here. */
+	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
+		pidfile_release(&d);
+		detach_fail(ready_fd, "%s", cause);
 	}
 	if (control_init(&d, cause, sizeof(cause)) == -1) {
 		pidfile_release(&d);
@@ -345,6 +374,9 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
 	sdnotify_init(&d);
+	/* Before anything is spawned (every group is given to it), after
+	   the socket listens (clients wait for it once the pidfile is). */
+	guardian_start(&d);
 
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
@@ -372,6 +404,8 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	reload_free(&d);
 	daemon_procs_free(&d);
 	pidfile_flush(&d);	/* frees the queue; every entry is forgotten */
+	adopt_free(&d);
+	guardian_stop(&d);	/* it kills what a shutdown could not stop */
 	reap_free(&d);
 	remove_socket(d.config);
 	pidfile_release(&d);

@@ -121,8 +121,14 @@ main(int argc, char **argv)
 	};
 	struct daemon_opts	 opts = { 0 };
 	const char		*path = NULL;
+	const char		*base;
 	int			 ch, mode = 0;
 
+	/* The daemon runs itself under this name as its guardian. */
+	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base != NULL ? base + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(base, GUARDIAN_ARGV0) == 0)
+		return guardian_main(argc, argv);
 	log_init("supervisord", LOG_LEVEL_INFO);
 	while ((ch = getopt_long(argc, argv, "c:tndvh", longopts, NULL)) != -1) {
 		switch (ch) {

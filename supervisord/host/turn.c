@@ -4,6 +4,8 @@
  * the loop waits again; it wakes nothing (an idle daemon sleeps), and
  * each step costs a test when it has nothing to do.
  *
+ * 0. The guardian: the process groups of the turn's spawns, in one
+ *    write (guardian.c).
  * 1. Held stops (depends_on): every stop of the turn's requests is
  *    issued, so what is held for a dependent that stays up goes on.
  * 2. Reload's collection: removed processes that are down are freed.
@@ -43,6 +45,7 @@ again_cb(struct ev_loop *loop, ev_idle *w, int revents)
 void
 turn_end(struct daemon *d)
 {
+	guardian_flush(d);
 	if (d->settle_due)
 		depend_settle(d);
 	reload_collect(d);

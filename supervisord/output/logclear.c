@@ -1,5 +1,5 @@
 /*
- * clear: a process's log files emptied, as Supervisor's clearProcessLogs
+ * clear and clearlog: log files emptied, as Supervisor's clearProcessLogs
  * (which removes the file and opens a new one).  We truncate the file we
  * hold open instead: the same inode, so a reader following it (tail -f,
  * supctl tail -f) sees a truncation and goes on.  Backups stay.
@@ -11,8 +11,34 @@
 #include "logfile.h"
 #include "log.h"
 
+const char *
+logclear_daemon_path(void)
+{
+	struct logfile	*lf = logsink_daemon_file();
+
+	return lf != NULL ? lf->path : NULL;
+}
+
+/* A failure is reported with the daemon's next log line (logsink.c). */
 int
-logcap_clear(struct proc *p, const char *paths[3], char *cause, size_t len)
+logclear_daemon(char *cause, size_t len)
+{
+	struct logfile	*lf = logsink_daemon_file();
+
+	if (lf == NULL) {
+		snprintf(cause, len, "the daemon's log is not a file");
+		return -1;
+	}
+	if (logfile_clear(lf) == -1) {
+		snprintf(cause, len, "cannot empty '%s': %s", lf->path,
+		    strerror(lf->error));
+		return -1;
+	}
+	return 0;
+}
+
+int
+logclear_proc(struct proc *p, const char *paths[3], char *cause, size_t len)
 {
 	struct logcap	*streams[2] = { p->out, p->err };
 	char		 who[256];

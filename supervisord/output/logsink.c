@@ -585,26 +585,10 @@ logsink_daemon_open(const struct supervisord_config *sd, char *cause,
 	return 0;
 }
 
-int
-logsink_daemon_clear(char *cause, size_t len)
+struct logfile *
+logsink_daemon_file(void)
 {
-	if (dlog.file == NULL) {
-		snprintf(cause, len, "the daemon's log is not a file");
-		return -1;
-	}
-	if (logfile_clear(dlog.file) == -1) {
-		snprintf(cause, len, "cannot empty '%s': %s", dlog.file->path,
-		    strerror(dlog.file->error));
-		logsink_daemon_file_report(dlog.file);
-		return -1;
-	}
-	return 0;
-}
-
-const char *
-logsink_daemon_path(void)
-{
-	return dlog.file != NULL ? dlog.file->path : NULL;
+	return dlog.file;
 }
 
 void

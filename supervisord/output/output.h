@@ -70,18 +70,21 @@ bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,
 int	 logsink_daemon_open(const struct supervisord_config *, char *cause,
 	    size_t);
 void	 logsink_daemon_reopen(void);
-/* clear (Supervisor's clearLog): the daemon's log file emptied; -1 with
-   a reason when it has none (stderr, syslog, the journal) or cannot. */
-int	 logsink_daemon_clear(char *cause, size_t);
-/* The daemon's log file, NULL when it logs elsewhere. */
-const char *logsink_daemon_path(void);
+/* The daemon's own log file, NULL when it logs to stderr, syslog or
+   the journal (maintail, clearlog). */
+struct logfile *logsink_daemon_file(void);
 /*
- * logclear.c: clear (Supervisor's clearProcessLogs): a process's stdout
- * and stderr log files emptied (their backups stay, as Supervisor's).
- * The paths emptied go to paths (up to two, NULL-terminated); -1 with a
- * reason when a file could not be emptied.
+ * logclear.c: log files emptied in place (their backups stay, as
+ * Supervisor's).  logclear_proc (clearProcessLogs): a process's stdout
+ * and stderr files; the paths emptied go to paths (up to two,
+ * NULL-terminated).  logclear_daemon (clearLog): the daemon's own.  -1
+ * with a reason when a file could not be emptied, or (daemon) when it
+ * has none.
  */
-int	 logcap_clear(struct proc *, const char *paths[3], char *cause,
+int	 logclear_proc(struct proc *, const char *paths[3], char *cause,
 	    size_t);
+int	 logclear_daemon(char *cause, size_t);
+/* The file logclear_daemon() empties (and maintail reads), or NULL. */
+const char *logclear_daemon_path(void);
 
 #endif

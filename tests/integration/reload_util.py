@@ -40,6 +40,9 @@ def cmdline(pid):
 
 
 def environ(pid):
+    """The environment of pid's program, once its exec is done (RUNNING
+    with startsecs=0 comes at the fork, before the exec's environment)."""
+    wait_for(lambda: cmdline(pid) != [b""], what="pid %d's exec" % pid)
     with open("/proc/%d/environ" % pid, "rb") as f:
         items = f.read().rstrip(b"\0").split(b"\0")
     return dict(i.decode().split("=", 1) for i in items if b"=" in i)

@@ -1,11 +1,14 @@
-"""Pidfiles: the daemon's (JSON, locked, one daemon only, stale ones
-replaced, removed at exit) and one per running process."""
+"""Pidfiles: the daemon's (its pid in decimal as Supervisor writes it,
+locked, one daemon only, stale ones replaced, removed at exit), its JSON
+record beside it, and one JSON pidfile per running process."""
 import datetime
 import fcntl
 import json
 import os
 import signal
 import subprocess
+
+import shutil
 
 import pytest
 
@@ -23,10 +26,21 @@ def _load(path):
         return json.load(f)
 
 
+def _pid(path):
+    """The daemon's pidfile: digits and a newline, nothing else."""
+    with open(path) as f:
+        text = f.read()
+    assert text.endswith("\n") and text[:-1].isdigit(), repr(text)
+    return int(text)
+
+
 def test_daemon_pidfile(daemon):
     daemon.write_config("")
     daemon.start()
-    info = _load(daemon.pidfile)
+    assert _pid(daemon.pidfile) == daemon.proc.pid
+    # The record follows the pidfile once the guardian is started.
+    info = wait(daemon, lambda: os.path.exists(daemon.pidfile + ".json") and
+                _load(daemon.pidfile + ".json"), "the daemon's record")
     assert info["pid"] == daemon.proc.pid
     assert info["ppid"] == os.getpid()
     started = _rfc3339(info["started"])
@@ -37,6 +51,7 @@ def test_daemon_pidfile(daemon):
                          text=True).stdout
     assert info["version"] in out
     assert info["socket"] == daemon.sock
+    assert pid_alive(info["guardian"])
     # held with an exclusive lock for the daemon's lifetime
     with open(daemon.pidfile) as f:
         with pytest.raises(BlockingIOError):
@@ -44,28 +59,62 @@ def test_daemon_pidfile(daemon):
     daemon.signal(signal.SIGTERM)
     assert daemon.wait_exit() == 0
     assert not os.path.exists(daemon.pidfile)
+    assert not os.path.exists(daemon.pidfile + ".json")
     assert [n for n in os.listdir(daemon.dir) if ".tmp" in n] == []
+
+
+def test_pidfile_read_by_the_usual_tools(daemon):
+    """What Debian's logrotate snippet (kill -USR2 $(cat pidfile)), init
+    scripts (start-stop-daemon --pidfile) and monit do with Supervisor's
+    pidfile works with ours."""
+    daemon.write_config("")
+    daemon.start()
+    daemon.request({"cmd": "status"})
+    r = subprocess.run(["sh", "-c", 'kill -USR2 "$(cat %s)"' %
+                        daemon.pidfile], capture_output=True, text=True)
+    assert r.returncode == 0, r
+    wait_count(daemon, "received SIGUSR2 indicating log reopen request")
+    ssd = shutil.which("start-stop-daemon") or "/sbin/start-stop-daemon"
+    if os.access(ssd, os.X_OK):
+        r = subprocess.run([ssd, "--status", "--pidfile", daemon.pidfile])
+        assert r.returncode == 0, r     # running
+        r = subprocess.run([ssd, "--stop", "--quiet", "--pidfile",
+                            daemon.pidfile])
+        assert r.returncode == 0, r
+        assert daemon.wait_exit() == 0
+        assert not os.path.exists(daemon.pidfile)
 
 
 def test_second_daemon_refuses(daemon):
     daemon.write_config("")
     daemon.start()
-    before = _load(daemon.pidfile)
+    before = _pid(daemon.pidfile)
     r = subprocess.run([SUPERVISORD, "-n", "-c", daemon.conf],
                        capture_output=True, text=True, timeout=15)
     assert r.returncode == 1, r
     assert "already running as pid %d" % daemon.proc.pid in r.stderr
-    assert _load(daemon.pidfile) == before
+    assert _pid(daemon.pidfile) == before
+    wait(daemon, lambda: os.path.exists(daemon.pidfile + ".json") and
+         _load(daemon.pidfile + ".json")["pid"] == before, "its record")
     assert daemon.proc.poll() is None
 
 
-def test_stale_pidfile_is_replaced(daemon):
+@pytest.mark.parametrize("stale", ["999999999\n",
+                                   '{"pid": 999999999, "ppid": 1}'])
+def test_stale_pidfile_is_replaced(daemon, stale):
+    """A pidfile nobody holds (Supervisor's, or an older one of ours in
+    JSON) is replaced, and so is a stale record beside it."""
     daemon.write_config("")
     with open(daemon.pidfile, "w") as f:
-        json.dump({"pid": 999999999, "ppid": 1}, f)
+        f.write(stale)
+    with open(daemon.pidfile + ".json", "w") as f:
+        json.dump({"pid": 999999999}, f)
     daemon.start(wait=False)
     wait(daemon, lambda: os.path.exists(daemon.pidfile) and
-         _load(daemon.pidfile)["pid"] == daemon.proc.pid, "our pidfile")
+         open(daemon.pidfile).read() == "%d\n" % daemon.proc.pid,
+         "our pidfile")
+    wait(daemon, lambda: _load(daemon.pidfile + ".json")["pid"] ==
+         daemon.proc.pid, "our record")
     assert daemon.proc.poll() is None
 
 
@@ -137,7 +186,7 @@ def test_racing_daemons_one_wins(daemon):
         wait(daemon, lambda: sum(p.poll() is not None for p in procs) == 5,
              "five of six daemons to give up")
         (winner,) = [p for p in procs if p.poll() is None]
-        assert _load(daemon.pidfile)["pid"] == winner.pid
+        assert _pid(daemon.pidfile) == winner.pid
         for p in procs:
             if p is not winner:
                 assert p.returncode == 1

@@ -204,7 +204,8 @@ def test_kill_9_of_the_daemon_leaves_nothing(daemon):
 
 def test_orphans_are_reaped(daemon):
     """Children that leave the group (setsid) and outlive their parent are
-    reparented to the daemon, which reaps and logs them: no zombie."""
+    reparented to the daemon: they have daemonized, which it says, and it
+    reaps and logs them when they end on their own: no zombie."""
     path = os.path.join(daemon.dir, "forker")
     daemon.write_config(program("orphans", "%s -n 3 -s -c 500 -x 200 %s"
                                 % (helper("forker"), path),
@@ -213,12 +214,14 @@ def test_orphans_are_reaped(daemon):
     leader, children = wait_forker(path)
     wait_state(daemon, "orphans", "EXITED")
     for pid in children:
-        wait_count(daemon, "reaped pid %d (exit status 0), not a program "
-                   "of ours" % pid)
+        wait_count(daemon, "reaped pid %d (exit status 0) that orphans left "
+                   "behind" % pid)
+        assert count(daemon, "orphans left pid %d (" % pid) == 1
     assert [c for c in children_of(daemon.proc.pid) if c[1] == "Z"] == []
     assert not any(pid_alive(p) for p in children)
     # they were not signalled: they left the group and exited on their own
     assert count(daemon, "left of orphans") == 0
+    assert count(daemon, "that orphans left behind with") == 0
 
 
 def test_no_zombie_and_no_leak_across_restarts(daemon):

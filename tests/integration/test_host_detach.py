@@ -22,7 +22,7 @@ def _run_d(conf, *extra):
 
 def _pid(path):
     with open(path) as f:
-        return json.load(f)["pid"]
+        return int(f.read())
 
 
 def _stat(pid):

@@ -4,23 +4,35 @@ inside a namespace where the daemon's pid does not exist.  `shutdown`
 waits for the real exit either way; `pid` gives the number valid where
 supctl runs, or says there is none."""
 import os
+import shlex
 import subprocess
 import time
 
-from conftest import DEADLINE, SUPCTL, pid_alive
+from conftest import DEADLINE, SUPCTL, pid_alive, wait_for
 from engine_util import program
 from host_util import UNSHARE, container, require_pid_namespace  # noqa: F401
 
-# Ignores SIGTERM: a shutdown takes stopwaitsecs, then SIGKILL.
-STUBBORN = "sh -c \"trap '' TERM; while :; do sleep 0.1; done\""
+def stubborn(d, stopwaitsecs):
+    """A program that ignores SIGTERM (a shutdown takes stopwaitsecs, then
+    SIGKILL), and the file that says its trap is set."""
+    ready = os.path.join(d.dir, "stubborn.ready")
+    script = "trap '' TERM; touch %s; while :; do sleep 0.1; done" % ready
+    return program("stubborn", "sh -c %s" % shlex.quote(script),
+                   startsecs="0", stopwaitsecs=str(stopwaitsecs)), ready
+
+
+def start_stubborn(d, ready):
+    """Started, and its trap set: a loaded machine may run the shell late."""
+    d.wait_state("stubborn", "RUNNING")
+    wait_for(lambda: os.path.exists(ready), what="the stubborn trap")
 
 
 def test_shutdown_of_a_daemon_in_a_container(container):
     d = container.d
-    d.write_config(program("stubborn", STUBBORN, startsecs="0",
-                           stopwaitsecs="2"))
+    conf, ready = stubborn(d, 2)
+    d.write_config(conf)
     container.start()
-    d.wait_state("stubborn", "RUNNING")
+    start_stubborn(d, ready)
     assert container.ns_pid() == 1
     # The daemon says 1; the number that means it here is another.
     assert d.request({"cmd": "pid"})["result"]["pid"] == 1
@@ -48,10 +60,10 @@ def test_shutdown_from_another_namespace(daemon):
     closes the connection it holds open until it exits, longer than the
     idle timeout of other connections."""
     require_pid_namespace()
-    daemon.write_config(program("stubborn", STUBBORN, startsecs="0",
-                                stopwaitsecs="3"))
+    conf, ready = stubborn(daemon, 3)
+    daemon.write_config(conf)
     daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "1"})
-    daemon.wait_state("stubborn", "RUNNING")
+    start_stubborn(daemon, ready)
     r = in_namespace("-c", daemon.conf, "pid")
     assert r.returncode == 1 and r.stdout == "", (r.stdout, r.stderr)
     assert "supctl: the daemon runs in another PID namespace (pid %d " \
@@ -67,10 +79,10 @@ def test_shutdown_from_another_namespace(daemon):
 
 def test_shutdown_timeout_from_another_namespace(daemon):
     require_pid_namespace()
-    daemon.write_config(program("stubborn", STUBBORN, startsecs="0",
-                                stopwaitsecs="5"))
+    conf, ready = stubborn(daemon, 5)
+    daemon.write_config(conf)
     daemon.start()
-    daemon.wait_state("stubborn", "RUNNING")
+    start_stubborn(daemon, ready)
     r = in_namespace("-c", daemon.conf, "--timeout", "1", "shutdown")
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert "the daemon did not exit in time" in r.stderr

@@ -28,13 +28,14 @@ def test_orphans_reaped(container):
     d = container.d
     record = os.path.join(d.dir, "forker")
     # Four children leave the group (setsid), outlive their parent by
-    # half a second and exit: orphans, reparented to PID 1.
+    # half a second and exit: orphans, reparented to PID 1, that the
+    # program left behind by daemonizing.
     d.write_config(program("orphans", "%s -n 4 -s -x 100 -c 500 %s"
                            % (helper("forker"), record),
                            startsecs="0", autorestart="false"))
     container.start()
     d.wait_state("orphans", "EXITED")
-    wait_count(d, "not a program of ours", 4)
+    wait_count(d, "that orphans left behind", 4)
     assert [c for c in children_of(container.pid) if c[1] == "Z"] == [], \
         container.output()
 
