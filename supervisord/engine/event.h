@@ -25,8 +25,11 @@
  * see the next event, not the current one; removal takes effect at once.
  *
  * An event carries what Supervisor's payloads need (PROCESS_STATE_*:
- * processname, groupname, from_state, tries, expected, pid), a serial
- * number and the time; event_write() is its JSON (jsonw, as every reply).
+ * processname, groupname, from_state, tries, expected, pid;
+ * SUPERVISOR_STATE_CHANGE_*), a serial number and the time;
+ * event_write() is its JSON (jsonw, as every reply).  A new type (TICK_*,
+ * PROCESS_LOG_*, PROCESS_GROUP_*) is a line in enum event_type, its
+ * fields below, a publishing function, and its case in event_json.c.
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -34,14 +37,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "supervisord.h"
+#include "engine.h"
 
 struct jsonw;
 
 /* What happened; one bit each in a subscriber's mask. */
 enum event_type {
 	EVENT_PROCESS_STATE,	/* a process changed state (from, to) */
+	EVENT_PROCESS_REMOVED,	/* a process left the configuration (a
+				   reload); it is freed once it is down */
+	EVENT_SUPERVISOR_STATE,	/* the daemon's own state (daemon_state) */
 	EVENT_TYPE_COUNT
+};
+
+/* The daemon's state: Supervisor's SUPERVISOR_STATE_CHANGE_RUNNING and
+   _STOPPING, and our reload (RUNNING again once it is applied). */
+enum daemon_state {
+	DAEMON_RUNNING,		/* started (autostart launched), reloaded */
+	DAEMON_RELOADING,	/* reading the configuration again */
+	DAEMON_STOPPING,	/* shutting down */
 };
 
 #define EVENT_MASK(type)	(1U << (type))
@@ -60,7 +74,10 @@ struct event {
 	const char	*name;		/* its program name and group: valid */
 	const char	*group;		/*   while the event is delivered */
 
-	/* EVENT_PROCESS_STATE */
+	/* EVENT_SUPERVISOR_STATE */
+	enum daemon_state daemon_state;
+
+	/* EVENT_PROCESS_STATE (and the process of EVENT_PROCESS_REMOVED) */
 	enum proc_state	 from, to;
 	enum stop_reason stop_reason;	/* to STOPPING: why; else NONE */
 	pid_t		 pid;		/* its pid, or the last it had, or 0 */
@@ -87,6 +104,13 @@ void	 event_input_begin(struct daemon *);
 void	 event_input_end(struct daemon *);
 void	 event_process_state(struct proc *, enum proc_state from,
 	    enum proc_state to);
+/*
+ * The others' side, delivered at once (the AFTER_INPUT callbacks, as an
+ * input of their own): a process leaves the configuration (reload.c,
+ * before it stops), the daemon's state changes (daemon.c, reload.c).
+ */
+void	 event_process_removed(struct proc *);
+void	 event_daemon_state(struct daemon *, enum daemon_state);
 
 /* The serial number of the last event published (0: none yet); a
    subscriber's own later actions have greater ones. */
@@ -103,6 +127,7 @@ void	 event_free(struct daemon *);
 
 /* event_json.c: the JSON of events and of what they carry. */
 const char *event_type_name(enum event_type);
+const char *daemon_state_name(enum daemon_state);
 /* The members of an event into an open object. */
 void	 event_write(struct jsonw *, const struct event *);
 /* An events stream line: {"ok":true,"stream":"event",...}\n, cached
