@@ -19,8 +19,9 @@ CC	?= cc
 PYTHON	?= /usr/bin/python3
 
 PKGS	:= libcjson inih
-# The daemon's HTTP server and XML-RPC decoder only (not supctl).
-HTTP_PKGS := libmicrohttpd expat
+# The daemon's HTTP server, XML-RPC decoder and {SHA} passwords (libmd's
+# SHA-1) only (not supctl).
+HTTP_PKGS := libmicrohttpd expat libmd
 CSTD	:= -std=gnu11
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
@@ -92,7 +93,7 @@ helpers: $(HELPER_BINS)
 
 # Build dependencies: Debian package names, installed when missing.
 DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check \
-	     libmicrohttpd-dev libexpat1-dev
+	     libmicrohttpd-dev libexpat1-dev libmd-dev
 DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc
 SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

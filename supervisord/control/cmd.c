@@ -271,7 +271,7 @@ cmd_shutdown(struct ctl_client *c, const struct proto_request *req)
 	if (!d->shutting_down) {
 		log_info("control: shutdown asked by uid %ld pid %ld",
 		    (long)c->uid, (long)c->pid);
-		daemon_shutdown(d, 0);
+		daemon_request_shutdown(d, 0);
 	}
 	return CMD_DONE;
 }

@@ -52,6 +52,7 @@ struct ctl_job {
 static LIST_HEAD(, ctl_job) jobs = LIST_HEAD_INITIALIZER(jobs);
 
 static void	job_finish(struct ctl_job *);
+static void	job_proc_gone(struct proc *);
 
 static void
 target_done(struct ctl_job *job, struct job_target *t, enum proto_code code,
@@ -198,15 +199,25 @@ job_event(const struct event *e, void *arg)
 	}
 }
 
+/* A process leaves the configuration (reload): at once, before its
+   stop, since it may be freed before the turn ends. */
+static void
+job_removed(const struct event *e, void *arg)
+{
+	job_proc_gone(e->proc);
+}
+
 void
 job_init(struct daemon *d)
 {
 	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_END_OF_TURN,
 	    job_event, NULL);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_REMOVED), EVENT_AFTER_INPUT,
+	    job_removed, NULL);
 }
 
 /* A process leaves the configuration: a job waiting on it fails. */
-void
+static void
 job_proc_gone(struct proc *p)
 {
 	struct ctl_job		*job, *next;
@@ -312,6 +323,7 @@ job_free_all(struct daemon *d)
 	struct ctl_job	*job;
 
 	event_unsubscribe(d, job_event, NULL);
+	event_unsubscribe(d, job_removed, NULL);
 	while ((job = LIST_FIRST(&jobs)) != NULL) {
 		LIST_REMOVE(job, entry);
 		cJSON_Delete(job->id);

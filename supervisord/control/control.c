@@ -248,12 +248,6 @@ control_flush(struct daemon *d)
 	reserve_take();
 }
 
-void
-control_proc_gone(struct daemon *d, struct proc *p)
-{
-	job_proc_gone(p);
-}
-
 /* "user[:group]", names or numbers; gid stays -1 without a group. */
 static int
 parse_owner(const char *spec, uid_t *uid, gid_t *gid, char *cause,

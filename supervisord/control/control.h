@@ -3,7 +3,7 @@
  * socket), client.c (its clients), cmd.c (the request table),
  * cmd_status.c (status, pid), cmd_action.c (start, stop...) and tail.c
  * (log tails).  The daemon at large sees only control_init(),
- * control_free(), control_flush() and control_proc_gone() in
+ * control_free() and control_flush() in
  * supervisord.h.  It calls the engine; the engine never calls it (the
  * outcomes of requests arrive as events, engine/event.h).
  */
@@ -18,7 +18,9 @@
 #include <ev.h>
 
 #include "proto.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 
 struct cJSON;
 
@@ -71,6 +73,16 @@ struct ctl_client {
 				    size_t, void *);
 	void			*sink_arg;
 };
+
+/*
+ * control.c: the control socket.  daemon_main calls control_init once the
+ * processes exist (before autostart) and control_free after the loop.
+ */
+int	 control_init(struct daemon *, char *cause, size_t);
+void	 control_free(struct daemon *);
+/* The end of the loop's turn: requests' replies, then every client's
+   output written; dropped clients freed. */
+void	 control_flush(struct daemon *);
 
 /* control.c: the socket's side of each client. */
 void	 control_client_add(struct ctl_client *);
@@ -160,7 +172,6 @@ enum cmd_retval cmd_signal(struct ctl_client *,
 	    const struct proto_request *);
 /* Jobs follow their processes' events (end of turn). */
 void	 job_init(struct daemon *);
-void	 job_proc_gone(struct proc *);
 void	 job_client_gone(struct ctl_job *);
 void	 job_free_all(struct daemon *);
 

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "procstat.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define PROBE_FIRST	0.01	/* seconds: its group, once it was reaped */
 #define PROBE_MAX	0.25

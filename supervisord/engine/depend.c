@@ -12,7 +12,7 @@
 #include "event.h"
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 static void
 push(struct proc ***v, size_t *n, struct proc *p)

@@ -185,17 +185,6 @@ daemon_event(struct daemon *d, enum event_type type, const char *group)
 }
 
 void
-event_supervisor_state(struct daemon *d, bool stopping)
-{
-	struct event	*e;
-
-	event_input_begin(d);
-	if ((e = daemon_event(d, EVENT_SUPERVISOR_STATE, NULL)) != NULL)
-		e->stopping = stopping;
-	event_input_end(d);
-}
-
-void
 event_process_group(struct daemon *d, const char *group, bool added)
 {
 	struct event	*e;
@@ -219,12 +208,50 @@ event_tick(struct daemon *d, int period, long long when)
 	event_input_end(d);
 }
 
+void
+event_process_removed(struct proc *p)
+{
+	struct daemon		*d = p->daemon;
+	struct event_bus	*b = bus_get(d);
+	struct event		*e;
+
+	event_input_begin(d);
+	if (wanted(b, EVENT_PROCESS_REMOVED)) {
+		e = queue_add(b);
+		e->type = EVENT_PROCESS_REMOVED;
+		e->time = d->effects->now(p);
+		e->proc = p;
+		e->from = e->to = p->state;
+		e->pid = p->pid;
+		e->want_up = p->want_up;
+	}
+	event_input_end(d);
+}
+
+void
+event_daemon_state(struct daemon *d, enum daemon_state state)
+{
+	struct event_bus	*b = bus_get(d);
+	struct event		*e;
+
+	event_input_begin(d);
+	if (wanted(b, EVENT_SUPERVISOR_STATE)) {
+		e = queue_add(b);
+		e->type = EVENT_SUPERVISOR_STATE;
+		e->time = ev_time();
+		e->daemon_state = state;
+	}
+	event_input_end(d);
+}
+
 /* The queued event i as a subscriber sees it: names filled in. */
 static void
 event_view(const struct event_bus *b, size_t i, struct event *out)
 {
 	*out = b->q[i];
-	if (out->proc != NULL) {
+	if (out->type == EVENT_SUPERVISOR_STATE)
+		out->name = out->group = "";
+	else if (out->proc != NULL) {
 		out->name = out->proc->cfg->name;
 		out->group = out->proc->cfg->group;
 	}

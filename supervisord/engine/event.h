@@ -26,8 +26,11 @@
  *
  * An event carries what Supervisor's payloads need (PROCESS_STATE_*:
  * processname, groupname, from_state, tries, expected, pid;
- * PROCESS_GROUP_*: groupname; TICK_*: when), a serial number and the
- * time; event_write() is its JSON (jsonw, as every reply).
+ * SUPERVISOR_STATE_CHANGE_*; PROCESS_GROUP_*: groupname; TICK_*: when),
+ * a serial number and the time; event_write() is its JSON (jsonw, as
+ * every reply).  A new type (PROCESS_LOG_*, ...) is a line in enum
+ * event_type, its fields below, a publishing function, and its case in
+ * event_json.c.
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -35,17 +38,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "supervisord.h"
+#include "engine.h"
 
 struct jsonw;
 
 /* What happened; one bit each in a subscriber's mask. */
 enum event_type {
 	EVENT_PROCESS_STATE,	/* a process changed state (from, to) */
-	EVENT_SUPERVISOR_STATE,	/* the daemon runs, or stops (stopping) */
+	EVENT_PROCESS_REMOVED,	/* a process left the configuration (a
+				   reload); it is freed once it is down */
+	EVENT_SUPERVISOR_STATE,	/* the daemon's own state (daemon_state) */
 	EVENT_PROCESS_GROUP,	/* a group was added or removed (added) */
 	EVENT_TICK,		/* a period of 5, 60 or 3600 s began */
 	EVENT_TYPE_COUNT
+};
+
+/* The daemon's state: Supervisor's SUPERVISOR_STATE_CHANGE_RUNNING and
+   _STOPPING, and our reload (RUNNING again once it is applied). */
+enum daemon_state {
+	DAEMON_RUNNING,		/* started (autostart launched), reloaded */
+	DAEMON_RELOADING,	/* reading the configuration again */
+	DAEMON_STOPPING,	/* shutting down */
 };
 
 #define EVENT_MASK(type)	(1U << (type))
@@ -64,7 +77,10 @@ struct event {
 	const char	*name;		/* its program name and group: valid */
 	const char	*group;		/*   while the event is delivered */
 
-	/* EVENT_PROCESS_STATE */
+	/* EVENT_SUPERVISOR_STATE */
+	enum daemon_state daemon_state;
+
+	/* EVENT_PROCESS_STATE (and the process of EVENT_PROCESS_REMOVED) */
 	enum proc_state	 from, to;
 	enum stop_reason stop_reason;	/* to STOPPING: why; else NONE */
 	pid_t		 pid;		/* its pid, or the last it had, or 0 */
@@ -73,8 +89,7 @@ struct event {
 	struct exit_info exit;		/* how its last run ended (if valid) */
 	const char	*spawnerr;	/* why the start failed, or NULL */
 
-	/* EVENT_SUPERVISOR_STATE, EVENT_PROCESS_GROUP (group, no proc) */
-	bool		 stopping;	/* SUPERVISOR_STATE: to STOPPING */
+	/* EVENT_PROCESS_GROUP (group, no proc) */
 	bool		 added;		/* PROCESS_GROUP: added (else gone) */
 	/* EVENT_TICK */
 	int		 period;	/* 5, 60, 3600 */
@@ -98,8 +113,14 @@ void	 event_input_begin(struct daemon *);
 void	 event_input_end(struct daemon *);
 void	 event_process_state(struct proc *, enum proc_state from,
 	    enum proc_state to);
-/* The daemon's own events (no process): published as an input each. */
-void	 event_supervisor_state(struct daemon *, bool stopping);
+/*
+ * The others' side, delivered at once (the AFTER_INPUT callbacks, as an
+ * input of their own): a process leaves the configuration (reload.c,
+ * before it stops), the daemon's state changes (daemon.c, reload.c), a
+ * group is added or removed (daemon.c, reload.c), a tick (listener/).
+ */
+void	 event_process_removed(struct proc *);
+void	 event_daemon_state(struct daemon *, enum daemon_state);
 void	 event_process_group(struct daemon *, const char *group, bool added);
 void	 event_tick(struct daemon *, int period, long long when);
 
@@ -118,6 +139,7 @@ void	 event_free(struct daemon *);
 
 /* event_json.c: the JSON of events and of what they carry. */
 const char *event_type_name(enum event_type);
+const char *daemon_state_name(enum daemon_state);
 /* The members of an event into an open object. */
 void	 event_write(struct jsonw *, const struct event *);
 /* An events stream line: {"ok":true,"stream":"event",...}\n, cached

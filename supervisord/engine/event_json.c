@@ -17,12 +17,29 @@ event_type_name(enum event_type type)
 	switch (type) {
 	case EVENT_PROCESS_STATE:
 		return "PROCESS_STATE";
+	case EVENT_PROCESS_REMOVED:
+		return "PROCESS_REMOVED";
 	case EVENT_SUPERVISOR_STATE:
 		return "SUPERVISOR_STATE_CHANGE";
 	case EVENT_PROCESS_GROUP:
 		return "PROCESS_GROUP";
 	case EVENT_TICK:
 		return "TICK";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+const char *
+daemon_state_name(enum daemon_state state)
+{
+	switch (state) {
+	case DAEMON_RUNNING:
+		return "RUNNING";
+	case DAEMON_RELOADING:
+		return "RELOADING";
+	case DAEMON_STOPPING:
+		return "STOPPING";
 	default:
 		return "UNKNOWN";
 	}
@@ -103,14 +120,42 @@ write_process_state(struct jsonw *w, const struct event *e)
 		jsonw_null(w, "stop_reason");
 }
 
+/* The other types: the process (removed) or the daemon's state. */
 void
 event_write(struct jsonw *w, const struct event *e)
 {
+	char	type[64];
+
 	switch (e->type) {
 	case EVENT_PROCESS_STATE:
 		write_process_state(w, e);
+		return;
+	case EVENT_PROCESS_REMOVED:
+		write_names(w, e);
+		jsonw_string(w, "state", proc_state_name(e->to));
+		jsonw_int(w, "pid", e->pid);
+		snprintf(type, sizeof(type), "%s", event_type_name(e->type));
+		break;
+	case EVENT_SUPERVISOR_STATE:
+		jsonw_string(w, "state", daemon_state_name(e->daemon_state));
+		snprintf(type, sizeof(type), "%s_%s", event_type_name(e->type),
+		    daemon_state_name(e->daemon_state));
+		break;
+	case EVENT_PROCESS_GROUP:
+		jsonw_string(w, "group", e->group);
+		snprintf(type, sizeof(type), "%s_%s", event_type_name(e->type),
+		    e->added ? "ADDED" : "REMOVED");
+		break;
+	case EVENT_TICK:
+		jsonw_int(w, "period", e->period);
+		jsonw_number(w, "when", (double)e->when);
+		snprintf(type, sizeof(type), "%s_%d", event_type_name(e->type),
+		    e->period);
 		break;
 	default:
-		break;
+		return;
 	}
+	jsonw_seconds(w, "time", e->time);
+	jsonw_number(w, "serial", (double)e->serial);
+	jsonw_string(w, "type", type);
 }

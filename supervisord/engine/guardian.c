@@ -34,7 +34,7 @@
 #include "log.h"
 #include "pidset.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 extern char	**environ;
 

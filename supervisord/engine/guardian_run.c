@@ -20,7 +20,7 @@
 
 #include "log.h"
 #include "pidset.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define GUARDIAN_FD	3
 #define REPORT_MAX	16	/* groups named in the report */

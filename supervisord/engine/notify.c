@@ -22,7 +22,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define NOTIFY_MSG_MAX	4096	/* systemd's limit too */
 #define NOTIFY_BATCH	64	/* messages per wake-up: others get a turn */

@@ -25,7 +25,7 @@
 #include "log.h"
 #include "procstat.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define PIDFILE_MAX	4096	/* bytes read from a pidfile */
 

@@ -239,7 +239,7 @@ proc_start_failed(struct proc *p)
 }
 
 /*
- * In EXITED: will autorestart bring it back (what observers may ask)?
+ * In EXITED: will autorestart bring it back (what subscribers may ask)?
  * Not while a process it left by daemonizing runs (adopt.c): that one
  * does the work, and another start would only fight it for its port.
  */

@@ -7,7 +7,7 @@
 #ifndef PROC_MACHINE_H
 #define PROC_MACHINE_H
 
-#include "supervisord.h"
+#include "engine.h"
 
 /* What happened to a process: the columns of the transition table. */
 enum proc_ev {

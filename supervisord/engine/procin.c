@@ -19,7 +19,7 @@
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 struct procin {
 	int		 fd;		/* our write end, or -1 */

@@ -11,7 +11,8 @@
 #include <time.h>
 
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 static const struct {
 	enum proc_state	 state;

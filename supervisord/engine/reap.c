@@ -16,7 +16,7 @@
 
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define PROBE_FIRST	0.01	/* seconds: first look at a leaderless group */
 #define PROBE_MAX	0.25	/* the probe interval doubles up to this */

@@ -40,7 +40,8 @@
 #include "log.h"
 #include "procstat.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 extern char	**environ;
 

@@ -13,7 +13,7 @@
 #include "strv.h"
 #include "envfile.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 /* Set KEY=VALUE in an allocated environment, replacing KEY if present. */
 static char **

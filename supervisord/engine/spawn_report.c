@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "supervisord.h"
+#include "engine.h"
 #include "spawn_report.h"
 
 /* "spawn error: " follows in the state; this is the rest. */

@@ -29,7 +29,7 @@
 #include "log.h"
 #include "procstat.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
 
 #define STALE_WAIT_MS	1000	/* for the killed processes to be gone */
 #define STALE_NAMED	8	/* pids named in the log line */

@@ -21,19 +21,8 @@
 #include "event.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "control.h"
 #include "supervisord.h"
-
-static int	 fx_kill(struct proc *, int, bool);
-static void	 fx_timer(struct proc *, ev_tstamp);
-static ev_tstamp fx_now(struct proc *);
-
-static const struct proc_effects daemon_effects = {
-	.spawn = spawn_proc,
-	.kill = fx_kill,
-	.timer = fx_timer,
-	.watch_group = reap_watch_group,
-	.now = fx_now,
-};
 
 static const struct {
 	int	 sig;
@@ -42,176 +31,6 @@ static const struct {
 	{ SIGTERM, true }, { SIGINT, true }, { SIGQUIT, true },
 	{ SIGHUP, false }, { SIGUSR2, false },
 };
-
-/* Never signal pid 0 or 1 (ourselves, everyone, init) by accident. */
-static int
-fx_kill(struct proc *p, int sig, bool group)
-{
-	pid_t	target = group ? p->pgid : p->pid;
-
-	if (target <= 1)
-		return ESRCH;
-	if (kill(group ? -target : target, sig) == -1)
-		return errno;
-	return 0;
-}
-
-static void
-timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	proc_timer_fired(container_of(w, struct proc, timer));
-}
-
-/* Arm from the current time, not the loop's cached one: to the ms. */
-static void
-fx_timer(struct proc *p, ev_tstamp secs)
-{
-	struct ev_loop	*loop = p->daemon->loop;
-
-	ev_timer_stop(loop, &p->timer);
-	if (secs < 0)
-		return;
-	ev_now_update(loop);
-	ev_timer_set(&p->timer, secs, 0);
-	ev_timer_start(loop, &p->timer);
-}
-
-static ev_tstamp
-fx_now(struct proc *p)
-{
-	return ev_time();
-}
-
-/* "group:name", or "name" (a full name, else a unique process name). */
-struct proc *
-daemon_find_proc(struct daemon *d, const char *name)
-{
-	struct proc	*found = NULL;
-	char		 full[512];
-	size_t		 i, n = 0;
-
-	for (i = 0; i < d->nprocs; i++) {
-		proc_fullname(d->procs[i], full, sizeof(full));
-		if (strcmp(full, name) == 0)
-			return d->procs[i];
-	}
-	for (i = 0; i < d->nprocs; i++) {
-		if (strcmp(d->procs[i]->cfg->name, name) == 0) {
-			found = d->procs[i];
-			n++;
-		}
-	}
-	return n == 1 ? found : NULL;
-}
-
-size_t
-daemon_find_group(struct daemon *d, const char *name, struct proc ***out)
-{
-	size_t	 i, n = 0, len = strlen(name);
-
-	if (len >= 2 && strcmp(name + len - 2, ":*") == 0)
-		len -= 2;
-	*out = NULL;
-	for (i = 0; i < d->nprocs; i++) {
-		if (strncmp(d->procs[i]->cfg->group, name, len) != 0 ||
-		    d->procs[i]->cfg->group[len] != '\0')
-			continue;
-		*out = xreallocarray(*out, n + 1, sizeof(**out));
-		(*out)[n++] = d->procs[i];
-	}
-	return n;
-}
-
-static int
-prio_cmp(const struct proc *a, const struct proc *b)
-{
-	if (a->priority[0] != b->priority[0])
-		return a->priority[0] < b->priority[0] ? -1 : 1;
-	if (a->priority[1] != b->priority[1])
-		return a->priority[1] < b->priority[1] ? -1 : 1;
-	return 0;
-}
-
-struct proc *
-daemon_proc_new(struct daemon *d, const struct group_config *g,
-    struct proc_config *pc)
-{
-	struct proc	*p;
-
-	p = xmalloc(sizeof(*p));
-	proc_init(p, d, pc);
-	p->priority[0] = g->priority;
-	p->priority[1] = pc->priority;
-	ev_timer_init(&p->timer, timer_cb, 0, 0);
-	return p;
-}
-
-/* Start order: group priority, then process priority (a stable sort). */
-void
-daemon_procs_sort(struct daemon *d)
-{
-	struct proc	*t;
-	size_t		 i, j;
-
-	/* Insertion sort: stable, and the input is nearly sorted. */
-	for (i = 1; i < d->nprocs; i++) {
-		t = d->procs[i];
-		for (j = i; j > 0 && prio_cmp(d->procs[j - 1], t) > 0; j--)
-			d->procs[j] = d->procs[j - 1];
-		d->procs[j] = t;
-	}
-}
-
-static void
-procs_create(struct daemon *d)
-{
-	struct config	*cfg = d->config;
-	size_t		 g, i;
-
-	d->procs = xcalloc(config_nprocs(cfg) + 1, sizeof(*d->procs));
-	for (g = 0; g < cfg->ngroups; g++)
-		for (i = 0; i < cfg->groups[g]->nprocs; i++)
-			d->procs[d->nprocs++] = daemon_proc_new(d,
-			    cfg->groups[g], cfg->groups[g]->procs[i]);
-	daemon_procs_sort(d);
-}
-
-/* Let go of a process's watchers, descriptors and logs, and free it. */
-void
-daemon_proc_free(struct daemon *d, struct proc *p)
-{
-	ev_timer_stop(d->loop, &p->timer);
-	reap_stop_watch(p);
-	if (p->exec_fd != -1) {
-		ev_io_stop(d->loop, &p->exec_watcher);
-		close(p->exec_fd);
-	}
-	ev_clear_pending(d->loop, &p->exec_watcher);	/* a fed exec */
-	if (p->pid != 0)
-		reap_untrack(d, p);
-	logcap_release(p);
-	adopt_forget(p);
-	event_proc_gone(d, p);
-	procin_release(p);
-	listener_release(p);
-	depend_forget(p);
-	pidfile_proc_forget(p);
-	proc_free_texts(p);
-	free(p);
-}
-
-static void
-procs_free(struct daemon *d)
-{
-	size_t	i;
-
-	for (i = 0; i < d->nprocs; i++)
-		daemon_proc_free(d, d->procs[i]);
-	free(d->procs);
-	d->procs = NULL;
-	d->nprocs = 0;
-}
-
 /* Down for shutdown: not running, and nothing it left behind alive. */
 static bool
 shutdown_down(const struct daemon *d, const struct proc *p)
@@ -241,7 +60,7 @@ shutdown_tier(struct daemon *d, const struct proc *tier, bool by_deps)
 
 	for (i = d->nprocs; i > 0; i--) {
 		p = d->procs[i - 1];
-		if (prio_cmp(p, tier) != 0 || shutdown_down(d, p) ||
+		if (proc_priority_cmp(p, tier) != 0 || shutdown_down(d, p) ||
 		    (by_deps && depend_has_live_dependents(p)))
 			continue;
 		if (p->want_up || p->state == PROC_BACKOFF)
@@ -326,8 +145,7 @@ daemon_shutdown(struct daemon *d, int status)
 	}
 	d->shutting_down = true;
 	d->exit_status = status;
-	event_supervisor_state(d, true);
-	sdnotify_stopping(d);
+	event_daemon_state(d, DAEMON_STOPPING);
 	shutdown_step(d);
 }
 
@@ -482,6 +300,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	d.pidfile_fd = -1;
 	d.started_at = ev_time();
 	d.effects = &daemon_effects;
+	d.shutdown = daemon_shutdown;
 	d.config_path = xstrdup(config_path);
 	d.config = load_config(config_path);
 	log_set_level((enum log_level)d.config->sd.loglevel);
@@ -535,7 +354,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	    shutdown_event, &d);
 	shutdown_on_init(&d);
 
-	procs_create(&d);
+	daemon_procs_create(&d);
 	pools_init(&d);
 	reload_init(&d);
 	depend_init(&d);
@@ -560,11 +379,10 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	   the socket listens (clients wait for it once the pidfile is). */
 	guardian_start(&d);
 
-	/* As Supervisor: each group added, the daemon running, then the
-	   starts (what a listener pool hears first). */
+	/* As Supervisor: each group added before the starts (what a
+	   listener pool hears first); RUNNING once they are launched. */
 	for (i = 0; i < d.config->ngroups; i++)
 		event_process_group(&d, d.config->groups[i]->name, true);
-	event_supervisor_state(&d, false);
 	for (i = 0; i < d.nprocs; i++)
 		if (d.procs[i]->cfg->autostart)
 			(void)proc_start(d.procs[i], cause, sizeof(cause));
@@ -572,7 +390,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	   and their files are written. */
 	turn_end(&d);
 	detach_ready(ready_fd);
-	sdnotify_ready(&d);
+	event_daemon_state(&d, DAEMON_RUNNING);
 
 	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
 	   shutdown may have finished during the autostart already. */
@@ -590,7 +408,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_signal_stop(d.loop, &d.sig_watchers[i]);
 	reload_free(&d);
 	pools_free(&d);
-	procs_free(&d);
+	daemon_procs_free(&d);
 	pidfile_flush(&d);	/* frees the queue; every entry is forgotten */
 	adopt_free(&d);
 	guardian_stop(&d);	/* it kills what a shutdown could not stop */

@@ -166,6 +166,15 @@ sd_event(const struct event *e, void *arg)
 	struct sdnotify	*s = d->sdnotify;
 	ev_tstamp	 wait;
 
+	if (e->type == EVENT_SUPERVISOR_STATE) {
+		if (e->daemon_state == DAEMON_RUNNING)
+			sdnotify_ready(d);
+		else if (e->daemon_state == DAEMON_RELOADING)
+			sdnotify_reloading(d);
+		else
+			sdnotify_stopping(d);
+		return;
+	}
 	if (s == NULL || (e->from != PROC_RUNNING && e->to != PROC_RUNNING &&
 	    e->from != PROC_FATAL && e->to != PROC_FATAL))
 		return;
@@ -268,8 +277,8 @@ sdnotify_init(struct daemon *d)
 	d->sdnotify = s;
 	log_info("systemd notifications to %s", name);
 	sd_watchdog_init(d, s);
-	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
-	    sd_event, d);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE) |
+	    EVENT_MASK(EVENT_SUPERVISOR_STATE), EVENT_AFTER_INPUT, sd_event, d);
 unset:
 	/* Ours alone: no program inherits them (as sd_notify(3)'s
 	   unset_environment). */

@@ -16,6 +16,7 @@
  *    nobody is told of a process before its files are on disk.
  */
 #include "event.h"
+#include "control.h"
 #include "supervisord.h"
 
 /*

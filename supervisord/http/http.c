@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,12 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <sha1.h>		/* libmd */
 
 #include "control.h"
 #include "http.h"
 #include "log.h"
 #include "rpc.h"
-#include "sha1.h"
 #include "xmalloc.h"
 #include "xmlrpc.h"
 
@@ -239,7 +240,8 @@ authorized(struct MHD_Connection *conn, const struct http_peer *peer)
 {
 	const struct config	*cfg = http.daemon->config;
 	const char		*user, *want;
-	char			*got_user, *got_pass = NULL, hex[41];
+	char			*got_user, *got_pass = NULL;
+	char			 hex[SHA1_DIGEST_STRING_LENGTH];
 	bool			 ok;
 
 	user = peer->tcp ? cfg->inet_server.username :
@@ -252,7 +254,7 @@ authorized(struct MHD_Connection *conn, const struct http_peer *peer)
 	if (got_user == NULL || got_pass == NULL)
 		ok = false;
 	else if (strncmp(want, "{SHA}", 5) == 0) {
-		sha1_hex(got_pass, strlen(got_pass), hex);
+		SHA1Data((const uint8_t *)got_pass, strlen(got_pass), hex);
 		ok = same_secret(got_user, user) & same_secret(hex, want + 5);
 	} else
 		ok = same_secret(got_user, user) & same_secret(got_pass, want);

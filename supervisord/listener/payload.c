@@ -84,7 +84,12 @@ payload_make(const struct event *e, struct pevent *pe)
 	case EVENT_PROCESS_STATE:
 		return process_state_payload(e, pe);
 	case EVENT_SUPERVISOR_STATE:
-		pe->type = e->stopping ? EVT_SUPERVISOR_STATE_CHANGE_STOPPING :
+		/* A reload is Supervisor's update (reloadConfig and the
+		   groups added or removed): no state change of its own. */
+		if (e->daemon_state == DAEMON_RELOADING)
+			return -1;
+		pe->type = e->daemon_state == DAEMON_STOPPING ?
+		    EVT_SUPERVISOR_STATE_CHANGE_STOPPING :
 		    EVT_SUPERVISOR_STATE_CHANGE_RUNNING;
 		n = xasprintf(&pe->payload, "%s", "");
 		break;

@@ -42,6 +42,8 @@ struct pools {
 	uint64_t	 nserial;	/* serials given */
 	uint64_t	 bus_serial;	/* the engine event last accepted ... */
 	uint64_t	 serial;	/* ... and the serial it got */
+	bool		 reloading;	/* a reload's RELOADING seen, not
+					   yet its RUNNING */
 };
 
 static void	pools_event(const struct event *, void *);
@@ -92,14 +94,14 @@ pool_configure(struct pool *pl, const struct group_config *g)
 }
 
 /* The engine's types the pools need: their own processes' states
-   always (a listener that dies gives its event back). */
+   always (a listener that dies gives its event back), the daemon's
+   state always (a reload's RUNNING is told apart from the start's). */
 static unsigned
 bus_mask(uint64_t events)
 {
-	unsigned	mask = EVENT_MASK(EVENT_PROCESS_STATE);
+	unsigned	mask = EVENT_MASK(EVENT_PROCESS_STATE) |
+			    EVENT_MASK(EVENT_SUPERVISOR_STATE);
 
-	if (events & evtype_subscription(EVT_SUPERVISOR_STATE_CHANGE))
-		mask |= EVENT_MASK(EVENT_SUPERVISOR_STATE);
 	if (events & evtype_subscription(EVT_PROCESS_GROUP))
 		mask |= EVENT_MASK(EVENT_PROCESS_GROUP);
 	if (events & evtype_subscription(EVT_TICK))
@@ -295,7 +297,16 @@ pools_accept(struct daemon *d, const struct event *e)
 	struct pevent	 made, *pe;
 	struct pool	*pl;
 	size_t		 i;
+	bool		 reloaded;
 
+	/* Supervisor's reload is an update: its listeners hear neither
+	   the RELOADING nor the RUNNING that ends it. */
+	if (e->type == EVENT_SUPERVISOR_STATE) {
+		reloaded = ps->reloading;
+		ps->reloading = e->daemon_state == DAEMON_RELOADING;
+		if (reloaded && e->daemon_state == DAEMON_RUNNING)
+			return;
+	}
 	if (payload_make(e, &made) == -1)
 		return;
 	for (i = 0; i < ps->n; i++) {

@@ -13,7 +13,8 @@
 #include <stddef.h>
 
 #include "ansi.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 struct capture {
 	struct logcap		*lc;

@@ -23,7 +23,8 @@
 #include "logfile.h"
 #include "strmap.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 /* Every open log file of a program, and the same by path. */
 static struct logfile	**logreg_files;

@@ -31,7 +31,8 @@
 #include "log.h"
 #include "logfile.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
 
 /* Bytes of whole lines a standard stream may hold while it is slow. */
 #define STDSINK_QUEUE	(1024 * 1024)

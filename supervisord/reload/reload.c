@@ -14,12 +14,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "control.h"
 #include "event.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 #include "reload_select.h"
 
 /* A removed process still stopping, and the configuration it uses. */
@@ -115,7 +116,6 @@ drop_proc(struct daemon *d, struct proc *p)
 	proc_fullname(p, name, sizeof(name));
 	log_info("reload: %s is down and dropped from the configuration",
 	    name);
-	control_proc_gone(d, p);
 	daemon_proc_free(d, p);
 }
 
@@ -352,7 +352,7 @@ group_events(struct daemon *d, const struct config *ocfg,
 
 /*
  * Put the new configuration in force: the process list first (so every
- * observer sees a consistent daemon), then stops and starts.
+ * subscriber sees a consistent daemon), then stops and starts.
  */
 static void
 reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
@@ -425,7 +425,7 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 		if (diff->v[i].kind != RELOAD_REMOVED)
 			continue;
 		p = touched[i];
-		control_proc_gone(d, p);	/* no job starts it again */
+		event_process_removed(p);	/* no job starts it again */
 		if (!proc_is_down(p))
 			(void)proc_stop(p, cause, sizeof(cause));
 	}
@@ -531,8 +531,8 @@ reload_run_select(struct daemon *d, bool dry_run, struct reload_select *sel,
 		goto out;
 	}
 	log_info("reload: reading %s%s", path, dry_run ? " (dry run)" : "");
-	if (!dry_run)
-		sdnotify_reloading(d);	/* READY=1 follows, applied or not */
+	if (!dry_run)	/* RUNNING follows, applied or not */
+		event_daemon_state(d, DAEMON_RELOADING);
 	ncfg = config_load(path, &diags);
 	if (ncfg == NULL) {
 		cJSON_AddStringToObject(res, "config", path);
@@ -566,7 +566,7 @@ reload_run_select(struct daemon *d, bool dry_run, struct reload_select *sel,
 	reload_diags_report(&diags, res);
 out:
 	if (!dry_run && ecode != PROTO_SHUTTING_DOWN)
-		sdnotify_ready(d);
+		event_daemon_state(d, DAEMON_RUNNING);
 	diags_release(&diags);
 	if (code != NULL)
 		*code = ecode;

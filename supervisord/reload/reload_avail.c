@@ -12,7 +12,9 @@
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 #include "reload_select.h"
 
 /* One program of the file, as supervisorctl avail needs it. */

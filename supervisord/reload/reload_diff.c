@@ -18,7 +18,9 @@
 #include "config_options.h"
 #include "strv.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 
 /* Identity (equal by construction) and argv (command says it). */
 static const char *const identity_keys[] = {

@@ -12,7 +12,9 @@
 
 #include "log.h"
 #include "xmalloc.h"
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 
 /* "file:line: message", as -t prints them. */
 char *

@@ -7,7 +7,9 @@
 #ifndef RELOAD_SELECT_H
 #define RELOAD_SELECT_H
 
-#include "supervisord.h"
+#include "engine.h"
+#include "output.h"
+#include "reload.h"
 
 struct cJSON;
 

@@ -5,6 +5,7 @@ that same copy with `python3 -S`, so a Supervisor installed on the system
 (or missing from it) changes nothing."""
 import os
 import subprocess
+import sys
 
 from conftest import BUILD
 
@@ -55,3 +56,43 @@ def script(path, *args):
 def supervisord(*args):
     """argv of Python Supervisor's supervisord."""
     return python("from supervisor.supervisord import main; main()", *args)
+
+
+# Programs for the tests that need a path to run (supervisorctl tail,
+# a Python supervisord to compare with): shell wrappers running the copy.
+BIN = os.path.join(DIR, "bin")
+SUPERVISORD = os.path.join(BIN, "supervisord")
+SUPERVISORCTL = os.path.join(BIN, "supervisorctl")
+
+
+def _wrapper(path, module):
+    text = ("#!/bin/sh\nexec %s -S -c 'import sys; sys.path.insert(0, "
+            "\"%s\"); from %s import main; main()' \"$@\"\n"
+            % (PYTHON, SITE, module))
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    tmp = "%s.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, path)	# atomic: xdist workers write it at once
+
+
+if os.path.isdir(os.path.join(SITE, "supervisor")):
+    os.makedirs(BIN, exist_ok=True)
+    _wrapper(SUPERVISORD, "supervisor.supervisord")
+    _wrapper(SUPERVISORCTL, "supervisor.supervisorctl")
+
+
+def use_in_process():
+    """The copy first on this interpreter's path, for `from supervisor
+    import ...` in a test; False when there is no copy."""
+    if not os.path.isdir(os.path.join(SITE, "supervisor")):
+        return False
+    if SITE not in sys.path:
+        sys.path.insert(0, SITE)
+    return True

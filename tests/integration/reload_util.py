@@ -39,6 +39,13 @@ def cmdline(pid):
         return f.read().rstrip(b"\0").split(b"\0")
 
 
+def exec_cmdline(pid):
+    """pid's command line once its exec is done (RUNNING with startsecs=0
+    comes at the fork: the new program's arguments may not be there yet)."""
+    wait_for(lambda: cmdline(pid) != [b""], what="pid %d's exec" % pid)
+    return cmdline(pid)
+
+
 def environ(pid):
     """The environment of pid's program, once its exec is done (RUNNING
     with startsecs=0 comes at the fork, before the exec's environment)."""

@@ -8,26 +8,18 @@ import time
 
 import pytest
 
+import pysupervisor
 from conftest import DEADLINE, wait_for
 
-PYTHON = "/usr/bin/python3"
 # supervisorctl starts a Python interpreter for each command: seconds
 # each on a loaded machine.
 SLOW = 4 * DEADLINE
 
 
-def _have_supervisor():
-    try:
-        return subprocess.run([PYTHON, "-c", "import supervisor.options"],
-                              capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
+_WHY = pysupervisor.unavailable()
 pytestmark = pytest.mark.skipif(
-    not _have_supervisor(),
-    reason="/usr/bin/python3 cannot import supervisor (Debian package "
-           "'supervisor'): no reference to compare with")
+    _WHY is not None, reason="no Python Supervisor to compare with: %s"
+    % _WHY)
 
 
 def programs(version):
@@ -71,14 +63,14 @@ class Reference:
 
     def start(self):
         self.proc = subprocess.Popen(
-            ["/usr/bin/supervisord", "-n", "-c", self.conf],
+            [pysupervisor.SUPERVISORD, "-n", "-c", self.conf],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, cwd=self.dir)
         wait_for(lambda: "RUNNING" in self.ctl("status", "keep").stdout,
                  timeout=SLOW, what="Python supervisord")
 
     def ctl(self, *args):
-        return subprocess.run(["/usr/bin/supervisorctl", "-c", self.conf] +
+        return subprocess.run([pysupervisor.SUPERVISORCTL, "-c", self.conf] +
                               list(args), capture_output=True, text=True,
                               timeout=SLOW)
 

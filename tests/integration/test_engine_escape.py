@@ -12,6 +12,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import pid_alive, pids_in_pgroup, wait_for
 from engine_util import count, program, wait, wait_count, wait_dead
 from escape_util import (children, free_port, guardian_of, http_ok, nginx,
@@ -19,6 +21,23 @@ from escape_util import (children, free_port, guardian_of, http_ok, nginx,
 from conftest import helper
 
 __all__ = ["nginx"]     # the fixture
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(daemon):
+    """A failed test leaves no master_workers process behind: each group
+    its files name is killed afterwards."""
+    yield
+    daemon.kill()
+    for name in os.listdir(daemon.dir):
+        if not name.endswith(".pids"):
+            continue
+        for line in open(os.path.join(daemon.dir, name)).read().split("\n"):
+            if line.startswith("master "):
+                try:
+                    os.killpg(int(line.split()[1]), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
 
 
 def master_workers(d, port, daemonize=False, name="web", **keys):

@@ -105,7 +105,7 @@ def test_every_daemon_exit_status_documented():
     section = _section(_page("supervisord.8"), "EXIT STATUS")
     statuses = {0, 1, 2}
     statuses.add(int(re.search(r"#define EXIT_SHUTDOWN_ON\s+(\d+)",
-                               _source("supervisord/supervisord.h"))
+                               _source("supervisord/host/host.h"))
                      .group(1)))
     for st in statuses:
         assert re.search(r"^\.It %d$" % st, section, re.M), st

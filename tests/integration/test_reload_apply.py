@@ -7,7 +7,7 @@ import os
 import signal
 
 from conftest import pid_alive, wait_for
-from reload_util import (cmdline, environ, pids, program, reload, sleeper,
+from reload_util import (cmdline, environ, exec_cmdline, pids, program, reload, sleeper,
                          wait_dead, wait_gone, wait_new_pid)
 
 
@@ -41,11 +41,11 @@ def test_add_remove_change_unchanged(daemon):
     assert d.status("keep")["pid"] == before["keep"]
     assert pid_alive(before["keep"])
     pid = wait_new_pid(d, "edit", before["edit"])
-    assert cmdline(pid) == [b"sleep", b"1012"]
+    assert exec_cmdline(pid) == [b"sleep", b"1012"]
     wait_dead(before["edit"])
     wait_dead(before["drop"])
     wait_gone(d, "drop")
-    assert cmdline(d.wait_state("new", "RUNNING")["pid"]) == [b"sleep",
+    assert exec_cmdline(d.wait_state("new", "RUNNING")["pid"]) == [b"sleep",
                                                               b"1004"]
     assert d.status("lazy")["state"] == "STOPPED"
     assert sorted(d.status()) == ["edit", "keep", "lazy", "new"]

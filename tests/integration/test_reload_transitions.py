@@ -8,7 +8,7 @@ import signal
 import time
 
 from conftest import children_of, helper, pid_alive, wait_for
-from reload_util import (cmdline, daemon_fds, pids, program, reload, sleeper,
+from reload_util import (cmdline, daemon_fds, exec_cmdline, pids, program, reload, sleeper,
                          wait_dead, wait_gone, wait_new_pid)
 
 
@@ -99,7 +99,7 @@ def test_stopped_changed_stays_stopped(daemon):
     assert reload(d)["result"]["changed"] == ["held"]
     assert d.status("held")["state"] == "STOPPED"
     d.supctl("start", "held", check=0)
-    assert cmdline(d.status("held")["pid"]) == [b"sleep", b"1002"]
+    assert exec_cmdline(d.status("held")["pid"]) == [b"sleep", b"1002"]
 
 
 def test_removed_program_ignoring_sigterm(daemon):
@@ -214,7 +214,7 @@ def test_many_reloads(daemon):
                                   "w:w_2"]
     assert d.status("keep")["pid"] == keep
     assert d.status("w:w_0")["pid"] == w0
-    assert cmdline(d.status("flip")["pid"]) == [b"sleep", b"1001"]
+    assert exec_cmdline(d.status("flip")["pid"]) == [b"sleep", b"1001"]
 
     # Nothing left behind: descriptors back to what they were (log pipes
     # of the processes that were dropped have drained and closed), only

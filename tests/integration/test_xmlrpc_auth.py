@@ -9,16 +9,20 @@ import xmlrpc.client
 
 import pytest
 
+import pysupervisor
 from conftest import DEADLINE
 
 try:
+    # The copy make pysupervisor unpacks, never the system's.
+    if not pysupervisor.use_in_process():
+        raise ImportError(pysupervisor.unavailable())
     from supervisor.xmlrpc import SupervisorTransport
 except ImportError:     # pragma: no cover
     SupervisorTransport = None
 
 pytestmark = pytest.mark.skipif(
     SupervisorTransport is None,
-    reason="Python Supervisor is not installed (apt-get install supervisor)")
+    reason="no Python Supervisor: %s" % pysupervisor.unavailable())
 
 PROGRAMS = """\
     [program:sleeper]
@@ -84,7 +88,7 @@ def test_tcp_listener_with_plain_password(daemon):
     # The Unix socket has no credentials of its own here.
     assert unix_proxy(daemon).supervisor.getState()["statecode"] == 1
     # supervisorctl over TCP with -u and -p.
-    r = subprocess.run(["/usr/bin/supervisorctl", "-s",
+    r = subprocess.run([pysupervisor.SUPERVISORCTL, "-s",
                         "http://127.0.0.1:%d" % port, "-u", "admin", "-p",
                         "s3cret", "status"], capture_output=True, text=True,
                        timeout=DEADLINE)
