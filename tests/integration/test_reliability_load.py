@@ -193,13 +193,19 @@ def test_many_clients_while_programs_crash(daemon):
     assert stats.get("start", 0) > 100 and stats.get("stop", 0) > 100
     settle(daemon, pid, sockets, socks0 + 1)
     rss1 = rss_kb(pid)
-    # A second full round must not need more memory than the first.
-    asyncio.run(load(daemon.sock, CLIENTS, 0, 3))
-    settle(daemon, pid, sockets, socks0 + 1)
-    rss2 = rss_kb(pid)
+    # Three more full rounds must not need more memory than the first,
+    # 512 kB a round at most on average: the heap's high-water mark may
+    # still step up once (seen: +876 kB in one round, then flat for three),
+    # a leak grows at every round.
+    rss = []
+    for rnd in range(3):
+        asyncio.run(load(daemon.sock, CLIENTS, 0, 3 + rnd))
+        settle(daemon, pid, sockets, socks0 + 1)
+        rss.append(rss_kb(pid))
+    rss2 = rss[-1]
     if not under_asan(pid):
-        assert rss2 - rss1 <= 512, (rss0, rss1, rss2)
-        assert rss2 - rss0 <= 4096, (rss0, rss1, rss2)
+        assert rss2 - rss1 <= 3 * 512, (rss0, rss1, rss)
+        assert rss2 - rss0 <= 4096, (rss0, rss1, rss)
         assert pss_kb(pid) <= 16384, pss_kb(pid)
 
     # Quiesce: then the events must end where the status is, each
