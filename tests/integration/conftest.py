@@ -222,3 +222,10 @@ def daemon(tmp_path):
     d = Daemon(tmp_path)
     yield d
     d.kill()
+
+
+def under_asan(pid):
+    """Whether pid is the AddressSanitizer build: its quarantine holds
+    freed memory, so resident-memory bounds do not apply."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 
-from conftest import helper, wait_for, DEADLINE
+from conftest import helper, under_asan, wait_for, DEADLINE
 from engine_util import program, wait, wait_count
 from reliability_util import (SOAK, Client, fd_count, fd_targets, rss_kb,
                               pss_kb, sockets, well_formed)
@@ -139,11 +139,6 @@ async def load(path, clients, seconds, seed):
             break
     stats["clients"] = done
     return stats
-
-
-def under_asan(pid):
-    with open("/proc/%d/maps" % pid) as f:
-        return "libasan" in f.read()
 
 
 def quiesce(daemon):
