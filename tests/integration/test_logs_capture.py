@@ -223,6 +223,11 @@ def test_capture_fds_are_pipes_and_not_leaked(daemon):
     daemon.start()
     pid = program_pid(daemon, "log_lines -l -n 1 a")
     program_pid(daemon, "log_lines -l -n 1 b")
+    # Its main() has run: under ASan the helper's runtime holds a
+    # descriptor of its own for a moment after the exec.
+    out = os.path.join(daemon.dir, "one.log")
+    wait_for(lambda: os.path.exists(out) and os.path.getsize(out) > 0,
+             what="one's first line")
     fds = sorted(int(n) for n in os.listdir("/proc/%d/fd" % pid))
     assert fds == [0, 1, 2], fds
     assert os.readlink("/proc/%d/fd/1" % pid).startswith("pipe:")
