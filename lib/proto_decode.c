@@ -79,15 +79,82 @@ number_integral(const cJSON *v, long min, long max)
 	    d <= (double)max;
 }
 
-/* Check one argument's value against its spec; -1 with a reason. */
+/* A string argument's length, bytes and choices (its type is checked). */
 static int
-arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
-    char *cause, size_t causelen)
+string_check(const struct proto_arg *a, const cJSON *v, char *cause,
+    size_t causelen)
+{
+	const char *const	*c;
+	int			 n;
+
+	if (strlen(v->valuestring) < (size_t)a->min ||
+	    strlen(v->valuestring) > (size_t)a->max) {
+		snprintf(cause, causelen, "'%s' must be %ld to %ld "
+		    "bytes long", a->name, a->min, a->max);
+		return -1;
+	}
+	if (a->type == PROTO_T_DATA)
+		return 0;	/* a NUL was refused with the line */
+	if (!text_clean(v->valuestring)) {
+		snprintf(cause, causelen, "'%s' must not hold "
+		    "control characters", a->name);
+		return -1;
+	}
+	if (a->choices == NULL)
+		return 0;
+	for (c = a->choices; *c != NULL; c++)
+		if (strcmp(*c, v->valuestring) == 0)
+			return 0;
+	n = snprintf(cause, causelen, "'%s' must be one of", a->name);
+	for (c = a->choices; *c != NULL && n >= 0 &&
+	    (size_t)n < causelen; c++)
+		n += snprintf(cause + n, causelen - n, "%s%s",
+		    c == a->choices ? " " : ", ", *c);
+	return -1;
+}
+
+/* A names argument's count and each name (its type is checked). */
+static int
+names_check(const struct proto_arg *a, const cJSON *v, char *cause,
+    size_t causelen)
 {
 	const char *const	*c;
 	const cJSON		*e;
 	int			 n;
 
+	n = cJSON_GetArraySize(v);
+	if (n < a->min || n > a->max) {
+		snprintf(cause, causelen, "'%s' must hold %ld to %ld "
+		    "names", a->name, a->min, a->max);
+		return -1;
+	}
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e) || !name_valid(e->valuestring)) {
+			snprintf(cause, causelen, "'%s' must hold "
+			    "process names (strings of 1 to %d bytes, "
+			    "no spaces or control characters)",
+			    a->name, PROTO_NAME_MAX);
+			return -1;
+		}
+		if (a->choices == NULL)
+			continue;
+		for (c = a->choices; *c != NULL; c++)
+			if (strcmp(*c, e->valuestring) == 0)
+				break;
+		if (*c == NULL) {
+			snprintf(cause, causelen, "'%s': unknown name "
+			    "'%.64s'", a->name, e->valuestring);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Check one argument's value against its spec; -1 with a reason. */
+static int
+arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
+    char *cause, size_t causelen)
+{
 	switch (a->type) {
 	case PROTO_T_BOOL:
 		if (!cJSON_IsBool(v))
@@ -106,59 +173,11 @@ arg_check(const char *cmd, const struct proto_arg *a, const cJSON *v,
 	case PROTO_T_DATA:
 		if (!cJSON_IsString(v))
 			goto type;
-		if (strlen(v->valuestring) < (size_t)a->min ||
-		    strlen(v->valuestring) > (size_t)a->max) {
-			snprintf(cause, causelen, "'%s' must be %ld to %ld "
-			    "bytes long", a->name, a->min, a->max);
-			return -1;
-		}
-		if (a->type == PROTO_T_DATA)
-			return 0;	/* a NUL was refused with the line */
-		if (!text_clean(v->valuestring)) {
-			snprintf(cause, causelen, "'%s' must not hold "
-			    "control characters", a->name);
-			return -1;
-		}
-		if (a->choices == NULL)
-			return 0;
-		for (c = a->choices; *c != NULL; c++)
-			if (strcmp(*c, v->valuestring) == 0)
-				return 0;
-		n = snprintf(cause, causelen, "'%s' must be one of", a->name);
-		for (c = a->choices; *c != NULL && n >= 0 &&
-		    (size_t)n < causelen; c++)
-			n += snprintf(cause + n, causelen - n, "%s%s",
-			    c == a->choices ? " " : ", ", *c);
-		return -1;
+		return string_check(a, v, cause, causelen);
 	case PROTO_T_NAMES:
 		if (!cJSON_IsArray(v))
 			goto type;
-		n = cJSON_GetArraySize(v);
-		if (n < a->min || n > a->max) {
-			snprintf(cause, causelen, "'%s' must hold %ld to %ld "
-			    "names", a->name, a->min, a->max);
-			return -1;
-		}
-		cJSON_ArrayForEach(e, v) {
-			if (!cJSON_IsString(e) || !name_valid(e->valuestring)) {
-				snprintf(cause, causelen, "'%s' must hold "
-				    "process names (strings of 1 to %d bytes, "
-				    "no spaces or control characters)",
-				    a->name, PROTO_NAME_MAX);
-				return -1;
-			}
-			if (a->choices == NULL)
-				continue;
-			for (c = a->choices; *c != NULL; c++)
-				if (strcmp(*c, e->valuestring) == 0)
-					break;
-			if (*c == NULL) {
-				snprintf(cause, causelen, "'%s': unknown name "
-				    "'%.64s'", a->name, e->valuestring);
-				return -1;
-			}
-		}
-		return 0;
+		return names_check(a, v, cause, causelen);
 	case PROTO_T_SIGNAL:
 		if (cJSON_IsNumber(v)) {
 			if (!number_integral(v, a->min, a->max)) {
