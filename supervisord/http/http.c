@@ -3,9 +3,10 @@
  * listening socket and no thread: connections we accepted and sniffed
  * are handed to it (MHD_add_connection), its epoll descriptor is watched
  * by one ev_io, and MHD_get_timeout() drives one ev_timer, stopped when
- * MHD has no deadline, so an idle daemon never wakes up.  A call that
- * waits (startProcess with wait) suspends its connection and resumes it
- * when the answer is ready.
+ * MHD has no deadline, so an idle daemon never wakes up.  Each request
+ * passes one gate and is served by its route (route.c); a request that
+ * waits (startProcess with wait, a stream with nothing new) suspends
+ * its connection and is resumed from the loop.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -22,31 +23,17 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <sha1.h>		/* libmd */
 
 #include "control.h"
-#include "http.h"
 #include "log.h"
+#include "route.h"
 #include "rpc.h"
 #include "xmalloc.h"
-#include "xmlrpc.h"
 
 /* Connections served at once; more are closed at once. */
 #define HTTP_CONN_MAX	8192
 /* Bytes of one connection's buffers (headers must fit). */
 #define HTTP_CONN_MEM	(64 * 1024)
-
-struct http_req {
-	TAILQ_ENTRY(http_req)	 entry;
-	struct MHD_Connection	*conn;
-	struct http_peer	 peer;
-	struct proto_buf	 body;
-	bool			 too_large;
-	bool			 suspended;
-	struct rpc_req		*rpc;		/* a call in flight */
-	char			*reply;		/* ready response body */
-	size_t			 reply_len;
-};
 
 static struct {
 	struct daemon		*daemon;
@@ -132,168 +119,63 @@ conn_peer(struct MHD_Connection *conn)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
-/* A response with a short text body and the given status. */
+/* The gate, then the route: NULL when the request is answered now. */
 static enum MHD_Result
-reply_text(struct MHD_Connection *conn, unsigned status, const char *text)
+request_refuse(struct MHD_Connection *conn, const struct http_peer *peer,
+    const char *url, const char *method, const struct http_route **rt)
 {
-	struct MHD_Response	*resp;
-	enum MHD_Result		 rc;
-	char			*body;
+	unsigned	status;
 
-	xasprintf(&body, "%s\n", text);
-	resp = MHD_create_response_from_buffer(strlen(body), body,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
-		return MHD_NO;
+	*rt = NULL;
+	if (peer == NULL || !peer->allowed)
+		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
+		    "uid not allowed on this socket");
+	if (http_cross_site(conn))
+		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
+		    "cross-site request");
+	if (!http_authorized(conn, http.daemon->config, peer)) {
+		log_info("http: %s: wrong or missing credentials",
+		    peer->tcp ? "tcp" : "unix socket");
+		return http_reply_unauthorized(conn);
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/plain; charset=utf-8");
-	rc = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return rc;
-}
-
-static enum MHD_Result
-reply_xml(struct http_req *r)
-{
-	struct MHD_Response	*resp;
-	enum MHD_Result		 rc;
-
-	resp = MHD_create_response_from_buffer(r->reply_len, r->reply,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL)
-		return MHD_NO;
-	r->reply = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/xml");
-	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return rc;
-}
-
-/* A deferred call is answered: wake its connection up. */
-static void
-rpc_done(struct rpc_req *rpc, void *arg)
-{
-	struct http_req	*r = arg;
-
-	r->reply = rpc_take_body(rpc, &r->reply_len);
-	if (r->suspended) {
-		r->suspended = false;
-		MHD_resume_connection(r->conn);
-		/* From the loop (rpc.c), never inside MHD: run it now. */
-		http_run();
-	}
+	if ((*rt = route_find(url, method, &status)) == NULL)
+		return http_reply_text(conn, status, status ==
+		    MHD_HTTP_NOT_FOUND ? "not found" : "method not allowed");
+	return MHD_YES;
 }
 
 /*
- * Cross-site requests: a browser names the page's origin; a request
- * from another site is refused whatever it carries (cached Basic
- * credentials included).  Our own clients send neither header.
+ * A body of the route's type, within its bound, or none at all: true
+ * when the request is refused (*rc: the refusal's queueing).
  */
 static bool
-cross_site(struct MHD_Connection *conn)
+body_refused(struct MHD_Connection *conn, const struct http_route *rt,
+    enum MHD_Result *rc)
 {
-	const char	*site, *origin, *host, *p;
-	size_t		 n;
+	const char	*cl;
+	char		 msg[160];
+	unsigned	 status;
 
-	site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "Sec-Fetch-Site");
-	if (site != NULL && strcasecmp(site, "cross-site") == 0)
-		return true;
-	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-	if (origin == NULL)
-		return false;
-	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-	if (host == NULL || strcmp(origin, "null") == 0)
-		return true;
-	/* "http://HOST" must be the Host the request was sent to. */
-	if (strncasecmp(origin, "http://", 7) != 0)
-		return true;
-	p = origin + 7;
-	n = strlen(p);
-	if (n > 0 && p[n - 1] == '/')
-		n--;
-	return strlen(host) != n || strncasecmp(p, host, n) != 0;
-}
-
-/* Equal strings, in a time that depends on their lengths only. */
-static bool
-same_secret(const char *a, const char *b)
-{
-	size_t		la = strlen(a), lb = strlen(b), i;
-	unsigned char	diff = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
-/*
- * HTTP Basic against the listener's username and password (plain, or
- * "{SHA}" and the hex SHA-1 of the password, as Supervisor).  True when
- * none are set.
- */
-static bool
-authorized(struct MHD_Connection *conn, const struct http_peer *peer)
-{
-	const struct config	*cfg = http.daemon->config;
-	const char		*user, *want;
-	char			*got_user, *got_pass = NULL;
-	char			 hex[SHA1_DIGEST_STRING_LENGTH];
-	bool			 ok;
-
-	user = peer->tcp ? cfg->inet_server.username :
-	    cfg->unix_server.username;
-	want = peer->tcp ? cfg->inet_server.password :
-	    cfg->unix_server.password;
-	if (user == NULL || want == NULL)
-		return true;
-	got_user = MHD_basic_auth_get_username_password(conn, &got_pass);
-	if (got_user == NULL || got_pass == NULL)
-		ok = false;
-	else if (strncmp(want, "{SHA}", 5) == 0) {
-		SHA1Data((const uint8_t *)got_pass, strlen(got_pass), hex);
-		ok = same_secret(got_user, user) & same_secret(hex, want + 5);
+	cl = http_header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (rt->content_type == NULL) {
+		if (cl == NULL || strtoull(cl, NULL, 10) == 0)
+			return false;
+		status = MHD_HTTP_BAD_REQUEST;
+		snprintf(msg, sizeof(msg), "bad request: %s %s takes no body",
+		    rt->method, rt->path);
+	} else if (!http_media_type_is(conn, rt->content_type)) {
+		status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+		snprintf(msg, sizeof(msg), "unsupported media type: %s %s "
+		    "needs Content-Type: %s", rt->method, rt->path,
+		    rt->content_type);
+	} else if (cl != NULL && strtoull(cl, NULL, 10) > rt->body_max) {
+		status = MHD_HTTP_CONTENT_TOO_LARGE;
+		snprintf(msg, sizeof(msg), "payload too large: more than %zu "
+		    "bytes", rt->body_max);
 	} else
-		ok = same_secret(got_user, user) & same_secret(got_pass, want);
-	if (got_user != NULL)
-		MHD_free(got_user);
-	if (got_pass != NULL)
-		MHD_free(got_pass);
-	return ok;
-}
-
-static enum MHD_Result
-reply_unauthorized(struct MHD_Connection *conn)
-{
-	struct MHD_Response	*resp;
-	enum MHD_Result		 rc;
-	static char		 body[] = "unauthorized\n";
-
-	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
-	    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/plain; charset=utf-8");
-	rc = MHD_queue_basic_auth_fail_response(conn, "default", resp);
-	MHD_destroy_response(resp);
-	return rc;
-}
-
-/* "text/xml", possibly with parameters ("text/xml; charset=utf-8"). */
-static bool
-content_type_xml(struct MHD_Connection *conn)
-{
-	const char	*ct;
-
-	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ct == NULL || strncasecmp(ct, "text/xml", 8) != 0)
 		return false;
-	return ct[8] == '\0' || ct[8] == ';' || ct[8] == ' ';
+	*rc = http_reply_text(conn, status, msg);
+	return true;
 }
 
 /* The first call for a request: its headers are in, no body yet. */
@@ -302,72 +184,83 @@ request_begin(struct MHD_Connection *conn, const char *url,
     const char *method, void **con_cls)
 {
 	const struct http_peer	*peer = conn_peer(conn);
+	const struct http_route	*rt;
 	struct http_req		*r;
-	const char		*cl;
+	enum MHD_Result		 rc;
 
-	if (peer == NULL || !peer->allowed)
-		return reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: uid "
-		    "not allowed on this socket");
-	if (cross_site(conn))
-		return reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
-		    "cross-site request");
-	if (!authorized(conn, peer)) {
-		log_info("http: %s: wrong or missing credentials",
-		    peer->tcp ? "tcp" : "unix socket");
-		return reply_unauthorized(conn);
-	}
-	if (strcmp(url, "/RPC2") != 0 && strcmp(url, "/") != 0)
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found");
-	if (strcmp(method, "POST") != 0)
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method not allowed: XML-RPC is POST");
-	if (!content_type_xml(conn))
-		return reply_text(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		    "unsupported media type: XML-RPC needs Content-Type: "
-		    "text/xml");
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > XR_BODY_MAX)
-		return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "payload too large: more than 1048576 bytes");
+	rc = request_refuse(conn, peer, url, method, &rt);
+	if (rt == NULL)
+		return rc;
+	if (body_refused(conn, rt, &rc))
+		return rc;
 	r = xcalloc(1, sizeof(*r));
 	r->conn = conn;
+	r->route = rt;
+	r->daemon = http.daemon;
 	r->peer = *peer;
+	r->url = xstrdup(url);
 	TAILQ_INSERT_TAIL(&http.reqs, r, entry);
 	*con_cls = r;
 	return MHD_YES;
 }
-
-/* The whole body is in: run the call, answer now or suspend. */
-static enum MHD_Result
-request_run(struct http_req *r)
+void
+http_req_suspend(struct http_req *r)
 {
-	char	cause[256];
-	int	rc;
-
-	if (r->reply != NULL)
-		return reply_xml(r);
-	if (r->rpc != NULL)
-		return MHD_YES;		/* still waiting */
-	if (r->too_large)
-		return reply_text(r->conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "payload too large: more than 1048576 bytes");
-	r->rpc = rpc_new(http.daemon, &r->peer, rpc_done, r);
-	rc = rpc_run(r->rpc, r->body.data + r->body.off,
-	    proto_buf_used(&r->body), cause, sizeof(cause));
-	proto_buf_release(&r->body);
-	if (rc == -1) {
-		log_info("http: uid %ld pid %ld: bad XML-RPC request: %s",
-		    (long)r->peer.uid, (long)r->peer.pid, cause);
-		return reply_text(r->conn, MHD_HTTP_BAD_REQUEST, cause);
-	}
-	if (rc == 1) {
-		r->reply = rpc_take_body(r->rpc, &r->reply_len);
-		return reply_xml(r);
-	}
+	if (r->suspended)
+		return;
 	r->suspended = true;
 	MHD_suspend_connection(r->conn);
-	return MHD_YES;
+}
+
+/* From the loop (never inside MHD): resume and let MHD run now. */
+void
+http_req_resume(struct http_req *r)
+{
+	if (!r->suspended)
+		return;
+	r->suspended = false;
+	MHD_resume_connection(r->conn);
+	http_run();
+}
+
+void
+http_req_answer(struct http_req *r, unsigned status,
+    struct MHD_Response *resp)
+{
+	if (r->answer != NULL)
+		MHD_destroy_response(r->answer);
+	r->answer = resp;
+	r->answer_status = status;
+	if (resp == NULL)
+		r->closing = true;
+	http_req_resume(r);
+}
+
+/* The body is whole: let the route serve, or queue its late answer. */
+static enum MHD_Result
+request_serve(struct http_req *r)
+{
+	enum MHD_Result	rc;
+	char		msg[64];
+
+	if (r->answer != NULL) {
+		rc = MHD_queue_response(r->conn, r->answer_status, r->answer);
+		MHD_destroy_response(r->answer);
+		r->answer = NULL;
+		return rc;
+	}
+	if (r->closing)
+		return MHD_NO;
+	if (r->served)
+		return MHD_YES;		/* still waiting */
+	r->served = true;
+	if (r->too_large) {
+		snprintf(msg, sizeof(msg), "payload too large: more than %zu "
+		    "bytes", r->route->body_max);
+		return http_reply_text(r->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    msg);
+	}
+	return r->route->serve(r);
 }
 
 static enum MHD_Result
@@ -380,7 +273,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r == NULL)
 		return request_begin(conn, url, method, con_cls);
 	if (*upload_data_size > 0) {
-		if (proto_buf_used(&r->body) + *upload_data_size > XR_BODY_MAX) {
+		if (proto_buf_used(&r->body) + *upload_data_size >
+		    r->route->body_max) {
 			r->too_large = true;
 			proto_buf_release(&r->body);
 		} else if (!r->too_large)
@@ -388,7 +282,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	return request_run(r);
+	return request_serve(r);
 }
 
 static void
@@ -400,10 +294,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&http.reqs, r, entry);
-	if (r->rpc != NULL)
-		rpc_free(r->rpc);
+	if (r->route->release != NULL)
+		r->route->release(r);
+	if (r->answer != NULL)
+		MHD_destroy_response(r->answer);
 	proto_buf_release(&r->body);
-	free(r->reply);
+	free(r->url);
 	free(r);
 	*con_cls = NULL;
 }
@@ -466,20 +362,21 @@ void
 http_free(struct daemon *d)
 {
 	struct http_req		*r;
-	struct proto_buf	 b = { 0 };
+	struct MHD_Response	*resp;
 
 	if (http.mhd == NULL)
 		return;
 	http_listen_free(d);
-	/* MHD must not stop with a suspended connection: answer each. */
+	/* MHD must not stop with a suspended connection: end each. */
 	TAILQ_FOREACH(r, &http.reqs, entry) {
 		if (!r->suspended)
 			continue;
-		xw_fault(&b, 6, "SHUTDOWN_STATE");
-		free(r->reply);
-		r->reply_len = proto_buf_used(&b);
-		r->reply = b.data;
-		memset(&b, 0, sizeof(b));
+		resp = r->route->stopping != NULL ? r->route->stopping(r) :
+		    NULL;
+		if (resp == NULL)
+			r->closing = true;
+		r->answer = resp;
+		r->answer_status = MHD_HTTP_OK;
 		r->suspended = false;
 		MHD_resume_connection(r->conn);
 	}

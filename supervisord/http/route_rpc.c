@@ -1,0 +1,81 @@
+/*
+ * The XML-RPC route: a POSTed methodCall run by rpc.c, answered at once
+ * or, for a call that waits for processes, once it is done.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "route.h"
+#include "xmlrpc.h"
+
+static struct MHD_Response *
+xml_response(char *body, size_t len)
+{
+	struct MHD_Response	*resp;
+
+	resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/xml");
+	return resp;
+}
+
+/* A deferred call is answered, from the loop: hand the body over. */
+static void
+rpc_done(struct rpc_req *rpc, void *arg)
+{
+	struct http_req	*r = arg;
+	char		*body;
+	size_t		 len;
+
+	body = rpc_take_body(rpc, &len);
+	http_req_answer(r, MHD_HTTP_OK, xml_response(body, len));
+}
+
+enum MHD_Result
+route_rpc_serve(struct http_req *r)
+{
+	struct rpc_req	*rpc;
+	char		 cause[256], *body;
+	size_t		 len;
+	int		 rc;
+
+	rpc = rpc_new(r->daemon, &r->peer, rpc_done, r);
+	r->state = rpc;
+	rc = rpc_run(rpc, r->body.data + r->body.off, proto_buf_used(&r->body),
+	    cause, sizeof(cause));
+	proto_buf_release(&r->body);
+	if (rc == -1) {
+		log_info("http: uid %ld pid %ld: bad XML-RPC request: %s",
+		    (long)r->peer.uid, (long)r->peer.pid, cause);
+		return http_reply_text(r->conn, MHD_HTTP_BAD_REQUEST, cause);
+	}
+	if (rc == 0) {
+		http_req_suspend(r);
+		return MHD_YES;
+	}
+	body = rpc_take_body(rpc, &len);
+	return http_reply_body(r->conn, MHD_HTTP_OK, "text/xml", body, len);
+}
+
+void
+route_rpc_release(struct http_req *r)
+{
+	if (r->state != NULL)
+		rpc_free(r->state);
+	r->state = NULL;
+}
+
+/* The daemon stops while the call waits: Supervisor's SHUTDOWN_STATE. */
+struct MHD_Response *
+route_rpc_stopping(struct http_req *r)
+{
+	struct proto_buf	b = { 0 };
+
+	xw_fault(&b, 6, "SHUTDOWN_STATE");
+	return xml_response(b.data, proto_buf_used(&b));
+}
