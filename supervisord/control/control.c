@@ -122,6 +122,19 @@ control_client_gone(struct ctl_client *c)
 		ev_io_start(loop, &ctl.accept_w);
 }
 
+/* The clients connected to the socket (not XML-RPC's, which have none). */
+size_t
+control_client_count(void)
+{
+	struct ctl_client	*c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &ctl.clients, entry)
+		if (c->fd != -1)
+			n++;
+	return n;
+}
+
 ev_tstamp
 control_client_timeout(void)
 {

@@ -16,6 +16,8 @@ static const struct http_route routes[] = {
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
 	{ "/", "POST", "text/xml", XR_BODY_MAX,
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
+	/* Prometheus's scrapes: the text format. */
+	{ "/metrics", "GET", NULL, 0, route_metrics_serve, NULL, NULL },
 };
 
 static bool
