@@ -8,8 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "procstat.h"
@@ -81,6 +85,34 @@ entry_pid(const char *name)
 	return (pid_t)v;
 }
 
+/*
+ * PID/stat, relative to /proc's descriptor, in one read: the cheapest
+ * way there is (a stat line fits in one page and is read whole at once);
+ * 0, or -1 when it is gone, unreadable or not a stat line.
+ */
+static int
+stat_at(int procfd, const char *name, struct procstat *st)
+{
+	char	 path[32], buf[1024];
+	size_t	 n = strlen(name);
+	ssize_t	 len;
+	int	 fd;
+
+	if (n + sizeof("/stat") > sizeof(path))
+		return -1;
+	memcpy(path, name, n);
+	memcpy(path + n, "/stat", sizeof("/stat"));
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	do
+		len = read(fd, buf, sizeof(buf));
+	while (len == -1 && errno == EINTR);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	return procstat_parse(buf, (size_t)len, st);
+}
+
 ssize_t
 metrics_scan(const pid_t *pgids, size_t n, struct metrics_usage *out)
 {
@@ -89,17 +121,16 @@ metrics_scan(const pid_t *pgids, size_t n, struct metrics_usage *out)
 	struct dirent	*de;
 	DIR		*dir;
 	ssize_t		 i, nread = 0;
-	pid_t		 pid;
 
 	memset(out, 0, n * sizeof(*out));
 	if ((dir = opendir("/proc")) == NULL)
 		return -1;
 	pgid_map_init(&map, pgids, n);
 	while ((de = readdir(dir)) != NULL) {
-		if ((pid = entry_pid(de->d_name)) == 0)
+		if (entry_pid(de->d_name) == 0)
 			continue;
 		/* Gone meanwhile, or unreadable: it counts for nothing. */
-		if (procstat_read(pid, &st) == -1)
+		if (stat_at(dirfd(dir), de->d_name, &st) == -1)
 			continue;
 		nread++;
 		if ((i = pgid_map_find(&map, st.pgrp)) == -1)
@@ -114,18 +145,51 @@ metrics_scan(const pid_t *pgids, size_t n, struct metrics_usage *out)
 	return nread;
 }
 
+/* The size of the daemon's descriptor table (FDSize), or -1. */
+static long
+fd_table_size(void)
+{
+	char	 line[128];
+	FILE	*f;
+	long	 n = -1;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "FDSize:", 7) == 0) {
+			n = strtol(line + 7, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return n;
+}
+
+/*
+ * The open descriptors: one poll(2) of the whole table with no events
+ * and no wait, where a closed one answers POLLNVAL.  Listing
+ * /proc/self/fd, as the client libraries do, costs the kernel a lookup
+ * per descriptor: with a thousand programs (three pipes each) that was
+ * most of a scrape.
+ */
 long
 metrics_open_fds(void)
 {
-	struct dirent	*de;
-	DIR		*dir;
-	long		 n = 0;
+	struct pollfd	*pfd;
+	long		 size, i, n = 0;
+	int		 rc;
 
-	if ((dir = opendir("/proc/self/fd")) == NULL)
+	if ((size = fd_table_size()) <= 0 || size > (1L << 24))
 		return -1;
-	while ((de = readdir(dir)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n > 0 ? n - 1 : 0;	/* not the listing's own */
+	pfd = xcalloc((size_t)size, sizeof(*pfd));
+	for (i = 0; i < size; i++)
+		pfd[i].fd = (int)i;
+	do
+		rc = poll(pfd, (nfds_t)size, 0);
+	while (rc == -1 && errno == EINTR);
+	if (rc != -1)
+		for (i = 0; i < size; i++)
+			if (!(pfd[i].revents & POLLNVAL))
+				n++;
+	free(pfd);
+	return rc == -1 ? -1 : n;
 }
