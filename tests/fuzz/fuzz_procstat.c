@@ -40,7 +40,8 @@ as_command_name(const uint8_t *data, size_t size)
 	n = 3 + size + sizeof(tail) - 1;
 	FUZZ_CHECK(procstat_parse(line, n, &st) == 0);
 	FUZZ_CHECK(st.state == 'R' && st.ppid == 7 && st.pgrp == 8 &&
-	    st.session == 9 && st.starttime == 123456);
+	    st.session == 9 && st.starttime == 123456 &&
+	    st.vsize == 4096 && st.rss == 1);
 	free(line);
 }
 

@@ -189,7 +189,12 @@ def start(daemon, programs=PROGRAMS, extra=""):
 
 def test_promtool_accepts_every_family(daemon):
     promtool = need("promtool")
-    start(daemon)
+    # A name with a quote and a backslash: escaped in its label values.
+    start(daemon, PROGRAMS + """
+    [program:q"uo\\te]
+    command = sleep 100000
+    autostart = false
+    """)
     status, headers, body = get(daemon)
     assert status == 200 and headers["Content-Type"] == CONTENT_TYPE
     r = subprocess.run([promtool, "check", "metrics"], input=body,
@@ -212,6 +217,8 @@ def test_promtool_accepts_every_family(daemon):
     assert samples[("supervisord_build_info",
                     frozenset([("version", "0.1.0")]))] == 1
     assert samples[("process_open_fds", frozenset())] > 3
+    assert 'supervisord_process_up{name="q\\"uo\\\\te",' \
+        'group="q\\"uo\\\\te"} 0\n' in body
 
 
 def test_values_follow_the_programs(daemon):
