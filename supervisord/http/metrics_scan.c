@@ -1,8 +1,9 @@
 /*
- * The /proc pass of a scrape: every process's stat line read once, its
- * CPU time and resident set added to the program whose process group it
- * is in (a hash of the programs' groups), so that a thousand programs
- * cost one listing of /proc, not a thousand.
+ * The /proc pass of a scrape: every process's stat line read once, in
+ * steps, its CPU time and resident set added to its process group's (a
+ * hash of the groups met), so that a thousand programs cost one listing
+ * of /proc, not a thousand, and a program's figures are its group's
+ * whatever happened to the program between the steps.
  */
 #include <sys/types.h>
 
@@ -19,54 +20,64 @@
 #include "procstat.h"
 #include "xmalloc.h"
 
-/* pgid -> index in the caller's arrays: open addressing, 0 = empty. */
-struct pgid_map {
-	pid_t	*keys;
-	size_t	*idx;
-	size_t	 size;		/* a power of two, at least 2n */
+/* One process group met by the pass: open addressing, pgid 0 = empty. */
+struct group_slot {
+	pid_t			 pgid;
+	struct metrics_usage	 usage;
 };
 
-static size_t
-pgid_slot(const struct pgid_map *m, pid_t pgid)
-{
-	size_t	i = ((size_t)pgid * 2654435761u) & (m->size - 1);
+struct metrics_scan {
+	DIR			*dir;
+	struct group_slot	*slots;
+	size_t			 size;		/* a power of two */
+	size_t			 used;
+	size_t			 nread;
+};
 
-	while (m->keys[i] != 0 && m->keys[i] != pgid)
-		i = (i + 1) & (m->size - 1);
-	return i;
+static struct group_slot *
+slot_of(struct group_slot *slots, size_t size, pid_t pgid)
+{
+	size_t	i = ((size_t)pgid * 2654435761u) & (size - 1);
+
+	while (slots[i].pgid != 0 && slots[i].pgid != pgid)
+		i = (i + 1) & (size - 1);
+	return &slots[i];
+}
+
+/* Twice the slots once half are used. */
+static void
+groups_grow(struct metrics_scan *sc)
+{
+	struct group_slot	*old = sc->slots, *to;
+	size_t			 i, oldsize = sc->size;
+
+	sc->size = oldsize == 0 ? 256 : 2 * oldsize;
+	sc->slots = xcalloc(sc->size, sizeof(*sc->slots));
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].pgid == 0)
+			continue;
+		to = slot_of(sc->slots, sc->size, old[i].pgid);
+		*to = old[i];
+	}
+	free(old);
 }
 
 static void
-pgid_map_init(struct pgid_map *m, const pid_t *pgids, size_t n)
+groups_add(struct metrics_scan *sc, const struct procstat *st)
 {
-	size_t	i, slot;
+	struct group_slot	*g;
 
-	m->size = 16;
-	while (m->size < 2 * n)
-		m->size *= 2;
-	m->keys = xcalloc(m->size, sizeof(*m->keys));
-	m->idx = xcalloc(m->size, sizeof(*m->idx));
-	for (i = 0; i < n; i++) {
-		if (pgids[i] <= 0)
-			continue;
-		slot = pgid_slot(m, pgids[i]);
-		if (m->keys[slot] != 0)
-			continue;	/* the first program keeps it */
-		m->keys[slot] = pgids[i];
-		m->idx[slot] = i;
+	if (st->pgrp <= 0)
+		return;			/* kernel threads */
+	if (2 * (sc->used + 1) > sc->size)
+		groups_grow(sc);
+	g = slot_of(sc->slots, sc->size, st->pgrp);
+	if (g->pgid == 0) {
+		g->pgid = st->pgrp;
+		sc->used++;
 	}
-}
-
-/* The index of the program of this group, or -1. */
-static ssize_t
-pgid_map_find(const struct pgid_map *m, pid_t pgid)
-{
-	size_t	slot;
-
-	if (pgid <= 0)
-		return -1;
-	slot = pgid_slot(m, pgid);
-	return m->keys[slot] == pgid ? (ssize_t)m->idx[slot] : -1;
+	g->usage.ticks += st->utime + st->stime;
+	g->usage.rss_pages += st->rss;
 }
 
 /* A /proc entry's pid, or 0 when the name is not one. */
@@ -113,36 +124,73 @@ stat_at(int procfd, const char *name, struct procstat *st)
 	return procstat_parse(buf, (size_t)len, st);
 }
 
-ssize_t
-metrics_scan(const pid_t *pgids, size_t n, struct metrics_usage *out)
+struct metrics_scan *
+metrics_scan_start(void)
 {
-	struct pgid_map	 map;
+	struct metrics_scan	*sc;
+	DIR			*dir;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return NULL;
+	sc = xcalloc(1, sizeof(*sc));
+	sc->dir = dir;
+	groups_grow(sc);
+	return sc;
+}
+
+bool
+metrics_scan_step(struct metrics_scan *sc, size_t max)
+{
 	struct procstat	 st;
 	struct dirent	*de;
-	DIR		*dir;
-	ssize_t		 i, nread = 0;
+	size_t		 n = 0;
 
-	memset(out, 0, n * sizeof(*out));
-	if ((dir = opendir("/proc")) == NULL)
-		return -1;
-	pgid_map_init(&map, pgids, n);
-	while ((de = readdir(dir)) != NULL) {
+	if (sc->dir == NULL)
+		return true;
+	while (n < max) {
+		if ((de = readdir(sc->dir)) == NULL) {
+			closedir(sc->dir);
+			sc->dir = NULL;
+			return true;
+		}
 		if (entry_pid(de->d_name) == 0)
 			continue;
+		n++;
 		/* Gone meanwhile, or unreadable: it counts for nothing. */
-		if (stat_at(dirfd(dir), de->d_name, &st) == -1)
+		if (stat_at(dirfd(sc->dir), de->d_name, &st) == -1)
 			continue;
-		nread++;
-		if ((i = pgid_map_find(&map, st.pgrp)) == -1)
-			continue;
-		out[i].seen = true;
-		out[i].ticks += st.utime + st.stime;
-		out[i].rss_pages += st.rss;
+		sc->nread++;
+		groups_add(sc, &st);
 	}
-	closedir(dir);
-	free(map.keys);
-	free(map.idx);
-	return nread;
+	return false;
+}
+
+const struct metrics_usage *
+metrics_scan_group(const struct metrics_scan *sc, pid_t pgid)
+{
+	const struct group_slot	*g;
+
+	if (sc == NULL || pgid <= 0)
+		return NULL;
+	g = slot_of(sc->slots, sc->size, pgid);
+	return g->pgid == pgid ? &g->usage : NULL;
+}
+
+size_t
+metrics_scan_count(const struct metrics_scan *sc)
+{
+	return sc->nread;
+}
+
+void
+metrics_scan_free(struct metrics_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	if (sc->dir != NULL)
+		closedir(sc->dir);
+	free(sc->slots);
+	free(sc);
 }
 
 /* The size of the daemon's descriptor table (FDSize), or -1. */

@@ -17,7 +17,8 @@ static const struct http_route routes[] = {
 	{ "/", "POST", "text/xml", XR_BODY_MAX,
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
 	/* Prometheus's scrapes: the text format. */
-	{ "/metrics", "GET", NULL, 0, route_metrics_serve, NULL, NULL },
+	{ "/metrics", "GET", NULL, 0,
+	    route_metrics_serve, route_metrics_release, NULL },
 };
 
 static bool

@@ -101,5 +101,6 @@ void	 route_rpc_release(struct http_req *);
 struct MHD_Response *route_rpc_stopping(struct http_req *);
 
 enum MHD_Result route_metrics_serve(struct http_req *);
+void	 route_metrics_release(struct http_req *);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * GET /metrics: the Prometheus text format (0.0.4).  One table below
  * declares every metric family (name, type, help, how its samples are
- * made); a scrape reads /proc once (metrics_scan.c), then writes the
+ * made).  A scrape reads /proc once (metrics_scan.c), METRICS_STEP
+ * processes a loop turn with its connection suspended, then writes the
  * families in the table's order.  Nothing runs between scrapes.
  */
 #include <sys/resource.h>
@@ -23,12 +24,24 @@
 
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
+/* Processes read from /proc in one loop turn (about 2 ms of a loaded
+   small machine's time): a scrape never holds the loop longer. */
+#define METRICS_STEP	128
+
+/* A scrape whose /proc pass takes more than one turn (r->state). */
+struct scrape_wait {
+	ev_idle			 idle;		/* first: container_of */
+	struct http_req		*r;
+	struct metrics_scan	*scan;
+};
+
 /* What one scrape knows: the processes' labels and usage, the daemon's. */
 struct scrape {
 	struct daemon		*d;
 	struct proto_buf	 out;
 	char			**labels;	/* name="..",group=".." */
 	struct metrics_usage	*usage;
+	bool			*seen;		/* usage[i] holds something */
 	struct procstat		 self;
 	bool			 self_ok;
 	double			 hz;
@@ -191,14 +204,14 @@ static bool
 v_cpu(const struct scrape *s, const struct proc *p, size_t i, double *v)
 {
 	*v = (double)s->usage[i].ticks / s->hz;
-	return s->usage[i].seen;
+	return s->seen[i];
 }
 
 static bool
 v_rss(const struct scrape *s, const struct proc *p, size_t i, double *v)
 {
 	*v = (double)s->usage[i].rss_pages * s->pagesize;
-	return s->usage[i].seen;
+	return s->seen[i];
 }
 
 /* The daemon's own process_* metrics, as the client libraries name them. */
@@ -370,14 +383,16 @@ write_family(struct scrape *s, const struct metric_family *f)
 				put_sample(&s->out, f->name, s->labels[i], v);
 }
 
-/* The labels and /proc figures of every process, the daemon's own. */
+/* The labels and /proc figures of every process (its process group's
+   in the pass, scan), the daemon's own. */
 static void
-scrape_init(struct scrape *s, struct daemon *d)
+scrape_init(struct scrape *s, struct daemon *d,
+    const struct metrics_scan *scan)
 {
-	struct proto_buf	 lb = { 0 };
-	const struct proc	*p;
-	pid_t			*pgids;
-	size_t			 i;
+	struct proto_buf		 lb = { 0 };
+	const struct metrics_usage	*u;
+	const struct proc		*p;
+	size_t				 i;
 
 	memset(s, 0, sizeof(*s));
 	s->d = d;
@@ -387,7 +402,7 @@ scrape_init(struct scrape *s, struct daemon *d)
 		s->hz = 100;
 	s->labels = xcalloc(d->nprocs + 1, sizeof(*s->labels));
 	s->usage = xcalloc(d->nprocs + 1, sizeof(*s->usage));
-	pgids = xcalloc(d->nprocs + 1, sizeof(*pgids));
+	s->seen = xcalloc(d->nprocs + 1, sizeof(*s->seen));
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
 		put_str(&lb, "name=\"");
@@ -397,11 +412,13 @@ scrape_init(struct scrape *s, struct daemon *d)
 		proto_buf_add(&lb, "\"", 2);	/* and the NUL */
 		s->labels[i] = xstrdup(lb.data + lb.off);
 		proto_buf_consume(&lb, proto_buf_used(&lb));
-		pgids[i] = p->pgid != 0 ? p->pgid : p->pid;
+		u = metrics_scan_group(scan, p->pgid != 0 ? p->pgid : p->pid);
+		if (u != NULL && (p->pid != 0 || p->pgid != 0)) {
+			s->usage[i] = *u;
+			s->seen[i] = true;
+		}
 	}
 	proto_buf_release(&lb);
-	metrics_scan(pgids, d->nprocs, s->usage);
-	free(pgids);
 	s->self_ok = procstat_read(getpid(), &s->self) == 0;
 }
 
@@ -414,21 +431,92 @@ scrape_release(struct scrape *s)
 		free(s->labels[i]);
 	free(s->labels);
 	free(s->usage);
+	free(s->seen);
 }
 
-enum MHD_Result
-route_metrics_serve(struct http_req *r)
+/* The whole text, once the pass is over (scan NULL: /proc unreadable). */
+static struct MHD_Response *
+metrics_response(struct daemon *d, const struct metrics_scan *scan)
 {
-	struct scrape	s;
-	size_t		i;
+	struct MHD_Response	*resp;
+	struct scrape		 s;
+	size_t			 i;
 
-	scrape_init(&s, r->daemon);
+	scrape_init(&s, d, scan);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		write_family(&s, &families[i]);
 	scrape_release(&s);
 	if (s.out.off > 0)
 		memmove(s.out.data, s.out.data + s.out.off,
 		    proto_buf_used(&s.out));
-	return http_reply_body(r->conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE,
-	    s.out.data, proto_buf_used(&s.out));
+	resp = MHD_create_response_from_buffer(proto_buf_used(&s.out),
+	    s.out.data, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(s.out.data);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    METRICS_CONTENT_TYPE);
+	return resp;
+}
+
+/* One more step of the pass per loop turn; the answer after the last. */
+static void
+step_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct scrape_wait	*sw = (struct scrape_wait *)w;
+
+	if (!metrics_scan_step(sw->scan, METRICS_STEP))
+		return;
+	ev_idle_stop(loop, w);
+	http_req_answer(sw->r, MHD_HTTP_OK,
+	    metrics_response(sw->r->daemon, sw->scan));
+}
+
+enum MHD_Result
+route_metrics_serve(struct http_req *r)
+{
+	struct MHD_Response	*resp;
+	struct scrape_wait	*sw;
+	struct metrics_scan	*scan;
+	enum MHD_Result		 rc;
+
+	scan = metrics_scan_start();
+	if (scan != NULL && !metrics_scan_step(scan, METRICS_STEP)) {
+		sw = xcalloc(1, sizeof(*sw));
+		sw->r = r;
+		sw->scan = scan;
+		ev_idle_init(&sw->idle, step_cb);
+		/* The highest priority: a step every turn, however busy the
+		   loop (an idle watcher of priority 0 waits for a turn
+		   with nothing else to do, which a program flooding its
+		   log may never leave). */
+		ev_set_priority(&sw->idle, EV_MAXPRI);
+		ev_idle_start(r->daemon->loop, &sw->idle);
+		r->state = sw;
+		http_req_suspend(r);
+		return MHD_YES;
+	}
+	if ((resp = metrics_response(r->daemon, scan)) == NULL) {
+		metrics_scan_free(scan);
+		return MHD_NO;
+	}
+	metrics_scan_free(scan);
+	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* Answered, or the connection went away during the pass. */
+void
+route_metrics_release(struct http_req *r)
+{
+	struct scrape_wait	*sw = r->state;
+
+	if (sw == NULL)
+		return;
+	ev_idle_stop(r->daemon->loop, &sw->idle);
+	metrics_scan_free(sw->scan);
+	free(sw);
+	r->state = NULL;
 }

@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILD, DEADLINE, wait_for
+from conftest import BUILD, DEADLINE, helper, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROM_DIR = os.path.join(BUILD, "prometheus", "usr", "bin")
@@ -315,6 +315,32 @@ def test_auth_required_when_set(daemon):
         .decode(), "Content-Type": "text/plain"})
     assert conn.getresponse().status == 405
     conn.close()
+
+
+def test_scrapes_go_on_while_a_program_floods_its_log(daemon):
+    """The /proc pass goes a step a loop turn at the highest priority: a
+    program whose output never stops neither starves it nor waits for
+    it, and a client that leaves in the middle of a pass costs nothing."""
+    start(daemon, textwrap.dedent(PROGRAMS) + textwrap.dedent("""
+        [program:flood]
+        command = {h} -c 100 -r 100000000000
+        startsecs = 0
+        stdout_logfile_maxbytes = 1MB
+        stdout_logfile_backups = 1
+        """).format(h=helper("log_flood")))
+    daemon.wait_state("flood", "RUNNING")
+    for _ in range(5):
+        s = metrics(daemon)
+        assert value(s, "supervisord_process_up", "flood") == 1
+    # Leave during the pass: ten requests, each connection closed at once.
+    for _ in range(10):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(daemon.sock)
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.close()
+    assert daemon.request({"cmd": "version"})["ok"]
+    assert value(metrics(daemon), "supervisord_process_up", "sleeper") == 1
+    assert daemon.proc.poll() is None
 
 
 def test_scrapes_do_not_leave_the_daemon_awake(daemon):
