@@ -30,8 +30,6 @@ bool	 metrics_scan_step(struct metrics_scan *, size_t max);
    met none. */
 const struct metrics_usage *metrics_scan_group(const struct metrics_scan *,
 	    pid_t pgid);
-/* The processes read so far. */
-size_t	 metrics_scan_count(const struct metrics_scan *);
 void	 metrics_scan_free(struct metrics_scan *);
 
 /* The daemon's open descriptors, or -1. */

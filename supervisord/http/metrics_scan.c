@@ -31,7 +31,6 @@ struct metrics_scan {
 	struct group_slot	*slots;
 	size_t			 size;		/* a power of two */
 	size_t			 used;
-	size_t			 nread;
 };
 
 static struct group_slot *
@@ -159,7 +158,6 @@ metrics_scan_step(struct metrics_scan *sc, size_t max)
 		/* Gone meanwhile, or unreadable: it counts for nothing. */
 		if (stat_at(dirfd(sc->dir), de->d_name, &st) == -1)
 			continue;
-		sc->nread++;
 		groups_add(sc, &st);
 	}
 	return false;
@@ -174,12 +172,6 @@ metrics_scan_group(const struct metrics_scan *sc, pid_t pgid)
 		return NULL;
 	g = slot_of(sc->slots, sc->size, pgid);
 	return g->pgid == pgid ? &g->usage : NULL;
-}
-
-size_t
-metrics_scan_count(const struct metrics_scan *sc)
-{
-	return sc->nread;
 }
 
 void

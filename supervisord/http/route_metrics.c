@@ -30,7 +30,7 @@
 
 /* A scrape whose /proc pass takes more than one turn (r->state). */
 struct scrape_wait {
-	ev_idle			 idle;		/* first: container_of */
+	ev_idle			 idle;
 	struct http_req		*r;
 	struct metrics_scan	*scan;
 };
@@ -464,7 +464,7 @@ metrics_response(struct daemon *d, const struct metrics_scan *scan)
 static void
 step_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
-	struct scrape_wait	*sw = (struct scrape_wait *)w;
+	struct scrape_wait	*sw = container_of(w, struct scrape_wait, idle);
 
 	if (!metrics_scan_step(sw->scan, METRICS_STEP))
 		return;
