@@ -317,6 +317,20 @@ def test_auth_required_when_set(daemon):
     conn.close()
 
 
+def test_auth_on_the_unix_socket_when_set(daemon):
+    daemon.write_config(PROGRAMS)
+    with open(daemon.conf) as f:
+        text = f.read()
+    with open(daemon.conf, "w") as f:
+        f.write(text.replace("[unix_http_server]\n", "[unix_http_server]\n"
+                             "username = admin\npassword = s3cret\n", 1))
+    daemon.start()
+    daemon.wait_state("sleeper", "RUNNING")
+    assert get(daemon)[0] == 401
+    s = metrics(daemon, auth=("admin", "s3cret"))
+    assert value(s, "supervisord_process_up", "sleeper") == 1
+
+
 def test_scrapes_go_on_while_a_program_floods_its_log(daemon):
     """The /proc pass goes a step a loop turn at the highest priority: a
     program whose output never stops neither starves it nor waits for
