@@ -209,6 +209,10 @@ struct daemon {
 	/* How the daemon is taken down (daemon.c's daemon_shutdown): set by
 	   the host, so that control reaches it through the engine. */
 	void		(*shutdown)(struct daemon *, int status);
+	/* During the shutdown, something the engine waited for ended (an
+	   adopted process): look again whether all is down.  Set by the
+	   host likewise; NULL does nothing. */
+	void		(*shutdown_continue)(struct daemon *);
 	ev_tstamp	 started_at;
 
 	/* Engine internals (daemon.c, reap.c, pidfile.c). */
@@ -486,8 +490,6 @@ size_t	 adopt_describe(const struct proc *, char *buf, size_t);
 /* The process is freed: its adopted processes keep its name only. */
 void	 adopt_forget(struct proc *);
 void	 adopt_free(struct daemon *);
-/* shutdown: something adopted ended; look again whether all is down. */
-void	 daemon_shutdown_continue(struct daemon *);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);
 

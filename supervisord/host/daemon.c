@@ -119,7 +119,8 @@ shutdown_step(struct daemon *d)
 	d->stepping = false;
 }
 
-void
+/* The engine's hook: something adopted ended during the shutdown. */
+static void
 daemon_shutdown_continue(struct daemon *d)
 {
 	if (d->shutting_down)
@@ -453,6 +454,7 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 	d.started_at = ev_time();
 	d.effects = &daemon_effects;
 	d.shutdown = daemon_shutdown;
+	d.shutdown_continue = daemon_shutdown_continue;
 	d.config_path = xstrdup(config_path);
 	d.config = load_config(config_path);
 	log_set_level((enum log_level)d.config->sd.loglevel);
