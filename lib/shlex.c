@@ -76,6 +76,20 @@ svec_release(struct svec *v)
 	v->n = v->cap = 0;
 }
 
+/* The vector once the tokens ran out (r: the last token's result):
+   NULL-terminated even when empty; freed, -1, after an error. */
+static int
+svec_finish(struct svec *v, int r)
+{
+	if (r == -1) {
+		svec_release(v);
+		return -1;
+	}
+	if (v->v == NULL)
+		v->v = xcalloc(1, sizeof(*v->v));
+	return 0;
+}
+
 /* Bytes of the UTF-8 sequence at p: Python reads code points. */
 static size_t
 unit_len(const char *p)
@@ -209,12 +223,8 @@ shlex_split(const char *s, char ***argv, int *argc, char *cause,
 
 	while ((r = split_token(&s, &tok, cause, causelen)) == 1)
 		svec_add(&v, tok);
-	if (r == -1) {
-		svec_release(&v);
+	if (svec_finish(&v, r) == -1)
 		return -1;
-	}
-	if (v.v == NULL)
-		v.v = xcalloc(1, sizeof(*v.v));
 	*argv = v.v;
 	*argc = (int)v.n;
 	return 0;
@@ -363,12 +373,8 @@ shlex_tokens(const char *s, const char *wordchars, char ***tokens,
 	while ((r = lexer_token(&lx, &tok, cause, causelen)) == 1)
 		svec_add(&v, tok);
 	free(lx.pushback);
-	if (r == -1) {
-		svec_release(&v);
+	if (svec_finish(&v, r) == -1)
 		return -1;
-	}
-	if (v.v == NULL)
-		v.v = xcalloc(1, sizeof(*v.v));
 	*tokens = v.v;
 	*ntokens = v.n;
 	return 0;

@@ -265,6 +265,9 @@ int	 proc_signal(struct proc *, int sig, bool group, char *cause, size_t);
 void	 proc_describe(const struct proc *, char *buf, size_t);
 /* "group:name", or "name" when the group has the program's own name. */
 void	 proc_fullname(const struct proc *, char *buf, size_t);
+/* qsort() of struct proc *: lexical order, as supervisorctl lists them
+   (group, then name). */
+int	 proc_lexical_cmp(const void *, const void *);
 
 /*
  * procs.c: the process list.  One process for a configuration entry
