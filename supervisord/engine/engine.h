@@ -237,6 +237,7 @@ struct daemon {
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 	struct pools	*pools;		/* listener/pool.c */
+	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -315,14 +316,20 @@ size_t	 procin_queued(const struct proc *);
 const char *procin_error_text(enum procin_error);
 
 /*
- * listener/: [eventlistener:x] pools (listener/listener.h).  A
- * listener's stdout is the protocol channel, not a log: before the fork
+ * A listener's stdout is the protocol channel of its pool, not a log: the
+ * engine reaches it through the hooks listener/ sets in struct daemon
+ * (d->listener_io), naming none of its symbols.  Before the fork
  * *child_fd becomes its stdout; then as procin's.
  */
-int	 listener_prepare(struct proc *, int *child_fd, char *cause, size_t);
-void	 listener_spawned(struct proc *);
-void	 listener_abort(struct proc *);
-void	 listener_release(struct proc *);
+struct proc_stdout_hooks {
+	int	(*prepare)(struct proc *, int *child_fd, char *cause, size_t);
+	void	(*spawned)(struct proc *);
+	void	(*abort)(struct proc *);
+	void	(*release)(struct proc *);
+};
+
+/* listener/: [eventlistener:x] pools (listener/listener.h), for the host
+   and reload. */
 void	 pools_init(struct daemon *);
 void	 pools_reconfigure(struct daemon *);
 void	 pools_free(struct daemon *);

@@ -456,7 +456,8 @@ spawn_shared_done(struct proc *p, const struct spawn_child *c)
 static void
 spawn_abort(struct proc *p)
 {
-	listener_abort(p);
+	if (p->daemon->listener_io != NULL)
+		p->daemon->listener_io->abort(p);
 	procin_abort(p);
 	logcap_abort(p);
 }
@@ -482,8 +483,9 @@ spawn_prepare(struct proc *p, int child_fds[3], int report[2], bool shared,
 		return -1;
 	}
 	/* A listener's stdout is its pool's (logcap gave it /dev/null). */
-	if (p->cfg->listener &&
-	    listener_prepare(p, &child_fds[0], cause, len) == -1) {
+	if (p->cfg->listener && p->daemon->listener_io != NULL &&
+	    p->daemon->listener_io->prepare(p, &child_fds[0], cause, len) ==
+	    -1) {
 		procin_abort(p);
 		logcap_abort(p);
 		return -1;
@@ -515,7 +517,8 @@ spawn_track(struct proc *p, pid_t pid, uint64_t start_ticks)
 	guardian_watch(d, pid);
 	logcap_spawned(p);
 	procin_spawned(p);
-	listener_spawned(p);
+	if (d->listener_io != NULL)
+		d->listener_io->spawned(p);
 	pidfile_proc_write(p);
 	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
 }
