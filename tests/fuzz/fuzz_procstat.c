@@ -12,15 +12,8 @@
 
 #include "procstat.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_procstat: %s:%d: failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
+#define FUZZ_TARGET	"fuzz_procstat"
+#include "fuzz.h"
 
 /* The input as the command name of a well-formed line: it must parse. */
 static void
