@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "evtype.h"
 
 #define SUPERVISORD_VERSION	"0.1.0"
 
@@ -233,6 +234,11 @@ struct daemon {
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 	struct pools	*pools;		/* listener/pool.c */
+	/* A program's output for the pools (PROCESS_LOG_*,
+	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
+	   subscribes to them, called by output/capture.c. */
+	void		(*output_event)(struct proc *, enum evtype, pid_t,
+			    const char *, size_t);
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -319,6 +325,9 @@ void	 listener_release(struct proc *);
 void	 pools_init(struct daemon *);
 void	 pools_reconfigure(struct daemon *);
 void	 pools_free(struct daemon *);
+/* XML-RPC's sendRemoteCommEvent: REMOTE_COMMUNICATION to the pools. */
+void	 pools_remote_comm(struct daemon *, const char *type,
+	    const char *data, size_t len);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);

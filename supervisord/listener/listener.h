@@ -48,6 +48,17 @@ struct pevent {
 /* payload.c: an engine event as Supervisor's; -1 for none. */
 int	 payload_make(const struct event *, struct pevent *);
 void	 pevent_free(struct pevent *);
+/* A program's output (PROCESS_LOG_*, PROCESS_COMMUNICATION_*), and
+   sendRemoteCommEvent's REMOTE_COMMUNICATION. */
+void	 payload_output(const struct proc *, enum evtype, pid_t,
+	    const char *data, size_t len, struct pevent *);
+void	 payload_remote(const char *type, const char *data, size_t len,
+	    struct pevent *);
+/* Bytes as Python shows undecodable bytes: b'...' with \xNN escapes;
+   returns the length written into out (4 * len + 4 bytes). */
+size_t	 payload_pyrepr(const char *in, size_t len, char *out);
+/* Whether bytes are valid UTF-8, as Python's strict decoder says. */
+bool	 payload_utf8(const char *, size_t);
 
 /* pool.c */
 void	 pools_init(struct daemon *);

@@ -94,6 +94,8 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	if (lc->std != 0)
 		path = NULL;
 	lc->syslog = sc->syslog;
+	lc->events = sc->events_enabled;
+	lc->capture_max = sc->capture_maxbytes;
 	lc->strip_ansi = lc->proc->daemon != NULL &&
 	    lc->proc->daemon->config != NULL &&
 	    lc->proc->daemon->config->sd.strip_ansi;

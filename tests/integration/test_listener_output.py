@@ -1,0 +1,205 @@
+"""The listener events of a program's output and of XML-RPC:
+PROCESS_LOG_* (stdout_events_enabled, stderr_events_enabled),
+PROCESS_COMMUNICATION_* (capture mode: *_capture_maxbytes) and
+REMOTE_COMMUNICATION (supervisor.sendRemoteCommEvent), each received by
+a listener written with supervisor.childutils (listener_rec.py) under
+Python Supervisor and under ours, compared with pids masked; and a flood
+of output into a listener that never answers: capture goes on, memory
+stays bounded, the drops are counted and logged."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import xmlrpc.client
+
+import pytest
+
+import pysupervisor
+from conftest import DEADLINE, Daemon, under_asan
+from engine_util import wait, wait_count
+from test_listener_protocol import listener, records, _rss_kb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TALKER = os.path.join(HERE, "talker.py")
+
+_WHY = pysupervisor.unavailable()
+pytestmark = pytest.mark.skipif(
+    _WHY is not None, reason="no Python Supervisor for the listeners: %s"
+    % _WHY)
+
+RPC = """\
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+"""
+
+
+def talker(mode, **keys):
+    text = "[program:talk]\ncommand = %s -S %s %s\n" % (
+        sys.executable, TALKER, mode)
+    for k, v in keys.items():
+        text += "%s = %s\n" % (k, v)
+    return text + "\n"
+
+
+def _masked(recs):
+    """(eventname, payload with pids masked) in order, after the checks
+    every record passes under both daemons."""
+    out = []
+    for i, e in enumerate(recs):
+        h = e["h"]
+        assert h["ver"] == "3.0" and h["server"] == "supervisor", h
+        # Python's len(): the payload's characters
+        assert h["pool"] == "rec" and int(h["len"]) == len(e["p"]), e
+        assert int(h["serial"]) == i and int(h["poolserial"]) == i, e
+        out.append((h["eventname"], re.sub(r"pid:\d+", "pid:N", e["p"])))
+    return out
+
+
+def _proxy(d):
+    from supervisor.xmlrpc import SupervisorTransport
+    t = SupervisorTransport(None, None, "unix://" + d.sock)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
+
+
+def both(tmp_path, daemon, config, n, act=None):
+    """The same configuration under ours and Python Supervisor; n
+    records each (after act(daemon), if given); returns both lists."""
+    got = []
+    for which in ("ours", "python"):
+        if which == "ours":
+            d = daemon
+        else:
+            (tmp_path / "python").mkdir()
+            d = Daemon(tmp_path / "python")
+        out = os.path.join(d.dir, "ev.jsonl")
+        d.write_config(RPC + config(out))
+        if which == "ours":
+            d.start()
+        else:
+            d.proc = subprocess.Popen(
+                pysupervisor.supervisord("-n", "-c", d.conf),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, cwd=d.dir)
+        try:
+            if act is not None:
+                wait(d, lambda: os.path.exists(d.sock), "the socket",
+                     timeout=4 * DEADLINE)
+                act(d)
+            wait(d, lambda: len(records(out)) >= n, "%d events" % n,
+                 timeout=4 * DEADLINE)
+            got.append(records(out)[:n])
+        finally:
+            if which == "python":
+                d.proc.send_signal(signal.SIGTERM)
+                d.proc.wait(timeout=4 * DEADLINE)
+            else:
+                d.kill()
+    return got
+
+
+def test_process_log_payloads_as_python_supervisor(daemon, tmp_path):
+    """stdout and stderr events enabled: a PROCESS_LOG_* per read, with
+    its channel; bytes that are not UTF-8 as Supervisor shows them
+    ("Undecodable: b'...'"); len counts characters, as Python's len()."""
+    def config(out):
+        return (listener("rec", out, events="PROCESS_LOG") +
+                talker("log", stdout_events_enabled="true",
+                       stderr_events_enabled="true"))
+    ours, python = both(tmp_path, daemon, config, 3)
+    assert _masked(ours) == _masked(python)
+    assert _masked(ours) == [
+        ("PROCESS_LOG_STDOUT", "processname:talk groupname:talk pid:N "
+         "channel:stdout\nhello from the talker\n"),
+        ("PROCESS_LOG_STDERR", "processname:talk groupname:talk pid:N "
+         "channel:stderr\nUndecodable: b\"a bad \\xff byte and a "
+         "'quote'\\n\""),
+        ("PROCESS_LOG_STDOUT", "processname:talk groupname:talk pid:N "
+         "channel:stdout\ncaf\u00e9 cr\u00e8me \u2603\n")]
+
+
+def test_process_log_only_for_enabled_channels(daemon):
+    """stderr_events_enabled alone: the stdout lines are no events; a
+    PROCESS_LOG_STDOUT subscriber hears nothing, the log has all."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    daemon.write_config(listener("rec", out, events="PROCESS_LOG_STDERR") +
+                        talker("log", stderr_events_enabled="true",
+                               stdout_logfile=os.path.join(daemon.dir,
+                                                           "talk.log")))
+    daemon.start()
+    wait(daemon, lambda: "caf" in open(os.path.join(daemon.dir,
+                                                    "talk.log")).read()
+         if os.path.exists(os.path.join(daemon.dir, "talk.log")) else
+         False, "the talker's last line", timeout=4 * DEADLINE)
+    names = [e["h"]["eventname"] for e in records(out)]
+    assert names == ["PROCESS_LOG_STDERR"]
+
+
+def test_capture_mode_as_python_supervisor(daemon, tmp_path):
+    """Between the tokens: one PROCESS_COMMUNICATION event, holding the
+    last stdout_capture_maxbytes as Supervisor's BoundIO keeps them; the
+    pieces are PROCESS_LOG events too (Supervisor's _log), and none of
+    the capture reaches the log file."""
+    def config(out):
+        return (listener("rec", out,
+                         events="PROCESS_COMMUNICATION, PROCESS_LOG") +
+                talker("comm", stdout_events_enabled="true",
+                       stdout_capture_maxbytes=40,
+                       stderr_capture_maxbytes="1MB",
+                       stdout_logfile=os.path.join(
+                           os.path.dirname(out), "talk.log")))
+    ours, python = both(tmp_path, daemon, config, 7)
+    assert _masked(ours) == _masked(python)
+    head = "processname:talk groupname:talk pid:N"
+    log = head + " channel:stdout\n"
+    assert _masked(ours) == [
+        ("PROCESS_LOG_STDOUT", log + "before"),
+        ("PROCESS_LOG_STDOUT", log + "A" * 30),
+        ("PROCESS_LOG_STDOUT", log + "B" * 30),
+        ("PROCESS_LOG_STDOUT", log + "C" * 30),
+        ("PROCESS_COMMUNICATION_STDOUT", head + "\n" + "C" * 30),
+        ("PROCESS_LOG_STDOUT", log + "after the end of the capture\n"),
+        ("PROCESS_COMMUNICATION_STDERR", head + "\nerr payload"),
+        ]
+    with open(os.path.join(daemon.dir, "talk.log")) as f:
+        assert f.read() == "beforeafter the end of the capture\n"
+
+
+def test_remote_communication_as_python_supervisor(daemon, tmp_path):
+    """supervisor.sendRemoteCommEvent(type, data) returns True and sends
+    REMOTE_COMMUNICATION: "type:TYPE\\n" then the data."""
+    def config(out):
+        return listener("rec", out, events="REMOTE_COMMUNICATION")
+
+    def act(d):
+        s = _proxy(d).supervisor
+        wait(d, lambda: _calls(s), "the XML-RPC interface",
+             timeout=4 * DEADLINE)
+        assert s.sendRemoteCommEvent("mytype", "line 1\nl\u00efne 2") is True
+        assert s.sendRemoteCommEvent("empty", "") is True
+    ours, python = both(tmp_path, daemon, config, 2, act)
+    assert _masked(ours) == _masked(python)
+    assert _masked(ours) == [
+        ("REMOTE_COMMUNICATION", "type:mytype\nline 1\nl\u00efne 2"),
+        ("REMOTE_COMMUNICATION", "type:empty\n")]
+
+
+def _calls(s):
+    try:
+        return s.getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Fault):
+        return False
+
+
+def test_remote_communication_without_listeners(daemon):
+    """Nobody subscribes: True all the same, and the argument count and
+    types are Supervisor's."""
+    daemon.write_config(RPC)
+    daemon.start()
+    s = _proxy(daemon).supervisor
+    wait(daemon, lambda: _calls(s), "the XML-RPC interface")
+    assert s.sendRemoteCommEvent("t", "d") is True
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        s.sendRemoteCommEvent("t")
+    assert e.value.faultCode == 2
