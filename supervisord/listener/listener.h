@@ -25,16 +25,10 @@
 #include <stdint.h>
 
 #include "evtype.h"
+#include "lsnparse.h"
 #include "supervisord.h"
 
 struct event;
-
-enum lsn_state {
-	LSN_ACKNOWLEDGED,	/* waits for READY\n */
-	LSN_READY,		/* may get an event */
-	LSN_BUSY,		/* has one, waits for its RESULT */
-	LSN_UNKNOWN,		/* spoke out of turn: gets nothing more */
-};
 
 /* An event as a pool holds it: its header's numbers and its payload. */
 struct pevent {
