@@ -309,6 +309,11 @@ void	 procin_abort(struct proc *);
 void	 procin_release(struct proc *);
 /* Send len bytes: every one taken (some maybe queued), or none. */
 enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* A listener's event (listener/lsnproc.c), head then body, one at a
+   time: taken whatever its size when nothing waits in the queue (its
+   bound is then the pool's largest event), else PROCIN_FULL. */
+enum procin_error procin_send_one(struct proc *, const void *head,
+	    size_t hlen, const void *body, size_t blen);
 /* Bytes waiting in the queue. */
 size_t	 procin_queued(const struct proc *);
 const char *procin_error_text(enum procin_error);

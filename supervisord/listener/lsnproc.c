@@ -208,7 +208,7 @@ int
 lsn_send(struct proc *p, struct pevent *pe)
 {
 	struct listener	*l = p->lsn;
-	char		 head[512], *msg;
+	char		 head[512];
 	int		 n;
 	enum procin_error err;
 
@@ -217,11 +217,7 @@ lsn_send(struct proc *p, struct pevent *pe)
 	n = pool_header(p->daemon, p->cfg->group, pe, head, sizeof(head));
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
-	msg = xmalloc((size_t)n + pe->len);
-	memcpy(msg, head, (size_t)n);
-	memcpy(msg + n, pe->payload, pe->len);
-	err = procin_send(p, msg, (size_t)n + pe->len);
-	free(msg);
+	err = procin_send_one(p, head, (size_t)n, pe->payload, pe->len);
 	if (err != PROCIN_OK) {
 		log_debug("%s: cannot send event %llu: %s", p->cfg->name,
 		    (unsigned long long)pe->serial, procin_error_text(err));

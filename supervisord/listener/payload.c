@@ -9,6 +9,7 @@
  * then the data, "Undecodable: b'...'" when it is not UTF-8;
  * REMOTE_COMMUNICATION its type then the data.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,9 +161,18 @@ utf8_seq(const unsigned char *s, size_t n)
 bool
 payload_utf8(const char *s, size_t n)
 {
-	size_t	i = 0, k;
+	size_t		i = 0, k;
+	uint64_t	w;
 
 	while (i < n) {
+		/* ASCII eight bytes at a time: most output is. */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
 			return false;
 		i += k;

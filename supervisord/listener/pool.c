@@ -21,7 +21,7 @@ struct pool {
 	uint64_t	 nserial;	/* poolserials given */
 	uint64_t	 dropped;	/* events lost to overflows */
 	uint64_t	 quiet;		/* output events dropped unlogged */
-	ev_tstamp	 quiet_since;	/* ... since the last drop logged */
+	struct pools	*pools;
 	struct pevent	**q;		/* oldest first, buffer_size max */
 	size_t		 n;
 };
@@ -46,10 +46,12 @@ struct pools {
 	uint64_t	 serial;	/* ... and the serial it got */
 	bool		 reloading;	/* a reload's RELOADING seen, not
 					   yet its RUNNING */
+	ev_timer	 quiet;		/* runs while output drops are
+					   counted, not logged one by one */
 };
 
 static void	pools_event(const struct event *, void *);
-static void	pool_quiet_flush(struct pool *);
+static void	quiet_cb(struct ev_loop *, ev_timer *, int);
 static void	pools_output(struct proc *, enum evtype, pid_t, const char *,
 		    size_t);
 static void	pools_listener_event(const struct event *, void *);
@@ -63,6 +65,18 @@ pool_find(struct daemon *d, const char *name)
 		if (strcmp(d->pools->v[i]->name, name) == 0)
 			return d->pools->v[i];
 	return NULL;
+}
+
+/* Say how many output events were dropped since the last line. */
+static void
+pool_quiet_flush(struct pool *pl)
+{
+	if (pl->quiet == 0)
+		return;
+	log_warnx("pool %s event buffer overflowed, discarded %llu more "
+	    "output events (%llu events discarded in all)", pl->name,
+	    (unsigned long long)pl->quiet, (unsigned long long)pl->dropped);
+	pl->quiet = 0;
 }
 
 static void
@@ -176,6 +190,7 @@ pools_reconfigure(struct daemon *d)
 		if ((pl = pool_find(d, g->name)) == NULL) {
 			pl = xcalloc(1, sizeof(*pl));
 			pl->name = xstrdup(g->name);
+			pl->pools = ps;
 			ps->v = xreallocarray(ps->v, ps->n + 1,
 			    sizeof(*ps->v));
 			ps->v[ps->n++] = pl;
@@ -196,6 +211,7 @@ pools_init(struct daemon *d)
 
 	ps = d->pools = xcalloc(1, sizeof(*d->pools));
 	ps->daemon = d;
+	ev_timer_init(&ps->quiet, quiet_cb, 1., 0.);
 	for (i = 0; i < NTICKS; i++) {
 		ev_periodic_init(&ps->tick[i], tick_cb, 0,
 		    (ev_tstamp)ticks[i].period, NULL);
@@ -216,6 +232,7 @@ pools_free(struct daemon *d)
 	for (i = 0; i < NTICKS; i++)
 		ev_periodic_stop(d->loop, &d->pools->tick[i]);
 	d->output_event = NULL;
+	ev_timer_stop(d->loop, &d->pools->quiet);
 	event_unsubscribe(d, pools_event, d);
 	event_unsubscribe(d, pools_listener_event, d);
 	for (i = 0; i < d->pools->n; i++)
@@ -234,38 +251,47 @@ is_output(enum evtype t)
 	    evtype_is(t, EVT_PROCESS_COMMUNICATION);
 }
 
-/* Say how many output events were dropped since the last line. */
-static void
-pool_quiet_flush(struct pool *pl)
-{
-	if (pl->quiet == 0)
-		return;
-	log_warnx("pool %s event buffer overflowed, discarded %llu more "
-	    "output events (%llu events discarded in all)", pl->name,
-	    (unsigned long long)pl->quiet, (unsigned long long)pl->dropped);
-	pl->quiet = 0;
-}
-
 /* Drop the oldest event, logged with its serial as Supervisor does; a
    flood of output events is logged once a second with its count. */
 static void
 pool_drop_oldest(struct pool *pl)
 {
 	struct pevent	*pe = pl->q[0];
-	ev_tstamp	 now = ev_time();
+	struct pools	*ps = pl->pools;
 
 	pl->dropped++;
-	if (is_output(pe->type) && pl->quiet_since + 1 > now) {
+	if (is_output(pe->type) && ev_is_active(&ps->quiet))
 		pl->quiet++;
-	} else {
-		pool_quiet_flush(pl);
+	else {
 		log_warnx("pool %s event buffer overflowed, discarding event "
 		    "%llu", pl->name, (unsigned long long)pe->serial);
-		pl->quiet_since = now;
+		if (is_output(pe->type)) {
+			ev_timer_set(&ps->quiet, 1., 0.);
+			ev_timer_start(ps->daemon->loop, &ps->quiet);
+		}
 	}
 	pevent_free(pe);
 	memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
 	pl->n--;
+}
+
+/* A second of output drops is over: their counts, and another second
+   if there were any (the timer stops once a second had none). */
+static void
+quiet_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pools	*ps = container_of(w, struct pools, quiet);
+	bool		 any = false;
+	size_t		 i;
+
+	for (i = 0; i < ps->n; i++) {
+		any |= ps->v[i]->quiet > 0;
+		pool_quiet_flush(ps->v[i]);
+	}
+	if (any) {
+		ev_timer_set(w, 1., 0.);
+		ev_timer_start(loop, w);
+	}
 }
 
 /* Into the queue, at its head or its tail; the oldest makes room. */
@@ -274,8 +300,6 @@ pool_put(struct pool *pl, struct pevent *pe, bool head)
 {
 	if (pl->n >= pl->buffer_size)
 		pool_drop_oldest(pl);
-	else
-		pool_quiet_flush(pl);
 	if (head) {
 		memmove(pl->q + 1, pl->q, pl->n * sizeof(*pl->q));
 		pl->q[0] = pe;
@@ -364,28 +388,33 @@ pools_want(const struct pools *ps, enum evtype t)
 	return false;
 }
 
-/* A made event, a copy into each pool that wants it; the same serial
-   for all of them, a new one (fresh) or the engine event's. */
+/* A made event into each pool that wants it, with the same serial for
+   all of them, a new one (fresh) or the engine event's: a copy each but
+   the last, which takes the payload (made->payload is then NULL). */
 static void
-pools_offer(struct pools *ps, const struct pevent *made, bool fresh)
+pools_offer(struct pools *ps, struct pevent *made, bool fresh)
 {
 	struct pevent	*pe;
-	struct pool	*pl;
+	struct pool	*pl, *last = NULL;
 	size_t		 i;
 
-	for (i = 0; i < ps->n; i++) {
+	for (i = 0; i < ps->n; i++)
+		if (ps->v[i]->events & EVT_BIT(made->type))
+			last = ps->v[i];
+	if (last != NULL && fresh)
+		ps->serial = ps->nserial++;
+	for (i = 0; last != NULL && i < ps->n; i++) {
 		pl = ps->v[i];
 		if ((pl->events & EVT_BIT(made->type)) == 0)
 			continue;
-		if (fresh) {
-			ps->serial = ps->nserial++;
-			fresh = false;
-		}
 		pe = xmalloc(sizeof(*pe));
 		*pe = *made;
-		pe->payload = xmalloc(made->len + 1);
-		memcpy(pe->payload, made->payload, made->len);
-		pe->payload[made->len] = '\0';
+		if (pl == last)
+			made->payload = NULL;
+		else {
+			pe->payload = xmalloc(made->len + 1);
+			memcpy(pe->payload, made->payload, made->len + 1);
+		}
 		pe->serial = ps->serial;
 		pe->poolserial = pl->nserial++;
 		pool_put(pl, pe, false);

@@ -17,7 +17,7 @@ import pytest
 
 import pysupervisor
 from conftest import DEADLINE, Daemon, under_asan
-from engine_util import wait, wait_count
+from engine_util import count, wait, wait_count
 from test_listener_protocol import listener, records, _rss_kb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -203,3 +203,74 @@ def test_remote_communication_without_listeners(daemon):
     with pytest.raises(xmlrpc.client.Fault) as e:
         s.sendRemoteCommEvent("t")
     assert e.value.faultCode == 2
+
+
+def test_process_log_events_larger_than_the_stdin_queue(daemon):
+    """Reads of up to 128 KiB make events larger than a program's stdin
+    queue (64 KiB): a listener gets them whole, one at a time, and every
+    byte written arrives once, in order."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    size = 600000
+    daemon.write_config(
+        listener("rec", out, events="PROCESS_LOG_STDOUT", buffer_size=100) +
+        "[program:big]\ncommand = sh -c 'head -c %d /dev/zero | tr "
+        "\"\\\\000\" x; exec sleep 3600'\nstdout_events_enabled = true\n"
+        % size)
+    daemon.start()
+
+    def data():
+        return "".join(e["p"].split("\n", 1)[1] for e in records(out))
+    wait(daemon, lambda: len(data()) >= size, "%d bytes as events" % size,
+         timeout=4 * DEADLINE)
+    assert data() == "x" * size
+    assert max(len(e["p"]) for e in records(out)) > 64 * 1024
+
+
+# The issue's gigabyte: about 8 s on a loaded 2-core machine.
+FLOOD = 1024 * 1024 * 1024
+
+
+def test_output_flood_into_a_stuck_listener(daemon):
+    """A PROCESS_LOG listener that hangs on its first event while a
+    program writes FLOOD bytes: every byte reaches the log file, the
+    daemon's memory stays bounded (a queue of buffer_size reads), the
+    daemon answers meanwhile, and the drops are logged: the first with
+    its serial, then their count once a second."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    marker = os.path.join(daemon.dir, "hung")
+    path = os.path.join(daemon.dir, "flood.log")
+    daemon.write_config(
+        listener("rec", out, "hang:" + marker, events="PROCESS_LOG",
+                 buffer_size=10, startsecs=0) +
+        "[program:flood]\ncommand = sh -c 'head -c %d /dev/zero; exec "
+        "sleep 3600'\nautostart = false\nstdout_events_enabled = true\n"
+        "stdout_logfile = %s\nstdout_logfile_maxbytes = 0\n" % (FLOOD, path))
+    daemon.start()
+    wait(daemon, lambda: daemon.status("rec")["state"] == "RUNNING",
+         "rec RUNNING")
+    base = _rss_kb(daemon.proc.pid)
+    daemon.supctl("start", "flood")
+    peak = [base]
+
+    def done():
+        peak[0] = max(peak[0], _rss_kb(daemon.proc.pid))
+        return os.path.exists(path) and os.path.getsize(path) >= FLOOD
+    wait(daemon, done, "%d bytes in the log" % FLOOD, timeout=8 * DEADLINE)
+    assert os.path.getsize(path) == FLOOD
+    assert daemon.status("flood")["state"] == "RUNNING"
+    if not under_asan(daemon.proc.pid):
+        assert peak[0] < base + 16 * 1024, (base, peak[0])
+    wait_count(daemon, "pool rec event buffer overflowed, discarding event")
+
+    def counted():
+        m = re.findall(r"discarded (\d+) more output events \((\d+) "
+                       r"events discarded in all\)", daemon.log())
+        return m if m and int(m[-1][1]) >= FLOOD // (128 * 1024) - 11 \
+            else None
+    m = wait(daemon, counted, "every read's event counted as dropped",
+             timeout=4 * DEADLINE)
+    assert sum(int(k) for k, _ in m) + 1 == int(m[-1][1])
+    # one line a second, not one a drop
+    assert count(daemon, "overflowed") < 4 + 2 * len(m) < 200
+    assert len(records(out)) == 1
+    os.unlink(path)
