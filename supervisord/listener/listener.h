@@ -37,6 +37,7 @@ struct pevent {
 	uint64_t	 poolserial;
 	char		*payload;
 	size_t		 len;
+	size_t		 chars;		/* its characters: the header's len */
 };
 
 /* payload.c: an engine event as Supervisor's; -1 for none. */
@@ -51,8 +52,11 @@ void	 payload_remote(const char *type, const char *data, size_t len,
 /* Bytes as Python shows undecodable bytes: b'...' with \xNN escapes;
    returns the length written into out (4 * len + 4 bytes). */
 size_t	 payload_pyrepr(const char *in, size_t len, char *out);
-/* Whether bytes are valid UTF-8, as Python's strict decoder says. */
-bool	 payload_utf8(const char *, size_t);
+/* Whether bytes are valid UTF-8, as Python's strict decoder says, and
+   then how many characters they make. */
+bool	 payload_utf8(const char *, size_t, size_t *chars);
+/* The characters of UTF-8 bytes: Python's len() of the str. */
+size_t	 payload_chars(const char *, size_t);
 
 /* pool.c */
 void	 pools_init(struct daemon *);

@@ -212,7 +212,7 @@ lsn_send(struct proc *p, struct pevent *pe)
 	int		 n;
 	enum procin_error err;
 
-	if (l == NULL || l->state != LSN_READY)
+	if (l == NULL || l->state != LSN_READY || procin_queued(p) > 0)
 		return -1;
 	n = pool_header(p->daemon, p->cfg->group, pe, head, sizeof(head));
 	if (n < 0 || (size_t)n >= sizeof(head))

@@ -68,6 +68,7 @@ process_state_payload(const struct event *e, struct pevent *pe)
 	}
 	pe->payload = s;
 	pe->len = (size_t)n;
+	pe->chars = payload_chars(s, pe->len);
 	return 0;
 }
 
@@ -111,6 +112,7 @@ payload_make(const struct event *e, struct pevent *pe)
 		return -1;
 	}
 	pe->len = (size_t)n;
+	pe->chars = payload_chars(pe->payload, pe->len);
 	return 0;
 }
 
@@ -159,9 +161,9 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 bool
-payload_utf8(const char *s, size_t n)
+payload_utf8(const char *s, size_t n, size_t *chars)
 {
-	size_t		i = 0, k;
+	size_t		i = 0, k, c = 0;
 	uint64_t	w;
 
 	while (i < n) {
@@ -170,13 +172,16 @@ payload_utf8(const char *s, size_t n)
 			memcpy(&w, s + i, 8);
 			if ((w & 0x8080808080808080ULL) == 0) {
 				i += 8;
+				c += 8;
 				continue;
 			}
 		}
 		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
 			return false;
 		i += k;
+		c++;
 	}
+	*chars = c;
 	return true;
 }
 
@@ -209,6 +214,30 @@ payload_pyrepr(const char *in, size_t len, char *out)
 	return k;
 }
 
+/* Python's len() of the payload: its characters, not its bytes (a
+   listener reading its text stdin reads characters).  Payloads are
+   UTF-8: what is not a continuation byte begins a character; ASCII is
+   counted eight bytes at a time. */
+size_t
+payload_chars(const char *s, size_t len)
+{
+	size_t		i = 0, n = 0;
+	uint64_t	w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((w & 0x8080808080808080ULL) == 0) {
+			n += 8;
+			continue;
+		}
+		break;
+	}
+	for (; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 /* head, then data as Python's as_string() makes it: itself when it is
    UTF-8, else "Undecodable: " and its repr. */
 static void
@@ -218,7 +247,8 @@ payload_with_data(const char *head, size_t hlen, const char *data,
 	static const char undecodable[] = "Undecodable: ";
 	size_t		  n;
 
-	if (payload_utf8(data, len)) {
+	if (payload_utf8(data, len, &n)) {
+		pe->chars = payload_chars(head, hlen) + n;
 		pe->payload = xmalloc(hlen + len + 1);
 		memcpy(pe->payload, head, hlen);
 		memcpy(pe->payload + hlen, data, len);
@@ -229,6 +259,7 @@ payload_with_data(const char *head, size_t hlen, const char *data,
 		memcpy(pe->payload + hlen, undecodable, sizeof(undecodable) - 1);
 		n = hlen + sizeof(undecodable) - 1;
 		pe->len = n + payload_pyrepr(data, len, pe->payload + n);
+		pe->chars = payload_chars(pe->payload, pe->len);
 	}
 	pe->payload[pe->len] = '\0';
 }

@@ -350,20 +350,6 @@ pool_dispatch(struct daemon *d, const char *group)
 		dispatch(d, pl);
 }
 
-/* Python's len() of the payload: its characters, not its bytes (a
-   listener reading its text stdin reads characters).  Payloads are
-   UTF-8: what is not a continuation byte begins a character. */
-static size_t
-payload_chars(const struct pevent *pe)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < pe->len; i++)
-		if (((unsigned char)pe->payload[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 int
 pool_header(struct daemon *d, const char *group, const struct pevent *pe,
     char *buf, size_t len)
@@ -373,7 +359,7 @@ pool_header(struct daemon *d, const char *group, const struct pevent *pe,
 	    d->config->sd.identifier != NULL ? d->config->sd.identifier :
 	    "supervisor", (unsigned long long)pe->serial, group,
 	    (unsigned long long)pe->poolserial, evtype_name(pe->type),
-	    payload_chars(pe));
+	    pe->chars);
 }
 
 /* Whether some pool takes events of this type. */
@@ -401,9 +387,11 @@ pools_offer(struct pools *ps, struct pevent *made, bool fresh)
 	for (i = 0; i < ps->n; i++)
 		if (ps->v[i]->events & EVT_BIT(made->type))
 			last = ps->v[i];
-	if (last != NULL && fresh)
+	if (last == NULL)
+		return;
+	if (fresh)
 		ps->serial = ps->nserial++;
-	for (i = 0; last != NULL && i < ps->n; i++) {
+	for (i = 0; i < ps->n; i++) {
 		pl = ps->v[i];
 		if ((pl->events & EVT_BIT(made->type)) == 0)
 			continue;
