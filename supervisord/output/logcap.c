@@ -52,11 +52,13 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
-/* Whether a stream needs a pipe at all (NONE without syslog does not). */
+/* Whether a stream needs a pipe at all (NONE without syslog, events
+   or capture mode does not). */
 static bool
 stream_captured(const struct stream_config *sc)
 {
-	return sc->dest != LOG_DEST_NONE || sc->syslog;
+	return sc->dest != LOG_DEST_NONE || sc->syslog || sc->events_enabled ||
+	    sc->capture_maxbytes > 0;
 }
 
 /* An AUTO stream's file: the loader's name, else one of ours, kept. */

@@ -6,6 +6,7 @@ a listener written with supervisor.childutils (listener_rec.py) under
 Python Supervisor and under ours, compared with pids masked; and a flood
 of output into a listener that never answers: capture goes on, memory
 stays bounded, the drops are counted and logged."""
+import http.client
 import os
 import re
 import signal
@@ -136,6 +137,20 @@ def test_process_log_only_for_enabled_channels(daemon):
     assert names == ["PROCESS_LOG_STDERR"]
 
 
+def test_process_log_without_a_log_file(daemon):
+    """stdout_logfile = NONE (supervisor_stdout's usual set-up): the
+    output is still read, for the events alone."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    daemon.write_config(listener("rec", out, events="PROCESS_LOG") +
+                        talker("log", stdout_events_enabled="true",
+                               stdout_logfile="NONE"))
+    daemon.start()
+    wait(daemon, lambda: len(records(out)) >= 2, "two stdout events",
+         timeout=4 * DEADLINE)
+    assert [e["p"].split("\n", 1)[1] for e in records(out)][:2] == [
+        "hello from the talker\n", "caf\u00e9 cr\u00e8me \u2603\n"]
+
+
 def test_capture_mode_as_python_supervisor(daemon, tmp_path):
     """Between the tokens: one PROCESS_COMMUNICATION event, holding the
     last stdout_capture_maxbytes as Supervisor's BoundIO keeps them; the
@@ -173,9 +188,9 @@ def test_remote_communication_as_python_supervisor(daemon, tmp_path):
         return listener("rec", out, events="REMOTE_COMMUNICATION")
 
     def act(d):
-        s = _proxy(d).supervisor
-        wait(d, lambda: _calls(s), "the XML-RPC interface",
+        wait(d, lambda: _answers(d), "the XML-RPC interface",
              timeout=4 * DEADLINE)
+        s = _proxy(d).supervisor
         assert s.sendRemoteCommEvent("mytype", "line 1\nl\u00efne 2") is True
         assert s.sendRemoteCommEvent("empty", "") is True
     ours, python = both(tmp_path, daemon, config, 2, act)
@@ -185,10 +200,12 @@ def test_remote_communication_as_python_supervisor(daemon, tmp_path):
         ("REMOTE_COMMUNICATION", "type:empty\n")]
 
 
-def _calls(s):
+def _answers(d):
+    """Whether the daemon's XML-RPC interface answers (a new connection
+    each try: a refused one leaves a proxy unusable)."""
     try:
-        return s.getState()["statename"] == "RUNNING"
-    except (OSError, xmlrpc.client.Fault):
+        return _proxy(d).supervisor.getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Fault, http.client.HTTPException):
         return False
 
 
@@ -197,8 +214,8 @@ def test_remote_communication_without_listeners(daemon):
     types are Supervisor's."""
     daemon.write_config(RPC)
     daemon.start()
+    wait(daemon, lambda: _answers(daemon), "the XML-RPC interface")
     s = _proxy(daemon).supervisor
-    wait(daemon, lambda: _calls(s), "the XML-RPC interface")
     assert s.sendRemoteCommEvent("t", "d") is True
     with pytest.raises(xmlrpc.client.Fault) as e:
         s.sendRemoteCommEvent("t")
