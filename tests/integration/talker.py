@@ -7,6 +7,7 @@ sleeps.
 MODE:
   log    a line on stdout, bytes that are not UTF-8 on stderr, UTF-8
          that is not ASCII on stdout
+  ansi   colour sequences on stdout (for strip_ansi)
   comm   capture mode: text, a capture in three pieces (the middle one
          beyond stdout_capture_maxbytes=40), text; then a capture on
          stderr
@@ -22,6 +23,7 @@ PIECES = {
     "log": [(1, b"hello from the talker\n"),
             (2, b"a bad \xff byte and a 'quote'\n"),
             (1, "caf\u00e9 cr\u00e8me \u2603\n".encode())],
+    "ansi": [(1, b"\x1b[1;31mred\x1b[0m and \x1b[32mgreen\x1b[0m\n")],
     "comm": [(1, b"before" + BEGIN + b"A" * 30),
              (1, b"B" * 30),
              (1, b"C" * 30 + END + b"after the end of the capture\n"),

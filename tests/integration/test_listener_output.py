@@ -64,9 +64,10 @@ def _proxy(d):
     return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
 
 
-def both(tmp_path, daemon, config, n, act=None):
-    """The same configuration under ours and Python Supervisor; n
-    records each (after act(daemon), if given); returns both lists."""
+def both(tmp_path, daemon, config, n, act=None, sx=""):
+    """The same configuration under ours and Python Supervisor ([supervisord]
+    keys sx); n records each (after act(daemon), if given); returns both
+    lists."""
     got = []
     for which in ("ours", "python"):
         if which == "ours":
@@ -75,7 +76,7 @@ def both(tmp_path, daemon, config, n, act=None):
             (tmp_path / "python").mkdir()
             d = Daemon(tmp_path / "python")
         out = os.path.join(d.dir, "ev.jsonl")
-        d.write_config(RPC + config(out))
+        d.write_config(RPC + config(out), supervisord_extra=sx)
         if which == "ours":
             d.start()
         else:
@@ -118,6 +119,18 @@ def test_process_log_payloads_as_python_supervisor(daemon, tmp_path):
          "'quote'\\n\""),
         ("PROCESS_LOG_STDOUT", "processname:talk groupname:talk pid:N "
          "channel:stdout\ncaf\u00e9 cr\u00e8me \u2603\n")]
+
+
+def test_process_log_after_strip_ansi(daemon, tmp_path):
+    """[supervisord] strip_ansi: the events carry the output stripped,
+    as Supervisor's _log() strips before it notifies."""
+    def config(out):
+        return (listener("rec", out, events="PROCESS_LOG") +
+                talker("ansi", stdout_events_enabled="true"))
+    ours, python = both(tmp_path, daemon, config, 1, sx="strip_ansi = true")
+    assert _masked(ours) == _masked(python) == [
+        ("PROCESS_LOG_STDOUT", "processname:talk groupname:talk pid:N "
+         "channel:stdout\nred and green\n")]
 
 
 def test_process_log_only_for_enabled_channels(daemon):
