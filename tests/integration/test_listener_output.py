@@ -307,3 +307,23 @@ def test_output_flood_into_a_stuck_listener(daemon):
     assert count(daemon, "overflowed") < 4 + 2 * len(m) < 200
     assert len(records(out)) == 1
     os.unlink(path)
+
+
+def test_capture_mode_tokens_cut_between_reads(daemon, tmp_path):
+    """A token cut between two writes is still found (its start held
+    back, as medusa's find_prefix_at_end does), and a write shorter
+    than a token waits for the next one, as under Supervisor."""
+    def config(out):
+        return (listener("rec", out,
+                         events="PROCESS_COMMUNICATION, PROCESS_LOG") +
+                talker("split", stdout_events_enabled="true",
+                       stdout_capture_maxbytes="1MB"))
+    ours, python = both(tmp_path, daemon, config, 4)
+    assert _masked(ours) == _masked(python)
+    log = "processname:talk groupname:talk pid:N channel:stdout\n"
+    assert _masked(ours) == [
+        ("PROCESS_LOG_STDOUT", log + "x" * 30),
+        ("PROCESS_LOG_STDOUT", log + "payload"),
+        ("PROCESS_COMMUNICATION_STDOUT",
+         "processname:talk groupname:talk pid:N\npayload"),
+        ("PROCESS_LOG_STDOUT", log + "short and the rest of the line\n")]
