@@ -163,10 +163,6 @@ procin_release(struct proc *p)
 	p->in = NULL;
 }
 
-/*
- * Send bytes to a running process's stdin: all of them are taken (some
- * maybe queued) or none.  See the header for the errors.
- */
 /* Queue head and body (either may be empty) and write what the pipe
    takes now; the caller checked the room. */
 static enum procin_error
@@ -199,6 +195,10 @@ procin_usable(const struct proc *p)
 	return PROCIN_OK;
 }
 
+/*
+ * Send bytes to a running process's stdin: all of them are taken (some
+ * maybe queued) or none.  See the header for the errors.
+ */
 enum procin_error
 procin_send(struct proc *p, const void *data, size_t len)
 {
