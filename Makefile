@@ -236,6 +236,11 @@ FUZZ_EXTRA_xmlrpc := -Isupervisord/http supervisord/http/xmlrpc_decode.c \
 	    supervisord/http/xmlrpc_write.c $(HTTP_LIBS)
 $(FUZZ_BUILD)/fuzz_xmlrpc: supervisord/http/xmlrpc_decode.c \
 	    supervisord/http/xmlrpc_write.c supervisord/http/xmlrpc.h
+# The listener's stdout scanner is the daemon's too (pure, on its own).
+FUZZ_EXTRA_listener := -Isupervisord/listener \
+	    supervisord/listener/lsnparse.c
+$(FUZZ_BUILD)/fuzz_listener: supervisord/listener/lsnparse.c \
+	    supervisord/listener/lsnparse.h
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSUP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
 	    $(FUZZ_WRAP_$*) -o $@ $< $(FUZZ_EXTRA_$*) $(LIBSUP) $(LDLIBS)

@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "evtype.h"
 
 #define SUPERVISORD_VERSION	"0.1.0"
 
@@ -238,6 +239,11 @@ struct daemon {
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 	struct pools	*pools;		/* listener/pool.c */
 	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
+	/* A program's output for the pools (PROCESS_LOG_*,
+	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
+	   subscribes to them, called by output/capture.c. */
+	void		(*output_event)(struct proc *, enum evtype, pid_t,
+			    const char *, size_t);
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -311,6 +317,11 @@ void	 procin_abort(struct proc *);
 void	 procin_release(struct proc *);
 /* Send len bytes: every one taken (some maybe queued), or none. */
 enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* A listener's event (listener/lsnproc.c), head then body, one at a
+   time: taken whatever its size when nothing waits in the queue (its
+   bound is then the pool's largest event), else PROCIN_FULL. */
+enum procin_error procin_send_one(struct proc *, const void *head,
+	    size_t hlen, const void *body, size_t blen);
 /* Bytes waiting in the queue. */
 size_t	 procin_queued(const struct proc *);
 const char *procin_error_text(enum procin_error);
@@ -333,6 +344,9 @@ struct proc_stdout_hooks {
 void	 pools_init(struct daemon *);
 void	 pools_reconfigure(struct daemon *);
 void	 pools_free(struct daemon *);
+/* XML-RPC's sendRemoteCommEvent: REMOTE_COMMUNICATION to the pools. */
+void	 pools_remote_comm(struct daemon *, const char *type,
+	    const char *data, size_t len);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);

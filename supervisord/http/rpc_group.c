@@ -1,7 +1,8 @@
 /*
  * The methods on the configuration file's groups, stdin and log
  * clearing: reloadConfig, addProcessGroup, removeProcessGroup,
- * sendProcessStdin, clearProcessLogs, clearAllProcessLogs and clearLog,
+ * sendProcessStdin, clearProcessLogs, clearAllProcessLogs, clearLog and
+ * sendRemoteCommEvent (straight to the listener pools),
  * each running the daemon's request of the same purpose (cmd_group.c,
  * the stdin and clear requests) and turning its reply into Supervisor's
  * value or fault.
@@ -233,6 +234,16 @@ rpc_send_process_stdin(struct rpc_req *r, struct xr_value **argv,
 	cJSON_AddStringToObject(req, "name", full);
 	cJSON_AddStringToObject(req, "data", argv[1]->s);
 	return run_named(r, req, argv[0]->s, true_or_fault);
+}
+
+/* REMOTE_COMMUNICATION to the pools that subscribe (none: nothing). */
+enum rpc_status
+rpc_send_remote_comm_event(struct rpc_req *r, struct xr_value **argv,
+    size_t argc)
+{
+	pools_remote_comm(r->daemon, argv[0]->s, argv[1]->s, argv[1]->len);
+	xw_bool(&r->value, true);
+	return RPC_DONE;
 }
 
 enum rpc_status

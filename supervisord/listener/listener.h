@@ -25,16 +25,10 @@
 #include <stdint.h>
 
 #include "evtype.h"
+#include "lsnparse.h"
 #include "supervisord.h"
 
 struct event;
-
-enum lsn_state {
-	LSN_ACKNOWLEDGED,	/* waits for READY\n */
-	LSN_READY,		/* may get an event */
-	LSN_BUSY,		/* has one, waits for its RESULT */
-	LSN_UNKNOWN,		/* spoke out of turn: gets nothing more */
-};
 
 /* An event as a pool holds it: its header's numbers and its payload. */
 struct pevent {
@@ -43,11 +37,26 @@ struct pevent {
 	uint64_t	 poolserial;
 	char		*payload;
 	size_t		 len;
+	size_t		 chars;		/* its characters: the header's len */
 };
 
 /* payload.c: an engine event as Supervisor's; -1 for none. */
 int	 payload_make(const struct event *, struct pevent *);
 void	 pevent_free(struct pevent *);
+/* A program's output (PROCESS_LOG_*, PROCESS_COMMUNICATION_*), and
+   sendRemoteCommEvent's REMOTE_COMMUNICATION. */
+void	 payload_output(const struct proc *, enum evtype, pid_t,
+	    const char *data, size_t len, struct pevent *);
+void	 payload_remote(const char *type, const char *data, size_t len,
+	    struct pevent *);
+/* Bytes as Python shows undecodable bytes: b'...' with \xNN escapes;
+   returns the length written into out (4 * len + 4 bytes). */
+size_t	 payload_pyrepr(const char *in, size_t len, char *out);
+/* Whether bytes are valid UTF-8, as Python's strict decoder says, and
+   then how many characters they make. */
+bool	 payload_utf8(const char *, size_t, size_t *chars);
+/* The characters of UTF-8 bytes: Python's len() of the str. */
+size_t	 payload_chars(const char *, size_t);
 
 /* pool.c */
 void	 pools_init(struct daemon *);
