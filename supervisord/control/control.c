@@ -20,7 +20,6 @@
 
 #include "control.h"
 #include "event.h"
-#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -500,8 +499,6 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
-	if (http_init(d, cause, causelen) == -1)
-		goto unlink_path;
 	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
 	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
@@ -526,7 +523,6 @@ control_free(struct daemon *d)
 	if (ctl.daemon == NULL)
 		return;
 	sniff_free_all();
-	http_free(d);
 	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */

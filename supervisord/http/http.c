@@ -94,6 +94,21 @@ http_add_connection(int fd, const struct http_peer *peer,
 	http_run();
 }
 
+/* struct daemon's http_accept: a connection of the control socket that
+   speaks HTTP (control/sniff.c), with its peer's credentials. */
+static void
+accept_unix(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
+{
+	struct http_peer	peer;
+
+	memset(&peer, 0, sizeof(peer));
+	peer.uid = cr->uid;
+	peer.gid = cr->gid;
+	peer.pid = cr->pid;
+	peer.allowed = allowed;
+	http_add_connection(fd, &peer, NULL, 0);
+}
+
 /* The peer of each connection, from http_add_connection(). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -365,6 +380,7 @@ http_init(struct daemon *d, char *cause, size_t causelen)
 		http_free(d);
 		return -1;
 	}
+	d->http_accept = accept_unix;
 	return 0;
 }
 
@@ -374,6 +390,7 @@ http_free(struct daemon *d)
 	struct http_req		*r;
 	struct MHD_Response	*resp;
 
+	d->http_accept = NULL;
 	if (http.mhd == NULL)
 		return;
 	http_listen_free(d);
