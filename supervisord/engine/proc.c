@@ -1,7 +1,7 @@
 /*
  * The per-process state machine: Supervisor's states and transitions, in
  * one table, free of system calls.  Every effect (fork, kill, a timer)
- * goes through the daemon's struct proc_effects, so tests/unit/test_proc*.c
+ * goes through the daemon's struct proc_effects, so tests/unit/test_proc.c
  * drives each transition without forking.  The cells of readiness (how
  * STARTING becomes RUNNING, the watchdog, depends_on) are proc_ready.c's,
  * those of stops proc_stop.c's.  A transition is an event (event.h):
