@@ -351,6 +351,8 @@ client_alive(const struct ctl_client *c)
 size_t
 client_pending(const struct ctl_client *c)
 {
+	if (c->sink_pending != NULL)
+		return c->sink_pending(c->sink_arg);
 	return proto_buf_used(&c->out);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "web.h"
 #include "xmlrpc.h"
 
 static const struct http_route routes[] = {
@@ -16,6 +17,9 @@ static const struct http_route routes[] = {
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
 	{ "/", "POST", "text/xml", XR_BODY_MAX,
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
+	/* The web page and its JSON API (supervisord/web/). */
+	{ "/api", "POST", "application/json", PROTO_LINE_MAX,
+	    api_serve, api_release, api_stopping },
 };
 
 static bool
