@@ -20,6 +20,10 @@ static const struct http_route routes[] = {
 	/* The web page and its JSON API (supervisord/web/). */
 	{ "/api", "POST", "application/json", PROTO_LINE_MAX,
 	    api_serve, api_release, api_stopping },
+	{ "/api/events", "GET", NULL, 0,
+	    api_events_serve, sse_release, sse_stopping },
+	{ "/api/log/", "GET", NULL, 0,
+	    api_log_serve, sse_release, sse_stopping },
 };
 
 static bool

@@ -7,13 +7,15 @@
 #ifndef WEB_H
 #define WEB_H
 
+#include "control.h"
 #include "route.h"
 
 struct cJSON;
 
-/* What one SSE stream may hold unsent; a client that lets more pile up
-   is dropped (it does not read). */
-#define SSE_OUT_MAX		(1024 * 1024)
+/* What one SSE stream may hold unsent, as a socket client: a client
+   that lets more pile up is dropped (it does not read); one whose
+   output stalls is closed after the connection timeout. */
+#define SSE_OUT_MAX		CTL_OUT_MAX
 /* The log the page shows first, then follows. */
 #define WEB_LOG_BYTES		65536
 
@@ -29,20 +31,16 @@ enum MHD_Result api_serve(struct http_req *);
 void	 api_release(struct http_req *);
 struct MHD_Response *api_stopping(struct http_req *);
 
-/* sse.c: a stream of a command's reply lines as Server-Sent Events. */
-struct sse;
-/* Run the request (consumed) on a new stream: the response to queue,
-   or an error reply (status in *status) when it is no stream. */
-struct sse *sse_new(struct http_req *, struct cJSON *request);
-enum MHD_Result sse_serve(struct sse *);
-void	 sse_release(struct sse *);
-void	 sse_stopping(struct sse *);
+/* sse.c: the reply and stream lines of a request (consumed) as
+   Server-Sent Events; its error reply with 404 when it makes no stream.
+   r->state is the stream's: sse_release() and sse_stopping() end it. */
+enum MHD_Result sse_serve(struct http_req *, struct cJSON *request);
+void	 sse_release(struct http_req *);
+struct MHD_Response *sse_stopping(struct http_req *);
 
 /* api_stream.c: GET /api/events and GET /api/log/NAME[/STREAM]. */
 enum MHD_Result api_events_serve(struct http_req *);
 enum MHD_Result api_log_serve(struct http_req *);
-void	 api_stream_release(struct http_req *);
-struct MHD_Response *api_stream_stopping(struct http_req *);
 
 /* page.c: GET / and its script and styles. */
 enum MHD_Result page_serve(struct http_req *);
