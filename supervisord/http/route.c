@@ -24,6 +24,8 @@ static const struct http_route routes[] = {
 	    api_events_serve, sse_release, sse_stopping },
 	{ "/api/log/", "GET", NULL, 0,
 	    api_log_serve, sse_release, sse_stopping },
+	{ "/", "GET", NULL, 0, page_serve, NULL, NULL },
+	{ "/static/", "GET", NULL, 0, page_serve, NULL, NULL },
 };
 
 static bool
