@@ -223,6 +223,9 @@
     const procs = reply.result && reply.result.processes;
     if (Array.isArray(procs) && procs.length > 0) {
       for (const p of procs) {
+        /* The reply carries each process's status: show it now. */
+        const r = rows.get(p.fullname);
+        if (r && typeof p.state === "string") fill(r, p);
         if (p.ok === false) {
           bad = true;
           lines.push(p.fullname + ": ERROR (" + (p.error && p.error.message ||
