@@ -338,6 +338,10 @@ client_close(struct ctl_client *c)
 	if (c->flags & CLIENT_DEAD)
 		return;
 	c->flags |= CLIENT_CLOSING;
+	/* A client without a socket is dropped by its owner, who sees this
+	   flag: it may hold the client until then. */
+	if (c->sink != NULL)
+		return;
 	ev_io_stop(c->daemon->loop, &c->read_w);
 	client_flush_soon(c);
 }

@@ -37,6 +37,14 @@ struct sse {
 						   suspended */
 };
 
+/* The command still streams: no error ended it (tail.c closes its
+   client then; only sse_release() drops it). */
+static bool
+sse_streaming(const struct sse *s)
+{
+	return (s->client->flags & (CLIENT_DEAD | CLIENT_CLOSING)) == 0;
+}
+
 static void
 sse_kick(struct sse *s)
 {
@@ -59,12 +67,12 @@ sse_sink(struct ctl_client *c, const char *line, size_t len, void *arg)
 	if (s->dropped)
 		return;
 	if (proto_buf_used(&s->out) + len + 8 > SSE_OUT_MAX) {
+		/* Closed from the loop; the client goes with the request. */
 		s->dropped = true;
 		proto_buf_release(&s->out);
 		log_info("http: uid %ld pid %ld: dropping an event stream: "
 		    "more than %d bytes unread", (long)c->uid, (long)c->pid,
 		    SSE_OUT_MAX);
-		client_drop(c, NULL);
 	} else {
 		proto_buf_add(&s->out, "data: ", 6);
 		proto_buf_add(&s->out, line, len);
@@ -88,13 +96,13 @@ kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sse	*s = container_of(w, struct sse, kick);
 
-	if (!s->dropped && client_alive(s->client) && s->client->tail !=
-	    NULL && proto_buf_used(&s->out) < CTL_OUT_HIGH)
+	if (!s->dropped && sse_streaming(s) && s->client->tail != NULL &&
+	    proto_buf_used(&s->out) < CTL_OUT_HIGH)
 		tail_resume(s->client->tail);
 	if (s->r == NULL || !s->r->suspended)
 		return;
 	if (proto_buf_used(&s->out) > 0 || s->dropped || s->ended ||
-	    !client_alive(s->client)) {
+	    !sse_streaming(s)) {
 		ev_io_stop(loop, &s->hup);
 		http_req_resume(s->r);
 	}
@@ -135,11 +143,11 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		proto_buf_consume(&s->out, n);
 		if (proto_buf_used(&s->out) == 0)
 			proto_buf_release(&s->out);
-		if (s->client->tail != NULL)
+		if (s->client->tail != NULL && sse_streaming(s))
 			sse_kick(s);
 		return n;
 	}
-	if (s->ended || !client_alive(s->client))
+	if (s->ended || !sse_streaming(s))
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	http_req_suspend(s->r);
 	ci = MHD_get_connection_info(s->r->conn,

@@ -2,6 +2,7 @@
 the socket's events and of a followed log, live, bounded, and closed
 when their reader leaves."""
 import json
+import os
 import re
 import socket
 import time
@@ -168,3 +169,26 @@ def test_unread_events_stream_is_closed(daemon):
     # The daemon still serves, on HTTP too.
     assert fetch(port, "POST", "/api", body={"cmd": "version"})[0] == 200
     sse.close()
+
+
+def test_log_stream_ends_with_the_error_when_the_log_breaks(daemon, tmp_path):
+    path = tmp_path / "ticker.log"
+    port = start_web(daemon, PROGRAMS.rstrip() +
+                     "\n    stdout_logfile = %s\n" % path)
+    daemon.wait_state("ticker", "RUNNING")
+    sse = SSE(port, "/api/log/ticker")
+    assert sse.head().startswith("HTTP/1.1 200")
+    wait_for(lambda: any("tick" in e.get("result", {}).get("data", "") +
+                         e.get("data", "") for e in sse.events()))
+    # The path becomes a directory: the follow fails, says why, and the
+    # stream ends (the daemon keeps serving).
+    os.rename(path, str(path) + ".old")
+    os.mkdir(path)
+    wait_for(lambda: any(e.get("error", {}).get("code") == "log_error"
+                         for e in sse.events()), what="the error message")
+
+    # The last chunk: the response is over (the connection may stay).
+    wait_for(lambda: sse.events() is not None and
+             sse.buf.endswith(b"\r\n0\r\n\r\n"), what="the stream to end")
+    sse.close()
+    assert fetch(port, "POST", "/api", body={"cmd": "version"})[0] == 200
