@@ -46,6 +46,7 @@ def test_errors_are_reply_objects(daemon):
 
 def test_bad_bodies_get_400_with_json(daemon):
     port = start_web(daemon, PROGRAMS)
+    daemon.wait_state("sleeper", "RUNNING")
     for body, code in (("{", "bad_request"), ("[1]", "bad_request"),
                        ('{"cmd": "nosuch"}', "unknown_command"),
                        ('{"cmd": "status"} x', "bad_request"),

@@ -154,7 +154,7 @@ def test_unread_events_stream_is_closed(daemon):
     daemon.write_config(many, extra="[inet_http_server]\nport = "
                         "127.0.0.1:%d\nusername = admin\npassword = s3cret\n"
                         % port)
-    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "1"})
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "2"})
     daemon.wait_log("listening on")
     sse = SSE(port, "/api/events", rcvbuf=4096)
     assert sse.head().startswith("HTTP/1.1 200")
@@ -164,8 +164,12 @@ def test_unread_events_stream_is_closed(daemon):
     deadline = time.monotonic() + 8 * DEADLINE
     while "control: client %s closed" % cid not in daemon.log():
         assert time.monotonic() < deadline, "the stream is still open"
-        assert daemon.request({"cmd": "restart", "names": ["all"],
-                               "wait": False})["ok"]
+        try:
+            daemon.request({"cmd": "restart", "names": ["all"],
+                            "wait": False})
+        except ConnectionResetError:
+            # This client's own 2 s idle timeout, on a slow (ASan) run.
+            pass
     # The daemon still serves, on HTTP too.
     assert fetch(port, "POST", "/api", body={"cmd": "version"})[0] == 200
     sse.close()
