@@ -196,3 +196,28 @@ def test_log_stream_ends_with_the_error_when_the_log_breaks(daemon, tmp_path):
              sse.buf.endswith(b"\r\n0\r\n\r\n"), what="the stream to end")
     sse.close()
     assert fetch(port, "POST", "/api", body={"cmd": "version"})[0] == 200
+
+
+def ctxt_switches(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return sum(int(line.split()[1]) for line in f
+                   if line.startswith(("voluntary_ctxt_switches",
+                                       "nonvoluntary_ctxt_switches")))
+
+
+def test_idle_event_stream_does_not_wake_the_daemon(daemon):
+    # No ping, no timer: an open, quiet stream costs nothing.
+    port = start_web(daemon, PROGRAMS.split("[program:ticker]")[0])
+    daemon.wait_state("sleeper", "RUNNING")
+    sse = SSE(port, "/api/events")
+    assert sse.head().startswith("HTTP/1.1 200")
+    wait_for(lambda: any(e.get("result", {}).get("subscribed")
+                         for e in sse.events()))
+    time.sleep(0.3)     # let the other connections' closes settle
+    before = ctxt_switches(daemon.proc.pid)
+    time.sleep(2)
+    assert ctxt_switches(daemon.proc.pid) == before
+    # ... and still delivers.
+    assert daemon.request({"cmd": "stop", "names": ["sleeper"]})["ok"]
+    wait_for(lambda: any(e.get("to") == "STOPPED" for e in sse.events()))
+    sse.close()
