@@ -64,7 +64,7 @@ LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
 	bench fuzz fuzz-build check-fuzz soak install clean helpers \
-	pysupervisor nginx
+	pysupervisor nginx prometheus
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -146,7 +146,7 @@ check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
 PYTEST_ARGS ?= -n 4
-check-integration: all helpers pysupervisor nginx
+check-integration: all helpers pysupervisor nginx prometheus
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -170,6 +170,28 @@ $(NGINX):
 	echo "nginx: $$(ls *.deb) unpacked in $(BUILD)/nginx" \
 	|| echo "nginx: cannot fetch nginx (see $(BUILD)/nginx-deb/" \
 	    "download.log): its tests will skip"
+
+# A real Prometheus and its promtool for the tests of GET /metrics
+# (tests/integration/test_http_metrics.py).  Debian's package starts a
+# service when installed: it is fetched with apt-get download and only
+# unpacked under $(BUILD)/prometheus with dpkg -x (static Go programs).
+# Without a network those tests skip, saying why
+# ($(BUILD)/prometheus-deb/download.log).
+PROMETHEUS	:= $(BUILD)/prometheus/usr/bin/prometheus
+prometheus: $(PROMETHEUS)
+
+$(PROMETHEUS):
+	@rm -rf $(BUILD)/prometheus $(BUILD)/prometheus-deb && \
+	    mkdir -p $(BUILD)/prometheus-deb
+	@cd $(BUILD)/prometheus-deb && log=download.log; \
+	get() { apt-get download prometheus >>$$log 2>&1; }; \
+	if ! get; then \
+		echo "== apt-get update, then again" >>$$log; \
+		$(SUDO) apt-get update -qq >>$$log 2>&1 && get; \
+	fi && dpkg -x prometheus_*.deb ../prometheus && \
+	echo "prometheus: $$(ls *.deb) unpacked in $(BUILD)/prometheus" \
+	|| echo "prometheus: cannot fetch prometheus (see" \
+	    "$(BUILD)/prometheus-deb/download.log): its tests will skip"
 
 # Python Supervisor 4.2, the reference of the differential tests: Debian's
 # package and its one Python dependency (pkg_resources) fetched with

@@ -127,6 +127,9 @@ void	 event_tick(struct daemon *, int period, long long when);
 /* The serial number of the last event published (0: none yet); a
    subscriber's own later actions have greater ones. */
 uint64_t event_serial(const struct daemon *);
+/* The events of this type that happened since the start, whether
+   anyone subscribed or not (metrics). */
+uint64_t event_published(const struct daemon *, enum event_type);
 
 /* The end of the loop's turn: deliver the queues (host/turn.c). */
 void	 event_flush(struct daemon *);

@@ -41,6 +41,7 @@ static struct {
 	ev_io			 io;		/* MHD's epoll descriptor */
 	ev_timer		 timer;		/* MHD's next deadline */
 	struct http_peer	 adding;	/* the peer being added */
+	size_t			 nconns;	/* connections served now */
 	TAILQ_HEAD(, http_req)	 reqs;		/* requests being served */
 } http = { .reqs = TAILQ_HEAD_INITIALIZER(http.reqs) };
 
@@ -104,10 +105,19 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		peer = xmalloc(sizeof(*peer));
 		*peer = http.adding;
 		*socket_context = peer;
+		http.nconns++;
 	} else {
+		if (*socket_context != NULL)
+			http.nconns--;
 		free(*socket_context);
 		*socket_context = NULL;
 	}
+}
+
+size_t
+http_connection_count(void)
+{
+	return http.nconns;
 }
 
 static const struct http_peer *

@@ -17,6 +17,9 @@ static const struct http_route routes[] = {
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
 	{ "/", "POST", "text/xml", XR_BODY_MAX,
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
+	/* Prometheus's scrapes: the text format. */
+	{ "/metrics", "GET", NULL, 0,
+	    route_metrics_serve, route_metrics_release, NULL },
 	/* The web page and its JSON API (supervisord/web/). */
 	{ "/api", "POST", "application/json", PROTO_LINE_MAX,
 	    api_serve, api_release, api_stopping },

@@ -62,7 +62,9 @@ void	 pool_requeue(struct daemon *, const char *group, struct pevent *);
 int	 pool_header(struct daemon *, const char *group,
 	    const struct pevent *, char *buf, size_t len);
 
-/* lsnproc.c: one listener process (see supervisord.h for the spawn). */
+/* lsnproc.c: one listener process.  Its stdout pipe across spawns: the
+   hooks pools_init gives the engine (engine.h, struct proc_stdout_hooks). */
+extern const struct proc_stdout_hooks listener_stdout;
 enum lsn_state lsn_state(const struct proc *);
 /* Send an event to a READY listener: 0 (it is BUSY), or -1. */
 int	 lsn_send(struct proc *, struct pevent *);

@@ -276,7 +276,9 @@ lsn_down(struct proc *p)
 		give_back(p->lsn);
 }
 
-int
+static void	listener_abort(struct proc *);
+
+static int
 listener_prepare(struct proc *p, int *child_fd, char *cause, size_t len)
 {
 	struct listener	*l;
@@ -307,7 +309,7 @@ listener_prepare(struct proc *p, int *child_fd, char *cause, size_t len)
 	return 0;
 }
 
-void
+static void
 listener_spawned(struct proc *p)
 {
 	struct listener	*l = p->lsn;
@@ -319,7 +321,7 @@ listener_spawned(struct proc *p)
 	ev_io_start(p->daemon->loop, &l->io);
 }
 
-void
+static void
 listener_abort(struct proc *p)
 {
 	struct listener	*l = p->lsn;
@@ -332,7 +334,7 @@ listener_abort(struct proc *p)
 	lsn_close(l);
 }
 
-void
+static void
 listener_release(struct proc *p)
 {
 	if (p->lsn == NULL)
@@ -342,3 +344,12 @@ listener_release(struct proc *p)
 	free(p->lsn);
 	p->lsn = NULL;
 }
+
+/* The engine's hooks for a listener's stdout (struct daemon's
+   listener_io). */
+const struct proc_stdout_hooks listener_stdout = {
+	.prepare = listener_prepare,
+	.spawned = listener_spawned,
+	.abort = listener_abort,
+	.release = listener_release,
+};

@@ -187,6 +187,8 @@ pools_init(struct daemon *d)
 
 	ps = d->pools = xcalloc(1, sizeof(*d->pools));
 	ps->daemon = d;
+	/* Kept after pools_free: the processes are freed after it. */
+	d->listener_io = &listener_stdout;
 	for (i = 0; i < NTICKS; i++) {
 		ev_periodic_init(&ps->tick[i], tick_cb, 0,
 		    (ev_tstamp)ticks[i].period, NULL);
