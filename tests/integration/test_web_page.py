@@ -86,6 +86,11 @@ def test_table_lists_programs_and_stop_turns_row_stopped(daemon, browser):
     wait_for(lambda: "sleeper: stopped" in result_text(browser))
     assert daemon.status("sleeper")["state"] == "STOPPED"
     assert daemon.status("other")["state"] == "RUNNING"
+    # A change made elsewhere shows within a second, without a reload.
+    assert daemon.request({"cmd": "stop", "names": ["other"]})["ok"]
+    wait_for(lambda: row_state(browser, "other") == "STOPPED")
+    lag = browser.execute_script("return supervisordPage.eventLag")
+    assert lag is not None and lag < 1.0, lag
     # A failed action says why, as supctl does, without a reload.
     click(browser, "broken", "start")
     wait_for(lambda: "broken: ERROR (spawn error" in result_text(browser))

@@ -22,7 +22,7 @@
   let logES = null;
   let log = null;                   /* {name, stream} */
   const page = window.supervisordPage = { renderMs: null, live: false,
-    renders: 0 };
+    renders: 0, eventLag: null };
 
   function api(req) {
     return fetch(ORIGIN + "/api", { method: "POST", cache: "no-store",
@@ -187,6 +187,8 @@
       p.pid = e.to === "RUNNING" || e.to === "STARTING" ||
         e.to === "STOPPING" ? e.pid : 0;
     fill(r, p);
+    /* How late the page shows it (the daemon's clock is ours here). */
+    if (typeof e.time === "number") page.eventLag = Date.now() / 1000 - e.time;
     changed.add(e.fullname);
     if (!refreshTimer) refreshTimer = setTimeout(refreshChanged, 150);
   }
