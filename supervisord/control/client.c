@@ -338,6 +338,10 @@ client_close(struct ctl_client *c)
 	if (c->flags & CLIENT_DEAD)
 		return;
 	c->flags |= CLIENT_CLOSING;
+	/* A client without a socket is dropped by its owner, who sees this
+	   flag: it may hold the client until then. */
+	if (c->sink != NULL)
+		return;
 	ev_io_stop(c->daemon->loop, &c->read_w);
 	client_flush_soon(c);
 }
@@ -351,6 +355,8 @@ client_alive(const struct ctl_client *c)
 size_t
 client_pending(const struct ctl_client *c)
 {
+	if (c->sink_pending != NULL)
+		return c->sink_pending(c->sink_arg);
 	return proto_buf_used(&c->out);
 }
 
