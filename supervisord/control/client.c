@@ -477,6 +477,9 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	c->uid = cr->uid;
 	c->gid = cr->gid;
 	c->pid = cr->pid;
+	/* The turn's time may be old after a long turn: a new client's
+	   deadline counts from now, not from the turn's start. */
+	ev_now_update(loop);
 	c->activity = ev_now(loop);
 	ev_io_init(&c->read_w, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->write_w, client_write_cb, fd, EV_WRITE);
