@@ -4,6 +4,8 @@ only what the "may call" column of supervisord/README.md lets it, as the
 symbols of its objects show (nm on BUILD/obj), and lib/ calls none of the
 daemon.  A function reached through a hook in struct daemon names no
 symbol, so it does not count: that is how a lower folder calls back.
+Folders that call each other, directly or around a longer loop, form a
+circle: each must be listed on the README's "Circles left:" line.
 
     tests/layout.py [BUILD]     exit 0, or 1 with one line a violation
 """
@@ -78,11 +80,52 @@ def calls(build):
                  if s in defined and defined[s] != f)
 
 
+def listed_circles(readme_text):
+    """The circles the README admits: {frozenset of folders}, from its
+    line "Circles left: `a/` <-> `b/`, ..." (none: "Circles left: none")."""
+    m = re.search(r"^Circles left:(.*?)(?:\n\n|\Z)", readme_text, re.M | re.S)
+    if m is None:
+        return set()
+    return {frozenset(re.findall(r"`([a-z_]+)/`", part))
+            for part in m.group(1).split(",") if "<->" in part}
+
+
+def circles_of(graph):
+    """{folder: folders it calls} -> the groups of folders that reach each
+    other, {frozenset}: the graph's strongly connected components of two
+    or more."""
+    reach = {}
+    for start in graph:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        reach[start] = seen
+    return {frozenset(b for b in graph if b in reach[a] and a in reach[b])
+            | {a} for a in graph if a in reach[a]}
+
+
+def circles(build):
+    """The circles of the build's call graph between folders."""
+    graph = {}
+    for folder, _, _, target in calls(build):
+        graph.setdefault(folder, set()).add(target)
+    return circles_of(graph)
+
+
 def violations(build, readme_text):
-    """One line for each call the README does not allow, and for each
-    folder of supervisord/ the README's table does not describe."""
+    """One line for each call the README does not allow, each circle it
+    does not list, and each folder of supervisord/ its table does not
+    describe."""
     allowed = allowed_calls(readme_text)
-    out = []
+    listed = listed_circles(readme_text)
+    found = circles(build)
+    out = ["circle not listed in the README: %s" % " <-> ".join(sorted(c))
+           for c in found if c not in listed]
+    out += ["circle listed in the README but gone: %s" % " <-> ".join(
+        sorted(c)) for c in listed if c not in found]
     for d in sorted(glob.glob(os.path.join(ROOT, "supervisord", "*", ""))):
         name = os.path.basename(os.path.dirname(d))
         if name not in allowed:

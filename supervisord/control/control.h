@@ -72,6 +72,9 @@ struct ctl_client {
 	void			(*sink)(struct ctl_client *, const char *,
 				    size_t, void *);
 	void			*sink_arg;
+	/* What the sink still holds unsent, for a follow stream's pace
+	   (client_pending); NULL: nothing. */
+	size_t			(*sink_pending)(void *);
 };
 
 /*

@@ -184,6 +184,8 @@ def test_version_and_pid(d):
                                "daemon": "supervisord"}
     reply = d.request({"cmd": "pid"})
     assert reply["result"]["pid"] == d.proc.pid
+    # The daemon's start and the time now: its uptime (the web page's).
+    assert 0 < reply["result"]["start"] <= reply["result"]["now"]
     reply = d.request({"cmd": "pid", "names": ["web:*", "idle"]})
     procs = reply["result"]["processes"]
     assert [p["fullname"] for p in procs] == ["web:web_00", "web:web_01",

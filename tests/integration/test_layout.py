@@ -1,7 +1,10 @@
 """The daemon's layout is a tested rule: each folder of supervisord/ calls
-only what supervisord/README.md's "may call" column lets it (tests/layout.py,
-nm on the build's objects), and the check does catch a call it forbids."""
+only what supervisord/README.md's "may call" column lets it, and folders
+call each other only in the circles its "Circles left" line lists
+(tests/layout.py, nm on the build's objects); the check does catch a call
+it forbids and a circle it was not told of."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,3 +61,25 @@ def test_a_folder_missing_from_the_table_fails():
                      if not line.startswith("| `reload/` |"))
     bad = layout.violations(BUILD, text)
     assert "supervisord/reload/: not in the README's table" in bad
+
+
+def test_circles_found_around_any_loop():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": {"e"},
+             "e": {"d"}, "f": {"a"}}
+    assert layout.circles_of(graph) == {frozenset("abc"), frozenset("de")}
+    assert layout.circles_of({"a": {"b"}, "b": {"c"}}) == set()
+
+
+def test_circles_listed_are_the_circles_found():
+    """Each circle of the build is on the README's line, and each circle
+    on the line is still there: the line never hides one nor outlives it."""
+    text = _readme()
+    assert layout.listed_circles(text) == layout.circles(BUILD)
+    gone = text.replace("Circles left: ", "Circles left: `a/` <-> `b/`, ")
+    assert "circle listed in the README but gone: a <-> b" in \
+        layout.violations(BUILD, gone)
+    for c in layout.circles(BUILD):
+        hidden = re.sub(r"^Circles left:.*?\n\n", "Circles left: none.\n\n",
+                        text, flags=re.M | re.S)
+        assert "circle not listed in the README: %s" % " <-> ".join(
+            sorted(c)) in layout.violations(BUILD, hidden)
