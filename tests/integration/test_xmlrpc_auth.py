@@ -3,6 +3,7 @@ Unix socket's username and password, plain and {SHA} passwords, 401 with
 Supervisor's realm, supervisorctl with credentials, and the listener out
 of descriptors."""
 import hashlib
+import os
 import re
 import resource
 import socket
@@ -126,6 +127,9 @@ def test_port_in_use_is_a_startup_error(daemon):
     daemon.start(wait=False)
     assert daemon.wait_exit() != 0
     assert "cannot listen on 127.0.0.1:%d" % port in daemon.output()
+    # The control socket it had set up and the pidfile are gone again.
+    assert not os.path.exists(daemon.sock)
+    assert not os.path.exists(daemon.pidfile)
     s.close()
 
 
