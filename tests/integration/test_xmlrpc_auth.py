@@ -166,8 +166,9 @@ def test_tcp_listener_out_of_descriptors_pauses(daemon):
     try:
         daemon.wait_state("sleeper", "RUNNING")
         # Connected first, silent: each one the daemon takes holds a
-        # descriptor until its request is answered.
+        # descriptor until its request is answered, so it runs out.
         socks = [connect(port) for _ in range(150)]
+        daemon.wait_log("http: cannot accept, pausing")
         for s in socks:
             rpc_send(s)
         for i, s in enumerate(socks):
@@ -180,7 +181,6 @@ def test_tcp_listener_out_of_descriptors_pauses(daemon):
             assert data.startswith(b"HTTP/1.1 200"), (i, data[:200])
             assert b"<string>3.0</string>" in data, (i, data)
             s.close()
-        daemon.wait_log("http: cannot accept, pausing")
         # One more connection ends the episode: its count is said.
         s = connect(port)
         rpc_send(s)
