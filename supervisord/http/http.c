@@ -304,6 +304,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * MHD's messages at debug level, but not its socket-option ones: it
+ * tries TCP_CORK and TCP_NODELAY on Unix sockets at every send, and a
+ * line per send would feed /mainlogtail's stream of this very log.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -311,6 +316,10 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t	n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (strstr(buf, "TCP_CORK") != NULL ||
+	    strstr(buf, "TCP_NODELAY") != NULL ||
+	    strstr(buf, "Failed to push the data") != NULL)
+		return;
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
