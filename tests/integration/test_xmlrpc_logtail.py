@@ -148,6 +148,25 @@ def test_tail_f_follows_across_rotation(daemon):
         f.stop()
 
 
+def test_tail_f_says_when_the_log_is_cleared(daemon):
+    # Emptied in place (supervisorctl clear): Supervisor's notice, then
+    # the lines written since, from the file's start.
+    start(daemon)
+    f = follows(daemon, "out", "tail", "-f", "counter")
+    try:
+        r = subprocess.run([pysupervisor.SUPERVISORCTL, "-c", daemon.conf,
+                            "clear", "counter"], capture_output=True,
+                           text=True, timeout=SLOW)
+        assert r.returncode == 0, r
+        wait_for(lambda: "==> File truncated <==\n" in f.text(),
+                 timeout=SLOW, what="the truncation notice")
+        last = f.numbers("out")[-1]
+        wait_for(lambda: f.numbers("out")[-1] >= last + 10, timeout=SLOW,
+                 what="lines after the clear")
+    finally:
+        f.stop()
+
+
 def test_maintail_f_follows_the_daemon_log(daemon):
     start(daemon)
     f = Follower(daemon.conf, "maintail", "-f")
