@@ -93,30 +93,87 @@ http_add_connection(int fd, const struct http_peer *peer,
 	http_run();
 }
 
+/*
+ * A connection: its peer, and the deadline of the request headers being
+ * received.  MHD's own timeout counts idleness only: a client dripping a
+ * header line now and then would hold its connection for ever.  The
+ * deadline runs from the connection's start, and again from the end of
+ * each request, to the next request's headers being whole; at it, the
+ * socket is shut down (MHD sees the end and closes it).
+ */
+struct http_conn {
+	struct http_peer	 peer;		/* first: conn_peer() */
+	ev_timer		 deadline;
+	int			 fd;
+};
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct http_conn	*hc = container_of(w, struct http_conn, deadline);
+
+	log_info("http: pid %ld: no whole request after %.0f s: closed",
+	    (long)hc->peer.pid, w->repeat);
+	if (shutdown(hc->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
+		log_warn("http: cannot shut a connection down");
+	http_run();
+}
+
 /* The peer of each connection, from http_add_connection(). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct http_peer	*peer;
+	const union MHD_ConnectionInfo	*ci;
+	struct http_conn		*hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		peer = xmalloc(sizeof(*peer));
-		*peer = http.adding;
-		*socket_context = peer;
-	} else {
-		free(*socket_context);
+		hc = xcalloc(1, sizeof(*hc));
+		hc->peer = http.adding;
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc->fd = ci != NULL ? ci->connect_fd : -1;
+		ev_init(&hc->deadline, deadline_cb);
+		hc->deadline.repeat = control_client_timeout();
+		if (hc->fd != -1)
+			ev_timer_again(http.daemon->loop, &hc->deadline);
+		*socket_context = hc;
+	} else if ((hc = *socket_context) != NULL) {
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+		free(hc);
 		*socket_context = NULL;
 	}
 }
 
-static const struct http_peer *
-conn_peer(struct MHD_Connection *conn)
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo	*ci;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static const struct http_peer *
+conn_peer(struct MHD_Connection *conn)
+{
+	struct http_conn	*hc = conn_of(conn);
+
+	return hc != NULL ? &hc->peer : NULL;
+}
+
+/* The headers are whole (true), or the next request may begin. */
+static void
+conn_headers_whole(struct MHD_Connection *conn, bool whole)
+{
+	struct http_conn	*hc = conn_of(conn);
+
+	if (hc == NULL || hc->fd == -1)
+		return;
+	if (whole)
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+	else
+		ev_timer_again(http.daemon->loop, &hc->deadline);
 }
 
 /* The gate, then the route: NULL when the request is answered now. */
@@ -188,6 +245,7 @@ request_begin(struct MHD_Connection *conn, const char *url,
 	struct http_req		*r;
 	enum MHD_Result		 rc;
 
+	conn_headers_whole(conn, true);
 	rc = request_refuse(conn, peer, url, method, &rt);
 	if (rt == NULL)
 		return rc;
@@ -291,6 +349,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_req	*r = *con_cls;
 
+	conn_headers_whole(conn, false);
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&http.reqs, r, entry);

@@ -2,6 +2,7 @@
 unmodified supervisorctl reads for `tail -f` and `maintail -f`, from
 1024 bytes before the end, following the file as it grows and across
 rotations; 404s; a reader that never reads stays bounded."""
+import glob
 import http.client
 import os
 import re
@@ -395,7 +396,13 @@ def test_tail_f_first_bytes_as_python_supervisor(daemon, tmp_path):
     daemon.start()
     ref = Reference(str(tmp_path), SEQ)
     shown = []
+    whole = sum(len("%d\n" % i) for i in range(1, 401))
     try:
+        for where in (daemon.dir, ref.dir):
+            # Python Supervisor writes the log as it reads the pipe.
+            wait_for(lambda: [p for p in glob.glob(os.path.join(
+                where, "seq-stdout*.log")) if os.path.getsize(p) == whole],
+                timeout=SLOW, what="seq's whole log in %s" % where)
         for conf in (daemon.conf, ref.conf):
             f = Follower(conf, "tail", "-f", "seq")
             try:
