@@ -168,6 +168,27 @@ def test_tail_f_says_when_the_log_is_cleared(daemon):
         f.stop()
 
 
+def test_shutdown_ends_the_streams(daemon):
+    # Suspended streams (a quiet log) and a busy one: the daemon ends
+    # each and exits; supervisorctl sees the end of its stream.
+    start(daemon)
+    quiet = Follower(daemon.conf, "tail", "-f", "joined")
+    busy = follows(daemon, "out", "tail", "-f", "counter")
+    try:
+        wait_for(lambda: quiet.text().startswith("==> Press"),
+                 timeout=SLOW, what="the quiet stream")
+        c, r = request(daemon, "/logtail/joined")
+        assert r.status == 200
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait_exit(timeout=SLOW) == 0
+        for f in (quiet, busy):
+            f.proc.wait(timeout=SLOW)
+        c.close()
+    finally:
+        quiet.stop()
+        busy.stop()
+
+
 def test_maintail_f_follows_the_daemon_log(daemon):
     start(daemon)
     f = Follower(daemon.conf, "maintail", "-f")
