@@ -200,24 +200,25 @@ logtail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		logtail_wake(lt);
 }
 
-/* The suspended peer's socket is readable: closed, or sending more. */
+/*
+ * The suspended peer's socket is readable: closed, or sending more.
+ * What it sends after its request (supervisorctl's extra blank line)
+ * would only be read once the endless stream ended: dropped here, so
+ * that a close behind it is seen now.
+ */
 static void
 logtail_peer_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct logtail	*lt = container_of(w, struct logtail, peer_w);
-	char		 c;
+	char		 buf[512];
 	ssize_t		 n;
 
-	n = recv(w->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
-	if (n > 0) {
-		/* Bytes after the request: MHD reads them once resumed;
-		   a close behind them shows when the stream writes. */
-		ev_io_stop(loop, w);
+	if (n > 0)
 		return;
-	}
 	lt->gone = true;
 	logtail_wake(lt);
 }

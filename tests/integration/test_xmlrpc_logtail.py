@@ -258,6 +258,33 @@ def test_quiet_stream_closed_by_its_reader_is_freed(daemon):
     assert daemon.status("joined")["state"] == "RUNNING"
 
 
+def test_quiet_tail_f_left_by_supervisorctl_is_freed(daemon):
+    # supervisorctl sends a blank line after its request: behind it, its
+    # close is still seen while the stream waits.
+    start(daemon)
+    f = Follower(daemon.conf, "tail", "-f", "joined")
+    try:
+        wait_for(lambda: sockets_of(daemon) == 2, timeout=SLOW,
+                 what="supervisorctl connected")
+    finally:
+        f.proc.kill()
+        f.stop()
+    wait_for(lambda: sockets_of(daemon) == 1, what="the stream let go")
+
+
+def sockets_of(daemon):
+    """The daemon's sockets: the listening one, and its clients'."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % daemon.proc.pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (daemon.proc.pid, fd)
+                           ).startswith("socket:"):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
 def test_logtail_is_get_only(daemon):
     start(daemon)
     c, r = request(daemon, "/logtail/counter", "POST")
