@@ -63,9 +63,11 @@ class Context:
 def ensure_supervisor(args, ctx):
     """Whether Python Supervisor can run: the copy `make pysupervisor`
     unpacks under the build folder (nothing installed on the system)."""
+    # Its supervisorctl and XML-RPC transport are the client of ours too.
+    found = benchlib.use_pysupervisor(ctx.build)
     if args.no_supervisor:
         return False
-    if benchlib.use_pysupervisor(ctx.build):
+    if found:
         return True
     print("bench: no Python Supervisor under %s/pysupervisor: run make "
           "pysupervisor" % ctx.build, flush=True)
