@@ -149,6 +149,31 @@ def test_tail_f_follows_across_rotation(daemon):
         f.stop()
 
 
+def test_tail_f_over_tcp_with_credentials(daemon):
+    # [inet_http_server] serves the same streams behind Basic auth.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    daemon.write_config(PROGRAMS % (COUNTER, "50MB"), extra=(
+        "[inet_http_server]\nport = 127.0.0.1:%d\nusername = admin\n"
+        "password = s3cret\n" % port))
+    daemon.start()
+    daemon.wait_state("counter", "RUNNING")
+    url = ["-s", "http://127.0.0.1:%d" % port, "-u", "admin"]
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=SLOW)
+    c.request("GET", "/logtail/counter")
+    assert c.getresponse().status == 401
+    c.close()
+    f = Follower(daemon.conf, *(url + ["-p", "s3cret", "tail", "-f",
+                                       "counter", "stderr"]))
+    try:
+        wait_for(lambda: len(f.numbers("err")) >= 10, timeout=SLOW,
+                 what="tail -f over TCP")
+    finally:
+        f.stop()
+
+
 def test_tail_f_says_when_the_log_is_cleared(daemon):
     # Emptied in place (supervisorctl clear): Supervisor's notice, then
     # the lines written since, from the file's start.
