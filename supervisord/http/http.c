@@ -112,7 +112,8 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct http_conn	*hc = container_of(w, struct http_conn, deadline);
 
-	log_info("http: pid %ld: no whole request after %.0f s: closed",
+	/* Debug only: an idle keep-alive connection ends here too. */
+	log_debug("http: pid %ld: no whole request after %.0f s: closed",
 	    (long)hc->peer.pid, w->repeat);
 	if (shutdown(hc->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
 		log_warn("http: cannot shut a connection down");
