@@ -1,14 +1,15 @@
 /*
  * GET /logtail/NAME[/CHANNEL] and /mainlogtail: Supervisor's tail -f, a
  * chunked stream of a log file from 1024 bytes before its end, following
- * it as it grows, across rotations and truncations.
+ * it as it grows, across rotations and truncations (output/logfollow.c,
+ * which control/tail.c's streams use too).
  *
  * MHD asks the reader for more only when its connection buffer drained,
  * so the bytes read go straight from the file into that bounded buffer;
  * a client that stops reading makes no progress and MHD drops it after
  * the connection timeout.  A reader at the end of the file suspends the
  * connection; a watch on the path (ev_stat: inotify) resumes it when the
- * file changes, as control/tail.c's streams learn it.  Only while the
+ * file changes, as control/tail.c's streams are told.  Only while the
  * path names no file (moved away, the old one maybe still written) does
  * a timer look again.  While suspended, MHD does not see the peer close:
  * a read watch on its socket does.
@@ -18,7 +19,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +44,7 @@ static const char truncated[] = "==> File truncated <==\n";
 struct logtail {
 	struct http_req	*req;
 	struct ev_loop	*loop;
-	char		*path;
-	int		 fd;		/* -1 while the path names no file */
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 off;		/* next byte to send */
-	off_t		 carried;	/* sent bytes a rotation moved to the
-					   new file's start: skipped */
-	bool		 drained;	/* rotated: old file read again */
+	struct logfollow lf;		/* lf.off: the next byte to send */
 	size_t		 notice;	/* bytes of "truncated" still owed */
 	bool		 gone;		/* the peer closed while suspended */
 	ev_stat		 stat_w;
@@ -59,84 +52,11 @@ struct logtail {
 	ev_io		 peer_w;
 };
 
-/* Open the path for reading: -1 with errno (ENOENT: no file there). */
-static int
-logtail_open(const char *path, struct stat *st)
-{
-	int	fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
-	    -1)
-		return -1;
-	if (fstat(fd, st) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
-}
-
-/* The new file at the path after a rotation; -1 while there is none. */
-static int
-logtail_reopen(struct logtail *lt)
-{
-	struct stat	st;
-
-	if ((lt->fd = logtail_open(lt->path, &st)) == -1)
-		return -1;
-	lt->dev = st.st_dev;
-	lt->ino = st.st_ino;
-	lt->off = lt->carried <= st.st_size ? lt->carried : 0;
-	lt->carried = 0;
-	return 0;
-}
-
-/*
- * At the end of the open file: has the path moved on to another file
- * (1: read on), been truncated (1), or is there nothing new (0)?
- */
-static int
-logtail_moved_on(struct logtail *lt)
-{
-	struct stat	st;
-
-	if (stat(lt->path, &st) == -1)
-		return 0;	/* moved away, not yet recreated */
-	if (st.st_dev != lt->dev || st.st_ino != lt->ino) {
-		/* Read the old file once more: its writer may have added
-		   to it after we last read, before it was renamed. */
-		if (!lt->drained) {
-			lt->drained = true;
-			return 1;
-		}
-		lt->drained = false;
-		/* Our rotation moved the partial last line, sent in part,
-		   to the new file's start: go on after it there. */
-		if (fstat(lt->fd, &st) == 0 && st.st_size < lt->off)
-			lt->carried = lt->off - st.st_size;
-		close(lt->fd);
-		lt->fd = -1;
-		return 1;
-	}
-	if (st.st_size < lt->off) {
-		/* Emptied in place: say so as Supervisor does, restart. */
-		lt->notice = sizeof(truncated) - 1;
-		lt->off = 0;
-		return 1;
-	}
-	return 0;
-}
-
 /* Up to max new bytes into buf: 0 when there are none, -1 on error. */
 static ssize_t
 logtail_next(struct logtail *lt, char *buf, size_t max)
 {
+	char	cause[512];
 	ssize_t	n;
 	size_t	from;
 
@@ -148,21 +68,34 @@ logtail_next(struct logtail *lt, char *buf, size_t max)
 			lt->notice -= n;
 			return n;
 		}
-		if (lt->fd == -1 && logtail_reopen(lt) == -1)
-			return errno == ENOENT ? 0 : -1;
-		n = pread(lt->fd, buf, max, lt->off);
+		if (lt->lf.fd == -1 && logfollow_reopen(&lt->lf, cause,
+		    sizeof(cause)) == -1) {
+			if (errno == ENOENT)
+				return 0;
+			log_warnx("http: %s", cause);
+			return -1;
+		}
+		n = pread(lt->lf.fd, buf, max, lt->lf.off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_warn("http: cannot read '%s'", lt->path);
+			log_warn("http: cannot read '%s'", lt->lf.path);
 			return -1;
 		}
 		if (n > 0) {
-			lt->off += n;
+			lt->lf.off += n;
 			return n;
 		}
-		if (logtail_moved_on(lt) == 0)
+		switch (logfollow_at_end(&lt->lf)) {
+		case LOGFOLLOW_IDLE:
 			return 0;
+		case LOGFOLLOW_TRUNCATED:
+			/* Supervisor's words, then the file from its start. */
+			lt->notice = sizeof(truncated) - 1;
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -195,8 +128,8 @@ logtail_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct stat	 st;
 
 	/* The old file grew, or the path names a file again. */
-	if ((lt->fd != -1 && fstat(lt->fd, &st) == 0 && st.st_size > lt->off)
-	    || access(lt->path, F_OK) == 0)
+	if ((lt->lf.fd != -1 && fstat(lt->lf.fd, &st) == 0 &&
+	    st.st_size > lt->lf.off) || access(lt->lf.path, F_OK) == 0)
 		logtail_wake(lt);
 }
 
@@ -230,7 +163,7 @@ logtail_wait(struct logtail *lt)
 	const union MHD_ConnectionInfo	*ci;
 
 	ev_stat_start(lt->loop, &lt->stat_w);
-	if (lt->fd != -1 && access(lt->path, F_OK) == -1)
+	if (lt->lf.fd != -1 && access(lt->lf.path, F_OK) == -1)
 		ev_timer_start(lt->loop, &lt->poll_w);
 	ci = MHD_get_connection_info(lt->req->conn,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -293,24 +226,22 @@ logtail_start(struct http_req *r, const char *path, bool proxy_header)
 	struct logtail		*lt;
 	struct stat		 st;
 	enum MHD_Result		 rc;
-	char			 date[64];
+	char			 date[64], cause[512];
 	int			 fd;
 
-	if (path == NULL || (fd = logtail_open(path, &st)) == -1) {
+	if (path == NULL || (fd = logfollow_open(path, &st, cause,
+	    sizeof(cause))) == -1) {
 		if (path != NULL && errno != ENOENT)
-			log_warn("http: cannot open '%s'", path);
+			log_warnx("http: %s", cause);
 		return http_reply_text(r->conn, MHD_HTTP_NOT_FOUND,
 		    "not found");
 	}
 	lt = xcalloc(1, sizeof(*lt));
 	lt->req = r;
 	lt->loop = r->daemon->loop;
-	lt->path = xstrdup(path);
-	lt->fd = fd;
-	lt->dev = st.st_dev;
-	lt->ino = st.st_ino;
-	lt->off = st.st_size > LOGTAIL_HEAD ? st.st_size - LOGTAIL_HEAD : 0;
-	ev_stat_init(&lt->stat_w, logtail_stat_cb, lt->path, LOGTAIL_STAT);
+	logfollow_init(&lt->lf, path, fd, &st, st.st_size > LOGTAIL_HEAD ?
+	    st.st_size - LOGTAIL_HEAD : 0);
+	ev_stat_init(&lt->stat_w, logtail_stat_cb, lt->lf.path, LOGTAIL_STAT);
 	ev_timer_init(&lt->poll_w, logtail_poll_cb, LOGTAIL_POLL,
 	    LOGTAIL_POLL);
 	ev_init(&lt->peer_w, logtail_peer_cb);
@@ -389,9 +320,7 @@ route_logtail_release(struct http_req *r)
 	if (lt == NULL)
 		return;
 	logtail_unwatch(lt);
-	if (lt->fd != -1)
-		close(lt->fd);
-	free(lt->path);
+	logfollow_release(&lt->lf);
 	free(lt);
 	r->state = NULL;
 }
