@@ -61,7 +61,7 @@ LIBSUP	:= $(BUILD)/libsup.a
 
 .PHONY: all deps run check check-unit check-integration check-man asan \
 	bench fuzz fuzz-build check-fuzz soak install clean helpers \
-	pysupervisor nginx
+	pysupervisor nginx prometheus
 
 all: $(BUILD)/supervisord $(BUILD)/supctl
 
@@ -134,7 +134,7 @@ check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
 PYTEST_ARGS ?= -n 4
-check-integration: all helpers pysupervisor nginx
+check-integration: all helpers pysupervisor nginx prometheus
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -158,6 +158,28 @@ $(NGINX):
 	echo "nginx: $$(ls *.deb) unpacked in $(BUILD)/nginx" \
 	|| echo "nginx: cannot fetch nginx (see $(BUILD)/nginx-deb/" \
 	    "download.log): its tests will skip"
+
+# A real Prometheus and its promtool for the tests of GET /metrics
+# (tests/integration/test_http_metrics.py).  Debian's package starts a
+# service when installed: it is fetched with apt-get download and only
+# unpacked under $(BUILD)/prometheus with dpkg -x (static Go programs).
+# Without a network those tests skip, saying why
+# ($(BUILD)/prometheus-deb/download.log).
+PROMETHEUS	:= $(BUILD)/prometheus/usr/bin/prometheus
+prometheus: $(PROMETHEUS)
+
+$(PROMETHEUS):
+	@rm -rf $(BUILD)/prometheus $(BUILD)/prometheus-deb && \
+	    mkdir -p $(BUILD)/prometheus-deb
+	@cd $(BUILD)/prometheus-deb && log=download.log; \
+	get() { apt-get download prometheus >>$$log 2>&1; }; \
+	if ! get; then \
+		echo "== apt-get update, then again" >>$$log; \
+		$(SUDO) apt-get update -qq >>$$log 2>&1 && get; \
+	fi && dpkg -x prometheus_*.deb ../prometheus && \
+	echo "prometheus: $$(ls *.deb) unpacked in $(BUILD)/prometheus" \
+	|| echo "prometheus: cannot fetch prometheus (see" \
+	    "$(BUILD)/prometheus-deb/download.log): its tests will skip"
 
 # Python Supervisor 4.2, the reference of the differential tests: Debian's
 # package and its one Python dependency (pkg_resources) fetched with
@@ -214,6 +236,11 @@ FUZZ_EXTRA_xmlrpc := -Isupervisord/http supervisord/http/xmlrpc_decode.c \
 	    supervisord/http/xmlrpc_write.c $(HTTP_LIBS)
 $(FUZZ_BUILD)/fuzz_xmlrpc: supervisord/http/xmlrpc_decode.c \
 	    supervisord/http/xmlrpc_write.c supervisord/http/xmlrpc.h
+# The listener's stdout scanner is the daemon's too (pure, on its own).
+FUZZ_EXTRA_listener := -Isupervisord/listener \
+	    supervisord/listener/lsnparse.c
+$(FUZZ_BUILD)/fuzz_listener: supervisord/listener/lsnparse.c \
+	    supervisord/listener/lsnparse.h
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSUP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
 	    $(FUZZ_WRAP_$*) -o $@ $< $(FUZZ_EXTRA_$*) $(LIBSUP) $(LDLIBS)

@@ -75,7 +75,7 @@ int
 procstat_parse(const char *text, size_t len, struct procstat *st)
 {
 	const char	*p, *end = text + len;
-	uint64_t	 v[19];
+	uint64_t	 v[21];
 	size_t		 i;
 
 	/* The command name ends at the last ')': it may hold others. */
@@ -84,7 +84,7 @@ procstat_parse(const char *text, size_t len, struct procstat *st)
 		return -1;
 	st->state = p[2];
 	p += 4;
-	/* Field 4 (ppid, index 0 here) to field 22 (starttime, 18). */
+	/* Field 4 (ppid, index 0 here) to field 24 (rss, 20). */
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (parse_field(&p, end, &v[i]) == -1)
 			return -1;
@@ -93,7 +93,11 @@ procstat_parse(const char *text, size_t len, struct procstat *st)
 	st->ppid = (pid_t)v[0];
 	st->pgrp = (pid_t)v[1];
 	st->session = (pid_t)v[2];
+	st->utime = v[10];
+	st->stime = v[11];
 	st->starttime = v[18];
+	st->vsize = v[19];
+	st->rss = v[20];
 	return 0;
 }
 

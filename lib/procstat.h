@@ -1,6 +1,6 @@
 /*
  * What /proc tells of a process: its line in /proc/PID/stat (state,
- * parent, process group, session, start time), its command line, the
+ * parent, process group, session, CPU time, start time, memory), its command line, the
  * children of a process, and the boot's identity.  The parser is apart
  * from the reading so that it can be tested and fuzzed: the command
  * name in the stat line is the process's own choice and may hold
@@ -18,7 +18,11 @@ struct procstat {
 	pid_t		 ppid;
 	pid_t		 pgrp;
 	pid_t		 session;
+	uint64_t	 utime;		/* CPU in user mode, clock ticks */
+	uint64_t	 stime;		/* ... in kernel mode */
 	uint64_t	 starttime;	/* clock ticks after boot */
+	uint64_t	 vsize;		/* virtual memory, bytes */
+	uint64_t	 rss;		/* resident set, pages */
 };
 
 /* Parse the text of /proc/PID/stat: 0, or -1 when it is not one. */

@@ -233,17 +233,16 @@ decode_fail(enum proto_code *code, enum proto_code c, char *cause,
 	return -1;
 }
 
-int
-proto_decode(struct proto_request *req, const char *line, size_t len,
+/* The line as one JSON object and nothing else: its bound, no NUL byte
+   or escaped NUL, cJSON's parse, nothing but white space after it. */
+static int
+decode_json(struct proto_request *req, const char *line, size_t len,
     enum proto_code *code, char *cause, size_t causelen)
 {
-	const struct proto_cmd_spec	*spec;
-	const struct proto_arg		*a;
-	const char			*end = NULL;
-	cJSON				*doc, *v, *w, *cmd;
-	size_t				 i;
+	const char	*end = NULL;
+	cJSON		*doc;
+	size_t		 i;
 
-	memset(req, 0, sizeof(*req));
 	if (len > PROTO_LINE_MAX)
 		return decode_fail(code, PROTO_LINE_TOO_LONG, cause, causelen,
 		    "request line longer than %d bytes", PROTO_LINE_MAX);
@@ -271,26 +270,17 @@ proto_decode(struct proto_request *req, const char *line, size_t len,
 	if (!cJSON_IsObject(doc))
 		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
 		    "request is not a JSON object");
+	return 0;
+}
 
-	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "id")) != NULL) {
-		/* 1e999 parses as infinity, which would come back as null. */
-		if ((!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
-		    !cJSON_IsNull(v)) ||
-		    (cJSON_IsNumber(v) && !isfinite(v->valuedouble)))
-			return decode_fail(code, PROTO_BAD_REQUEST, cause,
-			    causelen, "'id' must be a string, a number or "
-			    "null");
-		req->id = v;
-	}
-	if ((cmd = cJSON_GetObjectItemCaseSensitive(doc, "cmd")) == NULL)
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "missing 'cmd'");
-	if (!cJSON_IsString(cmd))
-		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
-		    "'cmd' must be a string");
-	if ((spec = proto_cmd_find(cmd->valuestring)) == NULL)
-		return decode_fail(code, PROTO_UNKNOWN_COMMAND, cause,
-		    causelen, "unknown command '%.64s'", cmd->valuestring);
+/* Every key but "cmd" and "id" once, an argument of spec, of its type;
+   every required argument present. */
+static int
+decode_args(const struct proto_cmd_spec *spec, const cJSON *doc,
+    enum proto_code *code, char *cause, size_t causelen)
+{
+	const struct proto_arg	*a;
+	const cJSON		*v, *w;
 
 	cJSON_ArrayForEach(v, doc) {
 		for (w = doc->child; w != v; w = w->next)
@@ -316,6 +306,41 @@ proto_decode(struct proto_request *req, const char *line, size_t len,
 			return decode_fail(code, PROTO_BAD_REQUEST, cause,
 			    causelen, "'%s' needs '%s'", spec->name, a->name);
 	}
+	return 0;
+}
+
+int
+proto_decode(struct proto_request *req, const char *line, size_t len,
+    enum proto_code *code, char *cause, size_t causelen)
+{
+	const struct proto_cmd_spec	*spec;
+	cJSON				*doc, *v, *cmd;
+
+	memset(req, 0, sizeof(*req));
+	if (decode_json(req, line, len, code, cause, causelen) == -1)
+		return -1;
+	doc = req->doc;
+	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "id")) != NULL) {
+		/* 1e999 parses as infinity, which would come back as null. */
+		if ((!cJSON_IsString(v) && !cJSON_IsNumber(v) &&
+		    !cJSON_IsNull(v)) ||
+		    (cJSON_IsNumber(v) && !isfinite(v->valuedouble)))
+			return decode_fail(code, PROTO_BAD_REQUEST, cause,
+			    causelen, "'id' must be a string, a number or "
+			    "null");
+		req->id = v;
+	}
+	if ((cmd = cJSON_GetObjectItemCaseSensitive(doc, "cmd")) == NULL)
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "missing 'cmd'");
+	if (!cJSON_IsString(cmd))
+		return decode_fail(code, PROTO_BAD_REQUEST, cause, causelen,
+		    "'cmd' must be a string");
+	if ((spec = proto_cmd_find(cmd->valuestring)) == NULL)
+		return decode_fail(code, PROTO_UNKNOWN_COMMAND, cause,
+		    causelen, "unknown command '%.64s'", cmd->valuestring);
+	if (decode_args(spec, doc, code, cause, causelen) == -1)
+		return -1;
 	req->spec = spec;
 	*code = PROTO_OK;
 	return 0;

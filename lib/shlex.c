@@ -76,6 +76,20 @@ svec_release(struct svec *v)
 	v->n = v->cap = 0;
 }
 
+/* The vector once the tokens ran out (r: the last token's result):
+   NULL-terminated even when empty; freed, -1, after an error. */
+static int
+svec_finish(struct svec *v, int r)
+{
+	if (r == -1) {
+		svec_release(v);
+		return -1;
+	}
+	if (v->v == NULL)
+		v->v = xcalloc(1, sizeof(*v->v));
+	return 0;
+}
+
 /* Bytes of the UTF-8 sequence at p: Python reads code points. */
 static size_t
 unit_len(const char *p)
@@ -98,89 +112,105 @@ in_set(const char *set, char c)
 	return c != '\0' && strchr(set, c) != NULL;
 }
 
+/* shlex.split()'s token being read: the state is ' ' (before it), 'a'
+   (in a word), a quote, or '\\' (after an escape, from escapedstate). */
+struct splitter {
+	struct sbuf	tok;
+	char		state;
+	char		escapedstate;
+	bool		quoted;
+};
+
+/* One character outside quotes (' ' and 'a' read alike): 1 ends the
+   token, 0 goes on. */
+static int
+split_plain(struct splitter *sp, char c)
+{
+	if (c == '\0')
+		return 1;
+	if (in_set(SHLEX_WHITESPACE, c)) {
+		sp->state = ' ';
+		return sp->tok.n > 0 || sp->quoted;
+	}
+	if (c == '\\') {
+		sp->escapedstate = 'a';
+		sp->state = c;
+	} else if (in_set(SHLEX_QUOTES, c))
+		sp->state = c;
+	else {
+		sbuf_add(&sp->tok, &c, 1);
+		sp->state = 'a';
+	}
+	return 0;
+}
+
+/* One character in quotes: 0 goes on, -1 the quote is not closed. */
+static int
+split_quoted(struct splitter *sp, char c, char *cause, size_t causelen)
+{
+	sp->quoted = true;
+	if (c == '\0') {
+		snprintf(cause, causelen, "no closing quotation");
+		return -1;
+	}
+	if (c == sp->state)
+		sp->state = 'a';
+	else if (c == '\\' && sp->state == '"') {
+		sp->escapedstate = sp->state;
+		sp->state = c;
+	} else
+		sbuf_add(&sp->tok, &c, 1);
+	return 0;
+}
+
+/* The character after an escape: 0 goes on, -1 there is none. */
+static int
+split_escaped(struct splitter *sp, char c, char *cause, size_t causelen)
+{
+	if (c == '\0') {
+		snprintf(cause, causelen, "no escaped character");
+		return -1;
+	}
+	/* In quotes, only the quote or the escape is escaped. */
+	if (in_set(SHLEX_QUOTES, sp->escapedstate) &&
+	    c != sp->state && c != sp->escapedstate)
+		sbuf_add(&sp->tok, &sp->state, 1);
+	sbuf_add(&sp->tok, &c, 1);
+	sp->state = sp->escapedstate;
+	return 0;
+}
+
 /* One token of shlex.split(); 1: got one, 0: end, -1: error. */
 static int
 split_token(const char **pp, char **out, char *cause, size_t causelen)
 {
-	const char	*p = *pp;
-	struct sbuf	 tok = { 0 };
-	char		 state = ' ', escapedstate = ' ', c;
-	bool		 quoted = false;
+	const char		*p = *pp;
+	struct splitter		 sp = { { 0 }, ' ', ' ', false };
+	char			 c;
+	int			 r;
 
-	for (;;) {
+	do {
 		c = *p;
 		if (c != '\0')
 			p++;
-		if (state == ' ') {
-			if (c == '\0')
-				break;
-			if (in_set(SHLEX_WHITESPACE, c)) {
-				if (tok.n > 0 || quoted)
-					break;
-				continue;
-			}
-			if (c == '\\') {
-				escapedstate = 'a';
-				state = c;
-			} else if (in_set(SHLEX_QUOTES, c))
-				state = c;
-			else {
-				sbuf_add(&tok, &c, 1);
-				state = 'a';
-			}
-		} else if (state == '\'' || state == '"') {
-			quoted = true;
-			if (c == '\0') {
-				snprintf(cause, causelen, "no closing quotation");
-				goto fail;
-			}
-			if (c == state)
-				state = 'a';
-			else if (c == '\\' && state == '"') {
-				escapedstate = state;
-				state = c;
-			} else
-				sbuf_add(&tok, &c, 1);
-		} else if (state == '\\') {
-			if (c == '\0') {
-				snprintf(cause, causelen, "no escaped character");
-				goto fail;
-			}
-			/* In quotes, only the quote or the escape is escaped. */
-			if (in_set(SHLEX_QUOTES, escapedstate) &&
-			    c != state && c != escapedstate)
-				sbuf_add(&tok, &state, 1);
-			sbuf_add(&tok, &c, 1);
-			state = escapedstate;
-		} else {	/* 'a': in a word */
-			if (c == '\0')
-				break;
-			if (in_set(SHLEX_WHITESPACE, c)) {
-				state = ' ';
-				if (tok.n > 0 || quoted)
-					break;
-				continue;
-			}
-			if (in_set(SHLEX_QUOTES, c))
-				state = c;
-			else if (c == '\\') {
-				escapedstate = 'a';
-				state = c;
-			} else
-				sbuf_add(&tok, &c, 1);
-		}
+		if (sp.state == ' ' || sp.state == 'a')
+			r = split_plain(&sp, c);
+		else if (sp.state == '\'' || sp.state == '"')
+			r = split_quoted(&sp, c, cause, causelen);
+		else
+			r = split_escaped(&sp, c, cause, causelen);
+	} while (r == 0);
+	if (r == -1) {
+		free(sp.tok.s);
+		return -1;
 	}
 	*pp = p;
-	if (tok.n == 0 && !quoted) {
-		free(tok.s);
+	if (sp.tok.n == 0 && !sp.quoted) {
+		free(sp.tok.s);
 		return 0;
 	}
-	*out = sbuf_take(&tok);
+	*out = sbuf_take(&sp.tok);
 	return 1;
-
-fail:
-	free(tok.s);
-	return -1;
 }
 
 int
@@ -193,12 +223,8 @@ shlex_split(const char *s, char ***argv, int *argc, char *cause,
 
 	while ((r = split_token(&s, &tok, cause, causelen)) == 1)
 		svec_add(&v, tok);
-	if (r == -1) {
-		svec_release(&v);
+	if (svec_finish(&v, r) == -1)
 		return -1;
-	}
-	if (v.v == NULL)
-		v.v = xcalloc(1, sizeof(*v.v));
 	*argv = v.v;
 	*argc = (int)v.n;
 	return 0;
@@ -228,6 +254,74 @@ skip_line(struct lexer *lx)
 	lx->p = nl != NULL ? nl + 1 : lx->p + strlen(lx->p);
 }
 
+/* One unit (u, n bytes; n is 0 at the end) between tokens: 1 ends the
+   token, 0 goes on. */
+static int
+lexer_space(struct lexer *lx, struct sbuf *tok, const char *u, size_t n)
+{
+	if (n == 0) {
+		lx->state = 0;
+		return 1;
+	}
+	if (n == 1 && in_set(SHLEX_WHITESPACE, *u))
+		return tok->n > 0;
+	if (n == 1 && *u == '#')
+		skip_line(lx);
+	else if (is_wordchar(lx, u, n)) {
+		sbuf_add(tok, u, n);
+		lx->state = 'a';
+	} else if (n == 1 && in_set(SHLEX_QUOTES, *u)) {
+		sbuf_add(tok, u, n);
+		lx->state = *u;
+	} else {
+		sbuf_add(tok, u, n);
+		return 1;
+	}
+	return 0;
+}
+
+/* One unit in quotes: 1 the closing quote, 0 goes on, -1 no closing. */
+static int
+lexer_quoted(struct lexer *lx, struct sbuf *tok, const char *u, size_t n,
+    char *cause, size_t causelen)
+{
+	if (n == 0) {
+		snprintf(cause, causelen, "no closing quotation");
+		return -1;
+	}
+	sbuf_add(tok, u, n);
+	if (n == 1 && *u == lx->state) {
+		lx->state = ' ';
+		return 1;
+	}
+	return 0;
+}
+
+/* One unit in a word: 1 ends the token, 0 goes on. */
+static int
+lexer_word(struct lexer *lx, struct sbuf *tok, const char *u, size_t n)
+{
+	if (n == 0) {
+		lx->state = 0;
+		return 1;
+	}
+	if (n == 1 && in_set(SHLEX_WHITESPACE, *u)) {
+		lx->state = ' ';
+		return tok->n > 0;
+	}
+	if (n == 1 && *u == '#')
+		skip_line(lx);	/* and the word goes on */
+	else if (is_wordchar(lx, u, n) ||
+	    (n == 1 && in_set(SHLEX_QUOTES, *u)))
+		sbuf_add(tok, u, n);
+	else {
+		lx->pushback = xstrndup(u, n);
+		lx->state = ' ';
+		return tok->n > 0;
+	}
+	return 0;
+}
+
 /* read_token() in non-POSIX mode: 1 token, 0 EOF, -1 error. */
 static int
 lexer_token(struct lexer *lx, char **out, char *cause, size_t causelen)
@@ -235,75 +329,27 @@ lexer_token(struct lexer *lx, char **out, char *cause, size_t causelen)
 	struct sbuf	 tok = { 0 };
 	const char	*u;
 	size_t		 n;
+	int		 r = 0;
 
 	if (lx->pushback != NULL) {
 		*out = lx->pushback;
 		lx->pushback = NULL;
 		return 1;
 	}
-	for (;;) {
-		if (lx->state == 0)
-			break;
+	while (r == 0 && lx->state != 0) {
 		u = lx->p;
 		n = *u == '\0' ? 0 : unit_len(u);
 		lx->p += n;
-		if (lx->state == ' ') {
-			if (n == 0) {
-				lx->state = 0;
-				break;
-			}
-			if (n == 1 && in_set(SHLEX_WHITESPACE, *u)) {
-				if (tok.n > 0)
-					break;
-				continue;
-			}
-			if (n == 1 && *u == '#')
-				skip_line(lx);
-			else if (is_wordchar(lx, u, n)) {
-				sbuf_add(&tok, u, n);
-				lx->state = 'a';
-			} else if (n == 1 && in_set(SHLEX_QUOTES, *u)) {
-				sbuf_add(&tok, u, n);
-				lx->state = *u;
-			} else {
-				sbuf_add(&tok, u, n);
-				break;
-			}
-		} else if (lx->state == '\'' || lx->state == '"') {
-			if (n == 0) {
-				snprintf(cause, causelen, "no closing quotation");
-				free(tok.s);
-				return -1;
-			}
-			sbuf_add(&tok, u, n);
-			if (n == 1 && *u == lx->state) {
-				lx->state = ' ';
-				break;
-			}
-		} else {	/* 'a' */
-			if (n == 0) {
-				lx->state = 0;
-				break;
-			}
-			if (n == 1 && in_set(SHLEX_WHITESPACE, *u)) {
-				lx->state = ' ';
-				if (tok.n > 0)
-					break;
-				continue;
-			}
-			if (n == 1 && *u == '#')
-				skip_line(lx);	/* and the word goes on */
-			else if (is_wordchar(lx, u, n) ||
-			    (n == 1 && in_set(SHLEX_QUOTES, *u)))
-				sbuf_add(&tok, u, n);
-			else {
-				lx->pushback = xstrndup(u, n);
-				lx->state = ' ';
-				if (tok.n > 0)
-					break;
-				continue;
-			}
-		}
+		if (lx->state == ' ')
+			r = lexer_space(lx, &tok, u, n);
+		else if (lx->state == '\'' || lx->state == '"')
+			r = lexer_quoted(lx, &tok, u, n, cause, causelen);
+		else
+			r = lexer_word(lx, &tok, u, n);
+	}
+	if (r == -1) {
+		free(tok.s);
+		return -1;
 	}
 	/* An empty token is EOF in non-POSIX mode, and ends the iteration. */
 	if (tok.n == 0) {
@@ -327,12 +373,8 @@ shlex_tokens(const char *s, const char *wordchars, char ***tokens,
 	while ((r = lexer_token(&lx, &tok, cause, causelen)) == 1)
 		svec_add(&v, tok);
 	free(lx.pushback);
-	if (r == -1) {
-		svec_release(&v);
+	if (svec_finish(&v, r) == -1)
 		return -1;
-	}
-	if (v.v == NULL)
-		v.v = xcalloc(1, sizeof(*v.v));
 	*tokens = v.v;
 	*ntokens = v.n;
 	return 0;

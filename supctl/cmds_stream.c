@@ -14,21 +14,6 @@
 #include "supctl.h"
 #include "unctrl.h"
 
-/* A stream's messages print one compact document a line. */
-static void
-print_line(const cJSON *v)
-{
-	char	*text = cJSON_PrintUnformatted(v);
-
-	if (text == NULL) {
-		fprintf(stderr, "supctl: out of memory\n");
-		exit(EXIT_FAILED);
-	}
-	printf("%s\n", text);
-	cJSON_free(text);
-	fflush(stdout);
-}
-
 /*
  * Read stream lines until the end; each one goes to fn.  The time limit
  * ends a stream without error: it is how a script follows for a while.
@@ -47,7 +32,7 @@ stream_run(struct ctx *ctx, int (*fn)(struct ctx *, struct proto_reply *))
 		}
 		if (ctx->json) {
 			cJSON_DeleteItemFromObjectCaseSensitive(r.doc, "id");
-			print_line(r.doc);
+			render_json_line(r.doc);
 		}
 		rc = fn(ctx, &r);
 		proto_reply_release(&r);
@@ -181,7 +166,7 @@ cmd_tail(struct ctx *ctx, const struct ctl_cmd *self, int argc, char **argv)
 	}
 	if (ctx->json) {
 		if (follow)
-			print_line(r.result);
+			render_json_line(r.result);
 		else
 			render_json(r.result);
 	} else

@@ -27,11 +27,11 @@ utf8_codepoint(const unsigned char *s, int n)
 	return cp;
 }
 
-/* One JSON document on stdout. */
-void
-render_json(const cJSON *v)
+/* One JSON document on stdout, indented or on one line. */
+static void
+print_json(const cJSON *v, bool indent)
 {
-	char	*text = cJSON_Print(v);
+	char	*text = indent ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
 
 	if (text == NULL) {
 		fprintf(stderr, "supctl: out of memory\n");
@@ -40,6 +40,19 @@ render_json(const cJSON *v)
 	printf("%s\n", text);
 	cJSON_free(text);
 	fflush(stdout);
+}
+
+void
+render_json(const cJSON *v)
+{
+	print_json(v, true);
+}
+
+/* A stream's messages: one compact document a line. */
+void
+render_json_line(const cJSON *v)
+{
+	print_json(v, false);
 }
 
 /* An error reply as a document: ok, error and any result, no id. */

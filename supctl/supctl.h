@@ -66,6 +66,8 @@ struct ctx {
 };
 
 void	 render_json(const struct cJSON *);
+/* One document on one line (the stream commands). */
+void	 render_json_line(const struct cJSON *);
 void	 render_reply_json(const struct proto_reply *);
 void	 render_status(struct ctx *, const struct cJSON *processes);
 /* Text from the daemon, its control bytes escaped (see unctrl.h), and

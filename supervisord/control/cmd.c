@@ -107,19 +107,6 @@ add_proc(struct proc ***out, size_t *n, struct proc *p)
 	(*out)[(*n)++] = p;
 }
 
-/* Lexical order, as supervisorctl lists them: group, then name. */
-static int
-proc_cmp(const void *a, const void *b)
-{
-	const struct proc	*pa = *(struct proc *const *)a;
-	const struct proc	*pb = *(struct proc *const *)b;
-	int			 rc;
-
-	if ((rc = strcmp(pa->cfg->group, pb->cfg->group)) != 0)
-		return rc;
-	return strcmp(pa->cfg->name, pb->cfg->name);
-}
-
 /*
  * Whether the processes are in lexical order already: the daemon keeps
  * them by priority, then group name, so with one priority they are, and
@@ -131,7 +118,7 @@ procs_sorted(struct proc *const *v, size_t n)
 	size_t	i;
 
 	for (i = 1; i < n; i++)
-		if (proc_cmp(&v[i - 1], &v[i]) > 0)
+		if (proc_lexical_cmp(&v[i - 1], &v[i]) > 0)
 			return false;
 	return true;
 }
@@ -215,7 +202,7 @@ cmd_targets(struct ctl_client *c, const struct proto_request *req,
 		memcpy(*out, d->procs, d->nprocs * sizeof(**out));
 		*nout = d->nprocs;
 		if (!procs_sorted(*out, *nout))
-			qsort(*out, *nout, sizeof(**out), proc_cmp);
+			qsort(*out, *nout, sizeof(**out), proc_lexical_cmp);
 		return 0;
 	}
 	res = cJSON_CreateObject();

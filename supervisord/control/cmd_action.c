@@ -400,44 +400,40 @@ issue_restart(struct ctl_job *job, struct job_target *t)
 	target_start(job, t);
 }
 
-enum cmd_retval
-cmd_start(struct ctl_client *c, const struct proto_request *req)
+/* A job of the request's targets, each issued by issue; one that starts
+   processes is refused while the daemon shuts down. */
+static enum cmd_retval
+job_command(struct ctl_client *c, const struct proto_request *req,
+    void (*issue)(struct ctl_job *, struct job_target *), bool starts)
 {
 	struct ctl_job	*job;
 
-	if (c->daemon->shutting_down) {
+	if (starts && c->daemon->shutting_down) {
 		client_reply_error(c, req->id, PROTO_SHUTTING_DOWN,
 		    "the daemon is shutting down", NULL);
 		return CMD_DONE;
 	}
 	if ((job = job_new(c, req)) == NULL)
 		return CMD_DONE;
-	return job_run(c, job, target_start);
+	return job_run(c, job, issue);
+}
+
+enum cmd_retval
+cmd_start(struct ctl_client *c, const struct proto_request *req)
+{
+	return job_command(c, req, target_start, true);
 }
 
 enum cmd_retval
 cmd_stop(struct ctl_client *c, const struct proto_request *req)
 {
-	struct ctl_job	*job;
-
-	if ((job = job_new(c, req)) == NULL)
-		return CMD_DONE;
-	return job_run(c, job, target_stop);
+	return job_command(c, req, target_stop, false);
 }
 
 enum cmd_retval
 cmd_restart(struct ctl_client *c, const struct proto_request *req)
 {
-	struct ctl_job	*job;
-
-	if (c->daemon->shutting_down) {
-		client_reply_error(c, req->id, PROTO_SHUTTING_DOWN,
-		    "the daemon is shutting down", NULL);
-		return CMD_DONE;
-	}
-	if ((job = job_new(c, req)) == NULL)
-		return CMD_DONE;
-	return job_run(c, job, issue_restart);
+	return job_command(c, req, issue_restart, true);
 }
 
 /* "HUP", "SIGHUP", "hup", "1" or 1. */

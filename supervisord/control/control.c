@@ -122,6 +122,19 @@ control_client_gone(struct ctl_client *c)
 		ev_io_start(loop, &ctl.accept_w);
 }
 
+/* The clients connected to the socket (not XML-RPC's, which have none). */
+size_t
+control_client_count(void)
+{
+	struct ctl_client	*c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &ctl.clients, entry)
+		if (c->fd != -1)
+			n++;
+	return n;
+}
+
 ev_tstamp
 control_client_timeout(void)
 {
@@ -394,14 +407,71 @@ timeout_from_env(void)
 	return t;
 }
 
+/* A socket bound to the path, with no access for anyone until the
+   configured mode is in place; -1 when it cannot be. */
+static int
+control_bind(const char *path, char *cause, size_t causelen)
+{
+	struct sockaddr_un	sun;
+	mode_t			mask;
+	int			fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		snprintf(cause, causelen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* Nobody may connect before the configured mode is in place. */
+	mask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(cause, causelen, "cannot bind '%s': %s", path,
+		    strerror(errno));
+		umask(mask);
+		close(fd);
+		return -1;
+	}
+	umask(mask);
+	return fd;
+}
+
+/* chmod= and chown= on the socket's file, and the owner they admit. */
+static int
+control_own(const struct unix_server_config *us, char *cause,
+    size_t causelen)
+{
+	uid_t	uid;
+	gid_t	gid;
+
+	if (chmod(us->file, us->chmod) == -1) {
+		snprintf(cause, causelen, "cannot chmod '%s': %s", us->file,
+		    strerror(errno));
+		return -1;
+	}
+	ctl.have_owner_uid = ctl.have_owner_gid = false;
+	if (us->chown == NULL)
+		return 0;
+	if (parse_owner(us->chown, &uid, &gid, cause, causelen) == -1)
+		return -1;
+	if (chown(us->file, uid, gid) == -1) {
+		snprintf(cause, causelen, "cannot chown '%s' to '%s': %s",
+		    us->file, us->chown, strerror(errno));
+		return -1;
+	}
+	ctl.have_owner_uid = (us->chmod & 0200) != 0;
+	ctl.owner_uid = uid;
+	ctl.have_owner_gid = gid != (gid_t)-1 && (us->chmod & 0020) != 0;
+	ctl.owner_gid = gid;
+	return 0;
+}
+
 int
 control_init(struct daemon *d, char *cause, size_t causelen)
 {
 	const struct unix_server_config	*us = &d->config->unix_server;
 	struct sockaddr_un		 sun;
-	uid_t				 uid;
-	gid_t				 gid;
-	mode_t				 mask;
 	int				 fd;
 
 	TAILQ_INIT(&ctl.clients);
@@ -421,43 +491,10 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		return -1;
 	if (probe_socket(us->file, cause, causelen) == -1)
 		return -1;
-
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		snprintf(cause, causelen, "socket: %s", strerror(errno));
+	if ((fd = control_bind(us->file, cause, causelen)) == -1)
 		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, us->file, strlen(us->file) + 1);
-	/* Nobody may connect before the configured mode is in place. */
-	mask = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(cause, causelen, "cannot bind '%s': %s", us->file,
-		    strerror(errno));
-		umask(mask);
-		goto close_fd;
-	}
-	umask(mask);
-	if (chmod(us->file, us->chmod) == -1) {
-		snprintf(cause, causelen, "cannot chmod '%s': %s", us->file,
-		    strerror(errno));
+	if (control_own(us, cause, causelen) == -1)
 		goto unlink_path;
-	}
-	ctl.have_owner_uid = ctl.have_owner_gid = false;
-	if (us->chown != NULL) {
-		if (parse_owner(us->chown, &uid, &gid, cause, causelen) == -1)
-			goto unlink_path;
-		if (chown(us->file, uid, gid) == -1) {
-			snprintf(cause, causelen, "cannot chown '%s' to '%s': "
-			    "%s", us->file, us->chown, strerror(errno));
-			goto unlink_path;
-		}
-		ctl.have_owner_uid = (us->chmod & 0200) != 0;
-		ctl.owner_uid = uid;
-		ctl.have_owner_gid = gid != (gid_t)-1 && (us->chmod & 0020) != 0;
-		ctl.owner_gid = gid;
-	}
 	if (listen(fd, SOMAXCONN) == -1) {
 		snprintf(cause, causelen, "cannot listen on '%s': %s",
 		    us->file, strerror(errno));
@@ -477,7 +514,6 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 
 unlink_path:
 	unlink(us->file);
-close_fd:
 	close(fd);
 	return -1;
 }

@@ -88,6 +88,8 @@ void	 control_flush(struct daemon *);
 void	 control_client_add(struct ctl_client *);
 void	 control_client_gone(struct ctl_client *);
 ev_tstamp control_client_timeout(void);
+/* The JSON clients connected now (metrics). */
+size_t	 control_client_count(void);
 
 /* sniff.c: JSON or HTTP?  Hands each connection to client.c or http.c. */
 void	 sniff_start(struct daemon *, int fd, const struct ucred *, bool);

@@ -254,6 +254,32 @@ tail_free(struct tail *t)
 }
 
 /*
+ * Turn the client into a stream of what is appended to path from off (fd
+ * open on it, st its stat, or -1 and NULL before it exists); held is the
+ * cut character at the end of what was sent, completed by what follows.
+ */
+static void
+tail_follow(struct ctl_client *c, const char *path, int fd,
+    const struct stat *st, off_t off, const char *held, size_t nheld)
+{
+	struct tail	*t;
+
+	t = xcalloc(1, sizeof(*t));
+	t->client = c;
+	t->loop = c->daemon->loop;
+	logfollow_init(&t->lf, path, fd, st, off);
+	t->nheld = nheld;
+	memcpy(t->held, held, t->nheld);
+	ev_stat_init(&t->stat_w, tail_stat_cb, t->lf.path, TAIL_INTERVAL);
+	ev_stat_start(t->loop, &t->stat_w);
+	ev_timer_init(&t->poll_w, tail_poll_cb, TAIL_POLL, TAIL_POLL);
+	ev_timer_start(t->loop, &t->poll_w);
+	c->tail = t;
+	/* Anything appended since we looked. */
+	tail_pump(t);
+}
+
+/*
  * Reply with the end of the log at path, then, with follow, turn the
  * client into a stream of what is appended.
  */
@@ -261,7 +287,6 @@ static enum cmd_retval
 tail_start(struct ctl_client *c, const struct proto_request *req,
     const char *path, cJSON *res)
 {
-	struct tail	*t;
 	struct stat	 st;
 	char		 cause[512], *buf = NULL, *lit;
 	long		 bytes, lines;
@@ -317,20 +342,9 @@ tail_start(struct ctl_client *c, const struct proto_request *req,
 		return CMD_DONE;
 	}
 
-	t = xcalloc(1, sizeof(*t));
-	t->client = c;
-	t->loop = c->daemon->loop;
-	logfollow_init(&t->lf, path, fd, &st, start + got);
-	t->nheld = got - whole;
-	memcpy(t->held, buf + whole, t->nheld);
+	tail_follow(c, path, fd, fd != -1 ? &st : NULL, start + got,
+	    buf + whole, got - whole);
 	free(buf);
-	ev_stat_init(&t->stat_w, tail_stat_cb, t->lf.path, TAIL_INTERVAL);
-	ev_stat_start(t->loop, &t->stat_w);
-	ev_timer_init(&t->poll_w, tail_poll_cb, TAIL_POLL, TAIL_POLL);
-	ev_timer_start(t->loop, &t->poll_w);
-	c->tail = t;
-	/* Anything appended since we looked. */
-	tail_pump(t);
 	return CMD_STREAM;
 }
 

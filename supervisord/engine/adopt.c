@@ -121,8 +121,8 @@ adopt_drop(struct adopted *a)
 	ev_timer_stop(d->loop, &a->deadline);
 	ev_timer_stop(d->loop, &a->probe);
 	free(a);
-	if (d->shutting_down)
-		daemon_shutdown_continue(d);
+	if (d->shutting_down && d->shutdown_continue != NULL)
+		d->shutdown_continue(d);
 }
 
 static void

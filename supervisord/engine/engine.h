@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "evtype.h"
 
 #define SUPERVISORD_VERSION	"0.1.0"
 
@@ -209,6 +210,10 @@ struct daemon {
 	/* How the daemon is taken down (daemon.c's daemon_shutdown): set by
 	   the host, so that control reaches it through the engine. */
 	void		(*shutdown)(struct daemon *, int status);
+	/* During the shutdown, something the engine waited for ended (an
+	   adopted process): look again whether all is down.  Set by the
+	   host likewise; NULL does nothing. */
+	void		(*shutdown_continue)(struct daemon *);
 	ev_tstamp	 started_at;
 
 	/* Engine internals (daemon.c, reap.c, pidfile.c). */
@@ -233,6 +238,12 @@ struct daemon {
 	struct notify	*notify;	/* notify.c, NULL until needed */
 	struct sdnotify	*sdnotify;	/* sdnotify.c, NULL without systemd */
 	struct pools	*pools;		/* listener/pool.c */
+	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
+	/* A program's output for the pools (PROCESS_LOG_*,
+	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
+	   subscribes to them, called by output/capture.c. */
+	void		(*output_event)(struct proc *, enum evtype, pid_t,
+			    const char *, size_t);
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -261,6 +272,9 @@ int	 proc_signal(struct proc *, int sig, bool group, char *cause, size_t);
 void	 proc_describe(const struct proc *, char *buf, size_t);
 /* "group:name", or "name" when the group has the program's own name. */
 void	 proc_fullname(const struct proc *, char *buf, size_t);
+/* qsort() of struct proc *: lexical order, as supervisorctl lists them
+   (group, then name). */
+int	 proc_lexical_cmp(const void *, const void *);
 
 /*
  * procs.c: the process list.  One process for a configuration entry
@@ -303,22 +317,36 @@ void	 procin_abort(struct proc *);
 void	 procin_release(struct proc *);
 /* Send len bytes: every one taken (some maybe queued), or none. */
 enum procin_error procin_send(struct proc *, const void *, size_t len);
+/* A listener's event (listener/lsnproc.c), head then body, one at a
+   time: taken whatever its size when nothing waits in the queue (its
+   bound is then the pool's largest event), else PROCIN_FULL. */
+enum procin_error procin_send_one(struct proc *, const void *head,
+	    size_t hlen, const void *body, size_t blen);
 /* Bytes waiting in the queue. */
 size_t	 procin_queued(const struct proc *);
 const char *procin_error_text(enum procin_error);
 
 /*
- * listener/: [eventlistener:x] pools (listener/listener.h).  A
- * listener's stdout is the protocol channel, not a log: before the fork
+ * A listener's stdout is the protocol channel of its pool, not a log: the
+ * engine reaches it through the hooks listener/ sets in struct daemon
+ * (d->listener_io), naming none of its symbols.  Before the fork
  * *child_fd becomes its stdout; then as procin's.
  */
-int	 listener_prepare(struct proc *, int *child_fd, char *cause, size_t);
-void	 listener_spawned(struct proc *);
-void	 listener_abort(struct proc *);
-void	 listener_release(struct proc *);
+struct proc_stdout_hooks {
+	int	(*prepare)(struct proc *, int *child_fd, char *cause, size_t);
+	void	(*spawned)(struct proc *);
+	void	(*abort)(struct proc *);
+	void	(*release)(struct proc *);
+};
+
+/* listener/: [eventlistener:x] pools (listener/listener.h), for the host
+   and reload. */
 void	 pools_init(struct daemon *);
 void	 pools_reconfigure(struct daemon *);
 void	 pools_free(struct daemon *);
+/* XML-RPC's sendRemoteCommEvent: REMOTE_COMMUNICATION to the pools. */
+void	 pools_remote_comm(struct daemon *, const char *type,
+	    const char *data, size_t len);
 
 /* spawn.c: fork and exec with the child's set-up, every step checked. */
 int	 spawn_proc(struct proc *, char *cause, size_t);
@@ -486,8 +514,6 @@ size_t	 adopt_describe(const struct proc *, char *buf, size_t);
 /* The process is freed: its adopted processes keep its name only. */
 void	 adopt_forget(struct proc *);
 void	 adopt_free(struct daemon *);
-/* shutdown: something adopted ended; look again whether all is down. */
-void	 daemon_shutdown_continue(struct daemon *);
 /* "2026-11-24T21:29:35.123Z" */
 void	 rfc3339(ev_tstamp, char *buf, size_t);
 

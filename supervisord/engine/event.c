@@ -33,6 +33,7 @@ struct event_bus {
 	unsigned		 depth;		/* machine inputs running */
 	bool			 draining;
 	uint64_t		 serial;
+	uint64_t		 published[EVENT_TYPE_COUNT];	/* metrics */
 	struct proto_buf	 line;		/* event_line()'s cache */
 	uint64_t		 line_serial;
 };
@@ -150,6 +151,7 @@ event_process_state(struct proc *p, enum proc_state from,
 	struct event_bus	*b = bus_get(p->daemon);
 	struct event		*e;
 
+	b->published[EVENT_PROCESS_STATE]++;
 	if (!wanted(b, EVENT_PROCESS_STATE))
 		return;
 	e = queue_add(b);
@@ -174,6 +176,7 @@ daemon_event(struct daemon *d, enum event_type type, const char *group)
 	struct event_bus	*b = bus_get(d);
 	struct event		*e;
 
+	b->published[type]++;
 	if (!wanted(b, type))
 		return NULL;
 	e = queue_add(b);
@@ -216,6 +219,7 @@ event_process_removed(struct proc *p)
 	struct event		*e;
 
 	event_input_begin(d);
+	b->published[EVENT_PROCESS_REMOVED]++;
 	if (wanted(b, EVENT_PROCESS_REMOVED)) {
 		e = queue_add(b);
 		e->type = EVENT_PROCESS_REMOVED;
@@ -235,6 +239,7 @@ event_daemon_state(struct daemon *d, enum daemon_state state)
 	struct event		*e;
 
 	event_input_begin(d);
+	b->published[EVENT_SUPERVISOR_STATE]++;
 	if (wanted(b, EVENT_SUPERVISOR_STATE)) {
 		e = queue_add(b);
 		e->type = EVENT_SUPERVISOR_STATE;
@@ -320,6 +325,14 @@ uint64_t
 event_serial(const struct daemon *d)
 {
 	return d->events != NULL ? d->events->serial : 0;
+}
+
+uint64_t
+event_published(const struct daemon *d, enum event_type type)
+{
+	if (d->events == NULL || (unsigned)type >= EVENT_TYPE_COUNT)
+		return 0;
+	return d->events->published[type];
 }
 
 bool

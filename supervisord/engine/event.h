@@ -28,9 +28,15 @@
  * processname, groupname, from_state, tries, expected, pid;
  * SUPERVISOR_STATE_CHANGE_*; PROCESS_GROUP_*: groupname; TICK_*: when),
  * a serial number and the time; event_write() is its JSON (jsonw, as
- * every reply).  A new type (PROCESS_LOG_*, ...) is a line in enum
- * event_type, its fields below, a publishing function, and its case in
- * event_json.c.
+ * every reply).  A new type is a line in enum event_type, its fields
+ * below, a publishing function, and its case in event_json.c.
+ *
+ * Supervisor's PROCESS_LOG_*, PROCESS_COMMUNICATION_* and
+ * REMOTE_COMMUNICATION do not pass here: a program's output goes from
+ * output/ straight to the listener pools through d->output_event (set
+ * only while a pool subscribes, so a flood costs no queue here), and
+ * XML-RPC's sendRemoteCommEvent calls pools_remote_comm(); the
+ * `supctl events` stream does not carry them.
  */
 #ifndef EVENT_H
 #define EVENT_H
@@ -127,6 +133,9 @@ void	 event_tick(struct daemon *, int period, long long when);
 /* The serial number of the last event published (0: none yet); a
    subscriber's own later actions have greater ones. */
 uint64_t event_serial(const struct daemon *);
+/* The events of this type that happened since the start, whether
+   anyone subscribed or not (metrics). */
+uint64_t event_published(const struct daemon *, enum event_type);
 
 /* The end of the loop's turn: deliver the queues (host/turn.c). */
 void	 event_flush(struct daemon *);

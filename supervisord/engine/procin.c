@@ -163,22 +163,18 @@ procin_release(struct proc *p)
 	p->in = NULL;
 }
 
-/*
- * Send bytes to a running process's stdin: all of them are taken (some
- * maybe queued) or none.  See the header for the errors.
- */
-enum procin_error
-procin_send(struct proc *p, const void *data, size_t len)
+/* Queue head and body (either may be empty) and write what the pipe
+   takes now; the caller checked the room. */
+static enum procin_error
+procin_queue(struct proc *p, const void *head, size_t hlen,
+    const void *body, size_t blen)
 {
 	struct procin	*in = p->in;
 
-	if (p->pid == 0 || p->state == PROC_STOPPING || in == NULL)
-		return PROCIN_NOT_RUNNING;
-	if (in->fd == -1)
-		return PROCIN_NO_FILE;
-	if (proto_buf_used(&in->queue) + len > PROCIN_QUEUE_MAX)
-		return PROCIN_FULL;
-	proto_buf_add(&in->queue, data, len);
+	if (hlen > 0)
+		proto_buf_add(&in->queue, head, hlen);
+	if (blen > 0)
+		proto_buf_add(&in->queue, body, blen);
 	if (ev_is_active(&in->write_w))
 		return PROCIN_OK;	/* the queue waits for room already */
 	if (procin_flush(p) == -1)
@@ -186,6 +182,46 @@ procin_send(struct proc *p, const void *data, size_t len)
 	if (proto_buf_used(&in->queue) > 0)
 		ev_io_start(p->daemon->loop, &in->write_w);
 	return PROCIN_OK;
+}
+
+/* Whether the process has a stdin we may write: PROCIN_OK, or why not. */
+static enum procin_error
+procin_usable(const struct proc *p)
+{
+	if (p->pid == 0 || p->state == PROC_STOPPING || p->in == NULL)
+		return PROCIN_NOT_RUNNING;
+	if (p->in->fd == -1)
+		return PROCIN_NO_FILE;
+	return PROCIN_OK;
+}
+
+/*
+ * Send bytes to a running process's stdin: all of them are taken (some
+ * maybe queued) or none.  See the header for the errors.
+ */
+enum procin_error
+procin_send(struct proc *p, const void *data, size_t len)
+{
+	enum procin_error	err;
+
+	if ((err = procin_usable(p)) != PROCIN_OK)
+		return err;
+	if (proto_buf_used(&p->in->queue) + len > PROCIN_QUEUE_MAX)
+		return PROCIN_FULL;
+	return procin_queue(p, data, len, NULL, 0);
+}
+
+enum procin_error
+procin_send_one(struct proc *p, const void *head, size_t hlen,
+    const void *body, size_t blen)
+{
+	enum procin_error	err;
+
+	if ((err = procin_usable(p)) != PROCIN_OK)
+		return err;
+	if (proto_buf_used(&p->in->queue) > 0)
+		return PROCIN_FULL;
+	return procin_queue(p, head, hlen, body, blen);
 }
 
 size_t

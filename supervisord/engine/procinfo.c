@@ -107,6 +107,18 @@ proc_fullname(const struct proc *p, char *buf, size_t len)
 	buf[off + n] = '\0';
 }
 
+int
+proc_lexical_cmp(const void *a, const void *b)
+{
+	const struct proc	*pa = *(struct proc *const *)a;
+	const struct proc	*pb = *(struct proc *const *)b;
+	int			 rc;
+
+	if ((rc = strcmp(pa->cfg->group, pb->cfg->group)) != 0)
+		return rc;
+	return strcmp(pa->cfg->name, pb->cfg->name);
+}
+
 void
 exit_describe(const struct exit_info *e, char *buf, size_t len)
 {

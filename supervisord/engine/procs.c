@@ -178,7 +178,8 @@ daemon_proc_free(struct daemon *d, struct proc *p)
 	adopt_forget(p);
 	event_proc_gone(d, p);
 	procin_release(p);
-	listener_release(p);
+	if (d->listener_io != NULL)
+		d->listener_io->release(p);
 	depend_forget(p);
 	pidfile_proc_forget(p);
 	proc_free_texts(p);

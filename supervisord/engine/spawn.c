@@ -452,6 +452,77 @@ spawn_shared_done(struct proc *p, const struct spawn_child *c)
 	ev_feed_event(p->daemon->loop, &p->exec_watcher, EV_CUSTOM);
 }
 
+/* Undo what spawn_prepare made ready, in reverse. */
+static void
+spawn_abort(struct proc *p)
+{
+	if (p->daemon->listener_io != NULL)
+		p->daemon->listener_io->abort(p);
+	procin_abort(p);
+	logcap_abort(p);
+}
+
+/* The child's descriptors (logcap's, stdin's, a listener's stdout) and,
+   for a forked child, the report pipe. */
+static int
+spawn_prepare(struct proc *p, int child_fds[3], int report[2], bool shared,
+    char *cause, size_t len)
+{
+	int	error;
+
+	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
+		snprintf(cause, len, "empty command");
+		return -1;
+	}
+	if (notify_wanted(p->cfg) && notify_open(p->daemon, cause, len) == -1)
+		return -1;
+	if (logcap_prepare(p, child_fds, cause, len) == -1)
+		return -1;
+	if (procin_prepare(p, &child_fds[2], cause, len) == -1) {
+		logcap_abort(p);
+		return -1;
+	}
+	/* A listener's stdout is its pool's (logcap gave it /dev/null). */
+	if (p->cfg->listener && p->daemon->listener_io != NULL &&
+	    p->daemon->listener_io->prepare(p, &child_fds[0], cause, len) ==
+	    -1) {
+		procin_abort(p);
+		logcap_abort(p);
+		return -1;
+	}
+	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error = errno;
+		spawn_abort(p);
+		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
+		    "too many open files to spawn" : strerror(error));
+		return -1;
+	}
+	return 0;
+}
+
+/* The parent's side of a new child: its group, its pid everywhere it is
+   watched, its pidfile. */
+static void
+spawn_track(struct proc *p, pid_t pid, uint64_t start_ticks)
+{
+	struct daemon	*d = p->daemon;
+
+	/* Both sides set the group: whichever runs first, no race. */
+	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
+		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
+	p->pid = pid;
+	p->pgid = pid;
+	p->start_ticks = start_ticks;
+	reap_track(d, p);
+	guardian_watch(d, pid);
+	logcap_spawned(p);
+	procin_spawned(p);
+	if (d->listener_io != NULL)
+		d->listener_io->spawned(p);
+	pidfile_proc_write(p);
+	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
+}
+
 /* The spawn effect: logcap's fds, the report pipe, fork, bookkeeping. */
 int
 spawn_proc(struct proc *p, char *cause, size_t len)
@@ -464,34 +535,8 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	int			 child_fds[3], report[2] = { -1, -1 }, error;
 	bool			 shared = spawn_shares_memory(p);
 
-	if (p->cfg->argv == NULL || p->cfg->argv[0] == NULL) {
-		snprintf(cause, len, "empty command");
+	if (spawn_prepare(p, child_fds, report, shared, cause, len) == -1)
 		return -1;
-	}
-	if (notify_wanted(p->cfg) && notify_open(d, cause, len) == -1)
-		return -1;
-	if (logcap_prepare(p, child_fds, cause, len) == -1)
-		return -1;
-	if (procin_prepare(p, &child_fds[2], cause, len) == -1) {
-		logcap_abort(p);
-		return -1;
-	}
-	/* A listener's stdout is its pool's (logcap gave it /dev/null). */
-	if (p->cfg->listener &&
-	    listener_prepare(p, &child_fds[0], cause, len) == -1) {
-		procin_abort(p);
-		logcap_abort(p);
-		return -1;
-	}
-	if (!shared && pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1) {
-		error = errno;
-		listener_abort(p);
-		procin_abort(p);
-		logcap_abort(p);
-		snprintf(cause, len, "%s", error == EMFILE || error == ENFILE ?
-		    "too many open files to spawn" : strerror(error));
-		return -1;
-	}
 
 	/* Before the fork: what it forks started at this or later. */
 	start_ticks = procstat_now_ticks();
@@ -511,27 +556,13 @@ spawn_proc(struct proc *p, char *cause, size_t len)
 	if (pid == -1) {
 		if (!shared)
 			close(report[0]);
-		listener_abort(p);
-		procin_abort(p);
-		logcap_abort(p);
+		spawn_abort(p);
 		snprintf(cause, len, "%s", error == EAGAIN ?
 		    "too many processes to spawn" : strerror(error));
 		return -1;
 	}
 
-	/* Both sides set the group: whichever runs first, no race. */
-	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
-		log_warn("%s: setpgid %d", p->cfg->name, (int)pid);
-	p->pid = pid;
-	p->pgid = pid;
-	p->start_ticks = start_ticks;
-	reap_track(d, p);
-	guardian_watch(d, pid);
-	logcap_spawned(p);
-	procin_spawned(p);
-	listener_spawned(p);
-	pidfile_proc_write(p);
-	log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
+	spawn_track(p, pid, start_ticks);
 	if (shared) {
 		spawn_shared_done(p, &c);
 		return 0;

@@ -119,7 +119,8 @@ shutdown_step(struct daemon *d)
 	d->stepping = false;
 }
 
-void
+/* The engine's hook: something adopted ended during the shutdown. */
+static void
 daemon_shutdown_continue(struct daemon *d)
 {
 	if (d->shutting_down)
@@ -288,39 +289,30 @@ load_config(const char *path)
 	return cfg;
 }
 
-int
-daemon_main(const char *config_path, const struct daemon_opts *opts)
+/* The process before the loop: user, limits, -d's detach (its ready pipe
+   is returned), umask, directory, descriptors 0-2, SIGPIPE, the pidfile. */
+static int
+daemon_prepare(struct daemon *d, const struct daemon_opts *opts)
 {
-	struct daemon	 d;
-	char		 cause[512];
-	size_t		 i;
-	int		 ready_fd = -1, status;
+	char	cause[512];
+	int	ready_fd = -1;
 
-	memset(&d, 0, sizeof(d));
-	d.pidfile_fd = -1;
-	d.started_at = ev_time();
-	d.effects = &daemon_effects;
-	d.shutdown = daemon_shutdown;
-	d.config_path = xstrdup(config_path);
-	d.config = load_config(config_path);
-	log_set_level((enum log_level)d.config->sd.loglevel);
-
-	if (d.config->sd.user != NULL)
-		switch_user(d.config->sd.user);
-	set_rlimits(d.config);
+	if (d->config->sd.user != NULL)
+		switch_user(d->config->sd.user);
+	set_rlimits(d->config);
 	if (opts->daemonize) {
-		if (d.config->sd.logfile == NULL)
+		if (d->config->sd.logfile == NULL)
 			log_warnx("no [supervisord] logfile: once detached, "
 			    "the daemon's log goes to /dev/null (set logfile, "
 			    "or logfile=syslog)");
 		ready_fd = detach_begin();
 	}
-	if (d.config->sd.umask >= 0)
-		umask((mode_t)d.config->sd.umask);
-	if (d.config->sd.directory != NULL &&
-	    chdir(d.config->sd.directory) == -1)
+	if (d->config->sd.umask >= 0)
+		umask((mode_t)d->config->sd.umask);
+	if (d->config->sd.directory != NULL &&
+	    chdir(d->config->sd.directory) == -1)
 		detach_fail(ready_fd, "cannot change directory to %s: %s",
-		    d.config->sd.directory, strerror(errno));
+		    d->config->sd.directory, strerror(errno));
 	if (open_std_fds() == -1)
 		detach_fail(ready_fd, "cannot open /dev/null: %s",
 		    strerror(errno));
@@ -328,69 +320,149 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		detach_fail(ready_fd, "cannot ignore SIGPIPE: %s",
 		    strerror(errno));
 
-	if (pidfile_acquire(&d, cause, sizeof(cause)) == -1)
+	if (pidfile_acquire(d, cause, sizeof(cause)) == -1)
 		detach_fail(ready_fd, "%s", cause);
+	return ready_fd;
+}
+
+/* libev's default loop, the subreaper and the signal watchers. */
+static void
+daemon_loop_init(struct daemon *d, int ready_fd)
+{
+	size_t	i;
 
 	ev_set_allocator(ev_alloc);
 	ev_set_syserr_cb(syserr_cb);
-	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
-		pidfile_release(&d);
+	if ((d->loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
+		pidfile_release(d);
 		detach_fail(ready_fd, "cannot initialise the event loop");
 	}
-	ev_set_userdata(d.loop, &d);
+	ev_set_userdata(d->loop, d);
 
 	/* Orphans of our children become ours, to reap (as PID 1 does). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("cannot become a child subreaper");
 	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
 	    i++) {
-		ev_signal_init(&d.sig_watchers[i], signal_cb,
+		ev_signal_init(&d->sig_watchers[i], signal_cb,
 		    watched_signals[i].sig);
-		ev_signal_start(d.loop, &d.sig_watchers[i]);
+		ev_signal_start(d->loop, &d->sig_watchers[i]);
 	}
-	reap_init(&d);
-	turn_init(&d);
-	event_subscribe(&d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
-	    shutdown_event, &d);
-	shutdown_on_init(&d);
+}
 
-	daemon_procs_create(&d);
-	pools_init(&d);
-	reload_init(&d);
-	depend_init(&d);
-	if (logcap_init(&d, cause, sizeof(cause)) == -1) {
-		pidfile_release(&d);
+/* Every module of the daemon, in the order they depend on each other:
+   the processes, their logs, the stale groups' kill, the socket, then
+   systemd and the guardian. */
+static void
+daemon_modules_init(struct daemon *d, int ready_fd)
+{
+	char	cause[512];
+
+	reap_init(d);
+	turn_init(d);
+	event_subscribe(d, EVENT_MASK(EVENT_PROCESS_STATE), EVENT_AFTER_INPUT,
+	    shutdown_event, d);
+	shutdown_on_init(d);
+
+	daemon_procs_create(d);
+	pools_init(d);
+	reload_init(d);
+	depend_init(d);
+	if (logcap_init(d, cause, sizeof(cause)) == -1) {
+		pidfile_release(d);
 		detach_fail(ready_fd, "cannot set up logging: %s", cause);
 	}
 	/* Into the log: what a previous daemon left is killed here. */
-	if (pidfile_proc_clean(&d, cause, sizeof(cause)) == -1) {
-		pidfile_release(&d);
+	if (pidfile_proc_clean(d, cause, sizeof(cause)) == -1) {
+		pidfile_release(d);
 		detach_fail(ready_fd, "%s", cause);
 	}
-	if (control_init(&d, cause, sizeof(cause)) == -1) {
-		pidfile_release(&d);
+	if (control_init(d, cause, sizeof(cause)) == -1) {
+		pidfile_release(d);
 		detach_fail(ready_fd, "cannot set up the control socket: %s",
 		    cause);
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
-	sdnotify_init(&d);
+	sdnotify_init(d);
 	/* Before anything is spawned (every group is given to it), after
 	   the socket listens (clients wait for it once the pidfile is). */
-	guardian_start(&d);
+	guardian_start(d);
+}
 
-	/* As Supervisor: each group added before the starts (what a
-	   listener pool hears first); RUNNING once they are launched. */
-	for (i = 0; i < d.config->ngroups; i++)
-		event_process_group(&d, d.config->groups[i]->name, true);
-	for (i = 0; i < d.nprocs; i++)
-		if (d.procs[i]->cfg->autostart)
-			(void)proc_start(d.procs[i], cause, sizeof(cause));
+/* As Supervisor: each group added before the starts (what a listener
+   pool hears first); RUNNING once they are launched. */
+static void
+daemon_autostart(struct daemon *d, int ready_fd)
+{
+	char	cause[512];
+	size_t	i;
+
+	for (i = 0; i < d->config->ngroups; i++)
+		event_process_group(d, d->config->groups[i]->name, true);
+	for (i = 0; i < d->nprocs; i++)
+		if (d->procs[i]->cfg->autostart)
+			(void)proc_start(d->procs[i], cause, sizeof(cause));
 	/* Ready: the socket listens, the autostart programs were launched
 	   and their files are written. */
-	turn_end(&d);
+	turn_end(d);
 	detach_ready(ready_fd);
-	event_daemon_state(&d, DAEMON_RUNNING);
+	event_daemon_state(d, DAEMON_RUNNING);
+}
+
+/* Everything undone in reverse, the socket's file and the pidfile
+   removed; returns the exit status. */
+static int
+daemon_teardown(struct daemon *d)
+{
+	size_t	i;
+	int	status;
+
+	turn_free(d);
+	control_free(d);
+	sdnotify_free(d);
+	notify_close(d);
+	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
+	    i++)
+		ev_signal_stop(d->loop, &d->sig_watchers[i]);
+	reload_free(d);
+	pools_free(d);
+	daemon_procs_free(d);
+	pidfile_flush(d);	/* frees the queue; every entry is forgotten */
+	adopt_free(d);
+	guardian_stop(d);	/* it kills what a shutdown could not stop */
+	reap_free(d);
+	remove_socket(d->config);
+	pidfile_release(d);
+	log_info("supervisord exiting with status %d", d->exit_status);
+	status = d->exit_status;
+	config_free(d->config);
+	free(d->config_path);
+	event_free(d);
+	ev_loop_destroy(d->loop);
+	return status;
+}
+
+int
+daemon_main(const char *config_path, const struct daemon_opts *opts)
+{
+	struct daemon	 d;
+	int		 ready_fd;
+
+	memset(&d, 0, sizeof(d));
+	d.pidfile_fd = -1;
+	d.started_at = ev_time();
+	d.effects = &daemon_effects;
+	d.shutdown = daemon_shutdown;
+	d.shutdown_continue = daemon_shutdown_continue;
+	d.config_path = xstrdup(config_path);
+	d.config = load_config(config_path);
+	log_set_level((enum log_level)d.config->sd.loglevel);
+
+	ready_fd = daemon_prepare(&d, opts);
+	daemon_loop_init(&d, ready_fd);
+	daemon_modules_init(&d, ready_fd);
+	daemon_autostart(&d, ready_fd);
 
 	/* ev_run() forgets an ev_break() made before it: a shutdown_on=
 	   shutdown may have finished during the autostart already. */
@@ -398,28 +470,5 @@ daemon_main(const char *config_path, const struct daemon_opts *opts)
 		ev_run(d.loop, 0);
 	/* The last turn's words (ev_break skips its end). */
 	turn_end(&d);
-
-	turn_free(&d);
-	control_free(&d);
-	sdnotify_free(&d);
-	notify_close(&d);
-	for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]);
-	    i++)
-		ev_signal_stop(d.loop, &d.sig_watchers[i]);
-	reload_free(&d);
-	pools_free(&d);
-	daemon_procs_free(&d);
-	pidfile_flush(&d);	/* frees the queue; every entry is forgotten */
-	adopt_free(&d);
-	guardian_stop(&d);	/* it kills what a shutdown could not stop */
-	reap_free(&d);
-	remove_socket(d.config);
-	pidfile_release(&d);
-	log_info("supervisord exiting with status %d", d.exit_status);
-	status = d.exit_status;
-	config_free(d.config);
-	free(d.config_path);
-	event_free(&d);
-	ev_loop_destroy(d.loop);
-	return status;
+	return daemon_teardown(&d);
 }

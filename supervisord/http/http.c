@@ -41,6 +41,7 @@ static struct {
 	ev_io			 io;		/* MHD's epoll descriptor */
 	ev_timer		 timer;		/* MHD's next deadline */
 	struct http_peer	 adding;	/* the peer being added */
+	size_t			 nconns;	/* connections served now */
 	TAILQ_HEAD(, http_req)	 reqs;		/* requests being served */
 } http = { .reqs = TAILQ_HEAD_INITIALIZER(http.reqs) };
 
@@ -139,11 +140,19 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		if (hc->fd != -1)
 			ev_timer_again(http.daemon->loop, &hc->deadline);
 		*socket_context = hc;
+		http.nconns++;
 	} else if ((hc = *socket_context) != NULL) {
 		ev_timer_stop(http.daemon->loop, &hc->deadline);
+		http.nconns--;
 		free(hc);
 		*socket_context = NULL;
 	}
+}
+
+size_t
+http_connection_count(void)
+{
+	return http.nconns;
 }
 
 static struct http_conn *

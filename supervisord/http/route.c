@@ -21,6 +21,9 @@ static const struct http_route routes[] = {
 	    route_logtail_serve, route_logtail_release, NULL },
 	{ "/mainlogtail", "GET", NULL, 0,
 	    route_mainlogtail_serve, route_logtail_release, NULL },
+	/* Prometheus's scrapes: the text format. */
+	{ "/metrics", "GET", NULL, 0,
+	    route_metrics_serve, route_metrics_release, NULL },
 };
 
 static bool

@@ -92,6 +92,8 @@ void	 http_req_suspend(struct http_req *);
 void	 http_req_resume(struct http_req *);
 void	 http_req_answer(struct http_req *, unsigned status,
 	    struct MHD_Response *);
+/* The connections the server has now (GET /metrics). */
+size_t	 http_connection_count(void);
 
 /* The handlers, one file each. */
 enum MHD_Result route_rpc_serve(struct http_req *);
@@ -100,5 +102,8 @@ struct MHD_Response *route_rpc_stopping(struct http_req *);
 enum MHD_Result route_logtail_serve(struct http_req *);
 enum MHD_Result route_mainlogtail_serve(struct http_req *);
 void	 route_logtail_release(struct http_req *);
+
+enum MHD_Result route_metrics_serve(struct http_req *);
+void	 route_metrics_release(struct http_req *);
 
 #endif

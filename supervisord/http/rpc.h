@@ -151,6 +151,8 @@ enum rpc_status rpc_clear_process_logs(struct rpc_req *, struct xr_value **,
 enum rpc_status rpc_clear_all_process_logs(struct rpc_req *,
 	    struct xr_value **, size_t);
 enum rpc_status rpc_clear_log(struct rpc_req *, struct xr_value **, size_t);
+enum rpc_status rpc_send_remote_comm_event(struct rpc_req *,
+	    struct xr_value **, size_t);
 
 /* rpc_config.c */
 enum rpc_status rpc_get_all_config_info(struct rpc_req *,

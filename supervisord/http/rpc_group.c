@@ -1,7 +1,8 @@
 /*
  * The methods on the configuration file's groups, stdin and log
  * clearing: reloadConfig, addProcessGroup, removeProcessGroup,
- * sendProcessStdin, clearProcessLogs, clearAllProcessLogs and clearLog,
+ * sendProcessStdin, clearProcessLogs, clearAllProcessLogs, clearLog and
+ * sendRemoteCommEvent (straight to the listener pools),
  * each running the daemon's request of the same purpose (cmd_group.c,
  * the stdin and clear requests) and turning its reply into Supervisor's
  * value or fault.
@@ -185,24 +186,29 @@ rpc_reload_config(struct rpc_req *r, struct xr_value **argv, size_t argc)
 	return rpc_command(r, request("reread"), reread_done);
 }
 
+/* A request on one group (or process) by name: true, or a fault. */
+static enum rpc_status
+run_on_one(struct rpc_req *r, const char *cmd, const char *name,
+    const char *asked)
+{
+	cJSON	*req = request(cmd);
+
+	one_name(req, NULL, name);
+	return run_named(r, req, asked, true_or_fault);
+}
+
 enum rpc_status
 rpc_add_process_group(struct rpc_req *r, struct xr_value **argv,
     size_t argc)
 {
-	cJSON	*req = request("add");
-
-	one_name(req, NULL, argv[0]->s);
-	return run_named(r, req, argv[0]->s, true_or_fault);
+	return run_on_one(r, "add", argv[0]->s, argv[0]->s);
 }
 
 enum rpc_status
 rpc_remove_process_group(struct rpc_req *r, struct xr_value **argv,
     size_t argc)
 {
-	cJSON	*req = request("remove");
-
-	one_name(req, NULL, argv[0]->s);
-	return run_named(r, req, argv[0]->s, true_or_fault);
+	return run_on_one(r, "remove", argv[0]->s, argv[0]->s);
 }
 
 enum rpc_status
@@ -230,20 +236,27 @@ rpc_send_process_stdin(struct rpc_req *r, struct xr_value **argv,
 	return run_named(r, req, argv[0]->s, true_or_fault);
 }
 
+/* REMOTE_COMMUNICATION to the pools that subscribe (none: nothing). */
+enum rpc_status
+rpc_send_remote_comm_event(struct rpc_req *r, struct xr_value **argv,
+    size_t argc)
+{
+	pools_remote_comm(r->daemon, argv[0]->s, argv[1]->s, argv[1]->len);
+	xw_bool(&r->value, true);
+	return RPC_DONE;
+}
+
 enum rpc_status
 rpc_clear_process_logs(struct rpc_req *r, struct xr_value **argv,
     size_t argc)
 {
 	struct proc	*p;
-	cJSON		*req;
 	char		 full[2 * PROTO_NAME_MAX + 2];
 
 	if ((p = rpc_find_proc(r, argv[0]->s)) == NULL)
 		return RPC_DONE;
 	proc_fullname(p, full, sizeof(full));
-	req = request("clear");
-	one_name(req, NULL, full);
-	return run_named(r, req, argv[0]->s, true_or_fault);
+	return run_on_one(r, "clear", full, argv[0]->s);
 }
 
 /* Each process's result struct, as Supervisor's clearall() lists them. */

@@ -103,6 +103,10 @@ static const struct rpc_method methods[] = {
 	{ "supervisor.sendProcessStdin", "ss", "boolean string string",
 	    "Send a string of chars to the stdin of the process name",
 	    rpc_send_process_stdin, true },
+	{ "supervisor.sendRemoteCommEvent", "ss", "boolean string string",
+	    "Send an event that will be received by event listener "
+	    "subprocesses subscribing to the RemoteCommunicationEvent",
+	    rpc_send_remote_comm_event, true },
 	{ "supervisor.shutdown", "", "boolean",
 	    "Shut down the supervisor process", m_shutdown, true },
 	{ "supervisor.signalAllProcesses", "g", "array string",

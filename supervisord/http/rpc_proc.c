@@ -185,18 +185,6 @@ rpc_get_process_info(struct rpc_req *r, struct xr_value **argv, size_t argc)
 	return RPC_DONE;
 }
 
-static int
-proc_lexical(const void *a, const void *b)
-{
-	const struct proc	*pa = *(struct proc *const *)a;
-	const struct proc	*pb = *(struct proc *const *)b;
-	int			 rc;
-
-	if ((rc = strcmp(pa->cfg->group, pb->cfg->group)) != 0)
-		return rc;
-	return strcmp(pa->cfg->name, pb->cfg->name);
-}
-
 enum rpc_status
 rpc_get_all_process_info(struct rpc_req *r, struct xr_value **argv,
     size_t argc)
@@ -208,7 +196,7 @@ rpc_get_all_process_info(struct rpc_req *r, struct xr_value **argv,
 
 	v = xreallocarray(NULL, d->nprocs + 1, sizeof(*v));
 	memcpy(v, d->procs, d->nprocs * sizeof(*v));
-	qsort(v, d->nprocs, sizeof(*v), proc_lexical);
+	qsort(v, d->nprocs, sizeof(*v), proc_lexical_cmp);
 	xw_array_open(&r->value);
 	for (i = 0; i < d->nprocs; i++)
 		write_info(&r->value, v[i], now);

@@ -25,16 +25,10 @@
 #include <stdint.h>
 
 #include "evtype.h"
+#include "lsnparse.h"
 #include "supervisord.h"
 
 struct event;
-
-enum lsn_state {
-	LSN_ACKNOWLEDGED,	/* waits for READY\n */
-	LSN_READY,		/* may get an event */
-	LSN_BUSY,		/* has one, waits for its RESULT */
-	LSN_UNKNOWN,		/* spoke out of turn: gets nothing more */
-};
 
 /* An event as a pool holds it: its header's numbers and its payload. */
 struct pevent {
@@ -43,11 +37,26 @@ struct pevent {
 	uint64_t	 poolserial;
 	char		*payload;
 	size_t		 len;
+	size_t		 chars;		/* its characters: the header's len */
 };
 
 /* payload.c: an engine event as Supervisor's; -1 for none. */
 int	 payload_make(const struct event *, struct pevent *);
 void	 pevent_free(struct pevent *);
+/* A program's output (PROCESS_LOG_*, PROCESS_COMMUNICATION_*), and
+   sendRemoteCommEvent's REMOTE_COMMUNICATION. */
+void	 payload_output(const struct proc *, enum evtype, pid_t,
+	    const char *data, size_t len, struct pevent *);
+void	 payload_remote(const char *type, const char *data, size_t len,
+	    struct pevent *);
+/* Bytes as Python shows undecodable bytes: b'...' with \xNN escapes;
+   returns the length written into out (4 * len + 4 bytes). */
+size_t	 payload_pyrepr(const char *in, size_t len, char *out);
+/* Whether bytes are valid UTF-8, as Python's strict decoder says, and
+   then how many characters they make. */
+bool	 payload_utf8(const char *, size_t, size_t *chars);
+/* The characters of UTF-8 bytes: Python's len() of the str. */
+size_t	 payload_chars(const char *, size_t);
 
 /* pool.c */
 void	 pools_init(struct daemon *);
@@ -62,7 +71,9 @@ void	 pool_requeue(struct daemon *, const char *group, struct pevent *);
 int	 pool_header(struct daemon *, const char *group,
 	    const struct pevent *, char *buf, size_t len);
 
-/* lsnproc.c: one listener process (see supervisord.h for the spawn). */
+/* lsnproc.c: one listener process.  Its stdout pipe across spawns: the
+   hooks pools_init gives the engine (engine.h, struct proc_stdout_hooks). */
+extern const struct proc_stdout_hooks listener_stdout;
 enum lsn_state lsn_state(const struct proc *);
 /* Send an event to a READY listener: 0 (it is BUSY), or -1. */
 int	 lsn_send(struct proc *, struct pevent *);

@@ -1,10 +1,11 @@
 /*
  * One listener process (see listener.h): its stdout pipe, read without
  * blocking, and the protocol state it drives, as Supervisor's
- * PEventListenerDispatcher.  What a listener writes is parsed as it
- * comes and kept only as far as a token is incomplete, so its memory is
- * bounded: a RESULT line longer than LSN_LINE_MAX or announcing more
- * than LSN_RESULT_MAX bytes is a bad result line.
+ * PEventListenerDispatcher.  What a listener writes is scanned as it
+ * comes (lsnparse.c, pure) and kept only as far as a token is
+ * incomplete, so its memory is bounded: a RESULT line longer than
+ * LSN_LINE_MAX or announcing more than LSN_RESULT_MAX bytes is a bad
+ * result line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,6 @@
 #include "xmalloc.h"
 
 #define LSN_READ	4096	/* bytes read at once */
-#define LSN_LINE_MAX	64	/* "RESULT <len>" */
-#define LSN_RESULT_MAX	4096	/* a result's bytes */
 #define LSN_SHOWN_MAX	256	/* bytes of garbage shown in the log */
 
 struct listener {
@@ -29,7 +28,7 @@ struct listener {
 	ev_io		 io;
 	enum lsn_state	 state;
 	struct pevent	*event;		/* BUSY: the event it has */
-	char		 buf[LSN_LINE_MAX + LSN_RESULT_MAX];
+	char		 buf[LSN_LINE_MAX + 1 + LSN_RESULT_MAX];
 	size_t		 len;		/* unparsed bytes in buf */
 	long		 resultlen;	/* -1: the RESULT line is awaited */
 	uint64_t	 ignored;	/* bytes dropped while UNKNOWN */
@@ -120,87 +119,51 @@ consume(struct listener *l, size_t n)
 	l->len -= n;
 }
 
-/* BUSY: "RESULT <len>\n"; 0 when parsed, 1 when incomplete, -1 bad. */
-static int
-parse_result_line(struct listener *l)
-{
-	char	*nl, *end;
-	long	 n;
-
-	if ((nl = memchr(l->buf, '\n', l->len)) == NULL)
-		return l->len > LSN_LINE_MAX ? -1 : 1;
-	if ((size_t)(nl - l->buf) > LSN_LINE_MAX ||
-	    strncmp(l->buf, "RESULT ", 7) != 0 || nl == l->buf + 7)
-		return -1;
-	errno = 0;
-	n = strtol(l->buf + 7, &end, 10);
-	if (end != nl || errno != 0 || n < 0 || n > LSN_RESULT_MAX ||
-	    l->buf[7] < '0' || l->buf[7] > '9')
-		return -1;
-	l->resultlen = n;
-	consume(l, (size_t)(nl - l->buf) + 1);
-	return 0;
-}
-
 /* A whole result: OK frees the event, anything else gives it back. */
 static void
-handle_result(struct listener *l)
+handle_result(struct listener *l, const char *res, size_t n)
 {
-	size_t	n = (size_t)l->resultlen;
 	char	shown[LSN_RESULT_MAX + 8];
 
-	if (n == 2 && memcmp(l->buf, "OK", 2) == 0) {
+	if (n == 2 && memcmp(res, "OK", 2) == 0) {
 		log_debug("%s: event was processed", l->proc->cfg->name);
 		pevent_free(l->event);
 		l->event = NULL;
 	} else {
-		escape(l->buf, n, shown, sizeof(shown));
+		escape(res, n, shown, sizeof(shown));
 		log_warnx("%s: event was rejected: '%s'", l->proc->cfg->name,
 		    shown);
 		give_back(l);
 	}
-	consume(l, n);
-	l->resultlen = -1;
-	set_state(l, LSN_ACKNOWLEDGED);
 }
 
 /* Parse what is buffered, as far as it goes. */
 static void
 parse(struct listener *l)
 {
-	int	r;
+	struct lsn_scan	s;
 
 	while (l->len > 0) {
-		switch (l->state) {
-		case LSN_UNKNOWN:
-			l->ignored += l->len;
-			l->len = 0;
+		lsn_scan(l->state, &l->resultlen, l->buf, l->len, &s);
+		switch (s.tok) {
+		case LSN_TOK_MORE:
+			consume(l, s.used);
 			return;
-		case LSN_ACKNOWLEDGED:
-			if (l->len < 6)
-				return;
-			if (memcmp(l->buf, "READY\n", 6) != 0) {
-				garbage(l, "bytes that are not READY");
-				return;
-			}
-			consume(l, 6);
+		case LSN_TOK_IGNORED:
+			l->ignored += s.used;
+			consume(l, s.used);
+			return;
+		case LSN_TOK_BAD:
+			garbage(l, s.why);
+			return;
+		case LSN_TOK_READY:
+			consume(l, s.used);
 			set_state(l, LSN_READY);
 			break;
-		case LSN_READY:
-			garbage(l, "bytes before any event");
-			return;
-		case LSN_BUSY:
-			if (l->resultlen < 0) {
-				if ((r = parse_result_line(l)) == 1)
-					return;
-				if (r == -1) {
-					garbage(l, "a bad result line");
-					return;
-				}
-			}
-			if (l->len < (size_t)l->resultlen)
-				return;
-			handle_result(l);
+		case LSN_TOK_RESULT:
+			handle_result(l, s.result, s.resultlen);
+			consume(l, s.used);
+			set_state(l, LSN_ACKNOWLEDGED);
 			break;
 		}
 	}
@@ -245,20 +208,16 @@ int
 lsn_send(struct proc *p, struct pevent *pe)
 {
 	struct listener	*l = p->lsn;
-	char		 head[512], *msg;
+	char		 head[512];
 	int		 n;
 	enum procin_error err;
 
-	if (l == NULL || l->state != LSN_READY)
+	if (l == NULL || l->state != LSN_READY || procin_queued(p) > 0)
 		return -1;
 	n = pool_header(p->daemon, p->cfg->group, pe, head, sizeof(head));
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
-	msg = xmalloc((size_t)n + pe->len);
-	memcpy(msg, head, (size_t)n);
-	memcpy(msg + n, pe->payload, pe->len);
-	err = procin_send(p, msg, (size_t)n + pe->len);
-	free(msg);
+	err = procin_send_one(p, head, (size_t)n, pe->payload, pe->len);
 	if (err != PROCIN_OK) {
 		log_debug("%s: cannot send event %llu: %s", p->cfg->name,
 		    (unsigned long long)pe->serial, procin_error_text(err));
@@ -276,7 +235,9 @@ lsn_down(struct proc *p)
 		give_back(p->lsn);
 }
 
-int
+static void	listener_abort(struct proc *);
+
+static int
 listener_prepare(struct proc *p, int *child_fd, char *cause, size_t len)
 {
 	struct listener	*l;
@@ -307,7 +268,7 @@ listener_prepare(struct proc *p, int *child_fd, char *cause, size_t len)
 	return 0;
 }
 
-void
+static void
 listener_spawned(struct proc *p)
 {
 	struct listener	*l = p->lsn;
@@ -319,7 +280,7 @@ listener_spawned(struct proc *p)
 	ev_io_start(p->daemon->loop, &l->io);
 }
 
-void
+static void
 listener_abort(struct proc *p)
 {
 	struct listener	*l = p->lsn;
@@ -332,7 +293,7 @@ listener_abort(struct proc *p)
 	lsn_close(l);
 }
 
-void
+static void
 listener_release(struct proc *p)
 {
 	if (p->lsn == NULL)
@@ -342,3 +303,12 @@ listener_release(struct proc *p)
 	free(p->lsn);
 	p->lsn = NULL;
 }
+
+/* The engine's hooks for a listener's stdout (struct daemon's
+   listener_io). */
+const struct proc_stdout_hooks listener_stdout = {
+	.prepare = listener_prepare,
+	.spawned = listener_spawned,
+	.abort = listener_abort,
+	.release = listener_release,
+};

@@ -4,10 +4,15 @@
  * from_state, and tries (STARTING, BACKOFF), expected and pid (EXITED),
  * pid (RUNNING, STOPPING, STOPPED), nothing more for FATAL and UNKNOWN;
  * SUPERVISOR_STATE_CHANGE_* carry nothing, PROCESS_GROUP_* the group's
- * name and a newline, TICK_* when its period began.
+ * name and a newline, TICK_* when its period began; a program's output
+ * (PROCESS_LOG_*, PROCESS_COMMUNICATION_*) its names, pid and channel
+ * then the data, "Undecodable: b'...'" when it is not UTF-8;
+ * REMOTE_COMMUNICATION its type then the data.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "event.h"
 #include "listener.h"
@@ -63,6 +68,7 @@ process_state_payload(const struct event *e, struct pevent *pe)
 	}
 	pe->payload = s;
 	pe->len = (size_t)n;
+	pe->chars = payload_chars(s, pe->len);
 	return 0;
 }
 
@@ -106,6 +112,7 @@ payload_make(const struct event *e, struct pevent *pe)
 		return -1;
 	}
 	pe->len = (size_t)n;
+	pe->chars = payload_chars(pe->payload, pe->len);
 	return 0;
 }
 
@@ -116,4 +123,175 @@ pevent_free(struct pevent *pe)
 		return;
 	free(pe->payload);
 	free(pe);
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes), 0 when it is
+   not one Python's strict decoder takes (overlong, surrogate, beyond
+   U+10FFFF, cut). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t		 len, i;
+	unsigned char	 lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+bool
+payload_utf8(const char *s, size_t n, size_t *chars)
+{
+	size_t		i = 0, k, c = 0;
+	uint64_t	w;
+
+	while (i < n) {
+		/* ASCII eight bytes at a time: most output is. */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				c += 8;
+				continue;
+			}
+		}
+		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+			return false;
+		i += k;
+		c++;
+	}
+	*chars = c;
+	return true;
+}
+
+size_t
+payload_pyrepr(const char *in, size_t len, char *out)
+{
+	char		 quote = '\'';
+	size_t		 i, k = 0;
+	unsigned char	 c;
+
+	if (memchr(in, '\'', len) != NULL && memchr(in, '"', len) == NULL)
+		quote = '"';
+	out[k++] = 'b';
+	out[k++] = quote;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)in[i];
+		if (c == (unsigned char)quote || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char)c;
+		} else if (c == '\t' || c == '\n' || c == '\r') {
+			out[k++] = '\\';
+			out[k++] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		} else if (c < 0x20 || c >= 0x7f) {
+			snprintf(out + k, 5, "\\x%02x", c);
+			k += 4;
+		} else
+			out[k++] = (char)c;
+	}
+	out[k++] = quote;
+	return k;
+}
+
+/* Python's len() of the payload: its characters, not its bytes (a
+   listener reading its text stdin reads characters).  Payloads are
+   UTF-8: what is not a continuation byte begins a character; ASCII is
+   counted eight bytes at a time. */
+size_t
+payload_chars(const char *s, size_t len)
+{
+	size_t		i = 0, n = 0;
+	uint64_t	w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((w & 0x8080808080808080ULL) == 0) {
+			n += 8;
+			continue;
+		}
+		break;
+	}
+	for (; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* head, then data as Python's as_string() makes it: itself when it is
+   UTF-8, else "Undecodable: " and its repr. */
+static void
+payload_with_data(const char *head, size_t hlen, const char *data,
+    size_t len, struct pevent *pe)
+{
+	static const char undecodable[] = "Undecodable: ";
+	size_t		  n;
+
+	if (payload_utf8(data, len, &n)) {
+		pe->chars = payload_chars(head, hlen) + n;
+		pe->payload = xmalloc(hlen + len + 1);
+		memcpy(pe->payload, head, hlen);
+		memcpy(pe->payload + hlen, data, len);
+		pe->len = hlen + len;
+	} else {
+		pe->payload = xmalloc(hlen + sizeof(undecodable) + 4 * len + 4);
+		memcpy(pe->payload, head, hlen);
+		memcpy(pe->payload + hlen, undecodable, sizeof(undecodable) - 1);
+		n = hlen + sizeof(undecodable) - 1;
+		pe->len = n + payload_pyrepr(data, len, pe->payload + n);
+		pe->chars = payload_chars(pe->payload, pe->len);
+	}
+	pe->payload[pe->len] = '\0';
+}
+
+void
+payload_output(const struct proc *p, enum evtype t, pid_t pid,
+    const char *data, size_t len, struct pevent *pe)
+{
+	char	*head;
+	int	 n;
+
+	pe->type = t;
+	if (evtype_is(t, EVT_PROCESS_LOG))
+		n = xasprintf(&head, "processname:%s groupname:%s pid:%d "
+		    "channel:%s\n", p->cfg->name, p->cfg->group, (int)pid,
+		    t == EVT_PROCESS_LOG_STDERR ? "stderr" : "stdout");
+	else
+		n = xasprintf(&head, "processname:%s groupname:%s pid:%d\n",
+		    p->cfg->name, p->cfg->group, (int)pid);
+	payload_with_data(head, (size_t)n, data, len, pe);
+	free(head);
+}
+
+void
+payload_remote(const char *type, const char *data, size_t len,
+    struct pevent *pe)
+{
+	char	*head;
+	int	 n;
+
+	pe->type = EVT_REMOTE_COMMUNICATION;
+	n = xasprintf(&head, "type:%s\n", type);
+	payload_with_data(head, (size_t)n, data, len, pe);
+	free(head);
 }

@@ -20,6 +20,8 @@ struct pool {
 	size_t		 buffer_size;
 	uint64_t	 nserial;	/* poolserials given */
 	uint64_t	 dropped;	/* events lost to overflows */
+	uint64_t	 quiet;		/* output events dropped unlogged */
+	struct pools	*pools;
 	struct pevent	**q;		/* oldest first, buffer_size max */
 	size_t		 n;
 };
@@ -44,9 +46,14 @@ struct pools {
 	uint64_t	 serial;	/* ... and the serial it got */
 	bool		 reloading;	/* a reload's RELOADING seen, not
 					   yet its RUNNING */
+	ev_timer	 quiet;		/* runs while output drops are
+					   counted, not logged one by one */
 };
 
 static void	pools_event(const struct event *, void *);
+static void	quiet_cb(struct ev_loop *, ev_timer *, int);
+static void	pools_output(struct proc *, enum evtype, pid_t, const char *,
+		    size_t);
 static void	pools_listener_event(const struct event *, void *);
 
 static struct pool *
@@ -60,11 +67,24 @@ pool_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* Say how many output events were dropped since the last line. */
+static void
+pool_quiet_flush(struct pool *pl)
+{
+	if (pl->quiet == 0)
+		return;
+	log_warnx("pool %s event buffer overflowed, discarded %llu more "
+	    "output events (%llu events discarded in all)", pl->name,
+	    (unsigned long long)pl->quiet, (unsigned long long)pl->dropped);
+	pl->quiet = 0;
+}
+
 static void
 pool_free(struct pool *pl)
 {
 	size_t	i;
 
+	pool_quiet_flush(pl);
 	for (i = 0; i < pl->n; i++)
 		pevent_free(pl->q[i]);
 	free(pl->q);
@@ -129,6 +149,9 @@ pools_subscribe(struct daemon *d, uint64_t events)
 	size_t		 i;
 	bool		 want;
 
+	d->output_event = events & (evtype_subscription(EVT_PROCESS_LOG) |
+	    evtype_subscription(EVT_PROCESS_COMMUNICATION)) ?
+	    pools_output : NULL;
 	if (mask != ps->mask) {
 		event_unsubscribe(d, pools_event, d);
 		event_subscribe(d, mask, EVENT_END_OF_TURN, pools_event, d);
@@ -167,6 +190,7 @@ pools_reconfigure(struct daemon *d)
 		if ((pl = pool_find(d, g->name)) == NULL) {
 			pl = xcalloc(1, sizeof(*pl));
 			pl->name = xstrdup(g->name);
+			pl->pools = ps;
 			ps->v = xreallocarray(ps->v, ps->n + 1,
 			    sizeof(*ps->v));
 			ps->v[ps->n++] = pl;
@@ -187,6 +211,9 @@ pools_init(struct daemon *d)
 
 	ps = d->pools = xcalloc(1, sizeof(*d->pools));
 	ps->daemon = d;
+	/* Kept after pools_free: the processes are freed after it. */
+	d->listener_io = &listener_stdout;
+	ev_timer_init(&ps->quiet, quiet_cb, 1., 0.);
 	for (i = 0; i < NTICKS; i++) {
 		ev_periodic_init(&ps->tick[i], tick_cb, 0,
 		    (ev_tstamp)ticks[i].period, NULL);
@@ -206,6 +233,8 @@ pools_free(struct daemon *d)
 		return;
 	for (i = 0; i < NTICKS; i++)
 		ev_periodic_stop(d->loop, &d->pools->tick[i]);
+	d->output_event = NULL;
+	ev_timer_stop(d->loop, &d->pools->quiet);
 	event_unsubscribe(d, pools_event, d);
 	event_unsubscribe(d, pools_listener_event, d);
 	for (i = 0; i < d->pools->n; i++)
@@ -215,18 +244,64 @@ pools_free(struct daemon *d)
 	d->pools = NULL;
 }
 
+/* Whether an event is a program's output: the one kind that comes in
+   floods (a chunk per read), whose drops are logged once a second. */
+static bool
+is_output(enum evtype t)
+{
+	return evtype_is(t, EVT_PROCESS_LOG) ||
+	    evtype_is(t, EVT_PROCESS_COMMUNICATION);
+}
+
+/* Drop the oldest event, logged with its serial as Supervisor does; a
+   flood of output events is logged once a second with its count. */
+static void
+pool_drop_oldest(struct pool *pl)
+{
+	struct pevent	*pe = pl->q[0];
+	struct pools	*ps = pl->pools;
+
+	pl->dropped++;
+	if (is_output(pe->type) && ev_is_active(&ps->quiet))
+		pl->quiet++;
+	else {
+		log_warnx("pool %s event buffer overflowed, discarding event "
+		    "%llu", pl->name, (unsigned long long)pe->serial);
+		if (is_output(pe->type)) {
+			ev_timer_set(&ps->quiet, 1., 0.);
+			ev_timer_start(ps->daemon->loop, &ps->quiet);
+		}
+	}
+	pevent_free(pe);
+	memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
+	pl->n--;
+}
+
+/* A second of output drops is over: their counts, and another second
+   if there were any (the timer stops once a second had none). */
+static void
+quiet_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pools	*ps = container_of(w, struct pools, quiet);
+	bool		 any = false;
+	size_t		 i;
+
+	for (i = 0; i < ps->n; i++) {
+		any |= ps->v[i]->quiet > 0;
+		pool_quiet_flush(ps->v[i]);
+	}
+	if (any) {
+		ev_timer_set(w, 1., 0.);
+		ev_timer_start(loop, w);
+	}
+}
+
 /* Into the queue, at its head or its tail; the oldest makes room. */
 static void
 pool_put(struct pool *pl, struct pevent *pe, bool head)
 {
-	if (pl->n >= pl->buffer_size) {
-		log_warnx("pool %s event buffer overflowed, discarding event "
-		    "%llu", pl->name, (unsigned long long)pl->q[0]->serial);
-		pevent_free(pl->q[0]);
-		memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
-		pl->n--;
-		pl->dropped++;
-	}
+	if (pl->n >= pl->buffer_size)
+		pool_drop_oldest(pl);
 	if (head) {
 		memmove(pl->q + 1, pl->q, pl->n * sizeof(*pl->q));
 		pl->q[0] = pe;
@@ -286,7 +361,54 @@ pool_header(struct daemon *d, const char *group, const struct pevent *pe,
 	    d->config->sd.identifier != NULL ? d->config->sd.identifier :
 	    "supervisor", (unsigned long long)pe->serial, group,
 	    (unsigned long long)pe->poolserial, evtype_name(pe->type),
-	    pe->len);
+	    pe->chars);
+}
+
+/* Whether some pool takes events of this type. */
+static bool
+pools_want(const struct pools *ps, enum evtype t)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->v[i]->events & EVT_BIT(t))
+			return true;
+	return false;
+}
+
+/* A made event into each pool that wants it, with the same serial for
+   all of them, a new one (fresh) or the engine event's: a copy each but
+   the last, which takes the payload (made->payload is then NULL). */
+static void
+pools_offer(struct pools *ps, struct pevent *made, bool fresh)
+{
+	struct pevent	*pe;
+	struct pool	*pl, *last = NULL;
+	size_t		 i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->v[i]->events & EVT_BIT(made->type))
+			last = ps->v[i];
+	if (last == NULL)
+		return;
+	if (fresh)
+		ps->serial = ps->nserial++;
+	for (i = 0; i < ps->n; i++) {
+		pl = ps->v[i];
+		if ((pl->events & EVT_BIT(made->type)) == 0)
+			continue;
+		pe = xmalloc(sizeof(*pe));
+		*pe = *made;
+		if (pl == last)
+			made->payload = NULL;
+		else {
+			pe->payload = xmalloc(made->len + 1);
+			memcpy(pe->payload, made->payload, made->len + 1);
+		}
+		pe->serial = ps->serial;
+		pe->poolserial = pl->nserial++;
+		pool_put(pl, pe, false);
+	}
 }
 
 /* An engine event for the pools that want it. */
@@ -294,10 +416,8 @@ static void
 pools_accept(struct daemon *d, const struct event *e)
 {
 	struct pools	*ps = d->pools;
-	struct pevent	 made, *pe;
-	struct pool	*pl;
-	size_t		 i;
-	bool		 reloaded;
+	struct pevent	 made;
+	bool		 reloaded, fresh;
 
 	/* Supervisor's reload is an update: its listeners hear neither
 	   the RELOADING nor the RUNNING that ends it. */
@@ -309,23 +429,51 @@ pools_accept(struct daemon *d, const struct event *e)
 	}
 	if (payload_make(e, &made) == -1)
 		return;
-	for (i = 0; i < ps->n; i++) {
-		pl = ps->v[i];
-		if ((pl->events & EVT_BIT(made.type)) == 0)
-			continue;
-		if (ps->bus_serial != e->serial) {
-			ps->bus_serial = e->serial;
-			ps->serial = ps->nserial++;
-		}
-		pe = xmalloc(sizeof(*pe));
-		*pe = made;
-		pe->payload = xmalloc(made.len + 1);
-		memcpy(pe->payload, made.payload, made.len + 1);
-		pe->serial = ps->serial;
-		pe->poolserial = pl->nserial++;
-		pool_put(pl, pe, false);
-	}
+	fresh = ps->bus_serial != e->serial;
+	ps->bus_serial = e->serial;
+	pools_offer(ps, &made, fresh);
 	free(made.payload);
+}
+
+/* A made event now, outside the engine's: the pools drain at once. */
+static void
+pools_now(struct daemon *d, struct pevent *made)
+{
+	size_t	i;
+
+	if (pools_want(d->pools, made->type)) {
+		pools_offer(d->pools, made, true);
+		for (i = 0; i < d->pools->n; i++)
+			dispatch(d, d->pools->v[i]);
+	}
+	free(made->payload);
+}
+
+/* The output hook (d->output_event): PROCESS_LOG_* and
+   PROCESS_COMMUNICATION_*, when some pool wants them. */
+static void
+pools_output(struct proc *p, enum evtype t, pid_t pid, const char *data,
+    size_t len)
+{
+	struct daemon	*d = p->daemon;
+	struct pevent	 made;
+
+	if (d->pools == NULL || !pools_want(d->pools, t))
+		return;
+	payload_output(p, t, pid, data, len, &made);
+	pools_now(d, &made);
+}
+
+void
+pools_remote_comm(struct daemon *d, const char *type, const char *data,
+    size_t len)
+{
+	struct pevent	made;
+
+	if (d->pools == NULL || !pools_want(d->pools, EVT_REMOTE_COMMUNICATION))
+		return;
+	payload_remote(type, data, len, &made);
+	pools_now(d, &made);
 }
 
 /* The end of a turn: the turn's events, then whatever can go out. */

@@ -54,13 +54,12 @@
  * LOGCAP_ALIGN, so the file system gets whole aligned blocks, which cost
  * it much less than ragged ones (a line writer's pipe holds any amount).
  */
-#define LOGCAP_READ	(128 * 1024)
 #define LOGCAP_ALIGN	(64 * 1024)
 /* The longest line a line destination gets in one piece. */
 #define LOGCAP_LINE_MAX	(16 * 1024)
 
 static char	logcap_buf[LOGCAP_READ];
-static char	logcap_stripped[LOGCAP_READ + 1];
+static char	logcap_stripped[LOGCAP_PIECE_MAX + 1];
 
 static void	capture_cb(struct ev_loop *, ev_io *, int);
 
@@ -146,15 +145,44 @@ capture_output(struct capture *c, const char *buf, size_t len)
 		capture_lines(c, buf, len);
 }
 
-/* Give bytes read from a pipe to the destinations, stripped if asked. */
-static void
-capture_deliver(struct capture *c, const char *buf, size_t len)
+bool
+capture_events(const struct logcap *lc)
 {
-	if (c->lc->strip_ansi) {
+	return lc->events && lc->proc->daemon != NULL &&
+	    lc->proc->daemon->output_event != NULL;
+}
+
+void
+capture_piece(struct capture *c, const char *buf, size_t len)
+{
+	struct logcap	*lc = c->lc;
+
+	if (len == 0)
+		return;
+	if (lc->strip_ansi) {
 		len = ansi_strip(&c->ansi, buf, len, logcap_stripped);
 		buf = logcap_stripped;
 	}
-	capture_output(c, buf, len);
+	if (c->capmode != NULL && capmode_on(c))
+		capmode_store(c, buf, len);
+	else
+		capture_output(c, buf, len);
+	if (len > 0 && capture_events(lc))
+		lc->proc->daemon->output_event(lc->proc,
+		    strcmp(lc->stream, "stderr") == 0 ?
+		    EVT_PROCESS_LOG_STDERR : EVT_PROCESS_LOG_STDOUT, c->pid,
+		    buf, len);
+}
+
+/* Give bytes read from a pipe to the destinations, per Supervisor's
+   read: through capture mode's tokens when it is on, else at once. */
+static void
+capture_deliver(struct capture *c, const char *buf, size_t len)
+{
+	if (c->lc->capture_max > 0)
+		capmode_input(c, buf, len);
+	else
+		capture_piece(c, buf, len);
 }
 
 /*
@@ -176,7 +204,8 @@ capture_move(struct capture *c, size_t budget)
 	if (c->small && lc->file != NULL && lc->file->regular &&
 	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
 		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
-	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi) {
+	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi &&
+	    lc->capture_max == 0 && !capture_events(lc)) {
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n >= 0)
 			return n;
@@ -213,6 +242,7 @@ capture_close(struct capture *c)
 	   that ended in this loop turn), which would run after the free. */
 	ev_io_stop(logcap_loop(lc->proc), &c->io);
 	ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	capmode_finish(c);
 	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
 		capture_output(c, logcap_stripped, 1);
 	if (c->linelen > 0)

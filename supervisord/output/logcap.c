@@ -52,11 +52,13 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
-/* Whether a stream needs a pipe at all (NONE without syslog does not). */
+/* Whether a stream needs a pipe at all (NONE without syslog, events
+   or capture mode does not). */
 static bool
 stream_captured(const struct stream_config *sc)
 {
-	return sc->dest != LOG_DEST_NONE || sc->syslog;
+	return sc->dest != LOG_DEST_NONE || sc->syslog || sc->events_enabled ||
+	    sc->capture_maxbytes > 0;
 }
 
 /* An AUTO stream's file: the loader's name, else one of ours, kept. */
@@ -94,6 +96,8 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	if (lc->std != 0)
 		path = NULL;
 	lc->syslog = sc->syslog;
+	lc->events = sc->events_enabled;
+	lc->capture_max = sc->capture_maxbytes;
 	lc->strip_ansi = lc->proc->daemon != NULL &&
 	    lc->proc->daemon->config != NULL &&
 	    lc->proc->daemon->config->sd.strip_ansi;

@@ -61,8 +61,9 @@ char	*logreg_autoname(const struct config *, const char *name,
 
 /*
  * logsink.c: line destinations that never block the loop: the daemon's
- * own stdout/stderr (bounded queues of whole lines), syslog, and the
- * daemon's own log.  They return false when the bytes were dropped.
+ * own stdout/stderr (bounded queues of whole lines) and syslog; and
+ * logsink_daemon.c: the daemon's own log.  They return false when the
+ * bytes were dropped.
  */
 bool	 logsink_std_write(int fd, const char *, size_t, bool add_newline);
 bool	 logsink_syslog(const char *tag, pid_t, bool err, const char *,

@@ -200,85 +200,6 @@ find_by_cfg(struct proc **sorted, size_t n, struct proc_config *pc)
 	return found != NULL ? *found : NULL;
 }
 
-static void
-swap_ptr(char **a, char **b)
-{
-	char	*t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/*
- * The daemon's own sections: the new configuration takes the running
- * values of every key that needs a restart of the daemon (the old one,
- * freed later, gets the new values), then the live keys' new values.
- */
-static void
-merge_daemon_sections(const struct reload_diff *diff, struct config *ocfg,
-    struct config *ncfg)
-{
-	struct supervisord_config	sd;
-	struct unix_server_config	us;
-	struct inet_server_config	is;
-	struct env			env;
-	char				**files;
-
-	sd = ncfg->sd;
-	ncfg->sd = ocfg->sd;
-	ocfg->sd = sd;
-	us = ncfg->unix_server;
-	ncfg->unix_server = ocfg->unix_server;
-	ocfg->unix_server = us;
-	is = ncfg->inet_server;
-	ncfg->inet_server = ocfg->inet_server;
-	ocfg->inet_server = is;
-
-	if (reload_diff_live(diff, "supervisord.loglevel"))
-		ncfg->sd.loglevel = ocfg->sd.loglevel;
-	if (reload_diff_live(diff, "supervisord.environment")) {
-		env = ncfg->sd.environment;
-		ncfg->sd.environment = ocfg->sd.environment;
-		ocfg->sd.environment = env;
-	}
-	if (reload_diff_live(diff, "supervisord.environment_file")) {
-		files = ncfg->sd.environment_files;
-		ncfg->sd.environment_files = ocfg->sd.environment_files;
-		ocfg->sd.environment_files = files;
-	}
-	if (reload_diff_live(diff, "supervisord.logfile"))
-		swap_ptr(&ncfg->sd.logfile, &ocfg->sd.logfile);
-	if (reload_diff_live(diff, "supervisord.logfile_maxbytes"))
-		ncfg->sd.logfile_maxbytes = ocfg->sd.logfile_maxbytes;
-	if (reload_diff_live(diff, "supervisord.logfile_backups"))
-		ncfg->sd.logfile_backups = ocfg->sd.logfile_backups;
-}
-
-/* The daemon's log moves first: when it cannot, nothing changes. */
-static int
-switch_daemon_log(const struct reload_diff *diff, const struct config *ocfg,
-    const struct config *ncfg, char *cause, size_t len)
-{
-	struct supervisord_config	sd = ocfg->sd;
-	char				why[512];
-
-	if (!reload_diff_live(diff, "supervisord.logfile") &&
-	    !reload_diff_live(diff, "supervisord.logfile_maxbytes") &&
-	    !reload_diff_live(diff, "supervisord.logfile_backups"))
-		return 0;
-	sd.logfile = ncfg->sd.logfile;
-	sd.logfile_maxbytes = ncfg->sd.logfile_maxbytes;
-	sd.logfile_backups = ncfg->sd.logfile_backups;
-	if (reload_diff_live(diff, "supervisord.logfile"))
-		log_info("reload: the daemon's log continues in %s",
-		    sd.logfile != NULL ? sd.logfile : "(stderr)");
-	if (logsink_daemon_open(&sd, why, sizeof(why)) == -1) {
-		snprintf(cause, len, "cannot switch the daemon's log: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * A changed process restarts with its new configuration when it is up
  * (or on its way up), and a FATAL one gets a fresh try when autostart;
@@ -350,60 +271,59 @@ group_events(struct daemon *d, const struct config *ocfg,
 			event_process_group(d, ncfg->groups[i]->name, true);
 }
 
+/* What an apply works on: the process of each entry of the diff. */
+struct reload_work {
+	struct proc	**touched;	/* one per entry of the diff */
+	struct proc	**added;	/* those of the added entries */
+	size_t		  nadded;
+	bool		  retire;	/* a removed one uses the old config */
+};
+
 /*
- * Put the new configuration in force: the process list first (so every
- * subscriber sees a consistent daemon), then stops and starts.
+ * The new process list: each entry's process found before any cfg
+ * pointer moves, the added ones made (or brought back), the removed ones
+ * set aside to be dropped, the others pointed at their new configuration.
  */
 static void
-reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
-    cJSON *res)
+relist(struct daemon *d, struct config *ncfg, const struct reload_diff *diff,
+    struct reload_work *w)
 {
 	struct reload		*r = d->reload;
-	struct config		*ocfg = d->config;
 	struct reload_entry	*e;
-	struct proc		**sorted, **touched, **added, *p;
+	struct proc		**sorted, *p;
 	struct group_config	*g;
-	cJSON			*busy;
-	size_t			 i, nadded = 0, nsorted = d->nprocs;
-	char			 cause[256], name[512];
-	bool			 retire = false;
+	size_t			 i, nsorted = d->nprocs;
 
 	sorted = xcalloc(d->nprocs + 1, sizeof(*sorted));
 	memcpy(sorted, d->procs, d->nprocs * sizeof(*sorted));
 	qsort(sorted, nsorted, sizeof(*sorted), proc_cfg_cmp);
-	touched = xcalloc(diff->n + 1, sizeof(*touched));
-	added = xcalloc(diff->n + 1, sizeof(*added));
-
-	merge_daemon_sections(diff, ocfg, ncfg);
-	if (reload_diff_live(diff, "supervisord.loglevel"))
-		log_set_level((enum log_level)ncfg->sd.loglevel);
-
 	free(d->procs);
 	d->procs = xcalloc(config_nprocs(ncfg) + 1, sizeof(*d->procs));
 	d->nprocs = 0;
-	/* Find them all before any cfg pointer moves (sorted is by cfg). */
 	for (i = 0; i < diff->n; i++) {
 		e = &diff->v[i];
 		if (e->kind != RELOAD_ADDED &&
-		    (touched[i] = find_by_cfg(sorted, nsorted, e->old)) == NULL)
+		    (w->touched[i] = find_by_cfg(sorted, nsorted, e->old)) ==
+		    NULL)
 			fatalx("reload: no process for %s", e->old->name);
 	}
+	free(sorted);
 	for (i = 0; i < diff->n; i++) {
 		e = &diff->v[i];
 		if (e->kind == RELOAD_ADDED) {
 			g = config_find_group(ncfg, e->new->group);
 			if ((p = undrop(r, e->new)) == NULL)
 				p = daemon_proc_new(d, g, e->new);
-			touched[i] = added[nadded++] = p;
+			w->touched[i] = w->added[w->nadded++] = p;
 		}
-		p = touched[i];
+		p = w->touched[i];
 		if (e->kind == RELOAD_REMOVED) {
 			r->drops = xreallocarray(r->drops, r->ndrops + 1,
 			    sizeof(*r->drops));
 			r->drops[r->ndrops].proc = p;
-			r->drops[r->ndrops++].cfg = ocfg;
+			r->drops[r->ndrops++].cfg = d->config;
 			depend_forget(p);	/* stops at once, alone */
-			retire = true;
+			w->retire = true;
 			continue;
 		}
 		if (e->kind != RELOAD_ADDED || p->cfg != e->new) {
@@ -414,44 +334,70 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 		}
 		d->procs[d->nprocs++] = p;
 	}
-	daemon_procs_sort(d);
-	d->config = ncfg;
-	pools_reconfigure(d);
-	group_events(d, ocfg, ncfg);
-	depend_link(d);		/* depends_on= of the new configuration */
+}
 
-	/* The removed: stopped, then dropped once down. */
+/* The removed: stopped, then dropped once down; the old configuration
+   kept while one of them points into it. */
+static void
+stop_removed(struct reload *r, struct config *ocfg,
+    const struct reload_diff *diff, const struct reload_work *w)
+{
+	struct proc	*p;
+	char		 cause[256];
+	size_t		 i;
+
 	for (i = 0; i < diff->n; i++) {
 		if (diff->v[i].kind != RELOAD_REMOVED)
 			continue;
-		p = touched[i];
+		p = w->touched[i];
 		event_process_removed(p);	/* no job starts it again */
 		if (!proc_is_down(p))
 			(void)proc_stop(p, cause, sizeof(cause));
 	}
-	if (retire) {
+	if (w->retire) {
 		r->retired = xreallocarray(r->retired, r->nretired + 1,
 		    sizeof(*r->retired));
 		r->retired[r->nretired++] = ocfg;
 	} else
 		config_free(ocfg);
 	collect(r);
+}
+
+/* The changed restart; the added start (autostart) in start order, as at
+   start-up. */
+static void
+start_new(struct daemon *d, const struct reload_diff *diff,
+    struct reload_work *w)
+{
+	struct proc	*p;
+	char		 cause[256];
+	size_t		 i;
 
 	for (i = 0; i < diff->n; i++)
 		if (diff->v[i].kind == RELOAD_CHANGED)
-			restart_changed(touched[i]);
-	/* Added ones in start order, as at start-up. */
-	qsort(added, nadded, sizeof(*added), ptr_cmp);
+			restart_changed(w->touched[i]);
+	qsort(w->added, w->nadded, sizeof(*w->added), ptr_cmp);
 	for (i = 0; i < d->nprocs; i++) {
 		p = d->procs[i];
-		if (p->cfg->autostart && bsearch(&p, added, nadded,
-		    sizeof(*added), ptr_cmp) != NULL)
+		if (p->cfg->autostart && bsearch(&p, w->added, w->nadded,
+		    sizeof(*w->added), ptr_cmp) != NULL)
 			(void)proc_start(p, cause, sizeof(cause));
 	}
+}
+
+/* The reply's "in_transition": the touched processes not settled yet. */
+static void
+report_busy(const struct reload *r, const struct reload_diff *diff,
+    const struct reload_work *w, cJSON *res)
+{
+	struct proc	*p;
+	cJSON		*busy;
+	char		 name[512];
+	size_t		 i;
 
 	busy = cJSON_AddArrayToObject(res, "in_transition");
 	for (i = 0; i < diff->n; i++) {
-		p = touched[i];
+		p = w->touched[i];
 		/* A removed one that is down was freed already. */
 		if (diff->v[i].kind == RELOAD_UNCHANGED ||
 		    (diff->v[i].kind == RELOAD_REMOVED && !dropping(r, p)) ||
@@ -460,9 +406,37 @@ reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
 		proc_fullname(p, name, sizeof(name));
 		cJSON_AddItemToArray(busy, cJSON_CreateString(name));
 	}
-	free(added);
-	free(sorted);
-	free(touched);
+}
+
+/*
+ * Put the new configuration in force: the process list first (so every
+ * subscriber sees a consistent daemon), then stops and starts.
+ */
+static void
+reload_apply(struct daemon *d, struct config *ncfg, struct reload_diff *diff,
+    cJSON *res)
+{
+	struct config		*ocfg = d->config;
+	struct reload_work	 w = { 0 };
+
+	w.touched = xcalloc(diff->n + 1, sizeof(*w.touched));
+	w.added = xcalloc(diff->n + 1, sizeof(*w.added));
+	reload_merge_daemon(diff, ocfg, ncfg);
+	if (reload_diff_live(diff, "supervisord.loglevel"))
+		log_set_level((enum log_level)ncfg->sd.loglevel);
+
+	relist(d, ncfg, diff, &w);
+	daemon_procs_sort(d);
+	d->config = ncfg;
+	pools_reconfigure(d);
+	group_events(d, ocfg, ncfg);
+	depend_link(d);		/* depends_on= of the new configuration */
+
+	stop_removed(d->reload, ocfg, diff, &w);
+	start_new(d, diff, &w);
+	report_busy(d->reload, diff, &w, res);
+	free(w.added);
+	free(w.touched);
 }
 
 int
@@ -493,7 +467,7 @@ reload_load_apply(struct daemon *d, bool dry_run, struct reload_select *sel,
 		if (sel != NULL)
 			reload_select_undo(sel, ncfg);
 		config_free(ncfg);
-	} else if (switch_daemon_log(&diff, d->config, ncfg, why, len) == -1) {
+	} else if (reload_daemon_log(&diff, d->config, ncfg, why, len) == -1) {
 		log_error("reload: %s; the running configuration stays", why);
 		if (sel != NULL)
 			reload_select_undo(sel, ncfg);

@@ -65,6 +65,17 @@ bool	 reload_procs_down(const struct daemon *);
 /* The end of the loop's turn: free the removed processes that are down. */
 void	 reload_collect(struct daemon *);
 
+/*
+ * reload_daemon.c: the daemon's own sections.  merge: the new
+ * configuration takes the running values of the keys that need a restart
+ * of the daemon, and the live keys' new values.  log: the daemon's log
+ * moves to its new file first; -1 (nothing changes) when it cannot.
+ */
+void	 reload_merge_daemon(const struct reload_diff *, struct config *old,
+	    struct config *new);
+int	 reload_daemon_log(const struct reload_diff *, const struct config *old,
+	    const struct config *new, char *cause, size_t);
+
 /* reload_select.c, reload_avail.c: see reload_select.h. */
 
 /* reload_report.c: the reply's object and the log lines of a reload. */

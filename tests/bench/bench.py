@@ -10,7 +10,8 @@ ratios, the goal and whether it is met; the same goes to a JSON file.
 
 Workloads live in one module per family (fleet.py: memory, start, status,
 idle; lifecycle.py: respawn, crash loop, stop; logs.py; xmlrpcbench.py:
-supervisorctl status, getAllProcessInfo); benchlib.py has
+supervisorctl status, getAllProcessInfo; metricsbench.py: GET
+/metrics); benchlib.py has
 what they share.  Adding one: subclass benchlib.Workload and return an
 instance from the module's workloads(ctx).
 
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet                                            # noqa: E402
 import lifecycle                                        # noqa: E402
 import logs                                             # noqa: E402
+import metricsbench                                     # noqa: E402
 import xmlrpcbench                                      # noqa: E402
 import benchlib                                         # noqa: E402
 from benchlib import MiB, loadavg, machine, parse_size  # noqa: E402
@@ -207,7 +209,8 @@ def main():
         " (--quick: smaller N and windows)" if ctx.quick else ""),
         flush=True)
     all_w = fleet.workloads(ctx) + lifecycle.workloads(ctx) + \
-        logs.workloads(ctx) + xmlrpcbench.workloads(ctx)
+        logs.workloads(ctx) + xmlrpcbench.workloads(ctx) + \
+        metricsbench.workloads(ctx)
     for w in all_w:
         if w.name.startswith("logs"):
             w.warmup = "baseline"

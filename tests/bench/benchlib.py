@@ -268,8 +268,9 @@ class Daemon:
         self.proc = None
         self.out = None
 
-    def write_config(self, programs):
-        """programs: {name: {key: value}}, each a [program:name]."""
+    def write_config(self, programs, extra=""):
+        """programs: {name: {key: value}}, each a [program:name]; extra:
+        more sections, as text."""
         text = textwrap.dedent("""\
             [supervisord]
             logfile = {d}/supervisord.log
@@ -291,6 +292,7 @@ class Daemon:
             text += "\n[program:%s]\n" % name
             for k, v in keys.items():
                 text += "%s = %s\n" % (k, v)
+        text += extra
         with open(self.conf, "w") as f:
             f.write(text)
 

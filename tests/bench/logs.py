@@ -1,7 +1,11 @@
 """The logs workloads: a program floods stdout, the clock stops when every
-byte is in its log file; against a plain pipe into cat > file."""
+byte is in its log file; against a plain pipe into cat > file.  The
+logs-events row does the same with stdout_events_enabled and a PROCESS_LOG
+listener (bench_listener.py) that reads every event it gets: capture must
+keep its speed (the pool drops what the listener cannot take)."""
 import os
 import shutil
+import sys
 import subprocess
 import tempfile
 import time
@@ -25,11 +29,21 @@ class LogsWorkload(Workload):
             "stdout_logfile_maxbytes=0\n  but for logs-rotate (50 MB, "
             "rotated at line boundaries).")
 
-    def __init__(self, name, title, chunk, maxbytes=0):
+    def __init__(self, name, title, chunk, maxbytes=0, events=False):
         self.name = name
         self.title = title
         self.chunk = chunk
         self.maxbytes = maxbytes
+        self.events = events
+
+    def listener(self):
+        """The [eventlistener:x] section of logs-events, or ""."""
+        if not self.events:
+            return ""
+        here = os.path.dirname(os.path.abspath(__file__))
+        return ("\n[eventlistener:listen]\ncommand = %s -S %s\n"
+                "events = PROCESS_LOG\nbuffer_size = 10\n" % (
+                    sys.executable, os.path.join(here, "bench_listener.py")))
 
     def flood_argv(self, ctx, go, stats):
         return [helper(ctx, "log_flood"), "-r", "-c", str(self.chunk),
@@ -80,7 +94,8 @@ class LogsWorkload(Workload):
             "stdout_logfile_backups": str(ctx.size // max(self.maxbytes,
                                                           1) + 2),
             "stderr_logfile": os.path.join(work, "flood.err"),
-        }})
+            "stdout_events_enabled": "true" if self.events else "false",
+        }}, extra=self.listener())
         try:
             d.start()
             d.child("log_flood")
@@ -134,4 +149,7 @@ def workloads(ctx):
                      % ctx.size_text, 100),
         LogsWorkload("logs-rotate", "%s to stdout in 64 KiB writes, rotated "
                      "every 50 MB" % ctx.size_text, 65536, 50 * 1000 * 1000),
+        LogsWorkload("logs-events", "%s to stdout in 64 KiB writes, with a "
+                     "PROCESS_LOG listener" % ctx.size_text, 65536,
+                     events=True),
     ]

@@ -30,12 +30,13 @@
 #include "config.h"
 #include "log.h"
 
+#define FUZZ_TARGET	"fuzz_config"
+#include "fuzz.h"
+
 #define FUZZ_MARK	"#@file "
 #define FUZZ_NAME_MAX	40
 #define FUZZ_FILES_MAX	8
 
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	__real_glob(const char *, int, int (*)(const char *, int), glob_t *);
 int	__wrap_glob(const char *, int, int (*)(const char *, int), glob_t *);
 int	__real_open(const char *, int, ...);

@@ -12,15 +12,8 @@
 
 #include "procstat.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_procstat: %s:%d: failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
+#define FUZZ_TARGET	"fuzz_procstat"
+#include "fuzz.h"
 
 /* The input as the command name of a well-formed line: it must parse. */
 static void
@@ -40,7 +33,8 @@ as_command_name(const uint8_t *data, size_t size)
 	n = 3 + size + sizeof(tail) - 1;
 	FUZZ_CHECK(procstat_parse(line, n, &st) == 0);
 	FUZZ_CHECK(st.state == 'R' && st.ppid == 7 && st.pgrp == 8 &&
-	    st.session == 9 && st.starttime == 123456);
+	    st.session == 9 && st.starttime == 123456 &&
+	    st.vsize == 4096 && st.rss == 1);
 	free(line);
 }
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import BUILD
 
 PYTHON = "/usr/bin/python3"
@@ -96,3 +98,23 @@ def use_in_process():
     if SITE not in sys.path:
         sys.path.insert(0, SITE)
     return True
+
+
+def transport():
+    """Supervisor's own XML-RPC transport class (unix:// and http://, Basic
+    auth), imported from the copy; None when there is no copy."""
+    if not use_in_process():
+        return None
+    try:
+        from supervisor.xmlrpc import SupervisorTransport
+    except ImportError:     # pragma: no cover
+        return None
+    return SupervisorTransport
+
+
+def needs_transport(transport_class):
+    """A test module's pytestmark: skip, saying why, without the transport
+    that transport() gave."""
+    return pytest.mark.skipif(
+        transport_class is None,
+        reason="no Python Supervisor: %s" % unavailable())

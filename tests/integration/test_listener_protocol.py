@@ -291,8 +291,10 @@ def test_overflow_drops_the_oldest_and_logs_its_serial(daemon):
         program("spin", "true", startsecs=0, autorestart="true",
                 backoff_reset=0))
     daemon.start()
+    # The first dropped serial depends on when the listener took its one
+    # event (READY before or after the first cycles): any will do.
     wait_count(daemon, "pool rec event buffer overflowed, discarding "
-               "event 0")
+               "event ")
     drops = lambda: daemon.log().count("pool rec event buffer overflowed")
     wait(daemon, lambda: drops() >= 200, "200 drops", timeout=4 * DEADLINE)
     rss = _rss_kb(daemon.proc.pid)

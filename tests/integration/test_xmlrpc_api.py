@@ -3,8 +3,6 @@ Supervisor's own transport: every method, its faults and the types of
 its values, system.multicall, waiting calls, and the HTTP rules (one
 socket for both protocols, keep-alive, bad requests, cross-site)."""
 import http.client
-import json
-import os
 import socket
 import threading
 import time
@@ -15,17 +13,9 @@ import pytest
 import pysupervisor
 from conftest import DEADLINE, wait_for
 
-try:
-    # The copy make pysupervisor unpacks, never the system's.
-    if not pysupervisor.use_in_process():
-        raise ImportError(pysupervisor.unavailable())
-    from supervisor.xmlrpc import SupervisorTransport
-except ImportError:     # pragma: no cover
-    SupervisorTransport = None
-
-pytestmark = pytest.mark.skipif(
-    SupervisorTransport is None,
-    reason="no Python Supervisor: %s" % pysupervisor.unavailable())
+# The copy make pysupervisor unpacks, never the system's.
+SupervisorTransport = pysupervisor.transport()
+pytestmark = pysupervisor.needs_transport(SupervisorTransport)
 
 PROGRAMS = """\
     [program:sleeper]

@@ -2,7 +2,6 @@
 Unix socket's username and password, plain and {SHA} passwords, 401 with
 Supervisor's realm, and supervisorctl with credentials."""
 import hashlib
-import os
 import socket
 import subprocess
 import xmlrpc.client
@@ -12,17 +11,9 @@ import pytest
 import pysupervisor
 from conftest import DEADLINE
 
-try:
-    # The copy make pysupervisor unpacks, never the system's.
-    if not pysupervisor.use_in_process():
-        raise ImportError(pysupervisor.unavailable())
-    from supervisor.xmlrpc import SupervisorTransport
-except ImportError:     # pragma: no cover
-    SupervisorTransport = None
-
-pytestmark = pytest.mark.skipif(
-    SupervisorTransport is None,
-    reason="no Python Supervisor: %s" % pysupervisor.unavailable())
+# The copy make pysupervisor unpacks, never the system's.
+SupervisorTransport = pysupervisor.transport()
+pytestmark = pysupervisor.needs_transport(SupervisorTransport)
 
 PROGRAMS = """\
     [program:sleeper]

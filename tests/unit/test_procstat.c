@@ -41,6 +41,10 @@ START_TEST(parse_stat_lines)
 		ck_assert_int_eq(st.pgrp, 4240);
 		ck_assert_int_eq(st.session, 4000);
 		ck_assert_uint_eq(st.starttime, 987654);
+		ck_assert_uint_eq(st.utime, 1);
+		ck_assert_uint_eq(st.stime, 2);
+		ck_assert_uint_eq(st.vsize, 8192000);
+		ck_assert_uint_eq(st.rss, 200);
 	}
 }
 END_TEST
