@@ -94,22 +94,57 @@ http_add_connection(int fd, const struct http_peer *peer,
 	http_run();
 }
 
+/*
+ * A connection: its peer, and the deadline of the request headers being
+ * received.  MHD's own timeout counts idleness only: a client dripping a
+ * header line now and then would hold its connection for ever.  The
+ * deadline runs from the connection's start, and again from the end of
+ * each request, to the next request's headers being whole; at it, the
+ * socket is shut down (MHD sees the end and closes it).
+ */
+struct http_conn {
+	struct http_peer	 peer;		/* first: conn_peer() */
+	ev_timer		 deadline;
+	int			 fd;
+};
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct http_conn	*hc = container_of(w, struct http_conn, deadline);
+
+	/* Debug only: an idle keep-alive connection ends here too. */
+	log_debug("http: pid %ld: no whole request after %.0f s: closed",
+	    (long)hc->peer.pid, w->repeat);
+	if (shutdown(hc->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
+		log_warn("http: cannot shut a connection down");
+	http_run();
+}
+
 /* The peer of each connection, from http_add_connection(). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct http_peer	*peer;
+	const union MHD_ConnectionInfo	*ci;
+	struct http_conn		*hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		peer = xmalloc(sizeof(*peer));
-		*peer = http.adding;
-		*socket_context = peer;
+		hc = xcalloc(1, sizeof(*hc));
+		hc->peer = http.adding;
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc->fd = ci != NULL ? ci->connect_fd : -1;
+		ev_init(&hc->deadline, deadline_cb);
+		hc->deadline.repeat = control_client_timeout();
+		if (hc->fd != -1)
+			ev_timer_again(http.daemon->loop, &hc->deadline);
+		*socket_context = hc;
 		http.nconns++;
-	} else {
-		if (*socket_context != NULL)
-			http.nconns--;
-		free(*socket_context);
+	} else if ((hc = *socket_context) != NULL) {
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+		http.nconns--;
+		free(hc);
 		*socket_context = NULL;
 	}
 }
@@ -120,13 +155,35 @@ http_connection_count(void)
 	return http.nconns;
 }
 
-static const struct http_peer *
-conn_peer(struct MHD_Connection *conn)
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo	*ci;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static const struct http_peer *
+conn_peer(struct MHD_Connection *conn)
+{
+	struct http_conn	*hc = conn_of(conn);
+
+	return hc != NULL ? &hc->peer : NULL;
+}
+
+/* The headers are whole (true), or the next request may begin. */
+static void
+conn_headers_whole(struct MHD_Connection *conn, bool whole)
+{
+	struct http_conn	*hc = conn_of(conn);
+
+	if (hc == NULL || hc->fd == -1)
+		return;
+	if (whole)
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+	else
+		ev_timer_again(http.daemon->loop, &hc->deadline);
 }
 
 /* The gate, then the route: NULL when the request is answered now. */
@@ -198,6 +255,7 @@ request_begin(struct MHD_Connection *conn, const char *url,
 	struct http_req		*r;
 	enum MHD_Result		 rc;
 
+	conn_headers_whole(conn, true);
 	rc = request_refuse(conn, peer, url, method, &rt);
 	if (rt == NULL)
 		return rc;
@@ -301,6 +359,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_req	*r = *con_cls;
 
+	conn_headers_whole(conn, false);
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&http.reqs, r, entry);
@@ -314,6 +373,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * MHD's messages at debug level, but not its socket-option ones: it
+ * tries TCP_CORK and TCP_NODELAY on Unix sockets at every send, and a
+ * line per send would feed /mainlogtail's stream of this very log.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -321,6 +385,10 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t	n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (strstr(buf, "TCP_CORK") != NULL ||
+	    strstr(buf, "TCP_NODELAY") != NULL ||
+	    strstr(buf, "Failed to push the data") != NULL)
+		return;
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';

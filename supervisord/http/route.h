@@ -99,6 +99,9 @@ size_t	 http_connection_count(void);
 enum MHD_Result route_rpc_serve(struct http_req *);
 void	 route_rpc_release(struct http_req *);
 struct MHD_Response *route_rpc_stopping(struct http_req *);
+enum MHD_Result route_logtail_serve(struct http_req *);
+enum MHD_Result route_mainlogtail_serve(struct http_req *);
+void	 route_logtail_release(struct http_req *);
 
 enum MHD_Result route_metrics_serve(struct http_req *);
 void	 route_metrics_release(struct http_req *);
