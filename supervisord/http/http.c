@@ -32,6 +32,8 @@
 
 /* Connections served at once; more are closed at once. */
 #define HTTP_CONN_MAX	8192
+/* The largest body of a refused request read before its answer. */
+#define HTTP_DISCARD_MAX	(1024 * 1024)
 /* Bytes of one connection's buffers (headers must fit). */
 #define HTTP_CONN_MEM	(64 * 1024)
 
@@ -186,63 +188,40 @@ conn_headers_whole(struct MHD_Connection *conn, bool whole)
 		ev_timer_again(http.daemon->loop, &hc->deadline);
 }
 
-/* The gate, then the route: NULL when the request is answered now. */
-static enum MHD_Result
-request_refuse(struct MHD_Connection *conn, const struct http_peer *peer,
-    const char *url, const char *method, const struct http_route **rt)
-{
-	unsigned	status;
-
-	*rt = NULL;
-	if (peer == NULL || !peer->allowed)
-		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
-		    "uid not allowed on this socket");
-	if (http_cross_site(conn))
-		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
-		    "cross-site request");
-	if (!http_authorized(conn, http.daemon->config, peer)) {
-		log_info("http: %s: wrong or missing credentials",
-		    peer->tcp ? "tcp" : "unix socket");
-		return http_reply_unauthorized(conn);
-	}
-	if ((*rt = route_find(url, method, &status)) == NULL)
-		return http_reply_text(conn, status, status ==
-		    MHD_HTTP_NOT_FOUND ? "not found" : "method not allowed");
-	return MHD_YES;
-}
-
 /*
- * A body of the route's type, within its bound, or none at all: true
- * when the request is refused (*rc: the refusal's queueing).
+ * A refused request whose body is small and on its way is answered once
+ * the body is read: answered at once, the connection would close under
+ * a client still writing it (supervisorctl writes the headers and the
+ * body apart, and got EPIPE instead of the 401).  A large or unsized
+ * body is not waited for.
  */
 static bool
-body_refused(struct MHD_Connection *conn, const struct http_route *rt,
-    enum MHD_Result *rc)
+body_worth_reading(struct MHD_Connection *conn)
 {
-	const char	*cl;
-	char		 msg[160];
-	unsigned	 status;
+	const char		*cl;
+	unsigned long long	 n;
 
 	cl = http_header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (rt->content_type == NULL) {
-		if (cl == NULL || strtoull(cl, NULL, 10) == 0)
-			return false;
-		status = MHD_HTTP_BAD_REQUEST;
-		snprintf(msg, sizeof(msg), "bad request: %s %s takes no body",
-		    rt->method, rt->path);
-	} else if (!http_media_type_is(conn, rt->content_type)) {
-		status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-		snprintf(msg, sizeof(msg), "unsupported media type: %s %s "
-		    "needs Content-Type: %s", rt->method, rt->path,
-		    rt->content_type);
-	} else if (cl != NULL && strtoull(cl, NULL, 10) > rt->body_max) {
-		status = MHD_HTTP_CONTENT_TOO_LARGE;
-		snprintf(msg, sizeof(msg), "payload too large: more than %zu "
-		    "bytes", rt->body_max);
-	} else
+	if (cl == NULL)
 		return false;
-	*rc = http_reply_text(conn, status, msg);
-	return true;
+	n = strtoull(cl, NULL, 10);
+	return n > 0 && n <= HTTP_DISCARD_MAX;
+}
+
+static struct http_req *
+request_new(struct MHD_Connection *conn, const struct http_route *rt,
+    const struct http_peer *peer, const char *url)
+{
+	struct http_req	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->conn = conn;
+	r->route = rt;
+	r->daemon = http.daemon;
+	r->peer = *peer;
+	r->url = xstrdup(url);
+	TAILQ_INSERT_TAIL(&http.reqs, r, entry);
+	return r;
 }
 
 /* The first call for a request: its headers are in, no body yet. */
@@ -252,25 +231,23 @@ request_begin(struct MHD_Connection *conn, const char *url,
 {
 	const struct http_peer	*peer = conn_peer(conn);
 	const struct http_route	*rt;
+	struct http_refusal	 no;
 	struct http_req		*r;
-	enum MHD_Result		 rc;
 
 	conn_headers_whole(conn, true);
-	rc = request_refuse(conn, peer, url, method, &rt);
-	if (rt == NULL)
-		return rc;
-	if (body_refused(conn, rt, &rc))
-		return rc;
-	r = xcalloc(1, sizeof(*r));
-	r->conn = conn;
-	r->route = rt;
-	r->daemon = http.daemon;
-	r->peer = *peer;
-	r->url = xstrdup(url);
-	TAILQ_INSERT_TAIL(&http.reqs, r, entry);
-	*con_cls = r;
+	rt = http_gate(conn, http.daemon->config, peer, url, method, &no);
+	if (rt != NULL && !http_body_refused(conn, rt, &no)) {
+		*con_cls = request_new(conn, rt, peer, url);
+		return MHD_YES;
+	}
+	if (peer == NULL || !body_worth_reading(conn))
+		return http_refusal_queue(conn, &no);
+	r = *con_cls = request_new(conn, rt, peer, url);
+	r->refusal = xmalloc(sizeof(*r->refusal));
+	*r->refusal = no;
 	return MHD_YES;
 }
+
 void
 http_req_suspend(struct http_req *r)
 {
@@ -340,6 +317,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	if (r == NULL)
 		return request_begin(conn, url, method, con_cls);
+	if (r->refusal != NULL) {
+		/* Read and dropped: the answer is the refusal. */
+		if (*upload_data_size == 0)
+			return http_refusal_queue(conn, r->refusal);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_data_size > 0) {
 		if (proto_buf_used(&r->body) + *upload_data_size >
 		    r->route->body_max) {
@@ -363,8 +347,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&http.reqs, r, entry);
-	if (r->route->release != NULL)
+	if (r->route != NULL && r->route->release != NULL)
 		r->route->release(r);
+	free(r->refusal);
 	if (r->answer != NULL)
 		MHD_destroy_response(r->answer);
 	proto_buf_release(&r->body);
