@@ -304,7 +304,7 @@ soak: deps
 	    --build $(abspath $(BUILD)) --asan-build $(abspath build-asan) \
 	    --json $(abspath $(BUILD))/soak.json
 
-bench: deps all helpers
+bench: deps all helpers pysupervisor
 	$(PYTHON) tests/bench/bench.py --build $(abspath $(BUILD))
 
 install: all

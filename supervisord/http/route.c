@@ -17,6 +17,11 @@ static const struct http_route routes[] = {
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
 	{ "/", "POST", "text/xml", XR_BODY_MAX,
 	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
+	/* supervisorctl's tail -f and maintail -f: chunked streams. */
+	{ "/logtail/", "GET", NULL, 0,
+	    route_logtail_serve, route_logtail_release, NULL },
+	{ "/mainlogtail", "GET", NULL, 0,
+	    route_mainlogtail_serve, route_logtail_release, NULL },
 	/* Prometheus's scrapes: the text format. */
 	{ "/metrics", "GET", NULL, 0,
 	    route_metrics_serve, route_metrics_release, NULL },

@@ -133,6 +133,34 @@ def test_port_in_use_is_a_startup_error(daemon):
     s.close()
 
 
+def test_refused_request_is_answered_after_its_body(daemon):
+    """A 401 waits for the request's body and keeps the connection, as
+    Supervisor's does: supervisorctl writes the headers and the body
+    apart, and a connection closed under it gave EPIPE, not the 401."""
+    start(daemon, "", unix_auth="username = u\npassword = p\n")
+    body = b"<?xml version='1.0'?><methodCall><methodName>" \
+        b"supervisor.getPID</methodName></methodCall>"
+    req = (b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n"
+           b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s"
+           % (len(body), body))
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(DEADLINE)
+    s.connect(daemon.sock)
+    s.sendall(req)
+    got = b""
+    while got.count(b"HTTP/1.1 401") < 1 or not got.endswith(b"\n"):
+        chunk = s.recv(65536)
+        assert chunk, "closed after the first refusal: %r" % got
+        got += chunk
+    s.sendall(req)		# the same connection: still open
+    while got.count(b"HTTP/1.1 401") < 2:
+        chunk = s.recv(65536)
+        assert chunk, "closed after the first refusal: %r" % got
+        got += chunk
+    s.close()
+    assert b'WWW-Authenticate: Basic realm="default"' in got
+
+
 API_VERSION = (b"<?xml version='1.0'?><methodCall><methodName>"
                b"supervisor.getAPIVersion</methodName></methodCall>")
 
