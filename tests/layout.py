@@ -70,6 +70,10 @@ def calls(build):
     objs = glob.glob(os.path.join(build, "obj", "supervisord", "*", "*.o"))
     objs += glob.glob(os.path.join(build, "obj", "lib", "**", "*.o"),
                       recursive=True)
+    # Only the objects of today's sources: a file moved or removed leaves
+    # its old object in build/, which make no longer links.
+    objs = [o for o in objs if os.path.exists(os.path.join(
+        ROOT, os.path.relpath(o, os.path.join(build, "obj"))[:-2] + ".c"))]
     defined, used = {}, []
     for obj, kind, sym in _nm(sorted(objs)):
         if kind == "D":

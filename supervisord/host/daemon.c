@@ -384,7 +384,8 @@ daemon_modules_init(struct daemon *d, int ready_fd)
 		    cause);
 	}
 	/* The socket's other protocol, and [inet_http_server]. */
-	if (http_init(d, cause, sizeof(cause)) == -1) {
+	if (http_init(d, host_routes, host_nroutes, cause, sizeof(cause)) ==
+	    -1) {
 		control_free(d);
 		pidfile_release(d);
 		detach_fail(ready_fd, "cannot set up the control socket: %s",

@@ -4,7 +4,7 @@
  * are handed to it (MHD_add_connection), its epoll descriptor is watched
  * by one ev_io, and MHD_get_timeout() drives one ev_timer, stopped when
  * MHD has no deadline, so an idle daemon never wakes up.  Each request
- * passes one gate and is served by its route (route.c); a request that
+ * passes one gate and is served by its route (host/routes.c); a request that
  * waits (startProcess with wait, a stream with nothing new) suspends
  * its connection and is resumed from the loop.
  */
@@ -396,12 +396,14 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int
-http_init(struct daemon *d, char *cause, size_t causelen)
+http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
+    char *cause, size_t causelen)
 {
 	const union MHD_DaemonInfo	*info;
 	unsigned			 timeout;
 
 	http.daemon = d;
+	route_table_set(routes, nroutes);
 	timeout = (unsigned)ceil(control_client_timeout());
 	http.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,

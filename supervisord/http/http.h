@@ -27,7 +27,9 @@ struct http_peer {
 /* http.c: the server, started by the host after control_init (the
    socket's timeout) and stopped before control_free; http_init sets
    struct daemon's http_accept, through which control hands over. */
-int	 http_init(struct daemon *, char *cause, size_t);
+struct http_route;
+int	 http_init(struct daemon *, const struct http_route *routes,
+	    size_t nroutes, char *cause, size_t);
 void	 http_free(struct daemon *);
 /* Serve an accepted connection (fd taken, closed on failure); addr NULL
    for the Unix socket. */
