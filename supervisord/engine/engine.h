@@ -63,6 +63,7 @@ struct logcap;		/* logcap.c: one captured output stream */
 struct procin;		/* procin.c: the write end of a stdin pipe */
 struct listener;	/* listener/lsnproc.c: a listener's protocol */
 struct pools;		/* listener/pool.c: [eventlistener:x] pools */
+struct output_hooks;	/* ... and what output/ gives them */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -241,9 +242,8 @@ struct daemon {
 	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
 	/* A program's output for the pools (PROCESS_LOG_*,
 	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
-	   subscribes to them, called by output/capture.c. */
-	void		(*output_event)(struct proc *, enum evtype, pid_t,
-			    const char *, size_t);
+	   subscribes to them, called by output/ (struct output_hooks). */
+	const struct output_hooks *output_events;
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -337,6 +337,23 @@ struct proc_stdout_hooks {
 	void	(*spawned)(struct proc *);
 	void	(*abort)(struct proc *);
 	void	(*release)(struct proc *);
+};
+
+/*
+ * What output/ calls while a pool subscribes to a program's output
+ * (d->output_events).  event: a read's bytes (or capture mode's) as
+ * one event.  wanted: whether some pool would keep a new PROCESS_LOG
+ * event of this process's channel now; when none would (each one that
+ * takes the type is full and its oldest event is this channel's own),
+ * output/ need not read the bytes: it moves them to the log file
+ * untouched and calls skipped, which counts and logs the event as
+ * dropped, once per read's worth.
+ */
+struct output_hooks {
+	void	(*event)(struct proc *, enum evtype, pid_t, const char *,
+		    size_t);
+	bool	(*wanted)(struct proc *, enum evtype, pid_t);
+	void	(*skipped)(struct proc *, enum evtype, pid_t);
 };
 
 /* listener/: [eventlistener:x] pools (listener/listener.h), for the host

@@ -38,6 +38,7 @@ struct pevent {
 	char		*payload;
 	size_t		 len;
 	size_t		 chars;		/* its characters: the header's len */
+	pid_t		 pid;		/* a program's output: whose, else 0 */
 };
 
 /* payload.c: an engine event as Supervisor's; -1 for none. */
