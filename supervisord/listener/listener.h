@@ -5,7 +5,8 @@
  * subscribes to the engine's events (engine/event.h, END_OF_TURN), turns
  * those its events= names into Supervisor's payloads (payload.c), keeps
  * them in a queue of at most buffer_size (the oldest dropped, logged with
- * its serial) and gives the oldest to the first of its listeners that is
+ * its serial; a program's output read while the oldest is a read of the
+ * same stream is dropped itself, and is not even read) and gives the oldest to the first of its listeners that is
  * READY and RUNNING.
  *
  * A listener (lsnproc.c) is one process of a pool.  Its stdout is the
