@@ -346,14 +346,14 @@ struct proc_stdout_hooks {
  * event of this process's channel now; when none would (each one that
  * takes the type is full and its oldest event is this channel's own),
  * output/ need not read the bytes: it moves them to the log file
- * untouched and calls skipped, which counts and logs the event as
- * dropped, once per read's worth.
+ * untouched and calls skipped, which counts and logs that many events
+ * (one per read's worth of bytes) as dropped.
  */
 struct output_hooks {
 	void	(*event)(struct proc *, enum evtype, pid_t, const char *,
 		    size_t);
 	bool	(*wanted)(struct proc *, enum evtype, pid_t);
-	void	(*skipped)(struct proc *, enum evtype, pid_t);
+	void	(*skipped)(struct proc *, enum evtype, pid_t, size_t events);
 };
 
 /* listener/: [eventlistener:x] pools (listener/listener.h), for the host

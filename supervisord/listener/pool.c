@@ -511,22 +511,25 @@ pools_output_wanted(struct proc *p, enum evtype t, pid_t pid)
 	return false;
 }
 
-/* An output event every pool that wants it refused, not made: its
-   serials given and its drop counted, as pools_offer would. */
+/* Output events every pool that wants them refused, not made: their
+   serials given and their drops counted, as pools_offer would. */
 static void
-pools_output_skipped(struct proc *p, enum evtype t, pid_t pid)
+pools_output_skipped(struct proc *p, enum evtype t, pid_t pid,
+    size_t events)
 {
 	struct pools	*ps = p->daemon->pools;
 	size_t		 i;
 
 	if (ps == NULL || !pools_want(ps, t))
 		return;
-	ps->serial = ps->nserial++;
-	for (i = 0; i < ps->n; i++)
-		if (ps->v[i]->events & EVT_BIT(t)) {
-			ps->v[i]->nserial++;
-			pool_discard(ps->v[i], t, ps->serial);
-		}
+	for (; events > 0; events--) {
+		ps->serial = ps->nserial++;
+		for (i = 0; i < ps->n; i++)
+			if (ps->v[i]->events & EVT_BIT(t)) {
+				ps->v[i]->nserial++;
+				pool_discard(ps->v[i], t, ps->serial);
+			}
+	}
 }
 
 static const struct output_hooks pools_output_hooks = {

@@ -171,15 +171,15 @@ capture_wanted(const struct capture *c)
 	    capture_log_type(lc), c->pid);
 }
 
-/* A read's worth of output that no pool would keep, not read: its event
-   counted as dropped. */
+/* Reads' worth of output that no pool would keep, not made into events:
+   as many events counted as dropped. */
 static void
-capture_skipped(const struct capture *c)
+capture_skipped(const struct capture *c, size_t events)
 {
 	struct logcap	*lc = c->lc;
 
 	lc->proc->daemon->output_events->skipped(lc->proc,
-	    capture_log_type(lc), c->pid);
+	    capture_log_type(lc), c->pid, events);
 }
 
 void
@@ -203,7 +203,7 @@ capture_piece(struct capture *c, const char *buf, size_t len)
 		lc->proc->daemon->output_events->event(lc->proc,
 		    capture_log_type(lc), c->pid, buf, len);
 	else
-		capture_skipped(c);
+		capture_skipped(c, 1);
 }
 
 /* Give bytes read from a pipe to the destinations, per Supervisor's
@@ -224,16 +224,14 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
  *
  * PROCESS_LOG events that no pool would keep (each is full of this
  * stream's undelivered events: the listener is slow or hung) need no
- * look either: the bytes go straight into the file a read's worth at a
- * time, each counted as a dropped event, so a listener never slows the
- * capture down.
+ * look either: the bytes go straight into the file as without a
+ * listener, each LOGCAP_READ of them (a read of Supervisor's) counted as
+ * a dropped event, so a listener never slows the capture down.
  *
- * splice(2) holds the pipe's lock while it writes the file, and the
- * writer waits on it: a move is at most LOGCAP_READ, so that the writer
- * fills the pipe again meanwhile (1 MiB moves halved the rate of a 64
- * KiB writer in make bench, and doubled the daemon's CPU per byte); a
- * writer of small pieces (read in batches) is moved in pieces ending on
- * a multiple of it in the file, so that the file gets aligned blocks.
+ * splice(2) holds the pipe's lock while it writes the file, and a writer
+ * of small pieces waits on it: such a writer (read in batches) is moved
+ * in pieces of LOGCAP_READ, each ending on a multiple of it in the file,
+ * so that the lock is held briefly and the file gets aligned blocks.
  */
 static ssize_t
 capture_move(struct capture *c, size_t budget)
@@ -249,11 +247,10 @@ capture_move(struct capture *c, size_t budget)
 	    lc->capture_max == 0 &&
 	    (!capture_events(lc) || !capture_wanted(c))) {
 		skip = capture_events(lc);
-		if (budget > LOGCAP_READ)
-			budget = LOGCAP_READ;
 		n = logfile_splice(lc->file, c->fd, budget);
 		if (n > 0 && skip)
-			capture_skipped(c);
+			capture_skipped(c, ((size_t)n + LOGCAP_READ - 1) /
+			    LOGCAP_READ);
 		if (n >= 0)
 			return n;
 		if (errno == EAGAIN)
