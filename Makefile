@@ -50,7 +50,10 @@ HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+# The web page's files, compiled in as data (supervisord/web/embed.sh).
+WEB_FILES	:= $(sort $(wildcard supervisord/web/page/*))
+WEB_ASSETS	:= $(BUILD)/obj/gen/web_assets.o
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(BUILD)/obj/%.o) $(WEB_ASSETS)
 # Everything of the daemon but main(), for unit tests of its modules.
 DAEMON_CORE	:= $(filter-out $(BUILD)/obj/supervisord/host/main.o,$(DAEMON_OBJS))
 CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -79,6 +82,14 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -c -o $@ $<
 
+$(BUILD)/gen/web_assets.c: supervisord/web/embed.sh $(WEB_FILES)
+	@mkdir -p $(@D)
+	sh supervisord/web/embed.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+
+$(WEB_ASSETS): $(BUILD)/gen/web_assets.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(DAEMON_CORE) $(LIBSUP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DAEMON_INC) -Itests/unit $(LDFLAGS) -o $@ \
@@ -94,7 +105,8 @@ helpers: $(HELPER_BINS)
 # Build dependencies: Debian package names, installed when missing.
 DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check \
 	     libmicrohttpd-dev libexpat1-dev libmd-dev
-DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc
+DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc \
+	     chromium chromium-driver python3-selenium
 SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps:
@@ -292,7 +304,7 @@ soak: deps
 	    --build $(abspath $(BUILD)) --asan-build $(abspath build-asan) \
 	    --json $(abspath $(BUILD))/soak.json
 
-bench: deps all helpers
+bench: deps all helpers pysupervisor
 	$(PYTHON) tests/bench/bench.py --build $(abspath $(BUILD))
 
 install: all

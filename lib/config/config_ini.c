@@ -164,6 +164,8 @@ client_section(const char *name)
 	return strcmp(name, "supervisord") == 0 ||
 	    strcmp(name, "supervisorctl") == 0 ||
 	    strcmp(name, "unix_http_server") == 0 ||
+	    /* its port is checked with [supervisord]'s keys */
+	    strcmp(name, "inet_http_server") == 0 ||
 	    strcmp(name, "include") == 0 || strcmp(name, "DEFAULT") == 0;
 }
 

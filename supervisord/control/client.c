@@ -338,6 +338,10 @@ client_close(struct ctl_client *c)
 	if (c->flags & CLIENT_DEAD)
 		return;
 	c->flags |= CLIENT_CLOSING;
+	/* A client without a socket is dropped by its owner, who sees this
+	   flag: it may hold the client until then. */
+	if (c->sink != NULL)
+		return;
 	ev_io_stop(c->daemon->loop, &c->read_w);
 	client_flush_soon(c);
 }
@@ -351,6 +355,8 @@ client_alive(const struct ctl_client *c)
 size_t
 client_pending(const struct ctl_client *c)
 {
+	if (c->sink_pending != NULL)
+		return c->sink_pending(c->sink_arg);
 	return proto_buf_used(&c->out);
 }
 
@@ -471,6 +477,9 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	c->uid = cr->uid;
 	c->gid = cr->gid;
 	c->pid = cr->pid;
+	/* The turn's time may be old after a long turn: a new client's
+	   deadline counts from now, not from the turn's start. */
+	ev_now_update(loop);
 	c->activity = ev_now(loop);
 	ev_io_init(&c->read_w, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->write_w, client_write_cb, fd, EV_WRITE);

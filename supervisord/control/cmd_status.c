@@ -129,6 +129,9 @@ cmd_pid(struct ctl_client *c, const struct proto_request *req)
 	if (names == NULL || cJSON_GetArraySize(names) == 0) {
 		proto_reply_open(&w, req->id, PROTO_OK, NULL);
 		jsonw_int(&w, "pid", getpid());
+		/* The daemon's start and the time now: its uptime. */
+		jsonw_seconds(&w, "start", c->daemon->started_at);
+		jsonw_seconds(&w, "now", ev_time());
 		proto_reply_close(&w);
 		client_send_buf(c, &b);
 		return CMD_DONE;

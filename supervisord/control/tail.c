@@ -1,8 +1,9 @@
 /*
  * tail and maintail: the end of a log file, and with follow a stream of
  * what is appended, across rotations (the path's inode changes: drain the
- * old file, then reopen) and truncations (the file shrinks: start over).
- * A stream reads only while its client drains its output.
+ * old file, then reopen) and truncations (the file shrinks: start over),
+ * as output/logfollow.c follows a file.  A stream reads only while its
+ * client drains its output.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -30,54 +31,16 @@
 struct tail {
 	struct ctl_client	*client;
 	struct ev_loop		*loop;
-	char			*path;
-	int			 fd;		/* -1 while the file is missing */
-	dev_t			 dev;
-	ino_t			 ino;
-	off_t			 off;		/* next byte to send */
+	struct logfollow	 lf;		/* lf.off: the next byte to send */
 	ev_stat			 stat_w;
 	ev_timer		 poll_w;
 	bool			 pumping;
 	bool			 failed;	/* ended with an error */
-	bool			 drained;	/* rotated: old file read again */
-	off_t			 carried;	/* sent bytes the rotation moved to
-					   the new file's start: skipped */
 	unsigned char		 held[4];	/* a character cut in two */
 	size_t			 nheld;
 };
 
 static void	tail_pump(struct tail *);
-
-/* Open a log for reading; -1 with errno (ENOENT: not there yet). */
-static int
-log_open(const char *path, struct stat *st, char *cause, size_t causelen)
-{
-	int	fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
-	    -1) {
-		saved = errno;
-		snprintf(cause, causelen, "cannot open '%s': %s", path,
-		    strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	if (fstat(fd, st) == -1) {
-		saved = errno;
-		snprintf(cause, causelen, "cannot stat '%s': %s", path,
-		    strerror(saved));
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(cause, causelen, "'%s' is not a regular file", path);
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
-}
 
 /* pread(2) exactly len bytes unless the file ends first. */
 static ssize_t
@@ -178,7 +141,7 @@ tail_fail(struct tail *t, const char *cause)
 	struct ctl_client	*c = t->client;
 	cJSON			*fields = cJSON_CreateObject(), *err;
 
-	log_warnx("control: tail of '%s' stopped: %s", t->path, cause);
+	log_warnx("control: tail of '%s' stopped: %s", t->lf.path, cause);
 	err = cJSON_AddObjectToObject(fields, "error");
 	cJSON_AddStringToObject(err, "code",
 	    proto_code_name(PROTO_LOG_ERROR));
@@ -195,20 +158,13 @@ tail_fail(struct tail *t, const char *cause)
 static int
 tail_reopen(struct tail *t)
 {
-	struct stat	st;
-	char		cause[512];
-	int		fd;
+	char	cause[512];
 
-	if ((fd = log_open(t->path, &st, cause, sizeof(cause))) == -1) {
+	if (logfollow_reopen(&t->lf, cause, sizeof(cause)) == -1) {
 		if (errno != ENOENT)
 			tail_fail(t, cause);
 		return -1;
 	}
-	t->fd = fd;
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
-	t->off = t->carried <= st.st_size ? t->carried : 0;
-	t->carried = 0;
 	return 0;
 }
 
@@ -218,7 +174,7 @@ tail_pump(struct tail *t)
 {
 	struct ctl_client	*c = t->client;
 	char			 buf[TAIL_CHUNK];
-	struct stat		 st;
+	enum logfollow_end	 end;
 	ssize_t			 n;
 
 	/*
@@ -231,65 +187,41 @@ tail_pump(struct tail *t)
 	for (;;) {
 		if (client_pending(c) >= CTL_OUT_HIGH)
 			break;		/* tail_resume() when it drains */
-		if (t->fd == -1 && tail_reopen(t) == -1) {
+		if (t->lf.fd == -1 && tail_reopen(t) == -1) {
 			if (!client_alive(c))
 				return;
 			break;
 		}
-		n = pread(t->fd, buf, sizeof(buf), t->off);
+		n = pread(t->lf.fd, buf, sizeof(buf), t->lf.off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			snprintf(buf, sizeof(buf), "cannot read '%s': %s",
-			    t->path, strerror(errno));
+			    t->lf.path, strerror(errno));
 			tail_fail(t, buf);
 			if (!client_alive(c))
 				return;
 			break;
 		}
 		if (n > 0) {
-			t->off += n;
+			t->lf.off += n;
 			tail_emit(t, buf, n);
 			if (!client_alive(c))
 				return;
 			continue;
 		}
 		/* At the end: has the path moved on to a new file? */
-		if (stat(t->path, &st) == -1)
-			break;		/* rotated away, not yet recreated */
-		if (st.st_dev != t->dev || st.st_ino != t->ino) {
-			/* Drain the old file once more: its writer may have
-			   added to it after we last read, before renaming. */
-			if (!t->drained) {
-				t->drained = true;
-				continue;
-			}
-			t->drained = false;
-			/*
-			 * The old file shrank below what was sent: our
-			 * rotation moved its partial last line, already sent
-			 * in part, to the new file's start.  Go on from there
-			 * (a character cut in two continues there too).
-			 */
-			if (fstat(t->fd, &st) == 0 && st.st_size < t->off)
-				t->carried = t->off - st.st_size;
-			else
-				tail_flush_held(t);
-			if (!client_alive(c))
-				return;
-			close(t->fd);
-			t->fd = -1;
-			continue;
-		}
-		if (st.st_size < t->off) {
-			/* Truncated in place: start from its beginning. */
+		end = logfollow_at_end(&t->lf);
+		if (end == LOGFOLLOW_IDLE)
+			break;
+		/* A new file, or the start again: a character cut at the
+		   old end never completes (after a carried rotation, the
+		   bytes go on in the new file). */
+		if (end == LOGFOLLOW_ROTATED || end == LOGFOLLOW_TRUNCATED) {
 			tail_flush_held(t);
 			if (!client_alive(c))
 				return;
-			t->off = 0;
-			continue;
 		}
-		break;
 	}
 	t->pumping = false;
 }
@@ -317,9 +249,7 @@ tail_free(struct tail *t)
 {
 	ev_stat_stop(t->loop, &t->stat_w);
 	ev_timer_stop(t->loop, &t->poll_w);
-	if (t->fd != -1)
-		close(t->fd);
-	free(t->path);
+	logfollow_release(&t->lf);
 	free(t);
 }
 
@@ -337,16 +267,10 @@ tail_follow(struct ctl_client *c, const char *path, int fd,
 	t = xcalloc(1, sizeof(*t));
 	t->client = c;
 	t->loop = c->daemon->loop;
-	t->path = xstrdup(path);
-	t->fd = fd;
-	t->off = off;
-	if (st != NULL) {
-		t->dev = st->st_dev;
-		t->ino = st->st_ino;
-	}
+	logfollow_init(&t->lf, path, fd, st, off);
 	t->nheld = nheld;
 	memcpy(t->held, held, t->nheld);
-	ev_stat_init(&t->stat_w, tail_stat_cb, t->path, TAIL_INTERVAL);
+	ev_stat_init(&t->stat_w, tail_stat_cb, t->lf.path, TAIL_INTERVAL);
 	ev_stat_start(t->loop, &t->stat_w);
 	ev_timer_init(&t->poll_w, tail_poll_cb, TAIL_POLL, TAIL_POLL);
 	ev_timer_start(t->loop, &t->poll_w);
@@ -378,7 +302,7 @@ tail_start(struct ctl_client *c, const struct proto_request *req,
 	if (lines >= 0 && proto_get(req, "bytes") == NULL)
 		bytes = PROTO_TAIL_MAX;
 
-	if ((fd = log_open(path, &st, cause, sizeof(cause))) == -1 &&
+	if ((fd = logfollow_open(path, &st, cause, sizeof(cause))) == -1 &&
 	    errno != ENOENT) {
 		client_reply_error(c, req->id, errno == EINVAL ? PROTO_NO_LOG :
 		    PROTO_LOG_ERROR, cause, res);

@@ -196,6 +196,8 @@ void	 exit_describe(const struct exit_info *, char *buf, size_t);
 /* Restart delay n (1, 2, ...) with the program's growth and cap. */
 ev_tstamp proc_backoff_delay(const struct proc_config *, unsigned n);
 
+struct ucred;
+
 /*
  * The daemon: the running configuration and every process.  One instance,
  * reached through the libev loop's userdata where callbacks need it.
@@ -244,6 +246,12 @@ struct daemon {
 	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
 	   subscribes to them, called by output/ (struct output_hooks). */
 	const struct output_hooks *output_events;
+	/* A connection of the control socket that speaks HTTP: set by
+	   http_init (http/), called by control/sniff.c, which so names no
+	   symbol of http/ (http calls control, never the reverse); NULL
+	   while the HTTP server is down: the connection is closed. */
+	void		(*http_accept)(struct daemon *, int fd,
+			    const struct ucred *, bool allowed);
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */

@@ -143,6 +143,13 @@ notify_open(struct daemon *d, char *cause, size_t len)
 	if (notify_bind(n, d->config->sd.rundir, cause, len) == -1)
 		goto close_fd;
 	ev_io_init(&n->io, notify_cb, n->fd, EV_READ);
+	/*
+	 * Messages before exits: a program that sends STOPPING=1 (or
+	 * READY=1) and exits at once has both its datagram and its SIGCHLD
+	 * pending in one turn; read first, its message still finds it (as
+	 * systemd orders its notify socket before SIGCHLD).
+	 */
+	ev_set_priority(&n->io, EV_MAXPRI);
 	ev_io_start(d->loop, &n->io);
 	d->notify = n;
 	log_info("notify socket for programs: %s", n->name);

@@ -32,6 +32,8 @@
 
 /* Connections served at once; more are closed at once. */
 #define HTTP_CONN_MAX	8192
+/* The largest body of a refused request read before its answer. */
+#define HTTP_DISCARD_MAX	(1024 * 1024)
 /* Bytes of one connection's buffers (headers must fit). */
 #define HTTP_CONN_MEM	(64 * 1024)
 
@@ -94,22 +96,72 @@ http_add_connection(int fd, const struct http_peer *peer,
 	http_run();
 }
 
+/* struct daemon's http_accept: a connection of the control socket that
+   speaks HTTP (control/sniff.c), with its peer's credentials. */
+static void
+accept_unix(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
+{
+	struct http_peer	peer;
+
+	memset(&peer, 0, sizeof(peer));
+	peer.uid = cr->uid;
+	peer.gid = cr->gid;
+	peer.pid = cr->pid;
+	peer.allowed = allowed;
+	http_add_connection(fd, &peer, NULL, 0);
+}
+
+/*
+ * A connection: its peer, and the deadline of the request headers being
+ * received.  MHD's own timeout counts idleness only: a client dripping a
+ * header line now and then would hold its connection for ever.  The
+ * deadline runs from the connection's start, and again from the end of
+ * each request, to the next request's headers being whole; at it, the
+ * socket is shut down (MHD sees the end and closes it).
+ */
+struct http_conn {
+	struct http_peer	 peer;		/* first: conn_peer() */
+	ev_timer		 deadline;
+	int			 fd;
+};
+
+static void
+deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct http_conn	*hc = container_of(w, struct http_conn, deadline);
+
+	/* Debug only: an idle keep-alive connection ends here too. */
+	log_debug("http: pid %ld: no whole request after %.0f s: closed",
+	    (long)hc->peer.pid, w->repeat);
+	if (shutdown(hc->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
+		log_warn("http: cannot shut a connection down");
+	http_run();
+}
+
 /* The peer of each connection, from http_add_connection(). */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct http_peer	*peer;
+	const union MHD_ConnectionInfo	*ci;
+	struct http_conn		*hc;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		peer = xmalloc(sizeof(*peer));
-		*peer = http.adding;
-		*socket_context = peer;
+		hc = xcalloc(1, sizeof(*hc));
+		hc->peer = http.adding;
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc->fd = ci != NULL ? ci->connect_fd : -1;
+		ev_init(&hc->deadline, deadline_cb);
+		hc->deadline.repeat = control_client_timeout();
+		if (hc->fd != -1)
+			ev_timer_again(http.daemon->loop, &hc->deadline);
+		*socket_context = hc;
 		http.nconns++;
-	} else {
-		if (*socket_context != NULL)
-			http.nconns--;
-		free(*socket_context);
+	} else if ((hc = *socket_context) != NULL) {
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+		http.nconns--;
+		free(hc);
 		*socket_context = NULL;
 	}
 }
@@ -120,8 +172,8 @@ http_connection_count(void)
 	return http.nconns;
 }
 
-static const struct http_peer *
-conn_peer(struct MHD_Connection *conn)
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo	*ci;
 
@@ -129,63 +181,62 @@ conn_peer(struct MHD_Connection *conn)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
-/* The gate, then the route: NULL when the request is answered now. */
-static enum MHD_Result
-request_refuse(struct MHD_Connection *conn, const struct http_peer *peer,
-    const char *url, const char *method, const struct http_route **rt)
+static const struct http_peer *
+conn_peer(struct MHD_Connection *conn)
 {
-	unsigned	status;
+	struct http_conn	*hc = conn_of(conn);
 
-	*rt = NULL;
-	if (peer == NULL || !peer->allowed)
-		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
-		    "uid not allowed on this socket");
-	if (http_cross_site(conn))
-		return http_reply_text(conn, MHD_HTTP_FORBIDDEN, "forbidden: "
-		    "cross-site request");
-	if (!http_authorized(conn, http.daemon->config, peer)) {
-		log_info("http: %s: wrong or missing credentials",
-		    peer->tcp ? "tcp" : "unix socket");
-		return http_reply_unauthorized(conn);
-	}
-	if ((*rt = route_find(url, method, &status)) == NULL)
-		return http_reply_text(conn, status, status ==
-		    MHD_HTTP_NOT_FOUND ? "not found" : "method not allowed");
-	return MHD_YES;
+	return hc != NULL ? &hc->peer : NULL;
+}
+
+/* The headers are whole (true), or the next request may begin. */
+static void
+conn_headers_whole(struct MHD_Connection *conn, bool whole)
+{
+	struct http_conn	*hc = conn_of(conn);
+
+	if (hc == NULL || hc->fd == -1)
+		return;
+	if (whole)
+		ev_timer_stop(http.daemon->loop, &hc->deadline);
+	else
+		ev_timer_again(http.daemon->loop, &hc->deadline);
 }
 
 /*
- * A body of the route's type, within its bound, or none at all: true
- * when the request is refused (*rc: the refusal's queueing).
+ * A refused request whose body is small and on its way is answered once
+ * the body is read: answered at once, the connection would close under
+ * a client still writing it (supervisorctl writes the headers and the
+ * body apart, and got EPIPE instead of the 401).  A large or unsized
+ * body is not waited for.
  */
 static bool
-body_refused(struct MHD_Connection *conn, const struct http_route *rt,
-    enum MHD_Result *rc)
+body_worth_reading(struct MHD_Connection *conn)
 {
-	const char	*cl;
-	char		 msg[160];
-	unsigned	 status;
+	const char		*cl;
+	unsigned long long	 n;
 
 	cl = http_header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (rt->content_type == NULL) {
-		if (cl == NULL || strtoull(cl, NULL, 10) == 0)
-			return false;
-		status = MHD_HTTP_BAD_REQUEST;
-		snprintf(msg, sizeof(msg), "bad request: %s %s takes no body",
-		    rt->method, rt->path);
-	} else if (!http_media_type_is(conn, rt->content_type)) {
-		status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-		snprintf(msg, sizeof(msg), "unsupported media type: %s %s "
-		    "needs Content-Type: %s", rt->method, rt->path,
-		    rt->content_type);
-	} else if (cl != NULL && strtoull(cl, NULL, 10) > rt->body_max) {
-		status = MHD_HTTP_CONTENT_TOO_LARGE;
-		snprintf(msg, sizeof(msg), "payload too large: more than %zu "
-		    "bytes", rt->body_max);
-	} else
+	if (cl == NULL)
 		return false;
-	*rc = http_reply_text(conn, status, msg);
-	return true;
+	n = strtoull(cl, NULL, 10);
+	return n > 0 && n <= HTTP_DISCARD_MAX;
+}
+
+static struct http_req *
+request_new(struct MHD_Connection *conn, const struct http_route *rt,
+    const struct http_peer *peer, const char *url)
+{
+	struct http_req	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->conn = conn;
+	r->route = rt;
+	r->daemon = http.daemon;
+	r->peer = *peer;
+	r->url = xstrdup(url);
+	TAILQ_INSERT_TAIL(&http.reqs, r, entry);
+	return r;
 }
 
 /* The first call for a request: its headers are in, no body yet. */
@@ -195,24 +246,23 @@ request_begin(struct MHD_Connection *conn, const char *url,
 {
 	const struct http_peer	*peer = conn_peer(conn);
 	const struct http_route	*rt;
+	struct http_refusal	 no;
 	struct http_req		*r;
-	enum MHD_Result		 rc;
 
-	rc = request_refuse(conn, peer, url, method, &rt);
-	if (rt == NULL)
-		return rc;
-	if (body_refused(conn, rt, &rc))
-		return rc;
-	r = xcalloc(1, sizeof(*r));
-	r->conn = conn;
-	r->route = rt;
-	r->daemon = http.daemon;
-	r->peer = *peer;
-	r->url = xstrdup(url);
-	TAILQ_INSERT_TAIL(&http.reqs, r, entry);
-	*con_cls = r;
+	conn_headers_whole(conn, true);
+	rt = http_gate(conn, http.daemon->config, peer, url, method, &no);
+	if (rt != NULL && !http_body_refused(conn, rt, &no)) {
+		*con_cls = request_new(conn, rt, peer, url);
+		return MHD_YES;
+	}
+	if (peer == NULL || !body_worth_reading(conn))
+		return http_refusal_queue(conn, &no);
+	r = *con_cls = request_new(conn, rt, peer, url);
+	r->refusal = xmalloc(sizeof(*r->refusal));
+	*r->refusal = no;
 	return MHD_YES;
 }
+
 void
 http_req_suspend(struct http_req *r)
 {
@@ -282,6 +332,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	if (r == NULL)
 		return request_begin(conn, url, method, con_cls);
+	if (r->refusal != NULL) {
+		/* Read and dropped: the answer is the refusal. */
+		if (*upload_data_size == 0)
+			return http_refusal_queue(conn, r->refusal);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_data_size > 0) {
 		if (proto_buf_used(&r->body) + *upload_data_size >
 		    r->route->body_max) {
@@ -301,11 +358,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_req	*r = *con_cls;
 
+	conn_headers_whole(conn, false);
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&http.reqs, r, entry);
-	if (r->route->release != NULL)
+	if (r->route != NULL && r->route->release != NULL)
 		r->route->release(r);
+	free(r->refusal);
 	if (r->answer != NULL)
 		MHD_destroy_response(r->answer);
 	proto_buf_release(&r->body);
@@ -314,6 +373,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * MHD's messages at debug level, but not its socket-option ones: it
+ * tries TCP_CORK and TCP_NODELAY on Unix sockets at every send, and a
+ * line per send would feed /mainlogtail's stream of this very log.
+ */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -321,6 +385,10 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t	n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (strstr(buf, "TCP_CORK") != NULL ||
+	    strstr(buf, "TCP_NODELAY") != NULL ||
+	    strstr(buf, "Failed to push the data") != NULL)
+		return;
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
@@ -365,6 +433,7 @@ http_init(struct daemon *d, char *cause, size_t causelen)
 		http_free(d);
 		return -1;
 	}
+	d->http_accept = accept_unix;
 	return 0;
 }
 
@@ -374,6 +443,7 @@ http_free(struct daemon *d)
 	struct http_req		*r;
 	struct MHD_Response	*resp;
 
+	d->http_accept = NULL;
 	if (http.mhd == NULL)
 		return;
 	http_listen_free(d);

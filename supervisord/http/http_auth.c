@@ -1,14 +1,19 @@
 /*
- * The gate of every HTTP request: cross-site refusal and HTTP Basic
- * against the listener's username and password.
+ * The gate of every HTTP request: the socket's uid check, cross-site
+ * refusal, HTTP Basic against the listener's username and password, a
+ * route for the path and method, and a body the route takes.
  */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <sha1.h>		/* libmd */
 
 #include "config.h"
+#include "log.h"
 #include "route.h"
 
 /*
@@ -58,7 +63,7 @@ same_secret(const char *a, const char *b)
  * "{SHA}" and the hex SHA-1 of the password, as Supervisor).  True when
  * none are set.
  */
-bool
+static bool
 http_authorized(struct MHD_Connection *conn, const struct config *cfg,
     const struct http_peer *peer)
 {
@@ -88,13 +93,86 @@ http_authorized(struct MHD_Connection *conn, const struct config *cfg,
 	return ok;
 }
 
+static void
+refuse(struct http_refusal *no, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+refuse(struct http_refusal *no, unsigned status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	no->status = status;
+	no->auth = false;
+	va_start(ap, fmt);
+	vsnprintf(no->text, sizeof(no->text), fmt, ap);
+	va_end(ap);
+}
+
+const struct http_route *
+http_gate(struct MHD_Connection *conn, const struct config *cfg,
+    const struct http_peer *peer, const char *url, const char *method,
+    struct http_refusal *no)
+{
+	const struct http_route	*rt;
+	unsigned		 status;
+
+	if (peer == NULL || !peer->allowed) {
+		refuse(no, MHD_HTTP_FORBIDDEN, "forbidden: uid not allowed on "
+		    "this socket");
+		return NULL;
+	}
+	if (http_cross_site(conn)) {
+		refuse(no, MHD_HTTP_FORBIDDEN, "forbidden: cross-site request");
+		return NULL;
+	}
+	if (!http_authorized(conn, cfg, peer)) {
+		log_info("http: %s: wrong or missing credentials",
+		    peer->tcp ? "tcp" : "unix socket");
+		refuse(no, MHD_HTTP_UNAUTHORIZED, "unauthorized");
+		no->auth = true;
+		return NULL;
+	}
+	if ((rt = route_find(url, method, &status)) == NULL)
+		refuse(no, status, status == MHD_HTTP_NOT_FOUND ? "not found" :
+		    "method not allowed");
+	return rt;
+}
+
+/* A body of the route's type, within its bound, or none at all. */
+bool
+http_body_refused(struct MHD_Connection *conn, const struct http_route *rt,
+    struct http_refusal *no)
+{
+	const char	*cl;
+
+	cl = http_header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (rt->content_type == NULL) {
+		if (cl == NULL || strtoull(cl, NULL, 10) == 0)
+			return false;
+		refuse(no, MHD_HTTP_BAD_REQUEST, "bad request: %s %s takes no "
+		    "body", rt->method, rt->path);
+	} else if (!http_media_type_is(conn, rt->content_type))
+		refuse(no, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported media "
+		    "type: %s %s needs Content-Type: %s", rt->method, rt->path,
+		    rt->content_type);
+	else if (cl != NULL && strtoull(cl, NULL, 10) > rt->body_max)
+		refuse(no, MHD_HTTP_CONTENT_TOO_LARGE, "payload too large: more "
+		    "than %zu bytes", rt->body_max);
+	else
+		return false;
+	return true;
+}
+
 enum MHD_Result
-http_reply_unauthorized(struct MHD_Connection *conn)
+http_refusal_queue(struct MHD_Connection *conn, const struct http_refusal *no)
 {
 	struct MHD_Response	*resp;
 	enum MHD_Result		 rc;
 	static char		 body[] = "unauthorized\n";
 
+	if (!no->auth)
+		return http_reply_text(conn, no->status, no->text);
 	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)

@@ -25,6 +25,13 @@
 
 struct http_req;
 
+/* A request the gate or its route refuses: what to answer. */
+struct http_refusal {
+	unsigned	 status;
+	bool		 auth;		/* 401 with WWW-Authenticate */
+	char		 text[160];
+};
+
 struct http_route {
 	const char	*path;		/* exact; a prefix when it ends in '/' */
 	const char	*method;	/* "GET" or "POST" */
@@ -58,6 +65,7 @@ struct http_req {
 	void			*state;		/* the route's */
 	struct MHD_Response	*answer;	/* a deferred response */
 	unsigned		 answer_status;
+	struct http_refusal	*refusal;	/* answered after the body */
 };
 
 /* route.c: the route of a path and method, with the status to answer
@@ -65,11 +73,19 @@ struct http_req {
 const struct http_route *route_find(const char *url, const char *method,
 	    unsigned *status);
 
-/* http_auth.c: the gate every request passes. */
+/*
+ * http_auth.c: the gate every request passes (uid, cross-site, Basic
+ * auth, a route for the path and method): the route, or NULL and why
+ * not.  Then the body's type and size against the route's.
+ */
+const struct http_route *http_gate(struct MHD_Connection *,
+	    const struct config *, const struct http_peer *, const char *url,
+	    const char *method, struct http_refusal *);
+bool	 http_body_refused(struct MHD_Connection *, const struct http_route *,
+	    struct http_refusal *);
+enum MHD_Result http_refusal_queue(struct MHD_Connection *,
+	    const struct http_refusal *);
 bool	 http_cross_site(struct MHD_Connection *);
-bool	 http_authorized(struct MHD_Connection *, const struct config *,
-	    const struct http_peer *);
-enum MHD_Result http_reply_unauthorized(struct MHD_Connection *);
 
 /* http_reply.c: responses. */
 enum MHD_Result http_reply_text(struct MHD_Connection *, unsigned status,
@@ -99,6 +115,9 @@ size_t	 http_connection_count(void);
 enum MHD_Result route_rpc_serve(struct http_req *);
 void	 route_rpc_release(struct http_req *);
 struct MHD_Response *route_rpc_stopping(struct http_req *);
+enum MHD_Result route_logtail_serve(struct http_req *);
+enum MHD_Result route_mainlogtail_serve(struct http_req *);
+void	 route_logtail_release(struct http_req *);
 
 enum MHD_Result route_metrics_serve(struct http_req *);
 void	 route_metrics_release(struct http_req *);

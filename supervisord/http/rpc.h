@@ -134,6 +134,9 @@ enum rpc_status rpc_tail_stdout_log(struct rpc_req *, struct xr_value **,
 enum rpc_status rpc_tail_stderr_log(struct rpc_req *, struct xr_value **,
 	    size_t);
 
+/* rpc_restart.c: supervisorctl reload. */
+enum rpc_status rpc_restart(struct rpc_req *, struct xr_value **, size_t);
+
 /* rpc_group.c: groups, stdin, clearing logs. */
 enum rpc_status rpc_reload_config(struct rpc_req *, struct xr_value **,
 	    size_t);

@@ -98,6 +98,8 @@ static const struct rpc_method methods[] = {
 	{ "supervisor.removeProcessGroup", "s", "boolean string",
 	    "Remove a stopped process from the active configuration",
 	    rpc_remove_process_group, true },
+	{ "supervisor.restart", "", "boolean",
+	    "Restart the supervisor process", rpc_restart, true },
 	{ "supervisor.sendProcessStdin", "ss", "boolean string string",
 	    "Send a string of chars to the stdin of the process name",
 	    rpc_send_process_stdin, true },

@@ -75,6 +75,44 @@ void	 logsink_daemon_reopen(void);
    the journal (maintail, clearlog). */
 struct logfile *logsink_daemon_file(void);
 /*
+ * logfollow.c: a log file followed by path (tail -f, /logtail).  The
+ * caller reads lf->fd at lf->off (advancing it) until the end, then asks
+ * logfollow_at_end() what happened: nothing new (wait for a change of
+ * the path), read again (the old file once more after a rotation, or
+ * the new one), a new file began (ROTATED: bytes cut at the old one's
+ * end stay cut), or the file was emptied (TRUNCATED: from its start).
+ * fd is -1 between files: logfollow_reopen() (-1, errno ENOENT, while
+ * the path names none).
+ */
+struct logfollow {
+	char		*path;
+	int		 fd;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 off;		/* the next byte to read */
+	off_t		 carried;	/* read bytes a rotation moved to the
+					   new file's start: skipped there */
+	bool		 drained;	/* rotated: the old file read again */
+};
+
+enum logfollow_end {
+	LOGFOLLOW_IDLE,
+	LOGFOLLOW_AGAIN,
+	LOGFOLLOW_ROTATED,
+	LOGFOLLOW_TRUNCATED,
+};
+
+struct stat;
+/* Open a log for reading: -1 with errno (ENOENT: no file) and cause. */
+int	 logfollow_open(const char *path, struct stat *, char *cause, size_t);
+/* Follow path from off in fd (taken; -1: no file yet) of st. */
+void	 logfollow_init(struct logfollow *, const char *path, int fd,
+	    const struct stat *, off_t off);
+int	 logfollow_reopen(struct logfollow *, char *cause, size_t);
+enum logfollow_end logfollow_at_end(struct logfollow *);
+void	 logfollow_release(struct logfollow *);
+
+/*
  * logclear.c: log files emptied in place (their backups stay, as
  * Supervisor's).  logclear_proc (clearProcessLogs): a process's stdout
  * and stderr files; the paths emptied go to paths (up to two,

@@ -2,7 +2,8 @@
 """Side-by-side benchmark: our supervisord, Python Supervisor, a baseline.
 
 Each workload of issue 7 is measured on every system it knows (our
-daemon, Python Supervisor 4.2 run by hand with -n in a temporary folder,
+daemon, Python Supervisor 4.2 run by hand with -n in a temporary folder
+from the copy `make pysupervisor` unpacks under BUILD/pysupervisor,
 and for some a baseline doing the same job without a supervisor); each
 figure is the median of several runs.  The table shows the figures, the
 ratios, the goal and whether it is met; the same goes to a JSON file.
@@ -22,7 +23,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,8 +34,8 @@ import lifecycle                                        # noqa: E402
 import logs                                             # noqa: E402
 import metricsbench                                     # noqa: E402
 import xmlrpcbench                                      # noqa: E402
-from benchlib import (MiB, PYSUPERVISORD, loadavg, machine,  # noqa: E402
-                      parse_size)
+import benchlib                                         # noqa: E402
+from benchlib import MiB, loadavg, machine, parse_size  # noqa: E402
 
 
 class Context:
@@ -62,36 +62,18 @@ class Context:
         self.status_calls = 10 if q else 50
 
 
-def ensure_supervisor(args):
-    """Whether Python Supervisor can run; installs the Debian package when
-    it is missing, without letting it start its system service."""
+def ensure_supervisor(args, ctx):
+    """Whether Python Supervisor can run: the copy `make pysupervisor`
+    unpacks under the build folder (nothing installed on the system)."""
+    # Its supervisorctl and XML-RPC transport are the client of ours too.
+    found = benchlib.use_pysupervisor(ctx.build)
     if args.no_supervisor:
         return False
-    if os.access(PYSUPERVISORD, os.X_OK):
+    if found:
         return True
-    print("bench: %s is missing: installing Python Supervisor "
-          "(apt-get install -y supervisor)" % PYSUPERVISORD, flush=True)
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    policy = "/usr/sbin/policy-rc.d"
-    ours = not os.path.exists(policy)
-    try:
-        if ours:
-            # exit 101: "action forbidden", so the package's postinst
-            # leaves supervisor.service alone
-            subprocess.run(sudo + ["sh", "-c", "printf '#!/bin/sh\\nexit "
-                                   "101\\n' > %s && chmod 755 %s"
-                                   % (policy, policy)], check=True)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(sudo + ["apt-get", "install", "-y", "supervisor"],
-                       env=env, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print("bench: cannot install Python Supervisor (%s): skipping it"
-              % e)
-        return False
-    finally:
-        if ours:
-            subprocess.run(sudo + ["rm", "-f", policy])
-    return os.access(PYSUPERVISORD, os.X_OK)
+    print("bench: no Python Supervisor under %s/pysupervisor: run make "
+          "pysupervisor" % ctx.build, flush=True)
+    return False
 
 
 def fmt(v):
@@ -168,7 +150,7 @@ def tabulate(done, results):
             entry["ratios"][metric] = {"ours/baseline": vs_base,
                                        "better than supervisor": vs_py}
             goal = w.goals.get(metric)
-            verdict = goal.verdict(ours, base) if goal else None
+            verdict = goal.verdict(ours, base, py) if goal else None
             if goal:
                 entry["goals"][metric] = {
                     "goal": goal.text, "verdict": verdict and verdict[0],
@@ -213,7 +195,7 @@ def main():
         if not os.access(os.path.join(ctx.build, prog), os.X_OK):
             sys.exit("bench: %s/%s is missing: run make all helpers"
                      % (ctx.build, prog))
-    have_py = ensure_supervisor(args)
+    have_py = ensure_supervisor(args, ctx)
     if not have_py and not args.no_supervisor:
         print("bench: Python Supervisor is absent: only our figures")
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 import pysupervisor
+from escape_util import free_port
 from conftest import SUPCTL, DEADLINE, wait_for
 
 DEFAULT_CONFIGS = ("/etc/supervisord.conf", "/etc/supervisor/supervisord.conf")
@@ -52,6 +53,23 @@ def test_config_file_without_serverurl(d, tmp_path):
     conf.write_text("[unix_http_server]\nfile = %s\n" % d.sock)
     r = run(["-c", str(conf), "status", "p"], str(tmp_path))
     assert r.returncode == 0, r.stderr
+
+
+def test_daemons_own_file_with_every_section(daemon, tmp_path):
+    """The daemon's file as it is: an [inet_http_server] (whose keys the
+    client load used to skip, then ask for) and a line longer than
+    inih's own 200 bytes."""
+    daemon.write_config("""\
+        [inet_http_server]
+        port = 127.0.0.1:%d
+
+        [program:p]
+        command = sh -c 'exec sleep 1000' %s
+        """ % (free_port(), "x" * 300))
+    daemon.start()
+    daemon.wait_state("p", "RUNNING")
+    r = run(["-c", daemon.conf, "status", "p"], str(tmp_path))
+    assert r.returncode == 0 and "RUNNING" in r.stdout, r.stderr
 
 
 def test_environment_socket(d, tmp_path):

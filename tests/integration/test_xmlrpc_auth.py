@@ -1,7 +1,11 @@
 """[inet_http_server] and Basic authentication: the TCP listener, the
 Unix socket's username and password, plain and {SHA} passwords, 401 with
-Supervisor's realm, and supervisorctl with credentials."""
+Supervisor's realm, supervisorctl with credentials, and the listener out
+of descriptors."""
 import hashlib
+import os
+import re
+import resource
 import socket
 import subprocess
 import xmlrpc.client
@@ -123,4 +127,99 @@ def test_port_in_use_is_a_startup_error(daemon):
     daemon.start(wait=False)
     assert daemon.wait_exit() != 0
     assert "cannot listen on 127.0.0.1:%d" % port in daemon.output()
+    # The control socket it had set up and the pidfile are gone again.
+    assert not os.path.exists(daemon.sock)
+    assert not os.path.exists(daemon.pidfile)
     s.close()
+
+
+def test_refused_request_is_answered_after_its_body(daemon):
+    """A 401 waits for the request's body and keeps the connection, as
+    Supervisor's does: supervisorctl writes the headers and the body
+    apart, and a connection closed under it gave EPIPE, not the 401."""
+    start(daemon, "", unix_auth="username = u\npassword = p\n")
+    body = b"<?xml version='1.0'?><methodCall><methodName>" \
+        b"supervisor.getPID</methodName></methodCall>"
+    req = (b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n"
+           b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s"
+           % (len(body), body))
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(DEADLINE)
+    s.connect(daemon.sock)
+    s.sendall(req)
+    got = b""
+    while got.count(b"HTTP/1.1 401") < 1 or not got.endswith(b"\n"):
+        chunk = s.recv(65536)
+        assert chunk, "closed after the first refusal: %r" % got
+        got += chunk
+    s.sendall(req)		# the same connection: still open
+    while got.count(b"HTTP/1.1 401") < 2:
+        chunk = s.recv(65536)
+        assert chunk, "closed after the first refusal: %r" % got
+        got += chunk
+    s.close()
+    assert b'WWW-Authenticate: Basic realm="default"' in got
+
+
+API_VERSION = (b"<?xml version='1.0'?><methodCall><methodName>"
+               b"supervisor.getAPIVersion</methodName></methodCall>")
+
+
+def rpc_send(s):
+    """An XML-RPC request on s; the answer ends the connection."""
+    s.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+              b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s"
+              % (len(API_VERSION), API_VERSION))
+
+
+def connect(port):
+    return socket.create_connection(("127.0.0.1", port),
+                                    timeout=DEADLINE * 2)
+
+
+def test_tcp_listener_out_of_descriptors_pauses(daemon):
+    """The daemon with few descriptors: the TCP listener meets EMFILE,
+    pauses (said once per episode, with its count at the end, as the
+    control socket's), and every connection is still served in turn."""
+    port = free_port()
+    daemon.write_config(PROGRAMS, supervisord_extra="minfds = 16",
+                        extra="[inet_http_server]\nport = 127.0.0.1:%d\n"
+                        % port)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    try:
+        daemon.wait_state("sleeper", "RUNNING")
+        # Connected first, silent: each one the daemon takes holds a
+        # descriptor until its request is answered, so it runs out.
+        socks = [connect(port) for _ in range(150)]
+        daemon.wait_log("http: cannot accept, pausing")
+        for s in socks:
+            rpc_send(s)
+        for i, s in enumerate(socks):
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200"), (i, data[:200])
+            assert b"<string>3.0</string>" in data, (i, data)
+            s.close()
+        # One more connection ends the episode: its count is said.
+        s = connect(port)
+        rpc_send(s)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        s.close()
+        daemon.wait_log("http: accepting again after")
+        log = daemon.log()
+        assert log.count("http: cannot accept, pausing") == \
+            log.count("http: accepting again after"), log
+        assert re.search(r"http: accepting again after \d+ pauses? over "
+                         r"[0-9.]+ s out of descriptors", log), log
+        assert daemon.proc.poll() is None
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
