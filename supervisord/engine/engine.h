@@ -63,6 +63,7 @@ struct logcap;		/* logcap.c: one captured output stream */
 struct procin;		/* procin.c: the write end of a stdin pipe */
 struct listener;	/* listener/lsnproc.c: a listener's protocol */
 struct pools;		/* listener/pool.c: [eventlistener:x] pools */
+struct output_hooks;	/* ... and what output/ gives them */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -243,9 +244,8 @@ struct daemon {
 	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
 	/* A program's output for the pools (PROCESS_LOG_*,
 	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
-	   subscribes to them, called by output/capture.c. */
-	void		(*output_event)(struct proc *, enum evtype, pid_t,
-			    const char *, size_t);
+	   subscribes to them, called by output/ (struct output_hooks). */
+	const struct output_hooks *output_events;
 	/* A connection of the control socket that speaks HTTP: set by
 	   http_init (http/), called by control/sniff.c, which so names no
 	   symbol of http/ (http calls control, never the reverse); NULL
@@ -345,6 +345,23 @@ struct proc_stdout_hooks {
 	void	(*spawned)(struct proc *);
 	void	(*abort)(struct proc *);
 	void	(*release)(struct proc *);
+};
+
+/*
+ * What output/ calls while a pool subscribes to a program's output
+ * (d->output_events).  event: a read's bytes (or capture mode's) as
+ * one event.  wanted: whether some pool would keep a new PROCESS_LOG
+ * event of this process's channel now; when none would (each one that
+ * takes the type is full and its oldest event is this channel's own),
+ * output/ need not read the bytes: it moves them to the log file
+ * untouched and calls skipped, which counts and logs that many events
+ * (one per read's worth of bytes) as dropped.
+ */
+struct output_hooks {
+	void	(*event)(struct proc *, enum evtype, pid_t, const char *,
+		    size_t);
+	bool	(*wanted)(struct proc *, enum evtype, pid_t);
+	void	(*skipped)(struct proc *, enum evtype, pid_t, size_t events);
 };
 
 /* listener/: [eventlistener:x] pools (listener/listener.h), for the host
