@@ -223,3 +223,53 @@ def test_tcp_listener_out_of_descriptors_pauses(daemon):
         assert daemon.proc.poll() is None
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _get(port, host, origin=None, body=None, fetch_site=None):
+    """A raw GET /metrics over TCP with the given Host (and Origin or
+    Sec-Fetch-Site, as a browser sends): its status (and body text
+    appended to the list body)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    hdrs = "GET /metrics HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n" % host
+    if origin:
+        hdrs += "Origin: %s\r\n" % origin
+    if fetch_site:
+        hdrs += "Sec-Fetch-Site: %s\r\n" % fetch_site
+    s.sendall((hdrs + "\r\n").encode())
+    got = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    if body is not None:
+        body.append(got.partition(b"\r\n\r\n")[2].decode())
+    return int(got.split(b" ")[1])
+
+
+def test_dns_rebinding_refused_without_credentials(daemon):
+    """A page of evil.example rebound to 127.0.0.1 is same-origin with
+    itself; without a username the listener serves a browser only when
+    it names this machine.  Other clients (no Origin, no Sec-Fetch-Site)
+    may use any name: fleets scrape hosts by their DNS names."""
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = 127.0.0.1:%d\n" % port)
+    evil = "evil.example:%d" % port
+    said = []
+    assert _get(port, evil, "http://" + evil, said) == 403
+    assert "DNS rebinding" in said[0]
+    assert _get(port, evil, fetch_site="same-origin") == 403
+    assert _get(port, evil) == 200
+    for name in ("127.0.0.1", "localhost", "[::1]", socket.gethostname()):
+        here = "%s:%d" % (name, port)
+        assert _get(port, here, "http://" + here) == 200, name
+
+
+def test_names_served_with_credentials(daemon):
+    """With a username, the browser sends no credentials to a rebound
+    name: any Host is served (reverse proxies, DNS names)."""
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = 127.0.0.1:%d\nusername = u\n"
+          "password = p\n" % port)
+    assert _get(port, "supervisor.example:%d" % port) == 401
