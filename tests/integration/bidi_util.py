@@ -1,17 +1,16 @@
 """Headless Firefox ESR driven over WebDriver BiDi, the remote agent
 built into Firefox (no geckodriver, which Debian does not package):
-a small websocket client on the standard library, for the web page's
+Debian's python3-websocket speaks the websocket, for the web page's
 tests in Firefox."""
 import base64
 import json
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import time
 
 import pytest
+import websocket
 
 FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 
@@ -37,73 +36,6 @@ def unavailable():
     if not os.access(FIREFOX, os.X_OK):
         return "%s is not installed (Debian package firefox-esr)" % FIREFOX
     return None
-
-
-class WebSocket:
-    """A client websocket: text frames only, masked as RFC 6455 asks."""
-
-    def __init__(self, host, port, path, timeout):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           "Sec-WebSocket-Key: %s\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n"
-                           % (path, host, port, key)).encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket handshake: closed")
-            head += chunk
-        head, self.buf = head.split(b"\r\n\r\n", 1)
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            raise ConnectionError("websocket handshake: %r" % head[:200])
-
-    def _read(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def send(self, text):
-        data = text.encode()
-        n = len(data)
-        if n < 126:
-            head = struct.pack("!BB", 0x81, 0x80 | n)
-        elif n < 65536:
-            head = struct.pack("!BBH", 0x81, 0x80 | 126, n)
-        else:
-            head = struct.pack("!BBQ", 0x81, 0x80 | 127, n)
-        mask = os.urandom(4)
-        self.sock.sendall(head + mask +
-                          bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-    def recv(self):
-        """The next whole text message (fragments joined, pings skipped)."""
-        msg = b""
-        while True:
-            b0, b1 = self._read(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._read(8))[0]
-            data = self._read(n)
-            op = b0 & 0x0F
-            if op == 8:
-                raise ConnectionError("websocket closed by the browser")
-            if op in (9, 10):
-                continue
-            msg += data
-            if b0 & 0x80:
-                return msg.decode()
-
-    def close(self):
-        self.sock.close()
 
 
 class Firefox:
@@ -133,7 +65,9 @@ class Firefox:
             raise
         try:
             port = self._port(prof)
-            self.ws = WebSocket("127.0.0.1", port, "/session", timeout)
+            self.ws = websocket.create_connection(
+                "ws://127.0.0.1:%d/session" % port, timeout=timeout,
+                suppress_origin=True)
             self.cmd("session.new", {"capabilities": {}})
             tree = self.cmd("browsingContext.getTree", {})
             self.context = tree["contexts"][0]["context"]
