@@ -106,7 +106,8 @@ helpers: $(HELPER_BINS)
 DEB_BUILD := gcc make pkg-config libev-dev libcjson-dev libinih-dev check \
 	     libmicrohttpd-dev libexpat1-dev libmd-dev
 DEB_TEST  := python3 python3-pytest python3-pytest-xdist procps mandoc \
-	     chromium chromium-driver python3-selenium firefox-esr python3-websocket
+	     chromium chromium-driver python3-selenium firefox-esr \
+	     python3-websocket
 SUDO	  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps:
