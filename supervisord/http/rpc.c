@@ -178,17 +178,18 @@ static void
 rpc_call_done(struct rpc_req *r)
 {
 	struct proto_buf	*out = r->multi ? &r->results : NULL;
-	struct proto_buf	 body = { 0 };
 
 	if (out == NULL) {
-		if (r->fault != 0)
-			xw_fault(&body, r->fault, r->fault_text);
-		else
-			xw_response(&body, r->value.data + r->value.off,
-			    proto_buf_used(&r->value));
-		proto_buf_add(&body, "", 1);
-		r->body = body.data;
-		r->body_len = body.len - 1;
+		/* The value follows the response's head: close it, keep it. */
+		if (r->fault != 0) {
+			proto_buf_release(&r->value);
+			xw_fault(&r->value, r->fault, r->fault_text);
+		} else
+			xw_response_tail(&r->value);
+		proto_buf_add(&r->value, "", 1);
+		r->body = r->value.data;	/* never consumed: off is 0 */
+		r->body_len = r->value.len - 1;
+		memset(&r->value, 0, sizeof(r->value));
 	} else if (r->fault != 0) {
 		xw_struct_open(out);
 		xw_member_int(out, "faultCode", r->fault);
@@ -235,7 +236,6 @@ static int
 rpc_step(struct rpc_req *r)
 {
 	const struct xr_value	*calls;
-	struct proto_buf	 results;
 
 	if (!r->multi)
 		return r->body != NULL;
@@ -245,14 +245,12 @@ rpc_step(struct rpc_req *r)
 			return 0;
 		rpc_call_done(r);
 	}
-	results = r->results;
-	memset(&r->results, 0, sizeof(r->results));
+	/* The results follow the response's head: they become the value. */
 	r->multi = false;
-	xw_array_open(&r->value);
-	proto_buf_add(&r->value, results.data + results.off,
-	    proto_buf_used(&results));
-	xw_array_close(&r->value);
-	proto_buf_release(&results);
+	xw_array_close(&r->results);
+	proto_buf_release(&r->value);
+	r->value = r->results;
+	memset(&r->results, 0, sizeof(r->results));
 	rpc_call_done(r);
 	return 1;
 }
@@ -306,8 +304,11 @@ rpc_run(struct rpc_req *r, const char *body, size_t len, char *cause,
 			return 1;
 		}
 		r->multi = true;
+		xw_response_head(&r->results);
+		xw_array_open(&r->results);
 		return rpc_step(r);
 	}
+	xw_response_head(&r->value);
 	if (rpc_call(r, r->call.method, r->call.params, r->call.nparams) ==
 	    RPC_WAIT)
 		return 0;

@@ -53,7 +53,8 @@ struct rpc_req {
 	bool			 multi;		/* system.multicall */
 	size_t			 next;		/* its next call */
 	struct proto_buf	 results;	/* its results so far */
-	/* The call running. */
+	/* The call running: its value, written after the response's head
+	   for a lone call (the response is then this buffer, no copy). */
 	struct proto_buf	 value;
 	int			 fault;		/* 0, or its code */
 	char			 fault_text[512];

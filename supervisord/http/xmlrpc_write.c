@@ -215,11 +215,15 @@ xw_value(struct proto_buf *b, const struct xr_value *v)
 }
 
 void
-xw_response(struct proto_buf *out, const char *value, size_t len)
+xw_response_head(struct proto_buf *out)
 {
 	ADD(out, "<?xml version='1.0'?>\n<methodResponse>\n<params>\n"
 	    "<param>\n");
-	proto_buf_add(out, value, len);
+}
+
+void
+xw_response_tail(struct proto_buf *out)
+{
 	ADD(out, "</param>\n</params>\n</methodResponse>\n");
 }
 
