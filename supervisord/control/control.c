@@ -2,7 +2,8 @@
  * The control socket: a Unix stream socket answering JSON requests for
  * any number of clients at once (client.c serves each) without ever
  * blocking the loop.  Every peer is checked (SO_PEERCRED) before it is
- * served.  The requests are cmd.c's, the events streams event.c's.
+ * served.  The requests are cmd.c's, the events streams event.c's; the
+ * accept loop is accept.c's.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -10,7 +11,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -20,20 +20,14 @@
 
 #include "control.h"
 #include "event.h"
-#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
 /* The one control socket of the daemon. */
 static struct {
 	struct daemon		*daemon;
-	int			 fd;
-	int			 reserve;	/* see reserve_take() */
+	struct acceptor		 acceptor;	/* accept.c */
 	char			*path;
-	ev_io			 accept_w;
-	ev_timer		 pause_w;	/* accept again after EMFILE */
-	unsigned		 pauses;	/* in this episode of EMFILE */
-	ev_tstamp		 paused_at;	/* its start */
 	TAILQ_HEAD(, ctl_client) clients;
 	TAILQ_HEAD(, ctl_client) dead;	/* freed at the end of the turn */
 	unsigned		 next_id;
@@ -45,7 +39,7 @@ static struct {
 	uid_t			 owner_uid;
 	bool			 have_owner_gid;
 	gid_t			 owner_gid;
-} ctl = { .fd = -1, .reserve = -1 };
+} ctl = { .acceptor = { .fd = -1, .reserve = -1 } };
 
 /* Is the peer in one of the groups (primary or supplementary)? */
 static bool
@@ -112,14 +106,11 @@ control_client_add(struct ctl_client *c)
 void
 control_client_gone(struct ctl_client *c)
 {
-	struct ev_loop	*loop = c->daemon->loop;
-
 	if (c->flags & CLIENT_EVENTS)
 		event_unsubscribe(c->daemon, cmd_event_send, c);
 	TAILQ_REMOVE(&ctl.clients, c, entry);
 	TAILQ_INSERT_TAIL(&ctl.dead, c, entry);
-	if (!ev_is_active(&ctl.pause_w) && ctl.fd != -1)
-		ev_io_start(loop, &ctl.accept_w);
+	acceptor_again(&ctl.acceptor);
 }
 
 /* The clients connected to the socket (not XML-RPC's, which have none). */
@@ -143,7 +134,8 @@ control_client_timeout(void)
 
 /* A new connection: who is it, and may it use the socket? */
 static void
-accept_one(struct daemon *d, int fd)
+accept_one(struct acceptor *a, int fd, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	struct ucred	cr;
 	socklen_t	len = sizeof(cr);
@@ -159,90 +151,7 @@ accept_one(struct daemon *d, int fd)
 		    "not root, not uid %ld, neither the socket's owner nor in its "
 		    "group or access_group", (long)cr.uid, (long)cr.pid,
 		    (long)geteuid());
-	sniff_start(d, fd, &cr, allowed);
-}
-
-/*
- * Out of descriptors: stop accepting for a moment so clients finish and
- * free theirs.  Said once per episode, not at every 100 ms pause; the
- * episode ends when every waiting connection was taken (EAGAIN), and that
- * says how many pauses it took and how long it lasted.
- */
-static void
-accept_pause(struct ev_loop *loop)
-{
-	if (ctl.pauses++ == 0) {
-		log_warn("control: cannot accept, pausing");
-		ctl.paused_at = ev_now(loop);
-	}
-}
-
-static void
-accept_resumed(struct ev_loop *loop)
-{
-	if (ctl.pauses == 0)
-		return;
-	log_warnx("control: accepting again after %u pause%s over %.1f s out "
-	    "of descriptors", ctl.pauses, ctl.pauses == 1 ? "" : "s",
-	    ev_now(loop) - ctl.paused_at);
-	ctl.pauses = 0;
-}
-
-/* A descriptor in reserve, closed when the daemon ran out of them so
-   that one operator still gets in, to see why and stop something. */
-static void
-reserve_take(void)
-{
-	if (ctl.reserve == -1)
-		ctl.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-static void
-accept_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	int	fd, i;
-
-	/* A bounded batch per turn keeps the loop fair to everyone else. */
-	for (i = 0; i < 64; i++) {
-		fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd != -1) {
-			accept_one(ctl.daemon, fd);
-			continue;
-		}
-		switch (errno) {
-		case EINTR:
-		case ECONNABORTED:
-			continue;
-		case EAGAIN:
-			accept_resumed(loop);
-			return;
-		case EMFILE:
-		case ENFILE:
-			if (ctl.reserve != -1) {
-				close(ctl.reserve);
-				ctl.reserve = -1;
-				continue;
-			}
-			/* FALLTHROUGH */
-		case ENOBUFS:
-		case ENOMEM:
-			accept_pause(loop);
-			ev_io_stop(loop, &ctl.accept_w);
-			ev_timer_set(&ctl.pause_w, CTL_ACCEPT_PAUSE, 0.);
-			ev_timer_start(loop, &ctl.pause_w);
-			return;
-		default:
-			log_warn("control: accept");
-			return;
-		}
-	}
-}
-
-static void
-pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	reserve_take();
-	ev_io_start(loop, &ctl.accept_w);
+	sniff_start(ctl.daemon, fd, &cr, allowed);
 }
 
 /* The end of the turn: every client's output, then free the dropped. */
@@ -258,7 +167,7 @@ control_flush(struct daemon *d)
 		proto_buf_release(&c->out);
 		free(c);
 	}
-	reserve_take();
+	acceptor_reserve(&ctl.acceptor);
 }
 
 /* "user[:group]", names or numbers; gid stays -1 without a group. */
@@ -500,14 +409,11 @@ control_init(struct daemon *d, char *cause, size_t causelen)
 		    us->file, strerror(errno));
 		goto unlink_path;
 	}
-	if (http_init(d, cause, causelen) == -1)
-		goto unlink_path;
-	ctl.fd = fd;
 	ctl.path = xstrdup(us->file);
-	ev_io_init(&ctl.accept_w, accept_cb, fd, EV_READ);
-	ev_io_start(d->loop, &ctl.accept_w);
-	reserve_take();
-	ev_init(&ctl.pause_w, pause_cb);
+	ctl.acceptor.name = "control";
+	ctl.acceptor.with_reserve = true;
+	ctl.acceptor.accepted = accept_one;
+	acceptor_start(&ctl.acceptor, d->loop, fd);
 	job_init(d);
 	log_info("control: listening on '%s'", us->file);
 	return 0;
@@ -526,7 +432,6 @@ control_free(struct daemon *d)
 	if (ctl.daemon == NULL)
 		return;
 	sniff_free_all();
-	http_free(d);
 	job_free_all(d);
 	while ((c = TAILQ_FIRST(&ctl.clients)) != NULL) {
 		/* One last try to deliver what is queued, without waiting. */
@@ -534,15 +439,7 @@ control_free(struct daemon *d)
 		client_drop(c, NULL);
 	}
 	control_flush(d);
-	ev_timer_stop(d->loop, &ctl.pause_w);
-	if (ctl.fd != -1) {
-		ev_io_stop(d->loop, &ctl.accept_w);
-		close(ctl.fd);
-		ctl.fd = -1;
-	}
-	if (ctl.reserve != -1)
-		close(ctl.reserve);
-	ctl.reserve = -1;
+	acceptor_stop(&ctl.acceptor);
 	if (ctl.path != NULL) {
 		if (unlink(ctl.path) == -1 && errno != ENOENT)
 			log_warn("control: cannot remove '%s'", ctl.path);

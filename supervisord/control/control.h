@@ -78,6 +78,36 @@ struct ctl_client {
 };
 
 /*
+ * accept.c: a listening socket's accept loop, never blocking: a bounded
+ * batch a turn, and out of descriptors a pause of CTL_ACCEPT_PAUSE, said
+ * once per episode.  The control socket's and [inet_http_server]'s.
+ */
+struct acceptor {
+	const char	*name;		/* its log lines' prefix */
+	bool		 with_reserve;	/* keep one descriptor in reserve */
+	/* Each connection taken (fd non-blocking, close-on-exec). */
+	void		(*accepted)(struct acceptor *, int fd,
+			    const struct sockaddr *, socklen_t);
+	int		 fd;		/* listening, or -1 */
+	int		 reserve;	/* see acceptor_reserve() */
+	struct ev_loop	*loop;
+	ev_io		 accept_w;
+	ev_timer	 pause_w;	/* accept again after EMFILE */
+	unsigned	 pauses;	/* in this episode of EMFILE */
+	ev_tstamp	 paused_at;	/* its start */
+};
+
+/* Watch fd (listening, non-blocking); name, with_reserve and accepted
+   set before. */
+void	 acceptor_start(struct acceptor *, struct ev_loop *, int fd);
+/* The end of a turn: take the reserve again, if it was spent. */
+void	 acceptor_reserve(struct acceptor *);
+/* A connection went away: accept again, unless paused. */
+void	 acceptor_again(struct acceptor *);
+/* Stop watching, close the socket and the reserve. */
+void	 acceptor_stop(struct acceptor *);
+
+/*
  * control.c: the control socket.  daemon_main calls control_init once the
  * processes exist (before autostart) and control_free after the loop.
  */

@@ -1,9 +1,10 @@
 /*
  * One socket, two protocols: a new connection's first bytes, peeked
  * (MSG_PEEK) and never consumed, say whether it speaks our JSON (client.c)
- * or HTTP (http.c, for supervisorctl and every XML-RPC client).  HTTP
- * starts with a method name and a space; anything else is JSON, whose
- * requests start with '{'.  A connection that says nothing is closed
+ * or HTTP (http.c, for supervisorctl and every XML-RPC client, reached
+ * through the hook http_init sets in struct daemon).  HTTP starts with a
+ * method name and a space; anything else is JSON, whose requests start
+ * with '{'.  A connection that says nothing is closed
  * after the idle timeout, as a JSON client would be.
  */
 #include <sys/types.h>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -74,20 +74,19 @@ sniff_free(struct sniff *s)
 	free(s);
 }
 
+/* HTTP goes to the server through its hook (struct daemon's
+   http_accept), JSON to client.c; the descriptor is theirs. */
 static void
 sniff_hand_over(struct sniff *s, enum sniff_verdict v)
 {
-	struct http_peer	peer;
+	struct daemon	*d = s->daemon;
 
-	if (v == SNIFF_HTTP) {
-		memset(&peer, 0, sizeof(peer));
-		peer.uid = s->cr.uid;
-		peer.gid = s->cr.gid;
-		peer.pid = s->cr.pid;
-		peer.allowed = s->allowed;
-		http_add_connection(s->fd, &peer, NULL, 0);
-	} else
-		client_new(s->daemon, s->fd, &s->cr, s->allowed);
+	if (v != SNIFF_HTTP)
+		client_new(d, s->fd, &s->cr, s->allowed);
+	else if (d->http_accept != NULL)
+		d->http_accept(d, s->fd, &s->cr, s->allowed);
+	else
+		close(s->fd);
 	s->fd = -1;
 }
 

@@ -63,6 +63,7 @@ struct logcap;		/* logcap.c: one captured output stream */
 struct procin;		/* procin.c: the write end of a stdin pipe */
 struct listener;	/* listener/lsnproc.c: a listener's protocol */
 struct pools;		/* listener/pool.c: [eventlistener:x] pools */
+struct output_hooks;	/* ... and what output/ gives them */
 struct daemon;
 struct event_bus;	/* event.c: the event queue, its subscribers */
 struct notify;		/* notify.c: the programs' sd_notify socket */
@@ -195,6 +196,8 @@ void	 exit_describe(const struct exit_info *, char *buf, size_t);
 /* Restart delay n (1, 2, ...) with the program's growth and cap. */
 ev_tstamp proc_backoff_delay(const struct proc_config *, unsigned n);
 
+struct ucred;
+
 /*
  * The daemon: the running configuration and every process.  One instance,
  * reached through the libev loop's userdata where callbacks need it.
@@ -241,9 +244,14 @@ struct daemon {
 	const struct proc_stdout_hooks *listener_io;	/* set by pools_init */
 	/* A program's output for the pools (PROCESS_LOG_*,
 	   PROCESS_COMMUNICATION_*): set by listener/pool.c while a pool
-	   subscribes to them, called by output/capture.c. */
-	void		(*output_event)(struct proc *, enum evtype, pid_t,
-			    const char *, size_t);
+	   subscribes to them, called by output/ (struct output_hooks). */
+	const struct output_hooks *output_events;
+	/* A connection of the control socket that speaks HTTP: set by
+	   http_init (http/), called by control/sniff.c, which so names no
+	   symbol of http/ (http calls control, never the reverse); NULL
+	   while the HTTP server is down: the connection is closed. */
+	void		(*http_accept)(struct daemon *, int fd,
+			    const struct ucred *, bool allowed);
 	struct guardian	*guardian;	/* guardian.c, NULL until started */
 	struct adopted	*adopted;	/* adopt.c: processes programs left */
 	char		*record_path;	/* pidfile.c: pidfile + ".json" */
@@ -337,6 +345,23 @@ struct proc_stdout_hooks {
 	void	(*spawned)(struct proc *);
 	void	(*abort)(struct proc *);
 	void	(*release)(struct proc *);
+};
+
+/*
+ * What output/ calls while a pool subscribes to a program's output
+ * (d->output_events).  event: a read's bytes (or capture mode's) as
+ * one event.  wanted: whether some pool would keep a new PROCESS_LOG
+ * event of this process's channel now; when none would (each one that
+ * takes the type is full and its oldest event is this channel's own),
+ * output/ need not read the bytes: it moves them to the log file
+ * untouched and calls skipped, which counts and logs that many events
+ * (one per read's worth of bytes) as dropped.
+ */
+struct output_hooks {
+	void	(*event)(struct proc *, enum evtype, pid_t, const char *,
+		    size_t);
+	bool	(*wanted)(struct proc *, enum evtype, pid_t);
+	void	(*skipped)(struct proc *, enum evtype, pid_t, size_t events);
 };
 
 /* listener/: [eventlistener:x] pools (listener/listener.h), for the host

@@ -33,7 +33,7 @@
  *
  * Supervisor's PROCESS_LOG_*, PROCESS_COMMUNICATION_* and
  * REMOTE_COMMUNICATION do not pass here: a program's output goes from
- * output/ straight to the listener pools through d->output_event (set
+ * output/ straight to the listener pools through d->output_events (set
  * only while a pool subscribes, so a flood costs no queue here), and
  * XML-RPC's sendRemoteCommEvent calls pools_remote_comm(); the
  * `supctl events` stream does not carry them.

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "xmalloc.h"
 #include "control.h"
+#include "http.h"
 #include "supervisord.h"
 
 static const struct {
@@ -382,6 +383,14 @@ daemon_modules_init(struct daemon *d, int ready_fd)
 		detach_fail(ready_fd, "cannot set up the control socket: %s",
 		    cause);
 	}
+	/* The socket's other protocol, and [inet_http_server]. */
+	if (http_init(d, host_routes, host_nroutes, cause, sizeof(cause)) ==
+	    -1) {
+		control_free(d);
+		pidfile_release(d);
+		detach_fail(ready_fd, "cannot set up the control socket: %s",
+		    cause);
+	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
 	sdnotify_init(d);
@@ -419,6 +428,7 @@ daemon_teardown(struct daemon *d)
 	int	status;
 
 	turn_free(d);
+	http_free(d);	/* its XML-RPC requests are control's clients */
 	control_free(d);
 	sdnotify_free(d);
 	notify_close(d);

@@ -36,6 +36,11 @@ void	 turn_init(struct daemon *);
 void	 turn_end(struct daemon *);
 void	 turn_free(struct daemon *);
 
+/* routes.c: the HTTP routes, served by http_init. */
+struct http_route;
+extern const struct http_route	*const host_routes;
+extern const size_t		host_nroutes;
+
 /* Stop everything (reverse priority), then leave the loop with status. */
 void	 daemon_shutdown(struct daemon *, int status);
 /*

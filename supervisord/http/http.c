@@ -4,7 +4,7 @@
  * are handed to it (MHD_add_connection), its epoll descriptor is watched
  * by one ev_io, and MHD_get_timeout() drives one ev_timer, stopped when
  * MHD has no deadline, so an idle daemon never wakes up.  Each request
- * passes one gate and is served by its route (route.c); a request that
+ * passes one gate and is served by its route (host/routes.c); a request that
  * waits (startProcess with wait, a stream with nothing new) suspends
  * its connection and is resumed from the loop.
  */
@@ -97,6 +97,21 @@ http_add_connection(int fd, const struct http_peer *peer,
 		log_warn("http: cannot serve a connection of pid %ld",
 		    (long)peer->pid);
 	http_run();
+}
+
+/* struct daemon's http_accept: a connection of the control socket that
+   speaks HTTP (control/sniff.c), with its peer's credentials. */
+static void
+accept_unix(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
+{
+	struct http_peer	peer;
+
+	memset(&peer, 0, sizeof(peer));
+	peer.uid = cr->uid;
+	peer.gid = cr->gid;
+	peer.pid = cr->pid;
+	peer.allowed = allowed;
+	http_add_connection(fd, &peer, NULL, 0);
 }
 
 /*
@@ -384,12 +399,14 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int
-http_init(struct daemon *d, char *cause, size_t causelen)
+http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
+    char *cause, size_t causelen)
 {
 	const union MHD_DaemonInfo	*info;
 	unsigned			 timeout;
 
 	http.daemon = d;
+	route_table_set(routes, nroutes);
 	/* A large response (getAllProcessInfo: 1 MB at 1000 programs) gets
 	   its own mapping, grown by mremap and given back when freed,
 	   instead of a heap that glibc's moving threshold keeps grown. */
@@ -425,6 +442,7 @@ http_init(struct daemon *d, char *cause, size_t causelen)
 		http_free(d);
 		return -1;
 	}
+	d->http_accept = accept_unix;
 	return 0;
 }
 
@@ -434,6 +452,7 @@ http_free(struct daemon *d)
 	struct http_req		*r;
 	struct MHD_Response	*resp;
 
+	d->http_accept = NULL;
 	if (http.mhd == NULL)
 		return;
 	http_listen_free(d);

@@ -1,7 +1,8 @@
 /*
  * The HTTP side of the control socket: libmicrohttpd inside our libev
  * loop (http.c) and Supervisor's XML-RPC interface on it (rpc*.c).  The
- * daemon at large sees http_init(), http_free() and http_add_connection().
+ * host sees http_init() and http_free(); control hands connections over
+ * through the hook http_init sets (struct daemon's http_accept).
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -23,8 +24,12 @@ struct http_peer {
 					   Unix socket's: its credentials */
 };
 
-/* http.c: the server.  http_init after control_init's socket is up. */
-int	 http_init(struct daemon *, char *cause, size_t);
+/* http.c: the server, started by the host after control_init (the
+   socket's timeout) and stopped before control_free; http_init sets
+   struct daemon's http_accept, through which control hands over. */
+struct http_route;
+int	 http_init(struct daemon *, const struct http_route *routes,
+	    size_t nroutes, char *cause, size_t);
 void	 http_free(struct daemon *);
 /* Serve an accepted connection (fd taken, closed on failure); addr NULL
    for the Unix socket. */

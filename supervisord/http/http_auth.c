@@ -1,14 +1,19 @@
 /*
  * The gate of every HTTP request: the socket's uid check, cross-site
- * refusal, HTTP Basic against the listener's username and password, a
+ * refusal, DNS rebinding on a listener without credentials, HTTP Basic
+ * against the listener's username and password, a
  * route for the path and method, and a body the route takes.
  */
+#include <arpa/inet.h>
+
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sha1.h>		/* libmd */
 
@@ -44,6 +49,65 @@ http_cross_site(struct MHD_Connection *conn)
 	if (n > 0 && p[n - 1] == '/')
 		n--;
 	return strlen(host) != n || strncasecmp(p, host, n) != 0;
+}
+
+/* name (n bytes) is an address literal, localhost, or this host's name. */
+static bool
+names_this_machine(const char *name, size_t n, const char *listen_host)
+{
+	char		buf[256], mine[HOST_NAME_MAX + 1];
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &a4) == 1 ||
+	    inet_pton(AF_INET6, buf, &a6) == 1 ||
+	    strcasecmp(buf, "localhost") == 0)
+		return true;
+	if (listen_host != NULL && strcasecmp(buf, listen_host) == 0)
+		return true;
+	if (gethostname(mine, sizeof(mine)) == -1)
+		return false;
+	mine[sizeof(mine) - 1] = '\0';
+	return strcasecmp(buf, mine) == 0;
+}
+
+/*
+ * DNS rebinding: a hostile page whose own name is made to resolve to
+ * this machine is same-origin with itself, so the Origin check passes,
+ * and a listener without credentials would obey it.  So without
+ * credentials a browser's request over TCP (one that names its Origin
+ * or Sec-Fetch-Site, as browsers do) must name this machine in its
+ * Host: an address, localhost, the listener's host, or the machine's
+ * name.  Other clients (supervisorctl, Prometheus, curl) are not held
+ * to it: a fleet scrapes and drives hosts by their DNS names.
+ */
+static bool
+host_rebound(struct MHD_Connection *conn, const struct config *cfg,
+    const struct http_peer *peer)
+{
+	const char	*host, *end;
+
+	if (!peer->tcp || cfg->inet_server.username != NULL)
+		return false;
+	if (http_header(conn, "Origin") == NULL &&
+	    http_header(conn, "Sec-Fetch-Site") == NULL)
+		return false;
+	if ((host = http_header(conn, "Host")) == NULL)
+		return true;
+	if (host[0] == '[') {
+		if ((end = strchr(host, ']')) == NULL)
+			return true;
+		return !names_this_machine(host + 1, (size_t)(end - host - 1),
+		    NULL);
+	}
+	if ((end = strrchr(host, ':')) == NULL)
+		end = host + strlen(host);
+	return !names_this_machine(host, (size_t)(end - host),
+	    cfg->inet_server.host);
 }
 
 /* Equal strings, in a time that depends on their lengths only. */
@@ -124,6 +188,12 @@ http_gate(struct MHD_Connection *conn, const struct config *cfg,
 	}
 	if (http_cross_site(conn)) {
 		refuse(no, MHD_HTTP_FORBIDDEN, "forbidden: cross-site request");
+		return NULL;
+	}
+	if (host_rebound(conn, cfg, peer)) {
+		refuse(no, MHD_HTTP_FORBIDDEN, "forbidden: Host names another "
+		    "machine (DNS rebinding?); without a username only an "
+		    "address, localhost or this machine's name is served");
 		return NULL;
 	}
 	if (!http_authorized(conn, cfg, peer)) {

@@ -1,8 +1,8 @@
 /*
  * [inet_http_server]: Supervisor's TCP listener for XML-RPC.  Ours, not
- * MHD's: accepted here without blocking (a bounded batch a turn, a pause
- * when out of descriptors) and handed to the HTTP server, which asks for
- * the section's Basic credentials.  HTTP only.
+ * MHD's: accepted without blocking by control's accept loop (accept.c: a
+ * bounded batch a turn, a pause when out of descriptors) and handed to the
+ * HTTP server, which asks for the section's Basic credentials.  HTTP only.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -18,59 +18,20 @@
 #include "http.h"
 #include "log.h"
 
-static struct {
-	int		 fd;
-	ev_io		 accept_w;
-	ev_timer	 pause_w;
-} tcp = { .fd = -1 };
+static struct acceptor	tcp = { .fd = -1, .reserve = -1 };
 
+/* A TCP connection: no credentials, Basic auth decides (http_auth.c). */
 static void
-accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+accept_tcp(struct acceptor *a, int fd, const struct sockaddr *sa,
+    socklen_t salen)
 {
-	struct sockaddr_storage	 ss;
-	struct http_peer	 peer;
-	socklen_t		 len;
-	int			 fd, i;
+	struct http_peer	peer;
 
-	for (i = 0; i < 64; i++) {
-		len = sizeof(ss);
-		fd = accept4(tcp.fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd != -1) {
-			memset(&peer, 0, sizeof(peer));
-			peer.uid = (uid_t)-1;
-			peer.allowed = true;
-			peer.tcp = true;
-			http_add_connection(fd, &peer, (struct sockaddr *)&ss,
-			    len);
-			continue;
-		}
-		switch (errno) {
-		case EINTR:
-		case ECONNABORTED:
-			continue;
-		case EAGAIN:
-			return;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			log_warn("http: cannot accept, pausing");
-			ev_io_stop(loop, &tcp.accept_w);
-			ev_timer_set(&tcp.pause_w, CTL_ACCEPT_PAUSE, 0.);
-			ev_timer_start(loop, &tcp.pause_w);
-			return;
-		default:
-			log_warn("http: accept");
-			return;
-		}
-	}
-}
-
-static void
-pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ev_io_start(loop, &tcp.accept_w);
+	memset(&peer, 0, sizeof(peer));
+	peer.uid = (uid_t)-1;
+	peer.allowed = true;
+	peer.tcp = true;
+	http_add_connection(fd, &peer, sa, salen);
 }
 
 /* Whether the address only this host can reach. */
@@ -136,10 +97,9 @@ http_listen_init(struct daemon *d, char *cause, size_t causelen)
 		    "username: anyone who can reach it controls every program",
 		    is->host ? is->host : "*", is->port);
 	freeaddrinfo(res);
-	tcp.fd = fd;
-	ev_io_init(&tcp.accept_w, accept_cb, fd, EV_READ);
-	ev_io_start(d->loop, &tcp.accept_w);
-	ev_init(&tcp.pause_w, pause_cb);
+	tcp.name = "http";
+	tcp.accepted = accept_tcp;
+	acceptor_start(&tcp, d->loop, fd);
 	log_info("http: listening on %s:%d", is->host ? is->host : "*",
 	    is->port);
 	return 0;
@@ -148,10 +108,5 @@ http_listen_init(struct daemon *d, char *cause, size_t causelen)
 void
 http_listen_free(struct daemon *d)
 {
-	if (tcp.fd == -1)
-		return;
-	ev_io_stop(d->loop, &tcp.accept_w);
-	ev_timer_stop(d->loop, &tcp.pause_w);
-	close(tcp.fd);
-	tcp.fd = -1;
+	acceptor_stop(&tcp);
 }

@@ -1,40 +1,23 @@
 /*
- * The HTTP routes: the one list of what the HTTP side serves, on the
- * control socket and on [inet_http_server] alike.  A route is a path
- * (a prefix when it ends in '/'), a method, what its body may be, and
- * the handler that answers it (route.h).
+ * Finding a request's route in the table of routes (host/routes.c,
+ * given to http_init): a path is exact, or a prefix when it ends in '/'.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "route.h"
-#include "web.h"
-#include "xmlrpc.h"
 
-static const struct http_route routes[] = {
-	/* Supervisor's XML-RPC, at both the paths its clients use. */
-	{ "/RPC2", "POST", "text/xml", XR_BODY_MAX,
-	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
-	{ "/", "POST", "text/xml", XR_BODY_MAX,
-	    route_rpc_serve, route_rpc_release, route_rpc_stopping },
-	/* supervisorctl's tail -f and maintail -f: chunked streams. */
-	{ "/logtail/", "GET", NULL, 0,
-	    route_logtail_serve, route_logtail_release, NULL },
-	{ "/mainlogtail", "GET", NULL, 0,
-	    route_mainlogtail_serve, route_logtail_release, NULL },
-	/* Prometheus's scrapes: the text format. */
-	{ "/metrics", "GET", NULL, 0,
-	    route_metrics_serve, route_metrics_release, NULL },
-	/* The web page and its JSON API (supervisord/web/). */
-	{ "/api", "POST", "application/json", PROTO_LINE_MAX,
-	    api_serve, api_release, api_stopping },
-	{ "/api/events", "GET", NULL, 0,
-	    api_events_serve, sse_release, sse_stopping },
-	{ "/api/log/", "GET", NULL, 0,
-	    api_log_serve, sse_release, sse_stopping },
-	{ "/", "GET", NULL, 0, page_serve, NULL, NULL },
-	{ "/static/", "GET", NULL, 0, page_serve, NULL, NULL },
-};
+/* The table, from http_init (the host's, routes.c). */
+static const struct http_route	*routes;
+static size_t			 nroutes;
+
+void
+route_table_set(const struct http_route *table, size_t n)
+{
+	routes = table;
+	nroutes = n;
+}
+
 
 static bool
 route_matches(const struct http_route *rt, const char *url)
@@ -53,7 +36,7 @@ route_find(const char *url, const char *method, unsigned *status)
 	size_t			 i;
 	bool			 path_known = false;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (i = 0; i < nroutes; i++) {
 		rt = &routes[i];
 		if (!route_matches(rt, url))
 			continue;

@@ -1,6 +1,6 @@
 /*
  * The HTTP routes' private header: one request being served
- * (struct http_req), the route table (route.c) and what a route's
+ * (struct http_req), a route (the table is host/routes.c) and what a route's
  * handler may use of the server (http.c, http_reply.c).
  *
  * Every request goes through the same gate before its route sees it:
@@ -72,6 +72,7 @@ struct http_req {
    when there is none (404, 405). */
 const struct http_route *route_find(const char *url, const char *method,
 	    unsigned *status);
+void	 route_table_set(const struct http_route *, size_t);
 
 /*
  * http_auth.c: the gate every request passes (uid, cross-site, Basic

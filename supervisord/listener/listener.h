@@ -5,8 +5,10 @@
  * subscribes to the engine's events (engine/event.h, END_OF_TURN), turns
  * those its events= names into Supervisor's payloads (payload.c), keeps
  * them in a queue of at most buffer_size (the oldest dropped, logged with
- * its serial) and gives the oldest to the first of its listeners that is
- * READY and RUNNING.
+ * its serial; but a program's output that comes while the oldest is
+ * output of the same stream is dropped itself, its bytes not even read)
+ * and gives the oldest to the first of its listeners that is READY and
+ * RUNNING.
  *
  * A listener (lsnproc.c) is one process of a pool.  Its stdout is the
  * protocol channel, a pipe of ours read without blocking: ACKNOWLEDGED
@@ -38,6 +40,7 @@ struct pevent {
 	char		*payload;
 	size_t		 len;
 	size_t		 chars;		/* its characters: the header's len */
+	pid_t		 pid;		/* a program's output: whose, else 0 */
 };
 
 /* payload.c: an engine event as Supervisor's; -1 for none. */

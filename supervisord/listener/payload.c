@@ -86,6 +86,7 @@ payload_make(const struct event *e, struct pevent *pe)
 
 	pe->payload = NULL;
 	pe->len = 0;
+	pe->pid = 0;
 	switch (e->type) {
 	case EVENT_PROCESS_STATE:
 		return process_state_payload(e, pe);
@@ -272,6 +273,7 @@ payload_output(const struct proc *p, enum evtype t, pid_t pid,
 	int	 n;
 
 	pe->type = t;
+	pe->pid = pid;
 	if (evtype_is(t, EVT_PROCESS_LOG))
 		n = xasprintf(&head, "processname:%s groupname:%s pid:%d "
 		    "channel:%s\n", p->cfg->name, p->cfg->group, (int)pid,
@@ -291,6 +293,7 @@ payload_remote(const char *type, const char *data, size_t len,
 	int	 n;
 
 	pe->type = EVT_REMOTE_COMMUNICATION;
+	pe->pid = 0;
 	n = xasprintf(&head, "type:%s\n", type);
 	payload_with_data(head, (size_t)n, data, len, pe);
 	free(head);

@@ -52,8 +52,7 @@ struct pools {
 
 static void	pools_event(const struct event *, void *);
 static void	quiet_cb(struct ev_loop *, ev_timer *, int);
-static void	pools_output(struct proc *, enum evtype, pid_t, const char *,
-		    size_t);
+static const struct output_hooks pools_output_hooks;
 static void	pools_listener_event(const struct event *, void *);
 
 static struct pool *
@@ -149,9 +148,9 @@ pools_subscribe(struct daemon *d, uint64_t events)
 	size_t		 i;
 	bool		 want;
 
-	d->output_event = events & (evtype_subscription(EVT_PROCESS_LOG) |
+	d->output_events = events & (evtype_subscription(EVT_PROCESS_LOG) |
 	    evtype_subscription(EVT_PROCESS_COMMUNICATION)) ?
-	    pools_output : NULL;
+	    &pools_output_hooks : NULL;
 	if (mask != ps->mask) {
 		event_unsubscribe(d, pools_event, d);
 		event_subscribe(d, mask, EVENT_END_OF_TURN, pools_event, d);
@@ -233,7 +232,7 @@ pools_free(struct daemon *d)
 		return;
 	for (i = 0; i < NTICKS; i++)
 		ev_periodic_stop(d->loop, &d->pools->tick[i]);
-	d->output_event = NULL;
+	d->output_events = NULL;
 	ev_timer_stop(d->loop, &d->pools->quiet);
 	event_unsubscribe(d, pools_event, d);
 	event_unsubscribe(d, pools_listener_event, d);
@@ -253,28 +252,51 @@ is_output(enum evtype t)
 	    evtype_is(t, EVT_PROCESS_COMMUNICATION);
 }
 
-/* Drop the oldest event, logged with its serial as Supervisor does; a
+/* Count an event dropped, logged with its serial as Supervisor does; a
    flood of output events is logged once a second with its count. */
 static void
-pool_drop_oldest(struct pool *pl)
+pool_discard(struct pool *pl, enum evtype t, uint64_t serial)
 {
-	struct pevent	*pe = pl->q[0];
 	struct pools	*ps = pl->pools;
 
 	pl->dropped++;
-	if (is_output(pe->type) && ev_is_active(&ps->quiet))
+	if (is_output(t) && ev_is_active(&ps->quiet))
 		pl->quiet++;
 	else {
 		log_warnx("pool %s event buffer overflowed, discarding event "
-		    "%llu", pl->name, (unsigned long long)pe->serial);
-		if (is_output(pe->type)) {
+		    "%llu", pl->name, (unsigned long long)serial);
+		if (is_output(t)) {
 			ev_timer_set(&ps->quiet, 1., 0.);
 			ev_timer_start(ps->daemon->loop, &ps->quiet);
 		}
 	}
+}
+
+/* Drop the oldest event to make room. */
+static void
+pool_drop_oldest(struct pool *pl)
+{
+	struct pevent	*pe = pl->q[0];
+
+	pool_discard(pl, pe->type, pe->serial);
 	pevent_free(pe);
 	memmove(pl->q, pl->q + 1, (pl->n - 1) * sizeof(*pl->q));
 	pl->n--;
+}
+
+/*
+ * Whether a pool refuses a new PROCESS_LOG event of a process's channel:
+ * its queue is full and its oldest event is that channel's own.  Where
+ * Supervisor drops the oldest, the new one goes: the same loss to the
+ * listener (a read's worth of the same output), but the daemon need not
+ * even read the bytes of an event it drops (capture.c splices them).
+ */
+static bool
+pool_refuses(const struct pool *pl, enum evtype t, pid_t pid)
+{
+	return evtype_is(t, EVT_PROCESS_LOG) && pl->n > 0 &&
+	    pl->n >= pl->buffer_size && pl->q[0]->type == t &&
+	    pl->q[0]->pid == pid;
 }
 
 /* A second of output drops is over: their counts, and another second
@@ -378,18 +400,24 @@ pools_want(const struct pools *ps, enum evtype t)
 
 /* A made event into each pool that wants it, with the same serial for
    all of them, a new one (fresh) or the engine event's: a copy each but
-   the last, which takes the payload (made->payload is then NULL). */
+   the last that keeps it, which takes the payload (made->payload is
+   then NULL); a pool that refuses it counts it dropped. */
 static void
 pools_offer(struct pools *ps, struct pevent *made, bool fresh)
 {
 	struct pevent	*pe;
 	struct pool	*pl, *last = NULL;
 	size_t		 i;
+	bool		 any = false;
 
-	for (i = 0; i < ps->n; i++)
-		if (ps->v[i]->events & EVT_BIT(made->type))
+	for (i = 0; i < ps->n; i++) {
+		if ((ps->v[i]->events & EVT_BIT(made->type)) == 0)
+			continue;
+		any = true;
+		if (!pool_refuses(ps->v[i], made->type, made->pid))
 			last = ps->v[i];
-	if (last == NULL)
+	}
+	if (!any)
 		return;
 	if (fresh)
 		ps->serial = ps->nserial++;
@@ -397,6 +425,11 @@ pools_offer(struct pools *ps, struct pevent *made, bool fresh)
 		pl = ps->v[i];
 		if ((pl->events & EVT_BIT(made->type)) == 0)
 			continue;
+		if (pool_refuses(pl, made->type, made->pid)) {
+			pl->nserial++;
+			pool_discard(pl, made->type, ps->serial);
+			continue;
+		}
 		pe = xmalloc(sizeof(*pe));
 		*pe = *made;
 		if (pl == last)
@@ -449,7 +482,7 @@ pools_now(struct daemon *d, struct pevent *made)
 	free(made->payload);
 }
 
-/* The output hook (d->output_event): PROCESS_LOG_* and
+/* The output hook (d->output_events): PROCESS_LOG_* and
    PROCESS_COMMUNICATION_*, when some pool wants them. */
 static void
 pools_output(struct proc *p, enum evtype t, pid_t pid, const char *data,
@@ -463,6 +496,45 @@ pools_output(struct proc *p, enum evtype t, pid_t pid, const char *data,
 	payload_output(p, t, pid, data, len, &made);
 	pools_now(d, &made);
 }
+
+/* Whether some pool would keep a new output event of this channel. */
+static bool
+pools_output_wanted(struct proc *p, enum evtype t, pid_t pid)
+{
+	struct pools	*ps = p->daemon->pools;
+	size_t		 i;
+
+	for (i = 0; ps != NULL && i < ps->n; i++)
+		if ((ps->v[i]->events & EVT_BIT(t)) &&
+		    !pool_refuses(ps->v[i], t, pid))
+			return true;
+	return false;
+}
+
+/* Output events every pool that wants them refused, not made: their
+   serials given and their drops counted, as pools_offer would. */
+static void
+pools_output_skipped(struct proc *p, enum evtype t, pid_t pid,
+    size_t events)
+{
+	struct pools	*ps = p->daemon->pools;
+	size_t		 i;
+
+	if (ps == NULL || !pools_want(ps, t))
+		return;
+	for (; events > 0; events--) {
+		ps->serial = ps->nserial++;
+		for (i = 0; i < ps->n; i++)
+			if (ps->v[i]->events & EVT_BIT(t)) {
+				ps->v[i]->nserial++;
+				pool_discard(ps->v[i], t, ps->serial);
+			}
+	}
+}
+
+static const struct output_hooks pools_output_hooks = {
+	pools_output, pools_output_wanted, pools_output_skipped,
+};
 
 void
 pools_remote_comm(struct daemon *d, const char *type, const char *data,

@@ -65,8 +65,8 @@ toggle(struct capture *c)
 	cm->on = !cm->on;
 	if (cm->on)
 		return;
-	if (d != NULL && d->output_event != NULL)
-		d->output_event(lc->proc, strcmp(lc->stream, "stderr") == 0 ?
+	if (d != NULL && d->output_events != NULL)
+		d->output_events->event(lc->proc, strcmp(lc->stream, "stderr") == 0 ?
 		    EVT_PROCESS_COMMUNICATION_STDERR :
 		    EVT_PROCESS_COMMUNICATION_STDOUT, c->pid,
 		    cm->buf != NULL ? cm->buf : "", cm->len);

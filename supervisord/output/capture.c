@@ -149,7 +149,37 @@ bool
 capture_events(const struct logcap *lc)
 {
 	return lc->events && lc->proc->daemon != NULL &&
-	    lc->proc->daemon->output_event != NULL;
+	    lc->proc->daemon->output_events != NULL;
+}
+
+/* The PROCESS_LOG type of a stream. */
+static enum evtype
+capture_log_type(const struct logcap *lc)
+{
+	return strcmp(lc->stream, "stderr") == 0 ? EVT_PROCESS_LOG_STDERR :
+	    EVT_PROCESS_LOG_STDOUT;
+}
+
+/* Whether a pool would keep the PROCESS_LOG event of the next read:
+   when none would, its bytes need not be looked at (capture_skipped). */
+static bool
+capture_wanted(const struct capture *c)
+{
+	struct logcap	*lc = c->lc;
+
+	return lc->proc->daemon->output_events->wanted(lc->proc,
+	    capture_log_type(lc), c->pid);
+}
+
+/* Reads' worth of output that no pool would keep, not made into events:
+   as many events counted as dropped. */
+static void
+capture_skipped(const struct capture *c, size_t events)
+{
+	struct logcap	*lc = c->lc;
+
+	lc->proc->daemon->output_events->skipped(lc->proc,
+	    capture_log_type(lc), c->pid, events);
 }
 
 void
@@ -167,11 +197,13 @@ capture_piece(struct capture *c, const char *buf, size_t len)
 		capmode_store(c, buf, len);
 	else
 		capture_output(c, buf, len);
-	if (len > 0 && capture_events(lc))
-		lc->proc->daemon->output_event(lc->proc,
-		    strcmp(lc->stream, "stderr") == 0 ?
-		    EVT_PROCESS_LOG_STDERR : EVT_PROCESS_LOG_STDOUT, c->pid,
-		    buf, len);
+	if (len == 0 || !capture_events(lc))
+		return;
+	if (capture_wanted(c))
+		lc->proc->daemon->output_events->event(lc->proc,
+		    capture_log_type(lc), c->pid, buf, len);
+	else
+		capture_skipped(c, 1);
 }
 
 /* Give bytes read from a pipe to the destinations, per Supervisor's
@@ -190,6 +222,12 @@ capture_deliver(struct capture *c, const char *buf, size_t len)
  * byte needs looking at, else through a read.  Returns the bytes moved,
  * 0 at end of file, -1 when the pipe is empty for now.
  *
+ * PROCESS_LOG events that no pool would keep (each is full of this
+ * stream's undelivered events: the listener is slow or hung) need no
+ * look either: the bytes go straight into the file as without a
+ * listener, each LOGCAP_READ of them (a read of Supervisor's) counted as
+ * a dropped event, so a listener never slows the capture down.
+ *
  * splice(2) holds the pipe's lock while it writes the file, and a writer
  * of small pieces waits on it: such a writer (read in batches) is moved
  * in pieces of LOGCAP_READ, each ending on a multiple of it in the file,
@@ -200,13 +238,19 @@ capture_move(struct capture *c, size_t budget)
 {
 	struct logcap	*lc = c->lc;
 	ssize_t		 n;
+	bool		 skip;
 
 	if (c->small && lc->file != NULL && lc->file->regular &&
 	    budget > LOGCAP_READ - lc->file->size % LOGCAP_READ)
 		budget = LOGCAP_READ - lc->file->size % LOGCAP_READ;
 	if (lc->file != NULL && !lc->syslog && !lc->strip_ansi &&
-	    lc->capture_max == 0 && !capture_events(lc)) {
+	    lc->capture_max == 0 &&
+	    (!capture_events(lc) || !capture_wanted(c))) {
+		skip = capture_events(lc);
 		n = logfile_splice(lc->file, c->fd, budget);
+		if (n > 0 && skip)
+			capture_skipped(c, ((size_t)n + LOGCAP_READ - 1) /
+			    LOGCAP_READ);
 		if (n >= 0)
 			return n;
 		if (errno == EAGAIN)

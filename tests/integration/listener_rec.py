@@ -12,6 +12,7 @@ Each event it gets is appended to OUT as one JSON line {"h": headers,
   exit:MARKER   exits (status 3) at its first event, before answering,
                 unless the file MARKER exists (it creates it)
   hang:MARKER   the same, but never answers nor reads again
+  pause:FILE    at its first event, waits until FILE exists, then OK
   garbage       writes a stray line instead of READY
   flood         writes 64 MiB of garbage instead of READY
   bigresult     answers RESULT 999999999
@@ -63,6 +64,10 @@ def main():
             if kind == "exit":
                 sys.exit(3)
             time.sleep(3600)
+        elif kind == "pause" and seen == 1:
+            while not os.path.exists(arg):
+                time.sleep(0.05)
+            childutils.listener.ok(sys.stdout)
         elif kind == "bigresult":
             sys.stdout.write("RESULT 999999999\n")
             sys.stdout.flush()

@@ -19,7 +19,7 @@ import pytest
 import pysupervisor
 from conftest import DEADLINE, Daemon, under_asan
 from engine_util import count, wait, wait_count
-from test_listener_protocol import listener, records, _rss_kb
+from test_listener_protocol import listener, records, wait_event, _rss_kb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TALKER = os.path.join(HERE, "talker.py")
@@ -307,6 +307,96 @@ def test_output_flood_into_a_stuck_listener(daemon):
     assert count(daemon, "overflowed") < 4 + 2 * len(m) < 200
     assert len(records(out)) == 1
     os.unlink(path)
+
+
+def _held_pool(daemon, out, go, programs):
+    """A PROCESS_LOG pool of buffer_size 10 whose listener holds its first
+    event until the file go exists, and programs (not started)."""
+    daemon.write_config(
+        listener("rec", out, "pause:" + go, events="PROCESS_LOG",
+                 buffer_size=10, startsecs=0) + programs)
+    daemon.start()
+    wait(daemon, lambda: daemon.status("rec")["state"] == "RUNNING",
+         "rec RUNNING")
+
+
+def _data(recs):
+    return "".join(e["p"].split("\n", 1)[1] for e in recs)
+
+
+def test_full_pool_keeps_the_first_reads_of_a_flood(daemon):
+    """A listener holds its first event while a program floods: the
+    pool, full of that program's reads, drops each new one (Supervisor
+    drops its oldest), so the daemon need not read those bytes at all.
+    Once released, the listener gets the start of the output, one
+    unbroken piece, with serials 0 to 9; the first drop is logged with
+    the serial that follows, and every read's event is counted."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    go = os.path.join(daemon.dir, "go")
+    path = os.path.join(daemon.dir, "seq.log")
+    n = 3000000
+    expected = "".join("%d\n" % i for i in range(1, n + 1))
+    _held_pool(daemon, out, go,
+               "[program:seq]\ncommand = sh -c 'seq 1 %d; exec sleep 3600'"
+               "\nautostart = false\nstdout_events_enabled = true\n"
+               "stdout_logfile = %s\nstdout_logfile_maxbytes = 0\n"
+               % (n, path))
+    daemon.supctl("start", "seq")
+    wait(daemon, lambda: os.path.exists(path) and
+         os.path.getsize(path) >= len(expected), "the whole output logged",
+         timeout=4 * DEADLINE)
+    with open(path) as f:
+        assert f.read() == expected
+    wait_count(daemon, "pool rec event buffer overflowed, discarding event")
+    first = int(re.search(r"discarding event (\d+)", daemon.log()).group(1))
+    # 11 when the listener took read 0 before the queue filled, else 10
+    assert first in (10, 11), first
+    open(go, "w").close()
+    recs = wait(daemon, lambda: records(out) if len(records(out)) >= 10
+                else None, "the held event and the queue's",
+                timeout=4 * DEADLINE)
+    assert [int(e["h"]["serial"]) for e in recs[:10]] == list(range(10))
+    assert expected.startswith(_data(recs[:10]))
+    assert len(_data(recs[:10])) < len(expected) // 2
+
+    def counted():
+        m = re.findall(r"\((\d+) events discarded in all\)", daemon.log())
+        return m and int(m[-1]) >= len(expected) // (128 * 1024) - 11
+    wait(daemon, counted, "a drop counted for every read's worth",
+         timeout=4 * DEADLINE)
+
+
+def test_flood_does_not_shut_out_another_programs_output(daemon):
+    """The pool full of one program's reads: another program's line is
+    no read of that flood, so it enters the queue as with Supervisor (the
+    oldest read makes room) and reaches the listener once it answers."""
+    out = os.path.join(daemon.dir, "ev.jsonl")
+    go = os.path.join(daemon.dir, "go")
+    path = os.path.join(daemon.dir, "flood.log")
+    other = os.path.join(daemon.dir, "other.log")
+    size = 20 * 1000 * 1000
+    _held_pool(daemon, out, go,
+               "[program:flood]\ncommand = sh -c 'head -c %d /dev/zero; "
+               "exec sleep 3600'\nautostart = false\n"
+               "stdout_events_enabled = true\nstdout_logfile = %s\n"
+               "stdout_logfile_maxbytes = 0\n\n"
+               "[program:other]\ncommand = sh -c 'echo from-other; exec "
+               "sleep 3600'\nautostart = false\nstdout_events_enabled = "
+               "true\nstdout_logfile = %s\n" % (size, path, other))
+    daemon.supctl("start", "flood")
+    wait(daemon, lambda: os.path.exists(path) and
+         os.path.getsize(path) >= size, "the flood logged",
+         timeout=4 * DEADLINE)
+    wait_count(daemon, "pool rec event buffer overflowed, discarding event")
+    daemon.supctl("start", "other")
+    wait(daemon, lambda: os.path.exists(other) and
+         os.path.getsize(other) > 0, "other's line logged")
+    open(go, "w").close()
+    recs = wait_event(daemon, out, lambda e: "from-other" in e["p"],
+                      "other's line as an event", timeout=4 * DEADLINE)
+    e = [e for e in recs if "from-other" in e["p"]][0]
+    assert e["p"].startswith("processname:other groupname:other pid:")
+    assert e["p"].endswith(" channel:stdout\nfrom-other\n")
 
 
 def test_capture_mode_tokens_cut_between_reads(daemon, tmp_path):

@@ -1,7 +1,11 @@
 """[inet_http_server] and Basic authentication: the TCP listener, the
 Unix socket's username and password, plain and {SHA} passwords, 401 with
-Supervisor's realm, and supervisorctl with credentials."""
+Supervisor's realm, supervisorctl with credentials, and the listener out
+of descriptors."""
 import hashlib
+import os
+import re
+import resource
 import socket
 import subprocess
 import xmlrpc.client
@@ -123,6 +127,9 @@ def test_port_in_use_is_a_startup_error(daemon):
     daemon.start(wait=False)
     assert daemon.wait_exit() != 0
     assert "cannot listen on 127.0.0.1:%d" % port in daemon.output()
+    # The control socket it had set up and the pidfile are gone again.
+    assert not os.path.exists(daemon.sock)
+    assert not os.path.exists(daemon.pidfile)
     s.close()
 
 
@@ -152,3 +159,117 @@ def test_refused_request_is_answered_after_its_body(daemon):
         got += chunk
     s.close()
     assert b'WWW-Authenticate: Basic realm="default"' in got
+
+
+API_VERSION = (b"<?xml version='1.0'?><methodCall><methodName>"
+               b"supervisor.getAPIVersion</methodName></methodCall>")
+
+
+def rpc_send(s):
+    """An XML-RPC request on s; the answer ends the connection."""
+    s.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+              b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s"
+              % (len(API_VERSION), API_VERSION))
+
+
+def connect(port):
+    return socket.create_connection(("127.0.0.1", port),
+                                    timeout=DEADLINE * 2)
+
+
+def test_tcp_listener_out_of_descriptors_pauses(daemon):
+    """The daemon with few descriptors: the TCP listener meets EMFILE,
+    pauses (said once per episode, with its count at the end, as the
+    control socket's), and every connection is still served in turn."""
+    port = free_port()
+    daemon.write_config(PROGRAMS, supervisord_extra="minfds = 16",
+                        extra="[inet_http_server]\nport = 127.0.0.1:%d\n"
+                        % port)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    try:
+        daemon.wait_state("sleeper", "RUNNING")
+        # Connected first, silent: each one the daemon takes holds a
+        # descriptor until its request is answered, so it runs out.
+        socks = [connect(port) for _ in range(150)]
+        daemon.wait_log("http: cannot accept, pausing")
+        for s in socks:
+            rpc_send(s)
+        for i, s in enumerate(socks):
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200"), (i, data[:200])
+            assert b"<string>3.0</string>" in data, (i, data)
+            s.close()
+        # One more connection ends the episode: its count is said.
+        s = connect(port)
+        rpc_send(s)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        s.close()
+        daemon.wait_log("http: accepting again after")
+        log = daemon.log()
+        assert log.count("http: cannot accept, pausing") == \
+            log.count("http: accepting again after"), log
+        assert re.search(r"http: accepting again after \d+ pauses? over "
+                         r"[0-9.]+ s out of descriptors", log), log
+        assert daemon.proc.poll() is None
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _get(port, host, origin=None, body=None, fetch_site=None):
+    """A raw GET /metrics over TCP with the given Host (and Origin or
+    Sec-Fetch-Site, as a browser sends): its status (and body text
+    appended to the list body)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    hdrs = "GET /metrics HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n" % host
+    if origin:
+        hdrs += "Origin: %s\r\n" % origin
+    if fetch_site:
+        hdrs += "Sec-Fetch-Site: %s\r\n" % fetch_site
+    s.sendall((hdrs + "\r\n").encode())
+    got = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    if body is not None:
+        body.append(got.partition(b"\r\n\r\n")[2].decode())
+    return int(got.split(b" ")[1])
+
+
+def test_dns_rebinding_refused_without_credentials(daemon):
+    """A page of evil.example rebound to 127.0.0.1 is same-origin with
+    itself; without a username the listener serves a browser only when
+    it names this machine.  Other clients (no Origin, no Sec-Fetch-Site)
+    may use any name: fleets scrape hosts by their DNS names."""
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = 127.0.0.1:%d\n" % port)
+    evil = "evil.example:%d" % port
+    said = []
+    assert _get(port, evil, "http://" + evil, said) == 403
+    assert "DNS rebinding" in said[0]
+    assert _get(port, evil, fetch_site="same-origin") == 403
+    assert _get(port, evil) == 200
+    for name in ("127.0.0.1", "localhost", "[::1]", socket.gethostname()):
+        here = "%s:%d" % (name, port)
+        assert _get(port, here, "http://" + here) == 200, name
+
+
+def test_names_served_with_credentials(daemon):
+    """With a username, the browser sends no credentials to a rebound
+    name: any Host is served (reverse proxies, DNS names)."""
+    port = free_port()
+    start(daemon, "[inet_http_server]\nport = 127.0.0.1:%d\nusername = u\n"
+          "password = p\n" % port)
+    assert _get(port, "supervisor.example:%d" % port) == 401

@@ -483,9 +483,14 @@ def test_tail_f_first_bytes_as_python_supervisor(daemon, tmp_path):
                          timeout=SLOW, what="tail -f seq to show 400")
             finally:
                 f.stop()
-            shown.append(f.text().split("\n", 1)[1])
+            text = f.text().split("\n", 1)[1]
+            # supervisorctl prints a newline at Ctrl-C, unless the signal
+            # comes while it is between reads (seen under load): not ours.
+            if text.endswith("\n\n"):
+                text = text[:-1]
+            shown.append(text)
     finally:
         ref.kill()
     assert shown[0] == shown[1]
-    # The last 1024 bytes, then supervisorctl's newline at Ctrl-C.
-    assert len(shown[0]) == 1024 + 1
+    # The last 1024 bytes.
+    assert len(shown[0]) == 1024
