@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@
 #define HTTP_DISCARD_MAX	(1024 * 1024)
 /* Bytes of one connection's buffers (headers must fit). */
 #define HTTP_CONN_MEM	(64 * 1024)
+/* Allocations from this size up are mappings of their own (mallopt). */
+#define HTTP_MMAP_MIN	(256 * 1024)
 
 static struct {
 	struct daemon		*daemon;
@@ -404,6 +407,10 @@ http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
 
 	http.daemon = d;
 	route_table_set(routes, nroutes);
+	/* A large response (getAllProcessInfo: 1 MB at 1000 programs) gets
+	   its own mapping, grown by mremap and given back when freed,
+	   instead of a heap that glibc's moving threshold keeps grown. */
+	mallopt(M_MMAP_THRESHOLD, HTTP_MMAP_MIN);
 	timeout = (unsigned)ceil(control_client_timeout());
 	http.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,

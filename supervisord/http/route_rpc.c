@@ -2,19 +2,36 @@
  * The XML-RPC route: a POSTed methodCall run by rpc.c, answered at once
  * or, for a call that waits for processes, once it is done.
  */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "log.h"
 #include "route.h"
 #include "xmlrpc.h"
 
+/* A body this large is followed by a trim of the heap when freed. */
+#define RPC_TRIM_MIN	(256 * 1024)
+
+/*
+ * A large body is sent and freed: give back the heap pages its call
+ * freed as well (glibc keeps them otherwise), so the daemon's memory is
+ * what it was before the call.
+ */
+static void
+body_free_trim(void *body)
+{
+	free(body);
+	malloc_trim(0);
+}
+
+/* The body as it is (no copy), freed by libmicrohttpd once sent. */
 static struct MHD_Response *
 xml_response(char *body, size_t len)
 {
 	struct MHD_Response	*resp;
 
-	resp = MHD_create_response_from_buffer(len, body,
-	    MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer_with_free_callback(len, body,
+	    len >= RPC_TRIM_MIN ? body_free_trim : free);
 	if (resp == NULL) {
 		free(body);
 		return NULL;
@@ -39,10 +56,12 @@ rpc_done(struct rpc_req *rpc, void *arg)
 enum MHD_Result
 route_rpc_serve(struct http_req *r)
 {
-	struct rpc_req	*rpc;
-	char		 cause[256], *body;
-	size_t		 len;
-	int		 rc;
+	struct rpc_req		*rpc;
+	struct MHD_Response	*resp;
+	enum MHD_Result		 mrc;
+	char			 cause[256], *body;
+	size_t			 len;
+	int			 rc;
 
 	rpc = rpc_new(r->daemon, &r->peer, rpc_done, r);
 	r->state = rpc;
@@ -59,7 +78,11 @@ route_rpc_serve(struct http_req *r)
 		return MHD_YES;
 	}
 	body = rpc_take_body(rpc, &len);
-	return http_reply_body(r->conn, MHD_HTTP_OK, "text/xml", body, len);
+	if ((resp = xml_response(body, len)) == NULL)
+		return MHD_NO;
+	mrc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return mrc;
 }
 
 void

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -75,6 +77,27 @@ rpc_fault(struct rpc_req *r, int code, const char *extra, ...)
 	va_end(ap);
 	snprintf(r->fault_text, sizeof(r->fault_text), "%s: %s",
 	    rpc_fault_name(code), buf);
+}
+
+/*
+ * Room for n more bytes of the value, its pages made present at once: one
+ * call instead of a page fault per 4 KiB of a large response.  Failure
+ * (a kernel older than 5.14) leaves the faults to come.
+ */
+void
+rpc_value_reserve(struct rpc_req *r, size_t n)
+{
+	uintptr_t	page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+	char		*p = proto_buf_reserve(&r->value, n);
+
+	if (n < RPC_POPULATE_MIN)
+		return;
+	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	hi = ((uintptr_t)p + n) & ~(page - 1);
+#ifdef MADV_POPULATE_WRITE
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#endif
 }
 
 /* A command's reply line: handled at once, or from the loop when it
@@ -178,17 +201,18 @@ static void
 rpc_call_done(struct rpc_req *r)
 {
 	struct proto_buf	*out = r->multi ? &r->results : NULL;
-	struct proto_buf	 body = { 0 };
 
 	if (out == NULL) {
-		if (r->fault != 0)
-			xw_fault(&body, r->fault, r->fault_text);
-		else
-			xw_response(&body, r->value.data + r->value.off,
-			    proto_buf_used(&r->value));
-		proto_buf_add(&body, "", 1);
-		r->body = body.data;
-		r->body_len = body.len - 1;
+		/* The value follows the response's head: close it, keep it. */
+		if (r->fault != 0) {
+			proto_buf_release(&r->value);
+			xw_fault(&r->value, r->fault, r->fault_text);
+		} else
+			xw_response_tail(&r->value);
+		proto_buf_add(&r->value, "", 1);
+		r->body = r->value.data;	/* never consumed: off is 0 */
+		r->body_len = r->value.len - 1;
+		memset(&r->value, 0, sizeof(r->value));
 	} else if (r->fault != 0) {
 		xw_struct_open(out);
 		xw_member_int(out, "faultCode", r->fault);
@@ -235,7 +259,6 @@ static int
 rpc_step(struct rpc_req *r)
 {
 	const struct xr_value	*calls;
-	struct proto_buf	 results;
 
 	if (!r->multi)
 		return r->body != NULL;
@@ -245,14 +268,12 @@ rpc_step(struct rpc_req *r)
 			return 0;
 		rpc_call_done(r);
 	}
-	results = r->results;
-	memset(&r->results, 0, sizeof(r->results));
+	/* The results follow the response's head: they become the value. */
 	r->multi = false;
-	xw_array_open(&r->value);
-	proto_buf_add(&r->value, results.data + results.off,
-	    proto_buf_used(&results));
-	xw_array_close(&r->value);
-	proto_buf_release(&results);
+	xw_array_close(&r->results);
+	proto_buf_release(&r->value);
+	r->value = r->results;
+	memset(&r->results, 0, sizeof(r->results));
 	rpc_call_done(r);
 	return 1;
 }
@@ -306,8 +327,11 @@ rpc_run(struct rpc_req *r, const char *body, size_t len, char *cause,
 			return 1;
 		}
 		r->multi = true;
+		xw_response_head(&r->results);
+		xw_array_open(&r->results);
 		return rpc_step(r);
 	}
+	xw_response_head(&r->value);
 	if (rpc_call(r, r->call.method, r->call.params, r->call.nparams) ==
 	    RPC_WAIT)
 		return 0;

@@ -53,7 +53,8 @@ struct rpc_req {
 	bool			 multi;		/* system.multicall */
 	size_t			 next;		/* its next call */
 	struct proto_buf	 results;	/* its results so far */
-	/* The call running. */
+	/* The call running: its value, written after the response's head
+	   for a lone call (the response is then this buffer, no copy). */
 	struct proto_buf	 value;
 	int			 fault;		/* 0, or its code */
 	char			 fault_text[512];
@@ -73,6 +74,9 @@ struct rpc_req {
 void	 rpc_fault(struct rpc_req *, int code, const char *extra, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *rpc_fault_name(int code);
+/* Reserve n bytes of the value, made present when n is this or more. */
+#define RPC_POPULATE_MIN	(64 * 1024)
+void	 rpc_value_reserve(struct rpc_req *, size_t n);
 /* Run a request of the daemon's command table (cmd.c) for this call:
    cont gets its reply, now or later.  The request is consumed. */
 enum rpc_status rpc_command(struct rpc_req *, struct cJSON *request,

@@ -189,18 +189,26 @@ enum rpc_status
 rpc_get_all_process_info(struct rpc_req *r, struct xr_value **argv,
     size_t argc)
 {
+	/* Bytes per process of the last answer (at first, about those of
+	   a running process with its log files): this one is sized from
+	   it, with a little to spare, not grown by copies. */
+	static size_t	  per_proc = 1024;
 	struct daemon	 *d = r->daemon;
 	struct proc	**v;
-	size_t		  i;
+	size_t		  i, before;
 	time_t		  now = time(NULL);
 
 	v = xreallocarray(NULL, d->nprocs + 1, sizeof(*v));
 	memcpy(v, d->procs, d->nprocs * sizeof(*v));
 	qsort(v, d->nprocs, sizeof(*v), proc_lexical_cmp);
+	rpc_value_reserve(r, d->nprocs * (per_proc + per_proc / 16) + 64);
+	before = proto_buf_used(&r->value);
 	xw_array_open(&r->value);
 	for (i = 0; i < d->nprocs; i++)
 		write_info(&r->value, v[i], now);
 	xw_array_close(&r->value);
+	if (d->nprocs > 0)
+		per_proc = (proto_buf_used(&r->value) - before) / d->nprocs;
 	free(v);
 	return RPC_DONE;
 }

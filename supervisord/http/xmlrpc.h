@@ -82,8 +82,12 @@ void	 xw_member_bool(struct proto_buf *, const char *, bool);
 void	 xw_member_string(struct proto_buf *, const char *, const char *);
 /* A decoded value written back (multicall's echo, tests). */
 void	 xw_value(struct proto_buf *, const struct xr_value *);
-/* A whole response around one value's bytes, or a fault. */
-void	 xw_response(struct proto_buf *out, const char *value, size_t len);
+/*
+ * A whole response: its head, the value written in place after it, its
+ * tail (no copy of a large value); or a fault.
+ */
+void	 xw_response_head(struct proto_buf *out);
+void	 xw_response_tail(struct proto_buf *out);
 void	 xw_fault(struct proto_buf *out, int code, const char *text);
 
 #endif

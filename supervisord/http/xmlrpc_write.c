@@ -8,22 +8,53 @@
 
 #include "xmlrpc.h"
 
-#define ADD(b, s)	proto_buf_add((b), (s), sizeof(s) - 1)
+#define ADD(b, s)	put((b), (s), sizeof(s) - 1)
+
+/* proto_buf_add() without its call when the room is there already: a
+   large response is sized beforehand, and made of many small pieces. */
+static inline void
+put(struct proto_buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->size - b->len >= n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+	} else
+		proto_buf_add(b, p, n);
+}
+
+/* The decimal digits of i, ended at end: where they begin. */
+static char *
+fmt_lld(char *end, long long i)
+{
+	unsigned long long	u = i < 0 ? 0ULL - (unsigned long long)i :
+				    (unsigned long long)i;
+
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (i < 0)
+		*--end = '-';
+	return end;
+}
 
 void
 xw_int(struct proto_buf *b, long long i)
 {
-	char	buf[64];
-	int	n;
+	char	 buf[24], *end = buf + sizeof(buf), *p = fmt_lld(end, i);
 
 	/* Beyond 32 bits Python refuses to write it; <i8> reads back. */
-	if (i < -2147483648LL || i > 2147483647LL)
-		n = snprintf(buf, sizeof(buf), "<value><i8>%lld</i8></value>\n",
-		    i);
-	else
-		n = snprintf(buf, sizeof(buf), "<value><int>%lld</int>"
-		    "</value>\n", i);
-	proto_buf_add(b, buf, (size_t)n);
+	if (i < -2147483648LL || i > 2147483647LL) {
+		ADD(b, "<value><i8>");
+		put(b, p, (size_t)(end - p));
+		ADD(b, "</i8></value>\n");
+	} else {
+		ADD(b, "<value><int>");
+		put(b, p, (size_t)(end - p));
+		ADD(b, "</int></value>\n");
+	}
 }
 
 void
@@ -72,9 +103,15 @@ text_escape(struct proto_buf *b, const char *s, size_t len)
 	int			 n;
 
 	while (i < len) {
+		/* Printable ASCII, most of any text, in one test. */
+		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '&' &&
+		    p[i] != '<' && p[i] != '>') {
+			i++;
+			continue;
+		}
 		switch (p[i]) {
 		case '&': case '<': case '>':
-			proto_buf_add(b, s + run, i - run);
+			put(b, s + run, i - run);
 			if (p[i] == '&')
 				ADD(b, "&amp;");
 			else if (p[i] == '<')
@@ -91,12 +128,12 @@ text_escape(struct proto_buf *b, const char *s, size_t len)
 			i += (size_t)n;
 			continue;
 		}
-		proto_buf_add(b, s + run, i - run);
+		put(b, s + run, i - run);
 		ADD(b, bad);
 		i += n == 0 ? len - i : (size_t)(n < 0 ? -n : n);
 		run = i;
 	}
-	proto_buf_add(b, s + run, i - run);
+	put(b, s + run, i - run);
 }
 
 void
@@ -215,11 +252,15 @@ xw_value(struct proto_buf *b, const struct xr_value *v)
 }
 
 void
-xw_response(struct proto_buf *out, const char *value, size_t len)
+xw_response_head(struct proto_buf *out)
 {
 	ADD(out, "<?xml version='1.0'?>\n<methodResponse>\n<params>\n"
 	    "<param>\n");
-	proto_buf_add(out, value, len);
+}
+
+void
+xw_response_tail(struct proto_buf *out)
+{
 	ADD(out, "</param>\n</params>\n</methodResponse>\n");
 }
 
