@@ -11,8 +11,14 @@ import platform
 import signal
 import socket
 import subprocess
+import sys
 import textwrap
 import time
+
+# The wrapper writer the tests use (tests/integration/pywrapper.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from pywrapper import write_wrapper                     # noqa: E402
 
 # Python Supervisor 4.2: the copy `make pysupervisor` unpacks under
 # BUILD/pysupervisor (as the differential tests run it), through shell
@@ -26,23 +32,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 KiB = 1 << 10
 MiB = 1 << 20
 GiB = 1 << 30
-
-
-def _wrapper(path, site, module):
-    text = ("#!/bin/sh\nexec %s -S -c 'import sys; sys.path.insert(0, "
-            "\"%s\"); from %s import main; main()' \"$@\"\n"
-            % (PYTHON, site, module))
-    try:
-        with open(path) as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    tmp = "%s.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)
 
 
 def use_pysupervisor(build):
@@ -59,8 +48,8 @@ def use_pysupervisor(build):
     PYSUPERVISOR_SITE = site
     PYSUPERVISORD = os.path.join(bindir, "supervisord")
     PYSUPERVISORCTL = os.path.join(bindir, "supervisorctl")
-    _wrapper(PYSUPERVISORD, site, "supervisor.supervisord")
-    _wrapper(PYSUPERVISORCTL, site, "supervisor.supervisorctl")
+    write_wrapper(PYSUPERVISORD, PYTHON, site, "supervisor.supervisord")
+    write_wrapper(PYSUPERVISORCTL, PYTHON, site, "supervisor.supervisorctl")
     return True
 
 

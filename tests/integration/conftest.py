@@ -6,6 +6,7 @@ sleep.  Deadlines are generous because CI is a loaded 2-core machine.
 """
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -222,6 +223,28 @@ def daemon(tmp_path):
     d = Daemon(tmp_path)
     yield d
     d.kill()
+
+
+def free_port():
+    """A loopback TCP port nobody listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_with_nofile(daemon, limit):
+    """Start the daemon with RLIMIT_NOFILE's soft limit at limit (it
+    inherits it), then give the tests back at least 1100.  Returns the
+    limits as they were, for the test to restore at its end."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    try:
+        daemon.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    return soft, hard
 
 
 def under_asan(pid):

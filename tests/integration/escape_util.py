@@ -10,18 +10,9 @@ import textwrap
 
 import pytest
 
-from conftest import BUILD, pid_alive, wait_for
+from conftest import BUILD, pid_alive, wait_for, free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def free_port():
-    """A loopback TCP port nobody listens on now."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def read_master_workers(path):

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from conftest import BUILD
+from pywrapper import write_wrapper
 
 PYTHON = "/usr/bin/python3"
 DIR = os.path.join(BUILD, "pysupervisor")
@@ -67,27 +68,10 @@ SUPERVISORD = os.path.join(BIN, "supervisord")
 SUPERVISORCTL = os.path.join(BIN, "supervisorctl")
 
 
-def _wrapper(path, module):
-    text = ("#!/bin/sh\nexec %s -S -c 'import sys; sys.path.insert(0, "
-            "\"%s\"); from %s import main; main()' \"$@\"\n"
-            % (PYTHON, SITE, module))
-    try:
-        with open(path) as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    tmp = "%s.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)	# atomic: xdist workers write it at once
-
-
 if os.path.isdir(os.path.join(SITE, "supervisor")):
     os.makedirs(BIN, exist_ok=True)
-    _wrapper(SUPERVISORD, "supervisor.supervisord")
-    _wrapper(SUPERVISORCTL, "supervisor.supervisorctl")
+    write_wrapper(SUPERVISORD, PYTHON, SITE, "supervisor.supervisord")
+    write_wrapper(SUPERVISORCTL, PYTHON, SITE, "supervisor.supervisorctl")
 
 
 def use_in_process():

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import wait_for, DEADLINE, SUPERVISORD
+from conftest import wait_for, DEADLINE, SUPERVISORD, start_with_nofile
 from control_util import PROGRAMS, assert_healthy, d  # noqa: F401
 
 
@@ -286,12 +286,7 @@ def test_out_of_descriptors_pauses_accept(daemon):
     """The daemon with few descriptors: EMFILE on accept, everyone is
     still served (in turn), without a busy loop."""
     daemon.write_config(PROGRAMS, supervisord_extra="minfds = 16")
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
-    try:
-        daemon.start()
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    soft, hard = start_with_nofile(daemon, 64)
     try:
         daemon.status()
         socks = []

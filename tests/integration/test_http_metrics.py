@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILD, DEADLINE, helper, wait_for
+from conftest import BUILD, DEADLINE, helper, wait_for, free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROM_DIR = os.path.join(BUILD, "prometheus", "usr", "bin")
@@ -106,14 +106,6 @@ def need(name):
                         name, os.path.join(BUILD, "prometheus-deb",
                                            "download.log")))
     return path
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):

@@ -13,7 +13,7 @@ import xmlrpc.client
 import pytest
 
 import pysupervisor
-from conftest import DEADLINE
+from conftest import DEADLINE, start_with_nofile, free_port
 
 # The copy make pysupervisor unpacks, never the system's.
 SupervisorTransport = pysupervisor.transport()
@@ -24,14 +24,6 @@ PROGRAMS = """\
     command = sleep 1000
     startsecs = 0
     """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start(daemon, inet, unix_auth=""):
@@ -185,12 +177,7 @@ def test_tcp_listener_out_of_descriptors_pauses(daemon):
     daemon.write_config(PROGRAMS, supervisord_extra="minfds = 16",
                         extra="[inet_http_server]\nport = 127.0.0.1:%d\n"
                         % port)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
-    try:
-        daemon.start()
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    soft, hard = start_with_nofile(daemon, 64)
     try:
         daemon.wait_state("sleeper", "RUNNING")
         # Connected first, silent: each one the daemon takes holds a

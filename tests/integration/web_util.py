@@ -4,20 +4,11 @@ and small HTTP clients (http.client, no third-party library)."""
 import base64
 import http.client
 import json
-import socket
 
-from conftest import DEADLINE
+from conftest import DEADLINE, free_port
 
 USER = "admin"
 PASSWORD = "s3cret"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_web(daemon, programs, supervisord_extra=""):
