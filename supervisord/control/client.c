@@ -160,6 +160,14 @@ client_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		client_drop(c, "idle timeout");
 }
 
+/* A stream's reader took nothing of what the kernel holds for it. */
+static void
+client_stalled(struct stall *st)
+{
+	client_drop(container_of(st, struct ctl_client, stall),
+	    "output not read in time");
+}
+
 /* Whether the idle timer should run: nothing in flight we wait for. */
 static void
 client_arm_timer(struct ctl_client *c)
@@ -227,11 +235,15 @@ client_flush(struct ctl_client *c)
 		ev_timer_stop(loop, &c->timer);
 	}
 	if (proto_buf_used(&c->out) > 0) {
+		stall_stop(&c->stall);
 		ev_io_start(loop, &c->write_w);
 		client_arm_timer(c);
 		return;
 	}
 	ev_io_stop(loop, &c->write_w);
+	/* All is with the kernel: does the stream's reader take it? */
+	if (c->tail != NULL || (c->flags & CLIENT_EVENTS))
+		stall_watch(&c->stall, c->fd);
 	if (c->flags & CLIENT_CLOSING) {
 		client_linger(c);
 		return;
@@ -452,6 +464,7 @@ client_drop(struct ctl_client *c, const char *why)
 	ev_io_stop(loop, &c->read_w);
 	ev_io_stop(loop, &c->write_w);
 	ev_timer_stop(loop, &c->timer);
+	stall_stop(&c->stall);
 	if (c->job != NULL)
 		job_client_gone(c->job);
 	c->job = NULL;
@@ -484,6 +497,7 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	ev_io_init(&c->read_w, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->write_w, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, client_timer_cb);
+	stall_init(&c->stall, loop, client_stalled);
 	control_client_add(c);
 	if (!allowed) {
 		c->flags |= CLIENT_CLOSING;
@@ -514,6 +528,7 @@ client_new_sink(struct daemon *d, uid_t uid, pid_t pid,
 	ev_init(&c->read_w, client_read_cb);
 	ev_init(&c->write_w, client_write_cb);
 	ev_init(&c->timer, client_timer_cb);
+	stall_init(&c->stall, d->loop, client_stalled);
 	control_client_add(c);
 	return c;
 }

@@ -37,6 +37,30 @@ struct cJSON;
 struct ctl_job;
 struct tail;
 
+/*
+ * stall.c: a stream whose peer takes no byte of what the kernel holds
+ * for it (its socket's send queue) for control_client_timeout() is
+ * reported once to stalled(), which ends it.  Embedded in the stream.
+ */
+struct stall {
+	struct ev_loop	*loop;
+	int		 fd;		/* the socket, or -1 */
+	int		 unread;	/* the queue when last looked at */
+	ev_tstamp	 since;		/* last seen taking, or owing none */
+	bool		 fired;		/* stalled() was called */
+	ev_timer	 tick;		/* looks again while it owes */
+	void		(*stalled)(struct stall *);
+};
+
+void	 stall_init(struct stall *, struct ev_loop *,
+	    void (*stalled)(struct stall *));
+/* The daemon has nothing more queued for fd's peer: watch what the
+   kernel holds for it (fd may differ from the last call's). */
+void	 stall_watch(struct stall *, int fd);
+/* The daemon queues bytes again (its own deadline governs), or the
+   stream ends. */
+void	 stall_stop(struct stall *);
+
 
 /* One connection.  Freed only after the loop iteration that dropped it. */
 struct ctl_client {
@@ -52,6 +76,7 @@ struct ctl_client {
 	ev_io			 read_w;
 	ev_io			 write_w;
 	ev_timer		 timer;		/* idle and stalled output */
+	struct stall		 stall;		/* a stream's unread bytes */
 	ev_tstamp		 activity;	/* last byte in or out */
 
 	struct proto_buf	 in;

@@ -26,7 +26,8 @@ static const struct http_route routes[] = {
 	    route_mainlogtail_serve, route_logtail_release, NULL },
 	/* Prometheus's scrapes: the text format. */
 	{ "/metrics", "GET", NULL, 0,
-	    route_metrics_serve, route_metrics_release, NULL },
+	    route_metrics_serve, route_metrics_release,
+	    route_metrics_stopping },
 	/* The web page and its JSON API (supervisord/web/). */
 	{ "/api", "POST", "application/json", PROTO_LINE_MAX,
 	    api_serve, api_release, api_stopping },

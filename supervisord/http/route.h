@@ -122,5 +122,6 @@ void	 route_logtail_release(struct http_req *);
 
 enum MHD_Result route_metrics_serve(struct http_req *);
 void	 route_metrics_release(struct http_req *);
+struct MHD_Response *route_metrics_stopping(struct http_req *);
 
 #endif

@@ -12,7 +12,10 @@
  * file changes, as control/tail.c's streams are told.  Only while the
  * path names no file (moved away, the old one maybe still written) does
  * a timer look again.  While suspended, MHD does not see the peer close:
- * a read watch on its socket does.
+ * a read watch on its socket does; nor a peer that stopped reading with
+ * the socket's queue full of what was sent: control's stall.c, the rule
+ * of every stream, closes it once it has taken nothing for the client
+ * timeout.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -25,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "output.h"
 #include "route.h"
@@ -50,6 +54,7 @@ struct logtail {
 	ev_stat		 stat_w;
 	ev_timer	 poll_w;
 	ev_io		 peer_w;
+	struct stall	 stall;		/* a peer that takes nothing */
 };
 
 /* Up to max new bytes into buf: 0 when there are none, -1 on error. */
@@ -105,6 +110,7 @@ logtail_unwatch(struct logtail *lt)
 	ev_stat_stop(lt->loop, &lt->stat_w);
 	ev_timer_stop(lt->loop, &lt->poll_w);
 	ev_io_stop(lt->loop, &lt->peer_w);
+	stall_stop(&lt->stall);
 }
 
 /* Something changed: let the reader look (it suspends again if not). */
@@ -156,6 +162,18 @@ logtail_peer_cb(struct ev_loop *loop, ev_io *w, int revents)
 	logtail_wake(lt);
 }
 
+/* What was sent lies unread in the socket's queue: end the stream. */
+static void
+logtail_stalled(struct stall *st)
+{
+	struct logtail	*lt = container_of(st, struct logtail, stall);
+
+	log_info("http: pid %ld: dropping the stream of '%s': output not "
+	    "read in time", (long)lt->req->peer.pid, lt->lf.path);
+	lt->gone = true;
+	logtail_wake(lt);
+}
+
 /* Nothing to send: watch for more, then suspend (unless it came). */
 static void
 logtail_wait(struct logtail *lt)
@@ -170,6 +188,7 @@ logtail_wait(struct logtail *lt)
 	if (ci != NULL && ci->connect_fd != MHD_INVALID_SOCKET) {
 		ev_io_set(&lt->peer_w, ci->connect_fd, EV_READ);
 		ev_io_start(lt->loop, &lt->peer_w);
+		stall_watch(&lt->stall, ci->connect_fd);
 	}
 	http_req_suspend(lt->req);
 }
@@ -245,6 +264,7 @@ logtail_start(struct http_req *r, const char *path, bool proxy_header)
 	ev_timer_init(&lt->poll_w, logtail_poll_cb, LOGTAIL_POLL,
 	    LOGTAIL_POLL);
 	ev_init(&lt->peer_w, logtail_peer_cb);
+	stall_init(&lt->stall, lt->loop, logtail_stalled);
 	r->state = lt;
 
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,

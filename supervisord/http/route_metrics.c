@@ -17,8 +17,10 @@
 
 #include "control.h"
 #include "event.h"
+#include "log.h"
 #include "metrics.h"
 #include "procstat.h"
+#include "reload.h"
 #include "route.h"
 #include "xmalloc.h"
 
@@ -38,6 +40,9 @@ struct scrape_wait {
 /* What one scrape knows: the processes' labels and usage, the daemon's. */
 struct scrape {
 	struct daemon		*d;
+	struct proc		**procs;	/* the list's, then the removed
+						   ones still stopping */
+	size_t			 nprocs;
 	struct proto_buf	 out;
 	char			**labels;	/* name="..",group=".." */
 	struct metrics_usage	*usage;
@@ -137,8 +142,8 @@ write_state(struct scrape *s, const struct metric_family *f)
 	const struct proc	*p;
 	size_t			 i, k;
 
-	for (i = 0; i < s->d->nprocs; i++) {
-		p = s->d->procs[i];
+	for (i = 0; i < s->nprocs; i++) {
+		p = s->procs[i];
 		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
 			put_str(&s->out, f->name);
 			proto_buf_add(&s->out, "{", 1);
@@ -378,8 +383,8 @@ write_family(struct scrape *s, const struct metric_family *f)
 		if (f->value(s, NULL, 0, &v))
 			put_sample(&s->out, f->name, NULL, v);
 	} else
-		for (i = 0; i < s->d->nprocs; i++)
-			if (f->value(s, s->d->procs[i], i, &v))
+		for (i = 0; i < s->nprocs; i++)
+			if (f->value(s, s->procs[i], i, &v))
 				put_sample(&s->out, f->name, s->labels[i], v);
 }
 
@@ -400,11 +405,17 @@ scrape_init(struct scrape *s, struct daemon *d,
 	s->pagesize = (double)sysconf(_SC_PAGESIZE);
 	if (s->hz <= 0)
 		s->hz = 100;
-	s->labels = xcalloc(d->nprocs + 1, sizeof(*s->labels));
-	s->usage = xcalloc(d->nprocs + 1, sizeof(*s->usage));
-	s->seen = xcalloc(d->nprocs + 1, sizeof(*s->seen));
-	for (i = 0; i < d->nprocs; i++) {
-		p = d->procs[i];
+	/* A process a reload removed is exported until it is down. */
+	s->nprocs = d->nprocs + reload_dropping_count(d);
+	s->procs = xcalloc(s->nprocs + 1, sizeof(*s->procs));
+	for (i = 0; i < s->nprocs; i++)
+		s->procs[i] = i < d->nprocs ? d->procs[i] :
+		    reload_dropping(d, i - d->nprocs);
+	s->labels = xcalloc(s->nprocs + 1, sizeof(*s->labels));
+	s->usage = xcalloc(s->nprocs + 1, sizeof(*s->usage));
+	s->seen = xcalloc(s->nprocs + 1, sizeof(*s->seen));
+	for (i = 0; i < s->nprocs; i++) {
+		p = s->procs[i];
 		put_str(&lb, "name=\"");
 		put_escaped(&lb, p->cfg->name);
 		put_str(&lb, "\",group=\"");
@@ -427,8 +438,9 @@ scrape_release(struct scrape *s)
 {
 	size_t	i;
 
-	for (i = 0; i < s->d->nprocs; i++)
+	for (i = 0; i < s->nprocs; i++)
 		free(s->labels[i]);
+	free(s->procs);
 	free(s->labels);
 	free(s->usage);
 	free(s->seen);
@@ -505,6 +517,24 @@ route_metrics_serve(struct http_req *r)
 	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+/*
+ * The daemon stops during the pass: answer now, with every family but
+ * the /proc figures (CPU, memory), which the pass has not finished: a
+ * partial sum would read as a counter reset.
+ */
+struct MHD_Response *
+route_metrics_stopping(struct http_req *r)
+{
+	struct scrape_wait	*sw = r->state;
+
+	if (sw == NULL)
+		return NULL;
+	ev_idle_stop(r->daemon->loop, &sw->idle);
+	log_info("http: pid %ld: a scrape answered without its CPU and "
+	    "memory figures: the daemon stops", (long)r->peer.pid);
+	return metrics_response(r->daemon, NULL);
 }
 
 /* Answered, or the connection went away during the pass. */

@@ -95,6 +95,18 @@ reload_free(struct daemon *d)
 	d->reload = NULL;
 }
 
+size_t
+reload_dropping_count(const struct daemon *d)
+{
+	return d->reload != NULL ? d->reload->ndrops : 0;
+}
+
+struct proc *
+reload_dropping(const struct daemon *d, size_t i)
+{
+	return d->reload->drops[i].proc;
+}
+
 bool
 reload_procs_down(const struct daemon *d)
 {

@@ -60,6 +60,10 @@ void	 reload_init(struct daemon *);
 void	 reload_free(struct daemon *);
 int	 reload_run(struct daemon *, bool dry_run, struct cJSON **result,
 	    int *code, char *cause, size_t);
+/* Removed processes still stopping (the i-th, i below the count; their
+   configuration as it was), for what reports on processes (/metrics). */
+size_t	 reload_dropping_count(const struct daemon *);
+struct proc *reload_dropping(const struct daemon *, size_t i);
 /* Removed processes still stopping: is every one of them down? */
 bool	 reload_procs_down(const struct daemon *);
 /* The end of the loop's turn: free the removed processes that are down. */

@@ -8,6 +8,9 @@
  * comes, or closed when its peer leaves.  A client that lets more than
  * SSE_OUT_MAX pile up is dropped; a followed log reads only while the
  * buffer is below control's high-water mark, so it never overflows.
+ * While suspended, a client that takes nothing of what its socket's
+ * queue holds is dropped by the rule of the socket's streams (control's
+ * stall.c), with its words: "output not read in time".
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -35,6 +38,7 @@ struct sse {
 	ev_timer		 kick;		/* resumes from the loop */
 	ev_io			 hup;		/* the peer leaving, while
 						   suspended */
+	struct stall		 stall;		/* a peer that takes nothing */
 };
 
 /* The command still streams: no error ended it (tail.c closes its
@@ -104,8 +108,20 @@ kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (proto_buf_used(&s->out) > 0 || s->dropped || s->ended ||
 	    !sse_streaming(s)) {
 		ev_io_stop(loop, &s->hup);
+		stall_stop(&s->stall);
 		http_req_resume(s->r);
 	}
+}
+
+/* Suspended, with what was sent left unread: drop it, as client.c. */
+static void
+sse_stalled(struct stall *st)
+{
+	struct sse	*s = container_of(st, struct sse, stall);
+
+	client_drop(s->client, "output not read in time");
+	s->dropped = true;
+	sse_kick(s);
 }
 
 /* The suspended connection is readable: its peer closed it? */
@@ -156,6 +172,8 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		ev_io_set(&s->hup, ci->connect_fd, EV_READ);
 		ev_io_start(s->loop, &s->hup);
 	}
+	if (ci != NULL)
+		stall_watch(&s->stall, ci->connect_fd);
 	return 0;
 }
 
@@ -194,6 +212,7 @@ sse_run(struct http_req *r, cJSON *request)
 	s->resp_gone = true;	/* until there is one */
 	ev_init(&s->kick, kick_cb);
 	ev_init(&s->hup, hup_cb);
+	stall_init(&s->stall, s->loop, sse_stalled);
 	proto_buf_add(&s->out, "retry: 2000\n\n", 13);
 	s->client = client_new_sink(r->daemon, r->peer.uid, r->peer.pid,
 	    sse_sink, s);
@@ -254,6 +273,7 @@ sse_release(struct http_req *r)
 	r->state = NULL;
 	ev_timer_stop(s->loop, &s->kick);
 	ev_io_stop(s->loop, &s->hup);
+	stall_stop(&s->stall);
 	client_drop(s->client, NULL);
 	s->r = NULL;
 	if (s->resp_gone)
@@ -269,6 +289,7 @@ sse_stopping(struct http_req *r)
 	if (s != NULL) {
 		s->ended = true;
 		ev_io_stop(s->loop, &s->hup);
+		stall_stop(&s->stall);
 	}
 	return NULL;
 }

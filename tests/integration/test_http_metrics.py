@@ -11,9 +11,12 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 import urllib.parse
@@ -251,6 +254,108 @@ def test_values_follow_the_programs(daemon):
     clients = samples_by_label(s, "supervisord_clients_connected",
                                "protocol")
     assert clients["http"] >= 1     # this scrape
+
+
+def test_removed_process_is_exported_until_it_is_gone(daemon):
+    # A program in a group of its own name, ignoring SIGTERM with a long
+    # stopwaitsecs: a reload that removes it leaves it STOPPING, out of
+    # the process list but alive.  Prometheus sees it until it is gone,
+    # with the labels it had.
+    marks = os.path.join(daemon.dir, "marks")
+    stubborn = """
+    [group:herd]
+    programs = stubborn
+
+    [program:stubborn]
+    command = %s %s
+    startsecs = 0
+    stopwaitsecs = 1000
+    """ % (helper("ignore_term"), marks)
+    start(daemon, PROGRAMS + stubborn)
+    daemon.wait_state("herd:stubborn", "RUNNING")
+    wait_for(lambda: os.path.exists(marks) and "pid" in open(marks).read(),
+             what="the program's SIGTERM handler")
+    pid = daemon.status("herd:stubborn")["pid"]
+    assert value(metrics(daemon), "supervisord_process_up", "stubborn",
+                 "herd") == 1
+
+    daemon.write_config(PROGRAMS)
+    assert daemon.request({"cmd": "reload"})["ok"]
+    wait_for(lambda: "TERM" in open(marks).read(), what="its SIGTERM")
+    assert "herd:stubborn" not in daemon.status()
+    s = metrics(daemon)
+    assert value(s, "supervisord_process_state", "stubborn", "herd",
+                 state="STOPPING") == 1
+    assert value(s, "supervisord_process_state", "stubborn", "herd",
+                 state="RUNNING") == 0
+    assert value(s, "supervisord_process_up", "stubborn", "herd") == 1
+    assert value(s, "supervisord_process_up", "sleeper") == 1
+
+    # Gone: no longer exported.
+    os.kill(pid, 9)
+    wait_for(lambda: value(metrics(daemon), "supervisord_process_up",
+                           "stubborn", "herd") is None,
+             what="the removed process no longer exported")
+
+
+def unread_by_peer(s):
+    """Bytes of what s sent that its peer has not read yet."""
+    return struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ,
+                                          b"\0" * 4))[0]
+
+
+def scrape_then_stop(daemon):
+    """A scrape, the daemon told to stop as soon as it has read it: the
+    whole answer (the connection read to its end)."""
+    s = daemon.connect()
+    try:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        wait_for(lambda: unread_by_peer(s) == 0, interval=0.0005,
+                 what="the daemon to read the request")
+        daemon.signal(signal.SIGTERM)
+        got = b""
+        while True:
+            data = s.recv(1 << 16)
+            if not data:
+                return got.decode()
+            got += data
+    finally:
+        s.close()
+
+
+def crowd_size(pid):
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        return len(f.read().split())
+
+
+def test_shutdown_during_a_scrape_answers_it(daemon):
+    # Thousands of processes in /proc: the scrape's pass takes dozens of
+    # loop turns (METRICS_STEP a turn), and a daemon without programs
+    # stops in a turn or two.  The scrape is answered, without the CPU
+    # and memory figures it had not finished, instead of a closed
+    # connection.  The timing is the machine's: up to three tries.
+    crowd = subprocess.Popen([helper("spawn_n"), "3000", "/bin/sleep",
+                              "100000"], start_new_session=True)
+    try:
+        wait_for(lambda: crowd_size(crowd.pid) >= 3000,
+                 timeout=8 * DEADLINE, what="the crowd of processes")
+        daemon.write_config("")
+        for _ in range(3):
+            daemon.start()
+            answer = scrape_then_stop(daemon)
+            assert daemon.wait_exit() == 0
+            assert answer.startswith("HTTP/1.1 200 OK\r\n"), answer[:200]
+            assert "\nsupervisord_build_info{" in answer
+            assert answer.endswith("\n"), answer[-200:]
+            if "a scrape answered without" in daemon.log():
+                break
+        else:
+            pytest.fail("no scrape was under way when the daemon stopped")
+        assert "\nsupervisord_events_total{" in answer
+        assert "\nprocess_cpu_seconds_total " in answer
+    finally:
+        os.killpg(crowd.pid, signal.SIGKILL)
+        crowd.wait()
 
 
 def samples_by_label(samples, name, label):

@@ -164,7 +164,11 @@ def test_unread_events_stream_is_closed(daemon):
     # Megabytes of events must be made first: slow under ASan.
     deadline = time.monotonic() + (
         24 if under_asan(daemon.proc.pid) else 8) * DEADLINE
-    while "control: client %s closed" % cid not in daemon.log():
+    # Closed by the stall of its socket's queue ("output not read in
+    # time"), or, once its output piled up, by the bound.
+    gone = re.compile(r"control: (client %s closed|dropping client %s )"
+                      % (cid, cid))
+    while not gone.search(daemon.log()):
         assert time.monotonic() < deadline, "the stream is still open"
         try:
             daemon.request({"cmd": "restart", "names": ["all"],
@@ -175,6 +179,53 @@ def test_unread_events_stream_is_closed(daemon):
     # The daemon still serves, on HTTP too.
     assert fetch(port, "POST", "/api", body={"cmd": "version"})[0] == 200
     sse.close()
+
+
+def test_non_reading_events_client_dropped_in_time_others_served(daemon):
+    # A program that exits and is started again, over and over: a few
+    # events a second.  One SSE client never reads, another does.  The
+    # one that does not read is dropped by the rule of the socket's
+    # streams ("output not read in time", within the 2 s timeout, long
+    # before megabytes pile up); the other keeps receiving events.
+    port = free_port()
+    daemon.write_config("""
+    [program:flap]
+    command = sh -c 'sleep 0.1'
+    startsecs = 0
+    autorestart = true
+    """, extra="[inet_http_server]\nport = 127.0.0.1:%d\n"
+        "username = admin\npassword = s3cret\n" % port)
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "2"})
+    daemon.wait_log("listening on")
+    stuck = SSE(port, "/api/events", rcvbuf=4096)
+    assert stuck.head().startswith("HTTP/1.1 200")
+    # Which client is the stuck one: the first to subscribe.
+    cid = wait_for(lambda: re.search(
+        r"client (\d+) \(uid \d+, pid 0\) subscribed", daemon.log()),
+        what="the stuck client's subscription").group(1)
+    reader = SSE(port, "/api/events")
+    assert reader.head().startswith("HTTP/1.1 200")
+    dropped = re.compile(r"control: dropping client %s \(uid \d+, pid 0\): "
+                         r"output not read in time" % cid)
+    wait_for(lambda: reader.events() is not None and dropped.search(
+        daemon.log()), timeout=4 * DEADLINE, what="the stuck client dropped")
+    assert daemon.log().count("output not read in time") == 1
+    # The reader is still served: new events keep coming.
+    seen = len(reader.events())
+    wait_for(lambda: len(reader.events()) > seen + 5,
+             what="more events for the reader")
+    # The stuck one's connection is closed: what it holds, then the end.
+    got, end = 0, time.monotonic() + DEADLINE
+    stuck.s.settimeout(DEADLINE)
+    while True:
+        data = stuck.s.recv(1 << 16)
+        if not data:
+            break
+        got += len(data)
+        assert time.monotonic() < end, "the stuck stream is still open"
+    assert got < 1024 * 1024, got
+    stuck.close()
+    reader.close()
 
 
 def test_log_stream_ends_with_the_error_when_the_log_breaks(daemon, tmp_path):

@@ -6,6 +6,7 @@ import glob
 import http.client
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -383,9 +384,11 @@ def test_reader_that_never_reads_is_bounded_then_dropped(daemon):
     log = daemon.status("flood")["stdout_logfile"]
     wait_for(lambda: os.path.exists(log), what="the flood's log file")
     readers = [stuck_reader(daemon) for _ in range(5)]
-    wait_for(lambda: b"200 OK" in readers[-1].recv(64, socket.MSG_PEEK),
-             what="the last stream to start")
-    held = fds(daemon.proc.pid)
+    for s in readers:
+        wait_for(lambda: b"200 OK" in s.recv(64, socket.MSG_PEEK),
+                 what="a stream to start")
+    # Each stream holds its socket and the log file open.
+    held = streams_held(daemon, log)
     try:
         before = rss_kb(daemon.proc.pid)
         peak = before
@@ -399,20 +402,99 @@ def test_reader_that_never_reads_is_bounded_then_dropped(daemon):
         assert os.path.getsize(log) >= FLOOD, "the flood did not finish"
         if not under_asan(daemon.proc.pid):
             assert peak - before < 16 * 1024, (before, peak)
-        # No progress: each is closed after the connection timeout (its
-        # descriptor gone from the daemon), having been sent what the
-        # socket buffers held, not the 50 MB.
-        wait_for(lambda: fds(daemon.proc.pid) <= held - len(readers),
-                 timeout=SLOW * 2, what="the stuck readers dropped")
+        # No progress: the daemon closes each reader's connection, not
+        # read from meanwhile (reading would let the stream go on), once
+        # it has taken nothing for the timeout, whether the daemon still
+        # had bytes for it (libmicrohttpd's timeout) or had sent all and
+        # waited at the file's end (stall.c).
+        for s in readers:
+            wait_for(lambda: closed_by_peer(s), timeout=SLOW * 2,
+                     what="the daemon to close a stuck reader")
+        # Each had what the socket buffers held, not the 50 MB; the
+        # daemon's descriptors are back to what they were.
         for s in readers:
             assert drained(s) < 8 * 1024 * 1024
+        wait_for(lambda: streams_held(daemon, log) == (
+            held[0] - len(readers), held[1] - len(readers)),
+            timeout=SLOW, what="the streams' descriptors closed")
+        assert daemon.log().count("output not read in time") <= len(
+            readers)
     finally:
         for s in readers:
             s.close()
 
 
+def test_reader_stuck_at_the_end_of_the_file_is_dropped(daemon):
+    # 50 kB, then nothing: all of it fits in the socket's queue, so the
+    # daemon sends it all and waits at the file's end, with the reader's
+    # queue full of bytes it never takes.  The daemon closes that stream
+    # after the timeout, says so once, and keeps the one that reads.
+    go = os.path.join(daemon.dir, "go")
+    daemon.write_config("""\
+        [program:flood]
+        command = %s -l -w %s 50000
+        startsecs = 0
+        """ % (helper("log_flood"), go))
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "2"})
+    daemon.wait_state("flood", "RUNNING")
+    log = daemon.status("flood")["stdout_logfile"]
+    wait_for(lambda: os.path.exists(log), what="the flood's log file")
+    stuck, reading = stuck_reader(daemon), stuck_reader(daemon)
+    got = b""
+    try:
+        for s in (stuck, reading):
+            wait_for(lambda: b"200 OK" in s.recv(64, socket.MSG_PEEK),
+                     what="the stream to start")
+        # Each stream holds its socket and the log file open.
+        held = streams_held(daemon, log)
+        open(go, "w").close()
+        reading.setblocking(False)
+        end = time.monotonic() + SLOW
+        while not closed_by_peer(stuck):
+            assert time.monotonic() < end, "the stuck reader is still open"
+            try:
+                got += reading.recv(1 << 16)
+            except BlockingIOError:
+                time.sleep(0.01)
+        assert got.count(b"\n") >= 400, len(got)
+        assert daemon.log().count("output not read in time") == 1
+        assert "dropping the stream of '%s'" % log in daemon.log()
+        # The reader that reads is still served; the stuck one's
+        # descriptor is gone from the daemon.
+        assert not closed_by_peer(reading)
+        wait_for(lambda: streams_held(daemon, log) == (held[0] - 1,
+                                                       held[1] - 1),
+                 what="the stuck stream's descriptors closed")
+    finally:
+        stuck.close()
+        reading.close()
+    wait_for(lambda: streams_held(daemon, log) == (held[0] - 2,
+                                                   held[1] - 2),
+             what="the reading stream's descriptors closed")
+
+
+def closed_by_peer(s):
+    """The other end of the Unix socket s is closed (s not read)."""
+    p = select.poll()
+    p.register(s, select.POLLHUP | select.POLLRDHUP)
+    return any(ev & (select.POLLHUP | select.POLLRDHUP)
+               for _, ev in p.poll(0))
+
+
 def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def streams_held(daemon, log):
+    """The daemon's sockets, and its descriptors of the file log."""
+    files = 0
+    for fd in os.listdir("/proc/%d/fd" % daemon.proc.pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (daemon.proc.pid, fd)) == log:
+                files += 1
+        except OSError:
+            pass
+    return sockets_of(daemon), files
 
 
 def drained(s):
