@@ -399,7 +399,14 @@ def test_group_and_supervisor_state_events(daemon):
     out = os.path.join(daemon.dir, "ev.jsonl")
     lsn = listener("rec", out, events="PROCESS_GROUP, "
                    "SUPERVISOR_STATE_CHANGE", startsecs=0)
-    daemon.write_config(lsn + program("b", exit_after(-1, 0)) +
+    # The shutdown stops b, then the listener (priority -1, last): b
+    # stops only once the listener has recorded STOPPING, which a slow
+    # listener (a loaded machine) would otherwise get while being
+    # stopped, and lose, as it would with Python Supervisor.
+    b = program("b", "sh -c 'trap \"until grep -q _STOPPING %s; do sleep "
+                "0.01; done; exit 0\" TERM; while :; do sleep 0.1; done'"
+                % out)
+    daemon.write_config(lsn + b +
                         program("a", exit_after(-1, 0), priority=5))
     daemon.start()
     r = wait(daemon, lambda: len(records(out)) >= 4 and records(out),
@@ -409,8 +416,7 @@ def test_group_and_supervisor_state_events(daemon):
         ("PROCESS_GROUP_ADDED", "groupname:a\n"),
         ("PROCESS_GROUP_ADDED", "groupname:b\n"),
         ("SUPERVISOR_STATE_CHANGE_RUNNING", "")]
-    daemon.write_config(lsn + program("b", exit_after(-1, 0)) +
-                        program("c", exit_after(-1, 0)))
+    daemon.write_config(lsn + b + program("c", exit_after(-1, 0)))
     daemon.signal(signal.SIGHUP)
     r = wait(daemon, lambda: len(records(out)) >= 6 and records(out),
              "two more events")

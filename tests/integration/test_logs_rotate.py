@@ -10,7 +10,16 @@ import textwrap
 import pytest
 
 from logs_util import (helper, pattern, program, read, rotated,
-                       total_size, wait_content, wait_for)
+                       wait_content, wait_for)
+
+
+def whole_files(log, backups, want):
+    """The contents of log's files, oldest first, once they are want, in
+    order, each byte once.  Not a sum of their sizes: during a rotation
+    the current file is both log and log.1 (a hard link), and a partial
+    last line is in two files, so a sum reaches the whole early."""
+    files = [read(p) for p in rotated(log, backups)]
+    return None not in files and b"".join(files) == want and files
 
 
 @pytest.mark.parametrize("strip_ansi", [False, True])
@@ -27,10 +36,10 @@ def test_rotation_keeps_lines_whole(daemon, strip_ansi):
         stdout_logfile_backups=60),
         supervisord_extra="strip_ansi = %s" % str(strip_ansi).lower())
     daemon.start()
-    wait_for(lambda: total_size(rotated(log, 60)) >= size,
-             what="%d bytes in the log files" % size)
+    # The content, not a sum of sizes (see whole_files()).
+    wait_for(lambda: whole_files(log, 60, pattern(size)),
+             what="%d bytes in the log files, once and in order" % size)
     paths = rotated(log, 60)
-    assert b"".join(read(p) for p in paths) == pattern(size)
     for p in paths[:-1]:
         data = read(p)
         assert len(data) == 1000 and data.endswith(b"\n"), (p, len(data))
@@ -61,11 +70,8 @@ def test_rotation_cuts_only_lines_longer_than_the_limit(daemon):
     daemon.start()
     # About 120 rotations, each renaming the backups along: generous
     # under a sanitizer on a loaded machine.
-    wait_for(lambda: total_size(rotated(log, 200)) >= len(want),
-             timeout=60, what="every line in the log files")
-    paths = rotated(log, 200)
-    files = [read(p) for p in paths]
-    assert b"".join(files) == want
+    files = wait_for(lambda: whole_files(log, 200, want), timeout=60,
+                     what="every line in the log files, once and in order")
     assert max(len(f) for f in files) <= 1000
     # Where each file ends, in the whole stream: never inside a line that
     # would have fit in a file.
