@@ -4,6 +4,7 @@ happen."""
 import json
 import os
 import re
+import select
 import signal
 import socket
 import time
@@ -332,6 +333,36 @@ def test_follow_client_that_never_reads_is_dropped(daemon):
     assert rss < 64 * 1024, rss
     assert daemon.request({"cmd": "status"})["ok"]
     s.close()
+
+
+def test_events_client_that_stops_reading_is_dropped(daemon):
+    # A few events a second: what the stuck client leaves unread stays
+    # in its socket's queue, far below any buffer's bound, and the daemon
+    # has nothing left to write.  It is dropped all the same after the
+    # timeout ("output not read in time", control/stall.c: the rule of
+    # every stream, the web's too); the client that reads is kept.
+    daemon.write_config("""\
+        [program:flap]
+        command = sh -c 'sleep 0.1'
+        startsecs = 0
+        autorestart = true
+        """)
+    daemon.start(env={"SUPERVISORD_CTL_TIMEOUT": "2"})
+    stuck = Stream(daemon, {"cmd": "events"})
+    reader = Stream(daemon, {"cmd": "events"})
+    assert stuck.next()["result"] == {"subscribed": True}
+    assert reader.next()["result"] == {"subscribed": True}
+    poll = select.poll()
+    poll.register(stuck.sock, select.POLLHUP | select.POLLRDHUP)
+    end = time.monotonic() + 4 * DEADLINE
+    while not poll.poll(0):
+        assert time.monotonic() < end, "the stuck client is still served"
+        assert reader.next()["stream"] == "event"
+    assert daemon.log().count("output not read in time") == 1
+    for _ in range(5):
+        assert reader.next()["stream"] == "event"
+    stuck.close()
+    reader.close()
 
 
 def test_maintail(daemon):
