@@ -10,7 +10,7 @@
  * buffer is below control's high-water mark, so it never overflows.
  * While suspended, a client that takes nothing of what its socket's
  * queue holds is dropped by the rule of the socket's streams (control's
- * stall.c), with its words: "output not read in time".
+ * stall.c), in their words: "output not read in time".
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -113,14 +113,20 @@ kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* Suspended, with what was sent left unread: drop it, as client.c. */
+/*
+ * Suspended, with what was sent left unread: dropped, in client.c's
+ * words.  Closed from the loop; the client goes with the request
+ * (sse_release), not now: it would be freed under this stream.
+ */
 static void
 sse_stalled(struct stall *st)
 {
 	struct sse	*s = container_of(st, struct sse, stall);
 
-	client_drop(s->client, "output not read in time");
+	log_info("http: uid %ld pid %ld: dropping an event stream: output "
+	    "not read in time", (long)s->client->uid, (long)s->client->pid);
 	s->dropped = true;
+	proto_buf_release(&s->out);
 	sse_kick(s);
 }
 
