@@ -449,13 +449,13 @@ metrics_response(struct daemon *d, const struct metrics_scan *scan)
 	if (s.out.off > 0)
 		memmove(s.out.data, s.out.data + s.out.off,
 		    proto_buf_used(&s.out));
-	resp = MHD_create_response_from_buffer(proto_buf_used(&s.out),
+	resp = sym_MHD_create_response_from_buffer(proto_buf_used(&s.out),
 	    s.out.data, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(s.out.data);
 		return NULL;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    METRICS_CONTENT_TYPE);
 	return resp;
 }
@@ -502,8 +502,8 @@ route_metrics_serve(struct http_req *r)
 		return MHD_NO;
 	}
 	metrics_scan_free(scan);
-	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	rc = sym_MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }
 
