@@ -13,6 +13,10 @@ import pytest
 from web_browsers import browser, browser_session  # noqa: F401 (fixtures)
 from web_browsers import ENTER
 
+# One worker runs the module (make check's --dist loadgroup): its
+# browsers start once.
+pytestmark = pytest.mark.xdist_group("web_browsers")
+
 PAGE = b"""<!doctype html>
 <html><head><meta name="viewport" content="width=device-width">
 <link rel="icon" href="data:,"></head>

@@ -14,6 +14,10 @@ from web_browsers import browser, browser_session  # noqa: F401 (fixtures)
 from web_browsers import ENTER, ESCAPE, css_string
 from web_util import PASSWORD, USER, fetch, free_port, start_web
 
+# One worker runs the module (make check's --dist loadgroup): its
+# browsers start once.
+pytestmark = pytest.mark.xdist_group("web_page")
+
 PROGRAMS = """\
     [program:sleeper]
     command = sleep 1000
