@@ -154,7 +154,9 @@ check: deps
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
-PYTEST_ARGS ?= -n 4
+# loadgroup: a module marked xdist_group runs in one worker, so that it
+# starts its browsers once (tests/integration/web_browsers.py).
+PYTEST_ARGS ?= -n 4 --dist loadgroup
 check-integration: all helpers pysupervisor nginx prometheus
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
