@@ -5,6 +5,7 @@
  * processes a loop turn with its connection suspended, then writes the
  * families in the table's order.  Nothing runs between scrapes.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -126,7 +127,9 @@ put_sample(struct proto_buf *b, const char *name, const char *labels,
 	put_value(b, v);
 }
 
-/* supervisord_process_state: one series per state, 1 for the current. */
+/* supervisord_process_state: one series per state, 1 for the current.
+   Eight lines a process: each made of three pieces, two of them made
+   once a scrape. */
 static void
 write_state(struct scrape *s, const struct metric_family *f)
 {
@@ -134,21 +137,31 @@ write_state(struct scrape *s, const struct metric_family *f)
 		PROC_STOPPED, PROC_STARTING, PROC_RUNNING, PROC_BACKOFF,
 		PROC_STOPPING, PROC_EXITED, PROC_FATAL, PROC_UNKNOWN,
 	};
+	enum { NSTATES = sizeof(states) / sizeof(states[0]) };
+	char			 tail[NSTATES][32];
+	int			 taillen[NSTATES];
+	struct proto_buf	 head = { 0 };
 	const struct proc	*p;
 	size_t			 i, k;
 
+	for (k = 0; k < NSTATES; k++)
+		taillen[k] = snprintf(tail[k], sizeof(tail[k]), "%s\"} ",
+		    proc_state_name(states[k]));
 	for (i = 0; i < s->d->nprocs; i++) {
 		p = s->d->procs[i];
-		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
-			put_str(&s->out, f->name);
-			proto_buf_add(&s->out, "{", 1);
-			put_str(&s->out, s->labels[i]);
-			proto_buf_add(&s->out, ",state=\"", 8);
-			put_str(&s->out, proc_state_name(states[k]));
-			proto_buf_add(&s->out, "\"} ", 3);
+		put_str(&head, f->name);
+		proto_buf_add(&head, "{", 1);
+		put_str(&head, s->labels[i]);
+		put_str(&head, ",state=\"");
+		for (k = 0; k < NSTATES; k++) {
+			proto_buf_add(&s->out, head.data + head.off,
+			    proto_buf_used(&head));
+			proto_buf_add(&s->out, tail[k], (size_t)taillen[k]);
 			put_value(&s->out, p->state == states[k]);
 		}
+		proto_buf_consume(&head, proto_buf_used(&head));
 	}
+	proto_buf_release(&head);
 }
 
 static bool
@@ -434,18 +447,40 @@ scrape_release(struct scrape *s)
 	free(s->seen);
 }
 
+/* The pages of a fresh buffer of n bytes at p faulted in by one call,
+   not one fault each as the text fills them (on a virtual machine a
+   fault costs microseconds); nothing when the kernel cannot. */
+static void
+prefault(char *p, size_t n)
+{
+	uintptr_t	page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t	end = ((uintptr_t)p + n) & ~(page - 1);
+
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
 /* The whole text, once the pass is over (scan NULL: /proc unreadable). */
 static struct MHD_Response *
 metrics_response(struct daemon *d, const struct metrics_scan *scan)
 {
+	static size_t		 last_size;	/* the last scrape's text */
 	struct MHD_Response	*resp;
 	struct scrape		 s;
 	size_t			 i;
 
 	scrape_init(&s, d, scan);
+	/* Room for as much as last time at once, not a dozen reallocations
+	   on the way (they copy the text while it is under the mmap
+	   threshold). */
+	if (last_size > 0)
+		prefault(proto_buf_reserve(&s.out, last_size + last_size / 16),
+		    last_size);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		write_family(&s, &families[i]);
 	scrape_release(&s);
+	last_size = proto_buf_used(&s.out);
 	if (s.out.off > 0)
 		memmove(s.out.data, s.out.data + s.out.off,
 		    proto_buf_used(&s.out));
