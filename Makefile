@@ -21,7 +21,12 @@ PYTHON	?= /usr/bin/python3
 PKGS	:= libcjson inih
 # The daemon's HTTP server, XML-RPC decoder and {SHA} passwords (libmd's
 # SHA-1) only (not supctl).
-HTTP_PKGS := libmicrohttpd expat libmd
+HTTP_PKGS := expat libmd
+# libmicrohttpd is opened with dlopen() when HTTP is first needed
+# (supervisord/http/mhd.c): its headers at build time, its SONAME here.
+MHD_PKG	:= libmicrohttpd
+MHD_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir $(MHD_PKG) \
+	      2>/dev/null)/libmicrohttpd.so 2>/dev/null | awk '/SONAME/ { print $$2 }')
 CSTD	:= -std=gnu11
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
@@ -33,7 +38,10 @@ SANLD	:= -fsanitize=address,undefined
 endif
 
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ilib/config \
-	    $(shell pkg-config --cflags $(PKGS) $(HTTP_PKGS) 2>/dev/null)
+	    $(shell pkg-config --cflags $(PKGS) $(HTTP_PKGS) $(MHD_PKG) 2>/dev/null)
+ifneq ($(MHD_SONAME),)
+CPPFLAGS += -DMHD_SONAME='"$(MHD_SONAME)"'
+endif
 CFLAGS	+= $(CSTD) $(OPT) $(WARN) -MMD -MP
 LDLIBS	:= -lev $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 HTTP_LIBS := $(shell pkg-config --libs $(HTTP_PKGS) 2>/dev/null)
@@ -146,7 +154,9 @@ check: deps
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} $$t; done
 
-PYTEST_ARGS ?= -n 4
+# loadgroup: a module marked xdist_group runs in one worker, so that it
+# starts its browsers once (tests/integration/web_browsers.py).
+PYTEST_ARGS ?= -n 4 --dist loadgroup
 check-integration: all helpers pysupervisor nginx prometheus
 	cd tests/integration && BUILD=$(abspath $(BUILD)) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -2,7 +2,7 @@
  * The HTTP server: libmicrohttpd run from our libev loop.  MHD owns no
  * listening socket and no thread: connections we accepted and sniffed
  * are handed to it (MHD_add_connection), its epoll descriptor is watched
- * by one ev_io, and MHD_get_timeout() drives one ev_timer, stopped when
+ * by one ev_io, and sym_MHD_get_timeout() drives one ev_timer, stopped when
  * MHD has no deadline, so an idle daemon never wakes up.  Each request
  * passes one gate and is served by its route (host/routes.c); a request that
  * waits (startProcess with wait, a stream with nothing new) suspends
@@ -23,7 +23,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 
 #include "control.h"
 #include "log.h"
@@ -48,6 +47,7 @@ static struct {
 	struct http_peer	 adding;	/* the peer being added */
 	size_t			 nconns;	/* connections served now */
 	TAILQ_HEAD(, http_req)	 reqs;		/* requests being served */
+	char			 failed[256];	/* why it cannot start */
 } http = { .reqs = TAILQ_HEAD_INITIALIZER(http.reqs) };
 
 /* Let MHD do what is due, then sleep until its next deadline. */
@@ -57,9 +57,9 @@ http_run(void)
 	struct ev_loop			*loop = http.daemon->loop;
 	MHD_UNSIGNED_LONG_LONG		 ms;
 
-	MHD_run(http.mhd);
+	sym_MHD_run(http.mhd);
 	ev_timer_stop(loop, &http.timer);
-	if (MHD_get_timeout(http.mhd, &ms) == MHD_YES) {
+	if (sym_MHD_get_timeout(http.mhd, &ms) == MHD_YES) {
 		ev_timer_set(&http.timer, (ev_tstamp)ms / 1000., 0.);
 		ev_timer_start(loop, &http.timer);
 	}
@@ -77,13 +77,15 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	http_run();
 }
 
+static int	http_start_lazily(void);
+
 void
 http_add_connection(int fd, const struct http_peer *peer,
     const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
 
-	if (http.mhd == NULL) {
+	if (http.mhd == NULL && http_start_lazily() == -1) {
 		close(fd);
 		return;
 	}
@@ -93,7 +95,7 @@ http_add_connection(int fd, const struct http_peer *peer,
 	}
 	http.adding = *peer;
 	/* MHD closes fd when it cannot take it. */
-	if (MHD_add_connection(http.mhd, fd, addr, addrlen) != MHD_YES)
+	if (sym_MHD_add_connection(http.mhd, fd, addr, addrlen) != MHD_YES)
 		log_warn("http: cannot serve a connection of pid %ld",
 		    (long)peer->pid);
 	http_run();
@@ -152,7 +154,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		hc = xcalloc(1, sizeof(*hc));
 		hc->peer = http.adding;
-		ci = MHD_get_connection_info(conn,
+		ci = sym_MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		hc->fd = ci != NULL ? ci->connect_fd : -1;
 		ev_init(&hc->deadline, deadline_cb);
@@ -180,7 +182,7 @@ conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo	*ci;
 
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ci = sym_MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
@@ -272,7 +274,7 @@ http_req_suspend(struct http_req *r)
 	if (r->suspended)
 		return;
 	r->suspended = true;
-	MHD_suspend_connection(r->conn);
+	sym_MHD_suspend_connection(r->conn);
 }
 
 /* From the loop (never inside MHD): resume and let MHD run now. */
@@ -282,7 +284,7 @@ http_req_resume(struct http_req *r)
 	if (!r->suspended)
 		return;
 	r->suspended = false;
-	MHD_resume_connection(r->conn);
+	sym_MHD_resume_connection(r->conn);
 	http_run();
 }
 
@@ -291,7 +293,7 @@ http_req_answer(struct http_req *r, unsigned status,
     struct MHD_Response *resp)
 {
 	if (r->answer != NULL)
-		MHD_destroy_response(r->answer);
+		sym_MHD_destroy_response(r->answer);
 	r->answer = resp;
 	r->answer_status = status;
 	if (resp == NULL)
@@ -307,8 +309,8 @@ request_serve(struct http_req *r)
 	char		msg[64];
 
 	if (r->answer != NULL) {
-		rc = MHD_queue_response(r->conn, r->answer_status, r->answer);
-		MHD_destroy_response(r->answer);
+		rc = sym_MHD_queue_response(r->conn, r->answer_status, r->answer);
+		sym_MHD_destroy_response(r->answer);
 		r->answer = NULL;
 		return rc;
 	}
@@ -369,7 +371,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		r->route->release(r);
 	free(r->refusal);
 	if (r->answer != NULL)
-		MHD_destroy_response(r->answer);
+		sym_MHD_destroy_response(r->answer);
 	proto_buf_release(&r->body);
 	free(r->url);
 	free(r);
@@ -398,22 +400,20 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", buf);
 }
 
-int
-http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
-    char *cause, size_t causelen)
+/* Load libmicrohttpd (mhd.c) and run it without a thread or a
+   listening socket of its own. */
+static int
+http_start(char *cause, size_t causelen)
 {
 	const union MHD_DaemonInfo	*info;
 	unsigned			 timeout;
 
-	http.daemon = d;
-	route_table_set(routes, nroutes);
-	/* A large response (getAllProcessInfo: 1 MB at 1000 programs) gets
-	   its own mapping, grown by mremap and given back when freed,
-	   instead of a heap that glibc's moving threshold keeps grown. */
-	mallopt(M_MMAP_THRESHOLD, HTTP_MMAP_MIN);
+	if (mhd_load(cause, causelen) == -1)
+		return -1;
 	timeout = (unsigned)ceil(control_client_timeout());
-	http.mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG,
+	http.mhd = sym_MHD_start_daemon(MHD_USE_EPOLL |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_TURBO | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
@@ -423,23 +423,70 @@ http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEM,
 	    MHD_OPTION_END);
 	if (http.mhd == NULL) {
-		snprintf(cause, causelen, "cannot start the HTTP server "
-		    "(libmicrohttpd)");
+		snprintf(cause, causelen, "libmicrohttpd cannot start");
 		return -1;
 	}
-	info = MHD_get_daemon_info(http.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = sym_MHD_get_daemon_info(http.mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL || info->epoll_fd < 0) {
 		snprintf(cause, causelen, "libmicrohttpd has no epoll "
 		    "descriptor");
-		MHD_stop_daemon(http.mhd);
+		sym_MHD_stop_daemon(http.mhd);
 		http.mhd = NULL;
 		return -1;
 	}
 	ev_io_init(&http.io, io_cb, info->epoll_fd, EV_READ);
-	ev_io_start(d->loop, &http.io);
+	ev_io_start(http.daemon->loop, &http.io);
 	ev_init(&http.timer, timer_cb);
-	if (http_listen_init(d, cause, causelen) == -1) {
-		http_free(d);
+	return 0;
+}
+
+/*
+ * At an HTTP connection of the Unix socket while the server is not
+ * started: each tries again (out of descriptors is not for ever), and a
+ * cause is told once, not at each connection.
+ */
+static int
+http_start_lazily(void)
+{
+	char	cause[sizeof(http.failed)];
+
+	if (http_start(cause, sizeof(cause)) == 0) {
+		if (http.failed[0] != '\0')
+			log_info("http: the HTTP server is started");
+		http.failed[0] = '\0';
+		return 0;
+	}
+	if (strcmp(cause, http.failed) != 0)
+		log_warnx("http: %s: HTTP connections are refused", cause);
+	snprintf(http.failed, sizeof(http.failed), "%s", cause);
+	return -1;
+}
+
+/*
+ * The HTTP side: the route table, [inet_http_server]'s listener and the
+ * hook through which control hands HTTP connections over.  libmicrohttpd
+ * itself starts here only for [inet_http_server] (a missing library is
+ * then told at start); else at the first HTTP connection (mhd.c).
+ */
+int
+http_init(struct daemon *d, const struct http_route *routes, size_t nroutes,
+    char *cause, size_t causelen)
+{
+	char	why[256];
+
+	http.daemon = d;
+	http.failed[0] = '\0';
+	route_table_set(routes, nroutes);
+	/* A large response (getAllProcessInfo: 1 MB at 1000 programs) gets
+	   its own mapping, grown by mremap and given back when freed,
+	   instead of a heap that glibc's moving threshold keeps grown. */
+	mallopt(M_MMAP_THRESHOLD, HTTP_MMAP_MIN);
+	if (http_listen_init(d, cause, causelen) == -1)
+		return -1;
+	if (http_listen_active() && http_start(why, sizeof(why)) == -1) {
+		snprintf(cause, causelen, "[inet_http_server] cannot be "
+		    "served: %s", why);
+		http_listen_free(d);
 		return -1;
 	}
 	d->http_accept = accept_unix;
@@ -453,9 +500,9 @@ http_free(struct daemon *d)
 	struct MHD_Response	*resp;
 
 	d->http_accept = NULL;
+	http_listen_free(d);
 	if (http.mhd == NULL)
 		return;
-	http_listen_free(d);
 	/* MHD must not stop with a suspended connection: end each. */
 	TAILQ_FOREACH(r, &http.reqs, entry) {
 		if (!r->suspended)
@@ -467,12 +514,12 @@ http_free(struct daemon *d)
 		r->answer = resp;
 		r->answer_status = MHD_HTTP_OK;
 		r->suspended = false;
-		MHD_resume_connection(r->conn);
+		sym_MHD_resume_connection(r->conn);
 	}
-	MHD_run(http.mhd);
+	sym_MHD_run(http.mhd);
 	ev_io_stop(d->loop, &http.io);
 	ev_timer_stop(d->loop, &http.timer);
-	MHD_stop_daemon(http.mhd);
+	sym_MHD_stop_daemon(http.mhd);
 	http.mhd = NULL;
 	rpc_config_free();
 }

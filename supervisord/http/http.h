@@ -38,6 +38,7 @@ void	 http_add_connection(int fd, const struct http_peer *,
 
 /* http_listen.c: [inet_http_server]'s TCP listener. */
 int	 http_listen_init(struct daemon *, char *cause, size_t);
+bool	 http_listen_active(void);
 void	 http_listen_free(struct daemon *);
 
 /*

@@ -142,7 +142,7 @@ http_authorized(struct MHD_Connection *conn, const struct config *cfg,
 	    cfg->unix_server.password;
 	if (user == NULL || want == NULL)
 		return true;
-	got_user = MHD_basic_auth_get_username_password(conn, &got_pass);
+	got_user = sym_MHD_basic_auth_get_username_password(conn, &got_pass);
 	if (got_user == NULL || got_pass == NULL)
 		ok = false;
 	else if (strncmp(want, "{SHA}", 5) == 0) {
@@ -151,9 +151,9 @@ http_authorized(struct MHD_Connection *conn, const struct config *cfg,
 	} else
 		ok = same_secret(got_user, user) & same_secret(got_pass, want);
 	if (got_user != NULL)
-		MHD_free(got_user);
+		sym_MHD_free(got_user);
 	if (got_pass != NULL)
-		MHD_free(got_pass);
+		sym_MHD_free(got_pass);
 	return ok;
 }
 
@@ -243,13 +243,13 @@ http_refusal_queue(struct MHD_Connection *conn, const struct http_refusal *no)
 
 	if (!no->auth)
 		return http_reply_text(conn, no->status, no->text);
-	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
+	resp = sym_MHD_create_response_from_buffer(sizeof(body) - 1, body,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8");
-	rc = MHD_queue_basic_auth_fail_response(conn, "default", resp);
-	MHD_destroy_response(resp);
+	rc = sym_MHD_queue_basic_auth_fail_response(conn, "default", resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }

@@ -110,3 +110,10 @@ http_listen_free(struct daemon *d)
 {
 	acceptor_stop(&tcp);
 }
+
+/* Whether [inet_http_server] listens. */
+bool
+http_listen_active(void)
+{
+	return tcp.fd != -1;
+}

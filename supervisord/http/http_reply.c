@@ -12,7 +12,7 @@
 const char *
 http_header(struct MHD_Connection *conn, const char *name)
 {
-	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+	return sym_MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
 /* "text/xml" matches "text/xml" and "text/xml; charset=utf-8". */
@@ -35,16 +35,16 @@ http_reply_body(struct MHD_Connection *conn, unsigned status,
 	struct MHD_Response	*resp;
 	enum MHD_Result		 rc;
 
-	resp = MHD_create_response_from_buffer(len, body,
+	resp = sym_MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    content_type);
-	rc = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	rc = sym_MHD_queue_response(conn, status, resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }
 

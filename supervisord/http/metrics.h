@@ -3,7 +3,9 @@
  * (metrics_scan.c) for the route that writes the families
  * (route_metrics.c).  The pass goes in steps, a bounded number of
  * processes each, so that a machine with many processes never holds the
- * loop for long: the route reads one step per loop turn.
+ * loop for long: the route reads one step per loop turn.  What a pass
+ * met is kept for the next (processes of other sessions to leave unread,
+ * the stat files of ours open): only the first pass reads everything.
  */
 #ifndef METRICS_H
 #define METRICS_H

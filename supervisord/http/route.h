@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <microhttpd.h>
+#include "mhd.h"	/* libmicrohttpd, through sym_MHD_*() */
 
 #include "http.h"
 #include "proto.h"

@@ -183,7 +183,7 @@ logtail_wait(struct logtail *lt)
 	ev_stat_start(lt->loop, &lt->stat_w);
 	if (lt->lf.fd != -1 && access(lt->lf.path, F_OK) == -1)
 		ev_timer_start(lt->loop, &lt->poll_w);
-	ci = MHD_get_connection_info(lt->req->conn,
+	ci = sym_MHD_get_connection_info(lt->req->conn,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci != NULL && ci->connect_fd != MHD_INVALID_SOCKET) {
 		ev_io_set(&lt->peer_w, ci->connect_fd, EV_READ);
@@ -267,18 +267,18 @@ logtail_start(struct http_req *r, const char *path, bool proxy_header)
 	stall_init(&lt->stall, lt->loop, logtail_stalled);
 	r->state = lt;
 
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	resp = sym_MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
 	    LOGTAIL_BLOCK, logtail_read, lt, NULL);
 	if (resp == NULL)
 		return MHD_NO;
 	http_date(st.st_mtime, date, sizeof(date));
-	MHD_add_response_header(resp, "Last-Modified", date);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, "Last-Modified", date);
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain;charset=utf-8");
 	if (proxy_header)
-		MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+		sym_MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	rc = sym_MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }
 

@@ -30,13 +30,13 @@ xml_response(char *body, size_t len)
 {
 	struct MHD_Response	*resp;
 
-	resp = MHD_create_response_from_buffer_with_free_callback(len, body,
+	resp = sym_MHD_create_response_from_buffer_with_free_callback(len, body,
 	    len >= RPC_TRIM_MIN ? body_free_trim : free);
 	if (resp == NULL) {
 		free(body);
 		return NULL;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/xml");
 	return resp;
 }
@@ -80,8 +80,8 @@ route_rpc_serve(struct http_req *r)
 	body = rpc_take_body(rpc, &len);
 	if ((resp = xml_response(body, len)) == NULL)
 		return MHD_NO;
-	mrc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	mrc = sym_MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	sym_MHD_destroy_response(resp);
 	return mrc;
 }
 

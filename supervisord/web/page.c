@@ -35,15 +35,15 @@ page_serve(struct http_req *r)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (strcmp(r->url, files[i].path) != 0)
 			continue;
-		resp = MHD_create_response_from_buffer(*files[i].len,
+		resp = sym_MHD_create_response_from_buffer(*files[i].len,
 		    (void *)files[i].data, MHD_RESPMEM_PERSISTENT);
 		if (resp == NULL)
 			return MHD_NO;
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    files[i].type);
 		web_headers(resp);
-		rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-		MHD_destroy_response(resp);
+		rc = sym_MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+		sym_MHD_destroy_response(resp);
 		return rc;
 	}
 	return http_reply_text(r->conn, MHD_HTTP_NOT_FOUND, "not found");

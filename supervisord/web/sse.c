@@ -172,7 +172,7 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (s->ended || !sse_streaming(s))
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	http_req_suspend(s->r);
-	ci = MHD_get_connection_info(s->r->conn,
+	ci = sym_MHD_get_connection_info(s->r->conn,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci != NULL && !ev_is_active(&s->hup)) {
 		ev_io_set(&s->hup, ci->connect_fd, EV_READ);
@@ -255,16 +255,16 @@ sse_serve(struct http_req *r, cJSON *request)
 		return web_reply_json(r, MHD_HTTP_NOT_FOUND, line,
 		    strlen(line));
 	}
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+	resp = sym_MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
 	    sse_read, s, sse_response_free);
 	if (resp == NULL)
 		return MHD_NO;
 	s->resp_gone = false;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/event-stream");
 	web_headers(resp);
-	rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+	rc = sym_MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }
 

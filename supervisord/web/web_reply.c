@@ -10,12 +10,12 @@
 void
 web_headers(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	sym_MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	sym_MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	sym_MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	sym_MHD_add_response_header(resp, "Content-Security-Policy",
 	    "default-src 'self'; img-src 'self' data:; "
 	    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'");
 }
@@ -27,13 +27,13 @@ web_response(char *body, size_t len, const char *content_type)
 {
 	struct MHD_Response	*resp;
 
-	resp = MHD_create_response_from_buffer(len, body,
+	resp = sym_MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
 		return NULL;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    content_type);
 	web_headers(resp);
 	return resp;
@@ -49,7 +49,7 @@ web_reply_json(struct http_req *r, unsigned status, char *line, size_t len)
 	resp = web_response(line, len, "application/json");
 	if (resp == NULL)
 		return MHD_NO;
-	rc = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
+	rc = sym_MHD_queue_response(r->conn, status, resp);
+	sym_MHD_destroy_response(resp);
 	return rc;
 }

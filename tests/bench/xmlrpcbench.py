@@ -9,6 +9,7 @@ import sys
 import xmlrpc.client
 
 import benchlib
+import replay
 from benchlib import Goal, Workload, pss_bytes
 from fleet import Fleet, StatusWorkload
 
@@ -25,10 +26,15 @@ def supervisor_transport(sock):
 class SupervisorctlStatus(StatusWorkload):
     """`supervisorctl -c FILE status` for both daemons: the same client,
     XML-RPC over the Unix socket."""
-    systems = ("ours", "supervisor")
+    systems = ("ours", "supervisor", "baseline")
     note = ("supervisorctl status: the unmodified `supervisorctl -c FILE "
             "status` (BUILD/pysupervisor)\n  against each daemon, output "
-            "to /dev/null, the median of many calls.")
+            "to /dev/null, the median of many calls; baseline: against\n"
+            "  a server replaying our daemon's recorded answers at once "
+            "(replay.py): the client's own\n  time, so superv/baseline "
+            "is the most any daemon could be faster than Supervisor.")
+    # supervisorctl status calls these two.
+    methods = (b"supervisor.getVersion", b"supervisor.getAllProcessInfo")
 
     def __init__(self, n, times_faster):
         super().__init__(n, None)
@@ -37,23 +43,35 @@ class SupervisorctlStatus(StatusWorkload):
         self.goals = {"ms": Goal("vs", times_faster, ">= %gx superv"
                                  % times_faster)} if times_faster else {}
 
+    def checked_calls(self, system, argv, ctx):
+        out = subprocess.run(argv, capture_output=True, text=True,
+                             timeout=120).stdout
+        running = sum(1 for l in out.splitlines() if "RUNNING" in l)
+        if running != self.n:
+            raise RuntimeError("%s: supervisorctl lists %d RUNNING, not "
+                               "%d:\n%s" % (system, running, self.n,
+                                            out[-1000:]))
+        return {"ms": self.calls(argv, ctx, 60)}
+
     def run(self, system, ctx):
         if benchlib.PYSUPERVISORCTL is None:
             raise RuntimeError("no supervisorctl: make pysupervisor")
-        f = Fleet(system, ctx, self.n, self.name)
+        f = Fleet("ours" if system == "baseline" else system, ctx, self.n,
+                  self.name)
+        server = None
         try:
             f.up()
             f.settle()
             argv = [benchlib.PYSUPERVISORCTL, "-c", f.d.conf, "status"]
-            out = subprocess.run(argv, capture_output=True, text=True,
-                                 timeout=120).stdout
-            running = sum(1 for l in out.splitlines() if "RUNNING" in l)
-            if running != self.n:
-                raise RuntimeError("%s: supervisorctl lists %d RUNNING, not "
-                                   "%d:\n%s" % (system, running, self.n,
-                                                out[-1000:]))
-            return {"ms": self.calls(argv, ctx, 60)}
+            if system != "baseline":
+                return self.checked_calls(system, argv, ctx)
+            answers = replay.record(f.d.sock, self.methods)
+            f.d.stop()
+            server = replay.Replay(f.d.sock, answers)
+            return self.checked_calls(system, argv, ctx)
         finally:
+            if server is not None:
+                server.close()
             f.close()
 
 

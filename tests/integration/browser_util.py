@@ -1,16 +1,16 @@
 """Headless Chromium driven by Selenium (Debian's chromium,
-chromium-driver and python3-selenium), for the web page's tests."""
+chromium-driver and python3-selenium), for the web page's tests
+(web_browsers.py's adapter)."""
 import os
 import shutil
 
-import pytest
-
 try:
     from selenium import webdriver
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 except ImportError:     # pragma: no cover
-    webdriver = None
+    webdriver = ActionChains = None
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -34,16 +34,7 @@ def new_browser(tmp_dir, width=1280, height=900):
               "--user-data-dir=%s" % os.path.join(tmp_dir, "chromium"),
               "--window-size=%d,%d" % (width, height)):
         opts.add_argument(a)
+    # The console's messages, for Page.errors() (web_browsers.py).
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
 
-
-@pytest.fixture
-def browser(tmp_path):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
-    b = new_browser(str(tmp_path))
-    b.set_page_load_timeout(60)
-    b.set_script_timeout(60)
-    yield b
-    b.quit()

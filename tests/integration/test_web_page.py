@@ -1,20 +1,22 @@
-"""The web page on [inet_http_server], driven in headless Chromium: the
-table, actions and their results, live states, the log view, escaping,
-phone width and keyboard, reconnection after a restart, 1000 programs,
-and pages of other origins that try to act on the daemon (issue 13's
-cross-site test).  Screenshots go to build/web/."""
+"""The web page on [inet_http_server], in headless Chromium and in
+headless Firefox ESR (each scenario once a browser: web_browsers.py):
+the table, actions and their results, live states, the log view,
+escaping, phone width and keyboard, reconnection after a restart, 1000
+programs, and pages of other origins that try to act on the daemon
+(issue 13's cross-site test).  Screenshots go to build/web/."""
 import http.server
-import os
-import signal
 import threading
 
 import pytest
 
-from browser_util import browser  # noqa: F401 (a fixture)
-from conftest import BUILD, DEADLINE, wait_for
+from conftest import DEADLINE
+from web_browsers import browser, browser_session  # noqa: F401 (fixtures)
+from web_browsers import ENTER, ESCAPE, css_string
 from web_util import PASSWORD, USER, fetch, free_port, start_web
 
-SHOTS = os.path.join(BUILD, "web")
+# One worker runs the module (make check's --dist loadgroup): its
+# browsers start once.
+pytestmark = pytest.mark.xdist_group("web_page")
 
 PROGRAMS = """\
     [program:sleeper]
@@ -27,37 +29,43 @@ PROGRAMS = """\
     """
 
 
-def shot(b, name):
-    os.makedirs(SHOTS, exist_ok=True)
-    b.save_screenshot(os.path.join(SHOTS, name))
+def row(name, act=None):
+    """The selector of a program's row, or of one of its buttons."""
+    sel = "#rows tr[data-name=%s]" % css_string(name)
+    return sel + (" button[data-act=%s]" % act if act else "")
 
 
 def open_page(b, port):
     # The operator logs in once: the browser keeps the credentials.
-    b.get("http://%s:%s@127.0.0.1:%d/" % (USER, PASSWORD, port))
-    wait_for(lambda: b.execute_script(
-        "return window.supervisordPage && supervisordPage.live && "
-        "supervisordPage.renders > 0"), what="the page to load")
+    b.open("http://%s:%s@127.0.0.1:%d/" % (USER, PASSWORD, port))
+    b.wait(lambda: b.js(
+        "return !!(window.supervisordPage && supervisordPage.live && "
+        "supervisordPage.renders > 0)"), what="the page to load")
 
 
 def row_state(b, name):
-    return b.execute_script(
+    return b.js(
         "for (const tr of document.querySelectorAll('#rows tr'))"
         "  if (tr.dataset.name === arguments[0]) return tr.dataset.state;"
         "return null;", name)
 
 
+def row_names(b):
+    return b.js("return Array.from(document.querySelectorAll('#rows tr'))"
+                ".map(tr => tr.dataset.name)")
+
+
 def click(b, name, act):
-    b.execute_script(
-        "for (const tr of document.querySelectorAll('#rows tr'))"
-        "  if (tr.dataset.name === arguments[0])"
-        "    tr.querySelector('button[data-act=' + arguments[1] + ']')"
-        "      .click();", name, act)
+    b.click(row(name, act))
+
+
+def text(b, id):
+    return b.js("return document.getElementById(arguments[0])"
+                ".textContent", id)
 
 
 def result_text(b):
-    return b.execute_script("return document.getElementById('result')"
-                            ".textContent")
+    return text(b, "result")
 
 
 def test_table_lists_programs_and_stop_turns_row_stopped(daemon, browser):
@@ -69,33 +77,29 @@ def test_table_lists_programs_and_stop_turns_row_stopped(daemon, browser):
     daemon.wait_state("sleeper", "RUNNING")
     daemon.wait_state("other", "RUNNING")
     open_page(browser, port)
-    names = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#rows tr'))"
-        ".map(tr => tr.dataset.name)")
-    assert names == ["broken", "other", "sleeper"]
+    assert row_names(browser) == ["broken", "other", "sleeper"]
     assert row_state(browser, "sleeper") == "RUNNING"
     pid = daemon.status("sleeper")["pid"]
-    assert str(pid) in browser.execute_script(
-        "return document.getElementById('rows').textContent")
-    assert "pid %d" % daemon.proc.pid in browser.execute_script(
-        "return document.getElementById('daemon').textContent")
-    shot(browser, "page.png")
-    browser.execute_script("window.noReload = 1")
+    assert str(pid) in browser.texts(row("sleeper") + " td.pid")
+    assert "pid %d" % daemon.proc.pid in text(browser, "daemon")
+    browser.screenshot("page")
+    browser.js("window.noReload = 1")
     click(browser, "sleeper", "stop")
-    wait_for(lambda: row_state(browser, "sleeper") == "STOPPED")
-    wait_for(lambda: "sleeper: stopped" in result_text(browser))
+    browser.wait(lambda: row_state(browser, "sleeper") == "STOPPED")
+    browser.wait(lambda: "sleeper: stopped" in result_text(browser))
     assert daemon.status("sleeper")["state"] == "STOPPED"
     assert daemon.status("other")["state"] == "RUNNING"
     # A change made elsewhere shows within a second, without a reload.
     assert daemon.request({"cmd": "stop", "names": ["other"]})["ok"]
-    wait_for(lambda: row_state(browser, "other") == "STOPPED")
-    lag = browser.execute_script("return supervisordPage.eventLag")
+    browser.wait(lambda: row_state(browser, "other") == "STOPPED")
+    lag = browser.js("return supervisordPage.eventLag")
     assert lag is not None and lag < 1.0, lag
     # A failed action says why, as supctl does, without a reload.
     click(browser, "broken", "start")
-    wait_for(lambda: "broken: ERROR (spawn error" in result_text(browser))
-    assert browser.execute_script("return window.noReload") == 1
-    shot(browser, "page-error.png")
+    browser.wait(lambda: "broken: ERROR (spawn error" in result_text(browser))
+    assert browser.js("return window.noReload") == 1
+    browser.screenshot("page-error")
+    assert browser.errors() == []
 
 
 def test_crash_shows_backoff_then_running(daemon, browser, tmp_path):
@@ -108,7 +112,7 @@ def test_crash_shows_backoff_then_running(daemon, browser, tmp_path):
     autostart = false
     """ % (count, count))
     open_page(browser, port)
-    browser.execute_script("""
+    browser.js("""
         window.noReload = 1;
         window.seen = [];
         new MutationObserver(() => {
@@ -123,17 +127,16 @@ def test_crash_shows_backoff_then_running(daemon, browser, tmp_path):
     # which this command becomes under a long temporary path.)
     assert daemon.request({"cmd": "start", "names": ["crasher"],
                            "wait": False})["ok"]
-    wait_for(lambda: row_state(browser, "crasher") == "RUNNING",
-             timeout=2 * DEADLINE)
-    seen = browser.execute_script("return window.seen")
+    browser.wait(lambda: row_state(browser, "crasher") == "RUNNING",
+                 timeout=2 * DEADLINE)
+    seen = browser.js("return window.seen")
     assert "BACKOFF" in seen and seen[-1] == "RUNNING", seen
     assert seen.index("BACKOFF") < len(seen) - 1
-    assert browser.execute_script("return window.noReload") == 1
+    assert browser.js("return window.noReload") == 1
 
 
 def log_text(b):
-    return b.execute_script("return document.getElementById('logtext')"
-                            ".textContent")
+    return text(b, "logtext")
 
 
 def test_log_view_follows_new_lines(daemon, browser):
@@ -146,16 +149,16 @@ def test_log_view_follows_new_lines(daemon, browser):
     daemon.wait_state("ticker", "RUNNING")
     open_page(browser, port)
     click(browser, "ticker", "log")
-    wait_for(lambda: "tick 1\n" in log_text(browser), what="the log")
-    text = log_text(browser)
-    assert "\x1b" not in text and "[31m" not in text
-    last = int(text.strip().split("\n")[-1].split()[1])
-    wait_for(lambda: "tick %d\n" % (last + 5) in log_text(browser),
-             what="new lines in the log view")
-    shot(browser, "page-log.png")
+    browser.wait(lambda: "tick 1\n" in log_text(browser), what="the log")
+    shown = log_text(browser)
+    assert "\x1b" not in shown and "[31m" not in shown
+    last = int(shown.strip().split("\n")[-1].split()[1])
+    browser.wait(lambda: "tick %d\n" % (last + 5) in log_text(browser),
+                 what="new lines in the log view")
+    browser.screenshot("page-log")
     # Escape closes it.
-    browser.find_element("id", "logtext").send_keys("\ue00c")
-    wait_for(lambda: browser.execute_script(
+    browser.press("#logtext", ESCAPE)
+    browser.wait(lambda: browser.js(
         "return document.getElementById('logview').hidden"))
 
 
@@ -169,35 +172,33 @@ def test_names_and_output_are_escaped(daemon, browser):
     """ % name)
     daemon.wait_state(name, "RUNNING")
     open_page(browser, port)
-    assert browser.execute_script(
+    assert browser.js(
         "return document.querySelector('#rows td.name').textContent") == name
     click(browser, name, "log")
-    wait_for(lambda: "<img src=x" in log_text(browser), what="the log")
+    browser.wait(lambda: "<img src=x" in log_text(browser), what="the log")
     assert "<script>window.pwned=1</script>" in log_text(browser)
     click(browser, name, "stop")
-    wait_for(lambda: name + ": stopped" in result_text(browser))
-    assert browser.execute_script(
+    browser.wait(lambda: name + ": stopped" in result_text(browser))
+    assert browser.js(
         "return [typeof window.pwned, typeof window.pwned2, "
         "document.querySelectorAll('main script, main img, main b').length]"
     ) == ["undefined", "undefined", 0]
-    shot(browser, "page-escaped.png")
+    browser.screenshot("page-escaped")
 
 
 def test_phone_width_and_keyboard(daemon, browser):
     port = start_web(daemon, PROGRAMS)
     daemon.wait_state("sleeper", "RUNNING")
-    browser.set_window_size(390, 844)
+    browser.set_size(390, 844)
     open_page(browser, port)
-    assert browser.execute_script(
+    assert browser.js("return innerWidth") <= 400
+    assert browser.js(
         "return document.documentElement.scrollWidth <= innerWidth + 1")
-    shot(browser, "page-phone.png")
-    # Tab to a Stop button and press Enter.
-    stop = browser.execute_script(
-        "for (const tr of document.querySelectorAll('#rows tr'))"
-        "  if (tr.dataset.name === 'sleeper')"
-        "    return tr.querySelector('button[data-act=stop]');")
-    stop.send_keys("\ue007")
-    wait_for(lambda: row_state(browser, "sleeper") == "STOPPED")
+    browser.screenshot("page-phone")
+    # Tab from the top to sleeper's Stop button and press Enter.
+    browser.tab_to(row("sleeper", "stop"))
+    browser.keys(ENTER)
+    browser.wait(lambda: row_state(browser, "sleeper") == "STOPPED")
     assert daemon.status("sleeper")["state"] == "STOPPED"
 
 
@@ -217,29 +218,25 @@ def test_group_all_signal_and_clear_actions(daemon, browser):
     daemon.wait_state("trapper", "RUNNING")
     daemon.wait_state("w:w_1", "RUNNING")
     open_page(browser, port)
-    names = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#rows tr'))"
-        ".map(tr => tr.dataset.name)")
-    assert names == ["trapper", "w:*", "w:w_0", "w:w_1"]
+    assert row_names(browser) == ["trapper", "w:*", "w:w_0", "w:w_1"]
     # The group's Stop, then Start all.
     click(browser, "w:*", "stop")
-    wait_for(lambda: row_state(browser, "w:w_0") == "STOPPED" and
-             row_state(browser, "w:w_1") == "STOPPED")
+    browser.wait(lambda: row_state(browser, "w:w_0") == "STOPPED" and
+                 row_state(browser, "w:w_1") == "STOPPED")
     assert daemon.status("trapper")["state"] == "RUNNING"
-    browser.execute_script(
-        "document.querySelector('button[data-all=start]').click()")
-    wait_for(lambda: row_state(browser, "w:w_0") == "RUNNING" and
-             row_state(browser, "w:w_1") == "RUNNING")
-    wait_for(lambda: "w:w_1: started" in result_text(browser))
+    browser.click("button[data-all=start]")
+    browser.wait(lambda: row_state(browser, "w:w_0") == "RUNNING" and
+                 row_state(browser, "w:w_1") == "RUNNING")
+    browser.wait(lambda: "w:w_1: started" in result_text(browser))
     # Signal: the chosen one.
-    browser.execute_script("document.getElementById('allsig').value = 'USR1'")
+    browser.js("document.getElementById('allsig').value = 'USR1'")
     click(browser, "trapper", "signal")
-    wait_for(lambda: "got-usr1" in daemon.supctl("tail", "trapper").stdout,
-             what="the program to get USR1")
+    browser.wait(lambda: "got-usr1" in daemon.supctl("tail", "trapper").stdout,
+                 what="the program to get USR1")
     assert daemon.status("trapper")["state"] == "RUNNING"
     # Clear log.
     click(browser, "trapper", "clear")
-    wait_for(lambda: "trapper: cleared" in result_text(browser))
+    browser.wait(lambda: "trapper: cleared" in result_text(browser))
     assert "started" not in daemon.supctl("tail", "trapper").stdout
 
 
@@ -248,13 +245,13 @@ def test_page_comes_back_after_daemon_restart(daemon, browser):
     open_page(browser, port)
     old = daemon.proc.pid
     daemon.kill()
-    wait_for(lambda: not browser.execute_script(
-        "return supervisordPage.live"), what="the page to see it go")
+    browser.wait(lambda: not browser.js("return supervisordPage.live"),
+                 what="the page to see it go")
     daemon.start()
-    wait_for(lambda: browser.execute_script("return supervisordPage.live"),
-             timeout=2 * DEADLINE, what="the page to reconnect")
-    wait_for(lambda: "pid %d" % daemon.proc.pid in browser.execute_script(
-        "return document.getElementById('daemon').textContent"))
+    browser.wait(lambda: browser.js("return supervisordPage.live"),
+                 timeout=2 * DEADLINE, what="the page to reconnect")
+    browser.wait(lambda: "pid %d" % daemon.proc.pid in
+                 text(browser, "daemon"))
     assert daemon.proc.pid != old
 
 
@@ -346,15 +343,15 @@ def test_other_origin_cannot_act(daemon, browser):
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     try:
-        browser.get("http://127.0.0.1:%d/" % server.server_port)
-        wait_for(lambda: len(browser.execute_script(
+        browser.open("http://127.0.0.1:%d/" % server.server_port)
+        browser.wait(lambda: len(browser.js(
             "return window.results || []")) == 4, what="the four fetches")
-        results = browser.execute_script("return window.results")
+        results = browser.js("return window.results")
     finally:
         server.shutdown()
         server.server_close()
         # Both forms' answers came (403: Origin names another site).
-        wait_for(lambda: len(browser.execute_script(
+        browser.wait(lambda: len(browser.js(
             "return window.forms")) == 2, what="the forms' answers")
     for n, pid in pids.items():
         st = daemon.status(n)
@@ -375,9 +372,9 @@ def test_thousand_programs_render_fast(daemon, browser, n):
     """ % i for i in range(n))
     port = start_web(daemon, programs)
     open_page(browser, port)
-    wait_for(lambda: browser.execute_script(
+    browser.wait(lambda: browser.js(
         "return document.querySelectorAll('#rows tr').length") == n)
-    ms = browser.execute_script("return supervisordPage.renderMs")
-    print("rendered %d programs in %.0f ms" % (n, ms))
+    ms = browser.js("return supervisordPage.renderMs")
+    print("%s rendered %d programs in %.0f ms" % (browser.kind, n, ms))
     assert ms < 1000, ms
-    shot(browser, "page-1000.png")
+    browser.screenshot("page-1000")
