@@ -43,6 +43,14 @@ ssize_t	 procstat_parse_children(const char *text, size_t len, pid_t **out);
 /* Now in the clock of start times (ticks after boot, CLOCK_BOOTTIME):
    a process forked after the call has this start time or a later one. */
 uint64_t procstat_now_ticks(void);
+/*
+ * The signals a process catches or ignores (SigCgt | SigIgn of the text
+ * of /proc/PID/status), signal n as bit n - 1: 0, or -1 when the text
+ * lacks either line.
+ */
+int	 procstat_parse_handled(const char *text, size_t len, uint64_t *);
+/* Ours, from /proc/self/status; every bit set when it cannot be read. */
+uint64_t procstat_handled_signals(void);
 /* This boot's identity (36 characters), or "" when unknown. */
 void	 procstat_boot_id(char *buf, size_t len);
 

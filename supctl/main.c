@@ -4,8 +4,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,10 +174,6 @@ main(int argc, char **argv)
 	int			 ch, rc;
 
 	log_init("supctl", LOG_LEVEL_WARN);
-	/* Column widths of UTF-8 names (wcwidth), whatever LANG says. */
-	if (setlocale(LC_CTYPE, "") == NULL ||
-	    strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
-		setlocale(LC_CTYPE, "C.UTF-8");
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.conn.fd = -1;
 	while ((ch = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) !=

@@ -509,6 +509,9 @@ client_new(struct daemon *d, int fd, const struct ucred *cr, bool allowed)
 	    (long)c->uid, (long)c->pid);
 	ev_io_start(loop, &c->read_w);
 	client_arm_timer(c);
+	/* sniff.c hands a connection over on bytes it peeked: they are
+	   read in this turn, not after another wait for readability. */
+	ev_feed_event(loop, &c->read_w, EV_READ);
 }
 
 struct ctl_client *

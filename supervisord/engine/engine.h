@@ -499,8 +499,11 @@ void	 stale_kill(struct stale_set *);
  * that outlives its leader with nothing else watching it, and
  * guardian_recheck() when an orphan is reaped.  guardian_reaped() says
  * whether a reaped child was the guardian (then another one starts).
+ * guardian_init() comes before the first spawn (the groups are kept from
+ * then on), guardian_start() once the autostart programs are launched.
  */
 #define GUARDIAN_ARGV0	"supervisord-guardian"
+void	 guardian_init(struct daemon *);
 void	 guardian_start(struct daemon *);
 void	 guardian_stop(struct daemon *);
 void	 guardian_flush(struct daemon *);

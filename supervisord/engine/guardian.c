@@ -230,8 +230,10 @@ retry:
 	ev_timer_start(g->d->loop, &g->respawn);
 }
 
+/* The set of groups, kept from the first spawn on, with no process yet
+   (the state between two guardians). */
 void
-guardian_start(struct daemon *d)
+guardian_init(struct daemon *d)
 {
 	struct guardian	*g = xcalloc(1, sizeof(*g));
 
@@ -240,7 +242,23 @@ guardian_start(struct daemon *d)
 	ev_init(&g->writable, writable_cb);
 	ev_timer_init(&g->respawn, respawn_cb, RESPAWN_DELAY, 0);
 	d->guardian = g;
-	guardian_spawn(g);
+}
+
+/*
+ * The process, told every group at once.  Started after the autostart
+ * spawns, before the turn's end writes their groups anywhere: the
+ * guardian is our executable run again, whose dynamic loading (a few
+ * milliseconds of CPU) would otherwise compete with the spawns for the
+ * CPU, and a daemon that died before the turn's end left it nothing to
+ * kill either way.
+ */
+void
+guardian_start(struct daemon *d)
+{
+	struct guardian	*g = d->guardian;
+
+	if (g != NULL && g->pid == 0 && !ev_is_active(&g->respawn))
+		guardian_spawn(g);
 }
 
 /* The turn's end (turn.c): what the pipe takes, unless it is full. */

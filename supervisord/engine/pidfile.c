@@ -59,9 +59,13 @@ write_atomic(const char *path, const char *text, int *keep, bool noreplace,
 	int	 fd, error;
 
 	xasprintf(&tmp, "%s.%d.tmp", path, (int)getpid());
-	(void)unlink(tmp);
+	/* A leftover of ours (a crash between open and rename) is removed
+	   only when found: one system call less for every pidfile. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
+	if (fd == -1 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
 	if (fd == -1) {
 		snprintf(cause, len, "cannot create '%s': %s", tmp,
 		    strerror(errno));

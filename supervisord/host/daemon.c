@@ -394,9 +394,8 @@ daemon_modules_init(struct daemon *d, int ready_fd)
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,
 	    (int)getpid());
 	sdnotify_init(d);
-	/* Before anything is spawned (every group is given to it), after
-	   the socket listens (clients wait for it once the pidfile is). */
-	guardian_start(d);
+	/* Before anything is spawned: every group is kept for it. */
+	guardian_init(d);
 }
 
 /* As Supervisor: each group added before the starts (what a listener
@@ -412,6 +411,9 @@ daemon_autostart(struct daemon *d, int ready_fd)
 	for (i = 0; i < d->nprocs; i++)
 		if (d->procs[i]->cfg->autostart)
 			(void)proc_start(d->procs[i], cause, sizeof(cause));
+	/* After the socket listens (clients wait for it once the pidfile
+	   is) and the spawns, before their groups are written (turn_end). */
+	guardian_start(d);
 	/* Ready: the socket listens, the autostart programs were launched
 	   and their files are written. */
 	turn_end(d);

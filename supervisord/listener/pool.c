@@ -460,6 +460,13 @@ pools_accept(struct daemon *d, const struct event *e)
 		if (reloaded && e->daemon_state == DAEMON_RUNNING)
 			return;
 	}
+	/* Without a pool, no payload: the bus is subscribed all the same
+	   (the reload above is followed), but each state change would
+	   build text nobody reads, a third of an event's cost. */
+	if (ps->n == 0) {
+		ps->bus_serial = e->serial;
+		return;
+	}
 	if (payload_make(e, &made) == -1)
 		return;
 	fresh = ps->bus_serial != e->serial;

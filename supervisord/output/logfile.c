@@ -85,11 +85,12 @@ logfile_open_path(const struct logfile *lf, const char *path, bool truncate,
  * temporary name no clean-up looks at, locked, then renamed to its name
  * without replacing anything there (refused as O_EXCL would), so another
  * daemon's clean-up never finds it unlocked.  Where the file system
- * cannot rename so: O_EXCL at the name, and the lock right after.  -1
- * with errno.
+ * cannot rename so: O_EXCL at the name, and the lock right after.
+ * *locked: made and locked here (not by a fallback).  -1 with errno.
  */
 static int
-logfile_create_locked(const struct logfile *lf, const char *path)
+logfile_create_locked(const struct logfile *lf, const char *path,
+    bool *locked)
 {
 	static unsigned	 serial;
 	char		 tmp[PATH_MAX];
@@ -109,9 +110,10 @@ logfile_create_locked(const struct logfile *lf, const char *path)
 	}
 	if (fd == -1)
 		return logfile_open_path(lf, path, false, true);
-	(void)flock(fd, LOCK_SH | LOCK_NB);
+	*locked = flock(fd, LOCK_SH | LOCK_NB) == 0;
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
 		return fd;
+	*locked = false;
 	saved = errno;
 	close(fd);
 	(void)unlink(tmp);
@@ -121,13 +123,24 @@ logfile_create_locked(const struct logfile *lf, const char *path)
 	return -1;
 }
 
-/* Make fd the file's descriptor, learning its size and kind. */
+/* Make fd the file's descriptor, learning its size and kind; a file
+   logfile_create_locked() just made and locked (fresh) is known: a new
+   empty regular file, locked, so no fstat, flock or lseek (three of a
+   program's first start's system calls per stream). */
 static int
-logfile_adopt(struct logfile *lf, int fd)
+logfile_adopt(struct logfile *lf, int fd, bool fresh)
 {
 	struct stat	st;
 	off_t		end;
 
+	if (fresh) {
+		if (lf->fd != -1)
+			close(lf->fd);
+		lf->regular = true;
+		lf->size = 0;
+		lf->fd = fd;
+		return 0;
+	}
 	if (fstat(fd, &st) == -1) {
 		logfile_fail(lf, op_open, errno);
 		close(fd);
@@ -158,9 +171,10 @@ static int
 logfile_open_fd(struct logfile *lf, bool truncate)
 {
 	int	fd;
+	bool	locked = false;
 
 	if (lf->create && lf->exclusive && !truncate)
-		fd = logfile_create_locked(lf, lf->path);
+		fd = logfile_create_locked(lf, lf->path, &locked);
 	else
 		fd = logfile_open_path(lf, lf->path, truncate, lf->create);
 	if (fd == -1) {
@@ -168,7 +182,7 @@ logfile_open_fd(struct logfile *lf, bool truncate)
 		return -1;
 	}
 	lf->create = false;
-	return logfile_adopt(lf, fd);
+	return logfile_adopt(lf, fd, locked);
 }
 
 struct logfile *
@@ -292,7 +306,7 @@ logfile_rotate_files(struct logfile *lf, int rfd, uint64_t cut)
 		if ((fd = logfile_open_path(lf, lf->path, true, false)) == -1)
 			return logfile_lose(lf, op_open, errno);
 		logcarry_move(lf, fd, rfd, cut);
-		return logfile_adopt(lf, fd);
+		return logfile_adopt(lf, fd, false);
 	}
 	if (rename(tmp, dst) == -1) {
 		error = errno;
@@ -315,7 +329,7 @@ logfile_rotate_files(struct logfile *lf, int rfd, uint64_t cut)
 		return logfile_lose(lf, op_open, error);
 	}
 	logcarry_move(lf, fd, rfd, cut);
-	return logfile_adopt(lf, fd);
+	return logfile_adopt(lf, fd, false);
 }
 
 static int

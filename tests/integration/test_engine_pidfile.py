@@ -173,6 +173,40 @@ def test_process_pidfiles(daemon):
     wait_count(daemon, "every process is down")
 
 
+def test_leftover_temporary_pidfile_is_replaced(daemon):
+    """A temporary file of ours left at the name a pidfile is written
+    through (a crash between its creation and its rename) does not stop
+    the pidfile: it is removed when found, and the write goes on."""
+    run = os.path.join(daemon.dir, "run")
+    os.mkdir(run)
+    rec = os.path.join(daemon.dir, "starts")
+    daemon.write_config(program("web", exit_after(-1, 0, rec), startsecs=0),
+                        supervisord_extra="rundir = %s" % run)
+    daemon.start()
+    wait_state(daemon, "web", "RUNNING")
+    # Its own record first: killed before exec, it would leave none.
+    ((first, _),) = wait_records(rec, 1)
+    assert _load(os.path.join(run, "web.pid"))["pid"] == first
+    tmp = os.path.join(run, "web.pid.%d.tmp" % daemon.proc.pid)
+    with open(tmp, "w") as f:
+        f.write("half a pidfile")
+    os.kill(first, signal.SIGKILL)
+    info = wait(daemon, lambda: (lambda i: i if i and i["pid"] != first
+                                 else None)(_load_if(os.path.join(
+                                     run, "web.pid"))),
+                "the successor's pidfile")
+    assert info["pid"] in {p for p, _ in wait_records(rec, 2)}
+    assert not os.path.exists(tmp)
+    assert sorted(os.listdir(run)) == ["web.pid"]
+
+
+def _load_if(path):
+    try:
+        return _load(path)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def test_racing_daemons_one_wins(daemon):
     """Daemons started at the same moment on one pidfile: exactly one
     runs, every other says which one."""

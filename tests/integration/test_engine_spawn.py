@@ -80,6 +80,38 @@ def test_child_hygiene(daemon, tmp_path, how):
     assert env.get("FROM_FILE") == ("1" if how == "fork" else None)
 
 
+@pytest.mark.parametrize("how", ["clone", "fork"])
+def test_signals_the_daemon_inherited_ignored_are_reset(daemon, tmp_path,
+                                                        how):
+    """A daemon started with signals ignored (nohup, GNU make's 32 and 33:
+    dispositions survive exec) resets them in its children; only the
+    signals the daemon catches or ignores are reset (spawn.c reads them
+    from /proc/self/status), so this is what proves the list complete."""
+    out = os.path.join(daemon.dir, "probe.out")
+    keys = {}
+    if how == "fork":
+        envfile = tmp_path / "env"
+        envfile.write_text("X=1\n")
+        keys["environment_file"] = str(envfile)
+    daemon.write_config(program("probe", "%s %s" % (helper("probe"), out),
+                                startsecs=0, **keys))
+    inherited = (signal.SIGUSR1, signal.SIGWINCH, signal.SIGRTMIN + 2)
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in inherited}
+    try:
+        daemon.start()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    with open("/proc/%d/status" % daemon.proc.pid) as f:
+        ign = int([l.split()[1] for l in f if l.startswith("SigIgn:")][0],
+                  16)
+    for s in inherited:
+        assert ign & (1 << (s - 1)), "the daemon did not inherit %d" % s
+    info = _wait_probe(daemon, out)
+    assert int(info["SigIgn"], 16) == 0
+    assert int(info["SigBlk"], 16) == 0
+
+
 def test_group_names_in_environment(daemon):
     out = os.path.join(daemon.dir, "probe.out")
     daemon.write_config(

@@ -4,6 +4,7 @@
  * against a plain array through growth, wrap-around and removals.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,53 @@ START_TEST(pidset_against_a_model)
 }
 END_TEST
 
+static void
+bad(const char *text)
+{
+	uint64_t	m;
+
+	ck_assert_int_eq(procstat_parse_handled(text, strlen(text), &m), -1);
+}
+
+START_TEST(parse_handled_signals)
+{
+	static const char text[] =
+	    "Name:\tsupervisord\nSigQ:\t0/96367\nSigPnd:\t0000000000000000\n"
+	    "ShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n"
+	    "SigIgn:\t0000000000001000\nSigCgt:\t8000000000014807\n"
+	    "CapInh:\t0000000000000000\n";
+	uint64_t	m = 0;
+
+	ck_assert_int_eq(procstat_parse_handled(text, strlen(text), &m), 0);
+	/* SIGPIPE (13) ignored; SIGHUP, SIGINT, SIGQUIT, SIGUSR2, SIGTERM,
+	   SIGCHLD and signal 64 caught. */
+	ck_assert_uint_eq(m, 0x8000000000015807ULL);
+	ck_assert(m & (1ULL << (SIGPIPE - 1)));
+	ck_assert(m & (1ULL << (SIGCHLD - 1)));
+	ck_assert(!(m & (1ULL << (SIGUSR1 - 1))));
+	/* A line missing, or not hexadecimal: no answer. */
+	ck_assert_int_eq(procstat_parse_handled(text, strstr(text, "SigCgt") -
+	    text, &m), -1);
+	bad("SigIgn:\t12x4\nSigCgt:\t0\n");
+	bad("XSigIgn:\t1\nSigCgt:\t0\n");
+	bad("SigIgn:\t\nSigCgt:\t0\n");
+	bad("SigIgn:\t00000000000000001\nSigCgt:\t0\n");	/* 17 digits */
+}
+END_TEST
+
+START_TEST(handled_signals_of_ourselves)
+{
+	uint64_t	before = procstat_handled_signals(), after;
+
+	ck_assert(signal(SIGUSR1, SIG_IGN) != SIG_ERR);
+	after = procstat_handled_signals();
+	ck_assert(after & (1ULL << (SIGUSR1 - 1)));
+	ck_assert(signal(SIGUSR1, SIG_DFL) != SIG_ERR);
+	ck_assert_uint_eq(procstat_handled_signals() &
+	    (1ULL << (SIGUSR1 - 1)), before & (1ULL << (SIGUSR1 - 1)));
+}
+END_TEST
+
 static Suite *
 procstat_suite(void)
 {
@@ -154,6 +202,8 @@ procstat_suite(void)
 	tcase_add_test(tc, read_ourselves);
 	tcase_add_test(tc, parse_children);
 	tcase_add_test(tc, pidset_against_a_model);
+	tcase_add_test(tc, parse_handled_signals);
+	tcase_add_test(tc, handled_signals_of_ourselves);
 	suite_add_tcase(s, tc);
 	return s;
 }
