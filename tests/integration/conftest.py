@@ -198,9 +198,13 @@ class Daemon:
         return procs[name] if name else procs
 
     def wait_state(self, name, state, timeout=DEADLINE):
-        return wait_for(lambda: (self.status(name)["state"] == state
-                                 and self.status(name)),
-                        timeout, what="%s to be %s" % (name, state))
+        """name's entry once in state; a name not there yet (a reload
+        still to come) is waited for like a state."""
+        def reached():
+            p = self.status().get(name)
+            return p is not None and p["state"] == state and p
+        return wait_for(reached, timeout,
+                        what="%s to be %s" % (name, state))
 
     def signal(self, sig):
         self.proc.send_signal(sig)
