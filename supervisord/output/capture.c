@@ -81,11 +81,14 @@ static void
 capture_emit(struct capture *c, const char *line, size_t len)
 {
 	struct logcap	*lc = c->lc;
+	char		 tag[128];
 	bool		 lost = false;
 
 	if (lc->std != 0 && !logsink_std_write(lc->std, line, len, true))
 		lost = true;
-	if (lc->syslog && !logsink_syslog(lc->tag, c->pid,
+	if (lc->syslog)
+		logcap_tag(lc, tag, sizeof(tag));
+	if (lc->syslog && !logsink_syslog(tag, c->pid,
 	    strcmp(lc->stream, "stderr") == 0, line, len))
 		lost = true;
 	if (lost)

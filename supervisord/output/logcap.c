@@ -52,6 +52,20 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
+/* The syslog tag: "group:name", or "name" alone when the group is the
+   program.  Made for each line sent rather than kept: most streams never
+   go to syslog, and a thousand of them would carry 128 idle bytes each. */
+void
+logcap_tag(const struct logcap *lc, char *buf, size_t len)
+{
+	const struct proc_config *pc = lc->proc->cfg;
+
+	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
+		snprintf(buf, len, "%s", pc->name);
+	else
+		snprintf(buf, len, "%s:%s", pc->group, pc->name);
+}
+
 /* Whether a stream needs a pipe at all (NONE without syslog, events
    or capture mode does not). */
 static bool
@@ -80,7 +94,6 @@ logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 static void
 logcap_configure(struct logcap *lc, const struct stream_config *sc)
 {
-	const struct proc_config *pc = lc->proc->cfg;
 	const char	*path = NULL;
 	char		 who[256];
 
@@ -101,11 +114,6 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	lc->strip_ansi = lc->proc->daemon != NULL &&
 	    lc->proc->daemon->config != NULL &&
 	    lc->proc->daemon->config->sd.strip_ansi;
-	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
-		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
-	else
-		snprintf(lc->tag, sizeof(lc->tag), "%s:%s", pc->group,
-		    pc->name);
 
 	if (lc->file != NULL &&
 	    (path == NULL || strcmp(lc->file->path, path) != 0)) {

@@ -54,13 +54,13 @@ struct logcap {
 	bool			 strip_ansi;	/* [supervisord] strip_ansi */
 	bool			 events;	/* *_events_enabled */
 	uint64_t		 capture_max;	/* *_capture_maxbytes */
-	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
 
 /* logcap.c */
 struct ev_loop	*logcap_loop(struct proc *);
 void		 logcap_who(struct logcap *, char *buf, size_t);
+void		 logcap_tag(const struct logcap *, char *buf, size_t);
 
 /* capture.c: a new pipe for a spawn (the child gets the write end), not
    watched yet; drain a stream's pipes as far as they go now; close one. */
