@@ -91,10 +91,7 @@ config_free(struct config *cfg)
 	opt_free_strings(CONFIG_INET_HTTP_SERVER, &cfg->inet_server);
 	free(cfg->inet_server.host);
 	opt_free_strings(CONFIG_SUPERVISORCTL, cfg);
-	if (cfg->ini != NULL) {
-		ini_release(cfg->ini);
-		free(cfg->ini);
-	}
+	config_drop_text(cfg);
 	free(cfg->path);
 	free(cfg->here);
 	free(cfg);
@@ -150,6 +147,18 @@ out:
 		return NULL;
 	}
 	return cfg;
+}
+
+/* The parsed text serves config_check()'s file:line alone: a config kept
+   for long drops it (some 300 bytes a program in small pieces). */
+void
+config_drop_text(struct config *cfg)
+{
+	if (cfg == NULL || cfg->ini == NULL)
+		return;
+	ini_release(cfg->ini);
+	free(cfg->ini);
+	cfg->ini = NULL;
 }
 
 struct config *

@@ -233,7 +233,8 @@ struct config {
 	char		*path;		/* the main file, absolute */
 	char		*here;		/* its folder: %(here)s */
 	struct ini	*ini;		/* the parsed text, for file:line in
-					   config_check() (private) */
+					   config_check() (private); NULL
+					   after config_drop_text() */
 	struct supervisord_config sd;
 	struct unix_server_config unix_server;
 	struct inet_server_config inet_server;
@@ -254,6 +255,10 @@ struct config *config_load(const char *path, struct diags *);
  */
 struct config *config_load_client(const char *path, struct diags *);
 void	config_free(struct config *);
+/* Free the parsed text kept for config_check(): a daemon's configuration
+   lives long and never needs it (config_check() then names the main
+   file only). */
+void	config_drop_text(struct config *);
 
 /*
  * What `supervisord -t` adds on top of loading: users exist, directories
