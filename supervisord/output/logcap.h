@@ -24,16 +24,18 @@
 #define LOGCAP_PIECE_MAX (LOGCAP_READ + 64)
 
 struct capmode;
+struct capture_batch;
 
 struct capture {
 	struct logcap		*lc;
 	int			 fd;		/* read end, non-blocking */
 	ev_io			 io;
-	ev_timer		 batch;		/* a pause between small reads */
+	struct capture_batch	*batch;		/* a writer of small pieces read
+						   in batches: its timer; NULL
+						   until it first batches */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
 	size_t			 pipesz;	/* the pipe's capacity */
-	double			 pause;		/* between batches, seconds */
 	enum ansi_state		 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
