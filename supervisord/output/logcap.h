@@ -49,9 +49,9 @@ struct logcap {
 	struct proc		*proc;
 	const char		*stream;	/* "stdout", "stderr" */
 	char			*autopath;	/* AUTO name, kept across spawns */
-	bool			 autonew;	/* ... and its file not made yet */
 	struct logfile		*file;		/* NULL: no file */
 	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
+	bool			 autonew;	/* the AUTO file not made yet */
 	bool			 syslog;
 	bool			 strip_ansi;	/* [supervisord] strip_ansi */
 	bool			 events;	/* *_events_enabled */
