@@ -114,7 +114,8 @@ struct proc_config {
 	int		 numprocs_start;
 
 	char		*command;	/* expanded command line */
-	char		**argv;		/* shlex split, NULL-terminated */
+	char		**argv;		/* shlex split, NULL-terminated; one
+					   block (strv_pack): free() alone */
 	int		 argc;
 
 	int		 priority;
