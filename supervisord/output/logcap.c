@@ -90,6 +90,26 @@ logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 	return lc->autopath;
 }
 
+/*
+ * Once its file is open, an AUTO name is the file's own copy (a name of
+ * 60 bytes and more, twice for each program otherwise): shared while the
+ * stream holds the file, copied back before it lets the file go.
+ */
+static bool
+logcap_autopath_shared(const struct logcap *lc)
+{
+	return lc->file != NULL && lc->autopath == lc->file->path;
+}
+
+static void
+logcap_put_file(struct logcap *lc)
+{
+	if (logcap_autopath_shared(lc))
+		lc->autopath = xstrdup(lc->autopath);
+	logreg_put(lc->file);
+	lc->file = NULL;
+}
+
 /* Point the stream at its configured destination (it may have changed). */
 static void
 logcap_configure(struct logcap *lc, const struct stream_config *sc)
@@ -116,17 +136,18 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	    lc->proc->daemon->config->sd.strip_ansi;
 
 	if (lc->file != NULL &&
-	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
-		logreg_put(lc->file);
-		lc->file = NULL;
-	}
+	    (path == NULL || strcmp(lc->file->path, path) != 0))
+		logcap_put_file(lc);
 	if (path != NULL && lc->file == NULL) {
 		/* Our own AUTO name: its file must be new (O_EXCL). */
 		lc->file = logreg_get(path, sc->logfile_maxbytes,
 		    sc->logfile_backups, lc->autonew && path == lc->autopath,
 		    path == lc->autopath);
-		if (path == lc->autopath)
+		if (path == lc->autopath) {
 			lc->autonew = false;
+			free(lc->autopath);
+			lc->autopath = lc->file->path;
+		}
 	} else if (lc->file != NULL) {
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
 		    sc->logfile_backups);
@@ -163,6 +184,8 @@ logcap_free(struct logcap *lc)
 	capture_drain_all(lc);
 	while ((c = LIST_FIRST(&lc->captures)) != NULL)
 		capture_close(c);
+	if (logcap_autopath_shared(lc))
+		lc->autopath = NULL;	/* the file's, freed with it */
 	logreg_put(lc->file);
 	free(lc->autopath);
 	free(lc);
