@@ -158,7 +158,8 @@ struct proc_config {
 						   its stdout is the protocol */
 
 	char		*section;	/* "program:web": where its keys are */
-	char		*file;		/* where the section was (first) */
+	char		*file;		/* where the section was (first);
+					   NULL after config_drop_text() */
 	int		 line;
 };
 
@@ -181,7 +182,7 @@ struct group_config {
 	struct listener_config *listener; /* a pool; NULL: programs */
 	struct proc_config **procs;
 	size_t		 nprocs;
-	char		*file;
+	char		*file;		/* NULL after config_drop_text() */
 	int		 line;
 };
 
@@ -256,9 +257,10 @@ struct config *config_load(const char *path, struct diags *);
  */
 struct config *config_load_client(const char *path, struct diags *);
 void	config_free(struct config *);
-/* Free the parsed text kept for config_check(): a daemon's configuration
-   lives long and never needs it (config_check() then names the main
-   file only). */
+/* Free the parsed text kept for config_check() and the sections' file
+   names (struct group_config's and struct proc_config's file, then NULL):
+   a daemon's configuration lives long and never needs them.  Not for a
+   configuration config_check() is to see. */
 void	config_drop_text(struct config *);
 
 /*
