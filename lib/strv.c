@@ -69,3 +69,26 @@ strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+char **
+strv_pack(char **v)
+{
+	char	**packed, *at;
+	size_t	  n, i, bytes;
+
+	if (v == NULL)
+		return NULL;
+	n = strv_len(v);
+	bytes = (n + 1) * sizeof(*v);
+	for (i = 0; i < n; i++)	/* strings in memory: no overflow */
+		bytes += strlen(v[i]) + 1;
+	packed = xmalloc(bytes);
+	at = (char *)(packed + n + 1);
+	for (i = 0; i < n; i++) {
+		packed[i] = at;
+		at = stpcpy(at, v[i]) + 1;
+	}
+	packed[n] = NULL;
+	strv_free(v);
+	return packed;
+}

@@ -21,5 +21,11 @@ void	 strv_add(char ***v, size_t *n, const char *s);
 void	 strv_add_unique(char ***v, size_t *n, const char *s);
 /* Free every string and the vector; NULL is fine. */
 void	 strv_free(char **);
+/*
+ * v (freed) as one block: the vector, then its strings.  For a vector
+ * kept long and never changed (a program's argv): one allocation instead
+ * of one a string.  Freed by free() alone, never by strv_free().
+ */
+char	**strv_pack(char **v);
 
 #endif

@@ -114,7 +114,8 @@ struct proc_config {
 	int		 numprocs_start;
 
 	char		*command;	/* expanded command line */
-	char		**argv;		/* shlex split, NULL-terminated */
+	char		**argv;		/* shlex split, NULL-terminated; one
+					   block (strv_pack): free() alone */
 	int		 argc;
 
 	int		 priority;
@@ -157,7 +158,8 @@ struct proc_config {
 						   its stdout is the protocol */
 
 	char		*section;	/* "program:web": where its keys are */
-	char		*file;		/* where the section was (first) */
+	char		*file;		/* where the section was (first);
+					   NULL after config_drop_text() */
 	int		 line;
 };
 
@@ -180,7 +182,7 @@ struct group_config {
 	struct listener_config *listener; /* a pool; NULL: programs */
 	struct proc_config **procs;
 	size_t		 nprocs;
-	char		*file;
+	char		*file;		/* NULL after config_drop_text() */
 	int		 line;
 };
 
@@ -233,7 +235,8 @@ struct config {
 	char		*path;		/* the main file, absolute */
 	char		*here;		/* its folder: %(here)s */
 	struct ini	*ini;		/* the parsed text, for file:line in
-					   config_check() (private) */
+					   config_check() (private); NULL
+					   after config_drop_text() */
 	struct supervisord_config sd;
 	struct unix_server_config unix_server;
 	struct inet_server_config inet_server;
@@ -254,6 +257,11 @@ struct config *config_load(const char *path, struct diags *);
  */
 struct config *config_load_client(const char *path, struct diags *);
 void	config_free(struct config *);
+/* Free the parsed text kept for config_check() and the sections' file
+   names (struct group_config's and struct proc_config's file, then NULL):
+   a daemon's configuration lives long and never needs them.  Not for a
+   configuration config_check() is to see. */
+void	config_drop_text(struct config *);
 
 /*
  * What `supervisord -t` adds on top of loading: users exist, directories

@@ -27,7 +27,8 @@ where(const struct config *cfg, const char *section, const char *key,
 
 	*file = cfg->path;
 	*line = 0;
-	if ((sec = ini_section(cfg->ini, section)) == NULL)
+	if (cfg->ini == NULL ||
+	    (sec = ini_section(cfg->ini, section)) == NULL)
 		return;
 	if (key != NULL && (e = ini_get(cfg->ini, sec, key)) != NULL) {
 		*file = e->file;

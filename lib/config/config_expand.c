@@ -467,7 +467,9 @@ expand(const char *fmt, const struct expn *e, char **result, char *cause,
 			goto fail;
 	}
 	out_add(&o, p, strlen(p));
-	*result = o.s;
+	/* To fit: a value lives as long as its config, one a key and
+	   program, and the doubling left up to half of it spare. */
+	*result = xrealloc(o.s, o.n + 1);
 	return 0;
 
 fail:

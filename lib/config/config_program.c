@@ -54,7 +54,7 @@ proc_config_free(struct proc_config *p)
 	free(p->group);
 	free(p->program);
 	free(p->command);
-	strv_free(p->argv);
+	free(p->argv);		/* strv_pack()'d */
 	free(p->exitcodes);
 	free(p->stdout_cfg.logfile);
 	free(p->stderr_cfg.logfile);
@@ -144,6 +144,8 @@ opt_parse_command(struct sect *sc, const struct config_option *o,
 			    "it as Python's shlex does: %s", cause);
 		else if (pc->argc == 0)
 			sect_error(sc, e, o->key, pc->command, "empty");
+		/* Kept as long as the config: one block, not one a word. */
+		pc->argv = strv_pack(pc->argv);
 	}
 }
 

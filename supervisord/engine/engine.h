@@ -61,6 +61,7 @@ enum stop_reason {
 
 struct logcap;		/* logcap.c: one captured output stream */
 struct procin;		/* procin.c: the write end of a stdin pipe */
+struct group_probe;	/* reap.c: a probe of a group whose leader left */
 struct listener;	/* listener/lsnproc.c: a listener's protocol */
 struct pools;		/* listener/pool.c: [eventlistener:x] pools */
 struct output_hooks;	/* ... and what output/ gives them */
@@ -120,8 +121,8 @@ struct proc {
 	bool		 exit_in_starting;	/* a stop that stands for an exit
 					   (GROUP_LEFT...): in STARTING */
 	pid_t		 last_pid;	/* the pid of this run (events) */
-	ev_timer	 group_timer;	/* probes a group whose leader left */
-	ev_tstamp	 group_probe;	/* the probe's current interval */
+	struct group_probe *group_probe;	/* reap.c: probes a group whose
+					   leader left; NULL when none */
 	struct proc	*pid_next;	/* reap.c: pid hash chain */
 	uint64_t	 start_ticks;	/* spawn.c: CLOCK_BOOTTIME at the
 					   spawn, in /proc's clock ticks */

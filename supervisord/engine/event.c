@@ -4,6 +4,7 @@
  * handled: no subscriber ever runs in the middle of a transition, and a
  * subscriber that acts on the machine only appends to the queue.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,11 @@ struct event_bus {
 	struct proto_buf	 line;		/* event_line()'s cache */
 	uint64_t		 line_serial;
 };
+
+/* Events of a queue kept once delivered, and the bytes of a queue given
+   back that are worth a malloc_trim() (queue_clear()). */
+#define EVENT_QUEUE_KEEP	64
+#define EVENT_QUEUE_TRIM	(64 * 1024)
 
 static struct event_bus *
 bus_get(struct daemon *d)
@@ -119,6 +125,11 @@ event_release(struct event *e)
 	}
 }
 
+/* Delivered, emptied: a queue a burst grew (a thousand programs
+   starting at once: 1024 events of 112 bytes) is given back rather than
+   kept at its peak for the daemon's life; a small one stays for the next.
+   A big one leaves a hole in the heap that glibc keeps resident until
+   malloc_trim() hands its pages back. */
 static void
 queue_clear(struct event_bus *b)
 {
@@ -127,6 +138,13 @@ queue_clear(struct event_bus *b)
 	for (i = 0; i < b->n; i++)
 		event_release(&b->q[i]);
 	b->n = b->next = 0;
+	if (b->cap <= EVENT_QUEUE_KEEP)
+		return;
+	free(b->q);
+	b->q = NULL;
+	if (b->cap * sizeof(*b->q) >= EVENT_QUEUE_TRIM)
+		malloc_trim(0);
+	b->cap = 0;
 }
 
 static struct event *

@@ -145,21 +145,31 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	proc_exited(p, w->rstatus, group_left);
 }
 
+/* A probe of a group whose leader left, allocated while it runs: most
+   processes never need one, and a thousand would carry 56 idle bytes. */
+struct group_probe {
+	ev_timer	 timer;
+	ev_tstamp	 interval;	/* the probe's current interval */
+	struct proc	*proc;
+};
+
 static void
 group_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct proc	*p = container_of(w, struct proc, group_timer);
+	struct group_probe	*gp = container_of(w, struct group_probe, timer);
+	struct proc		*p = gp->proc;
 
 	if (!group_alive(p->pgid)) {
+		reap_stop_watch(p);
 		guardian_forget(p->daemon, p->pgid);
 		adopt_scan(p);	/* one that left the group since */
 		proc_group_empty(p);
 		return;
 	}
-	p->group_probe *= 2;
-	if (p->group_probe > PROBE_MAX)
-		p->group_probe = PROBE_MAX;
-	ev_timer_set(w, p->group_probe, 0);
+	gp->interval *= 2;
+	if (gp->interval > PROBE_MAX)
+		gp->interval = PROBE_MAX;
+	ev_timer_set(w, gp->interval, 0);
 	ev_timer_start(loop, w);
 }
 
@@ -167,18 +177,26 @@ group_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 reap_watch_group(struct proc *p)
 {
-	struct ev_loop	*loop = p->daemon->loop;
+	struct group_probe	*gp = p->group_probe;
 
-	ev_timer_stop(loop, &p->group_timer);
-	p->group_probe = PROBE_FIRST;
-	ev_timer_init(&p->group_timer, group_cb, p->group_probe, 0);
-	ev_timer_start(loop, &p->group_timer);
+	if (gp == NULL) {
+		gp = p->group_probe = xmalloc(sizeof(*gp));
+		gp->proc = p;
+	} else
+		ev_timer_stop(p->daemon->loop, &gp->timer);
+	gp->interval = PROBE_FIRST;
+	ev_timer_init(&gp->timer, group_cb, gp->interval, 0);
+	ev_timer_start(p->daemon->loop, &gp->timer);
 }
 
 void
 reap_stop_watch(struct proc *p)
 {
-	ev_timer_stop(p->daemon->loop, &p->group_timer);
+	if (p->group_probe == NULL)
+		return;
+	ev_timer_stop(p->daemon->loop, &p->group_probe->timer);
+	free(p->group_probe);
+	p->group_probe = NULL;
 }
 
 void

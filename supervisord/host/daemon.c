@@ -287,6 +287,7 @@ load_config(const char *path)
 	diags_release(&diags);
 	if (cfg == NULL)
 		fatalx("cannot load the configuration from %s", path);
+	config_drop_text(cfg);
 	return cfg;
 }
 

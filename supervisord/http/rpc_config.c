@@ -256,6 +256,7 @@ rpc_config_reread(struct daemon *d)
 	struct config	*cfg;
 
 	if ((cfg = config_load(d->config_path, &diags)) != NULL) {
+		config_drop_text(cfg);
 		config_free(last_read);
 		last_read = cfg;
 	}

@@ -81,11 +81,14 @@ static void
 capture_emit(struct capture *c, const char *line, size_t len)
 {
 	struct logcap	*lc = c->lc;
+	char		 tag[128];
 	bool		 lost = false;
 
 	if (lc->std != 0 && !logsink_std_write(lc->std, line, len, true))
 		lost = true;
-	if (lc->syslog && !logsink_syslog(lc->tag, c->pid,
+	if (lc->syslog)
+		logcap_tag(lc, tag, sizeof(tag));
+	if (lc->syslog && !logsink_syslog(tag, c->pid,
 	    strcmp(lc->stream, "stderr") == 0, line, len))
 		lost = true;
 	if (lost)
@@ -276,6 +279,18 @@ capture_move(struct capture *c, size_t budget)
 	}
 }
 
+/*
+ * The timer of a capture read in batches, and the pause between them
+ * (kept from one batching to the next).  Made the first time a capture
+ * batches: most pipes never do, and a thousand programs' two pipes would
+ * carry 96 KB of idle timers.
+ */
+struct capture_batch {
+	ev_timer	 timer;
+	double		 pause;		/* between batches, seconds */
+	struct capture	*capture;
+};
+
 /* End of one spawn's pipe: stop watching it and let it go. */
 void
 capture_close(struct capture *c)
@@ -285,7 +300,9 @@ capture_close(struct capture *c)
 	/* Unconditionally: a stop also forgets a pending event (a pause
 	   that ended in this loop turn), which would run after the free. */
 	ev_io_stop(logcap_loop(lc->proc), &c->io);
-	ev_timer_stop(logcap_loop(lc->proc), &c->batch);
+	if (c->batch != NULL)
+		ev_timer_stop(logcap_loop(lc->proc), &c->batch->timer);
+	free(c->batch);
 	capmode_finish(c);
 	if (lc->strip_ansi && ansi_finish(&c->ansi, logcap_stripped) > 0)
 		capture_output(c, logcap_stripped, 1);
@@ -371,11 +388,28 @@ capture_turn(struct capture *c, bool batch, bool *small)
 	return (ssize_t)moved;
 }
 
+static void	capture_batch_cb(struct ev_loop *, ev_timer *, int);
+
+static struct capture_batch *
+capture_batch_get(struct capture *c)
+{
+	struct capture_batch	*b = c->batch;
+
+	if (b == NULL) {
+		b = c->batch = xmalloc(sizeof(*b));
+		b->capture = c;
+		b->pause = LOGCAP_BATCH_S;
+		ev_timer_init(&b->timer, capture_batch_cb, b->pause,
+		    b->pause);
+	}
+	return b;
+}
+
 /* Watch the pipe again: the writer went quiet, or outruns batches. */
 static void
 capture_unbatch(struct ev_loop *loop, struct capture *c)
 {
-	ev_timer_stop(loop, &c->batch);
+	ev_timer_stop(loop, &c->batch->timer);
 	c->small = false;
 	ev_io_start(loop, &c->io);
 }
@@ -390,15 +424,17 @@ capture_unbatch(struct ev_loop *loop, struct capture *c)
 static void
 capture_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct capture	*c = container_of(w, struct capture, io);
-	bool		 small;
+	struct capture		*c = container_of(w, struct capture, io);
+	struct capture_batch	*b;
+	bool			 small;
 
 	if (capture_turn(c, false, &small) == -1 || !small)
 		return;
+	b = capture_batch_get(c);
 	c->small = true;
 	ev_io_stop(loop, &c->io);
-	ev_timer_set(&c->batch, c->pause, c->pause);
-	ev_timer_start(loop, &c->batch);
+	ev_timer_set(&b->timer, b->pause, b->pause);
+	ev_timer_start(loop, &b->timer);
 }
 
 /*
@@ -410,10 +446,12 @@ capture_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct capture	*c = container_of(w, struct capture, batch);
-	ssize_t		 moved;
-	bool		 small;
-	double		 pause = c->pause;
+	struct capture_batch	*b = container_of(w, struct capture_batch,
+				    timer);
+	struct capture		*c = b->capture;
+	ssize_t			 moved;
+	bool			 small;
+	double			 pause = b->pause;
 
 	if ((moved = capture_turn(c, true, &small)) == -1)
 		return;
@@ -430,8 +468,8 @@ capture_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		pause = LOGCAP_BATCH_S;
 	if (pause > LOGCAP_BATCH_MAX_S)
 		pause = LOGCAP_BATCH_MAX_S;
-	if (pause != c->pause) {
-		c->pause = pause;
+	if (pause != b->pause) {
+		b->pause = pause;
 		w->repeat = pause;
 		ev_timer_again(loop, w);
 	}
@@ -481,9 +519,6 @@ capture_new(struct logcap *lc, int *child_fd, struct capture **out,
 	c->lc = lc;
 	c->fd = fds[0];
 	ev_io_init(&c->io, capture_cb, c->fd, EV_READ);
-	ev_timer_init(&c->batch, capture_batch_cb, LOGCAP_BATCH_S,
-	    LOGCAP_BATCH_S);
-	c->pause = LOGCAP_BATCH_S;
 	if ((size = fcntl(c->fd, F_GETPIPE_SZ)) == -1)
 		size = LOGCAP_PIPE_DEFAULT;
 	c->pipesz = (size_t)size;

@@ -52,6 +52,20 @@ logcap_who(struct logcap *lc, char *buf, size_t len)
 		    lc->stream);
 }
 
+/* The syslog tag: "group:name", or "name" alone when the group is the
+   program.  Made for each line sent rather than kept: most streams never
+   go to syslog, and a thousand of them would carry 128 idle bytes each. */
+void
+logcap_tag(const struct logcap *lc, char *buf, size_t len)
+{
+	const struct proc_config *pc = lc->proc->cfg;
+
+	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
+		snprintf(buf, len, "%s", pc->name);
+	else
+		snprintf(buf, len, "%s:%s", pc->group, pc->name);
+}
+
 /* Whether a stream needs a pipe at all (NONE without syslog, events
    or capture mode does not). */
 static bool
@@ -76,11 +90,30 @@ logcap_autopath(struct logcap *lc, const struct stream_config *sc)
 	return lc->autopath;
 }
 
+/*
+ * Once its file is open, an AUTO name is the file's own copy (a name of
+ * 60 bytes and more, twice for each program otherwise): shared while the
+ * stream holds the file, copied back before it lets the file go.
+ */
+static bool
+logcap_autopath_shared(const struct logcap *lc)
+{
+	return lc->file != NULL && lc->autopath == lc->file->path;
+}
+
+static void
+logcap_put_file(struct logcap *lc)
+{
+	if (logcap_autopath_shared(lc))
+		lc->autopath = xstrdup(lc->autopath);
+	logreg_put(lc->file);
+	lc->file = NULL;
+}
+
 /* Point the stream at its configured destination (it may have changed). */
 static void
 logcap_configure(struct logcap *lc, const struct stream_config *sc)
 {
-	const struct proc_config *pc = lc->proc->cfg;
 	const char	*path = NULL;
 	char		 who[256];
 
@@ -101,24 +134,20 @@ logcap_configure(struct logcap *lc, const struct stream_config *sc)
 	lc->strip_ansi = lc->proc->daemon != NULL &&
 	    lc->proc->daemon->config != NULL &&
 	    lc->proc->daemon->config->sd.strip_ansi;
-	if (pc->group == NULL || strcmp(pc->group, pc->name) == 0)
-		snprintf(lc->tag, sizeof(lc->tag), "%s", pc->name);
-	else
-		snprintf(lc->tag, sizeof(lc->tag), "%s:%s", pc->group,
-		    pc->name);
 
 	if (lc->file != NULL &&
-	    (path == NULL || strcmp(lc->file->path, path) != 0)) {
-		logreg_put(lc->file);
-		lc->file = NULL;
-	}
+	    (path == NULL || strcmp(lc->file->path, path) != 0))
+		logcap_put_file(lc);
 	if (path != NULL && lc->file == NULL) {
 		/* Our own AUTO name: its file must be new (O_EXCL). */
 		lc->file = logreg_get(path, sc->logfile_maxbytes,
 		    sc->logfile_backups, lc->autonew && path == lc->autopath,
 		    path == lc->autopath);
-		if (path == lc->autopath)
+		if (path == lc->autopath) {
 			lc->autonew = false;
+			free(lc->autopath);
+			lc->autopath = lc->file->path;
+		}
 	} else if (lc->file != NULL) {
 		logfile_set_limits(lc->file, sc->logfile_maxbytes,
 		    sc->logfile_backups);
@@ -155,6 +184,8 @@ logcap_free(struct logcap *lc)
 	capture_drain_all(lc);
 	while ((c = LIST_FIRST(&lc->captures)) != NULL)
 		capture_close(c);
+	if (logcap_autopath_shared(lc))
+		lc->autopath = NULL;	/* the file's, freed with it */
 	logreg_put(lc->file);
 	free(lc->autopath);
 	free(lc);

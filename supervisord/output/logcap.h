@@ -24,16 +24,18 @@
 #define LOGCAP_PIECE_MAX (LOGCAP_READ + 64)
 
 struct capmode;
+struct capture_batch;
 
 struct capture {
 	struct logcap		*lc;
 	int			 fd;		/* read end, non-blocking */
 	ev_io			 io;
-	ev_timer		 batch;		/* a pause between small reads */
+	struct capture_batch	*batch;		/* a writer of small pieces read
+						   in batches: its timer; NULL
+						   until it first batches */
 	bool			 big;		/* the pipe was grown */
 	bool			 small;		/* the writer writes small pieces */
 	size_t			 pipesz;	/* the pipe's capacity */
-	double			 pause;		/* between batches, seconds */
 	enum ansi_state		 ansi;		/* strip_ansi's state */
 	pid_t			 pid;		/* the spawn's, for syslog */
 	char			*line;		/* partial line, or NULL */
@@ -47,20 +49,20 @@ struct logcap {
 	struct proc		*proc;
 	const char		*stream;	/* "stdout", "stderr" */
 	char			*autopath;	/* AUTO name, kept across spawns */
-	bool			 autonew;	/* ... and its file not made yet */
 	struct logfile		*file;		/* NULL: no file */
 	int			 std;		/* /dev/stdout 1, /dev/stderr 2 */
+	bool			 autonew;	/* the AUTO file not made yet */
 	bool			 syslog;
 	bool			 strip_ansi;	/* [supervisord] strip_ansi */
 	bool			 events;	/* *_events_enabled */
 	uint64_t		 capture_max;	/* *_capture_maxbytes */
-	char			 tag[128];	/* syslog tag: the name */
 	struct capture_list	 captures;
 };
 
 /* logcap.c */
 struct ev_loop	*logcap_loop(struct proc *);
 void		 logcap_who(struct logcap *, char *buf, size_t);
+void		 logcap_tag(const struct logcap *, char *buf, size_t);
 
 /* capture.c: a new pipe for a spawn (the child gets the write end), not
    watched yet; drain a stream's pipes as far as they go now; close one. */

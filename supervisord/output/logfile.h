@@ -16,9 +16,10 @@
 struct logfile {
 	char		*path;
 	int		 fd;		/* -1 while it cannot be opened */
-	uint64_t	 maxbytes;	/* 0: never rotate */
 	int		 backups;	/* 0: truncate when maxbytes is hit */
+	uint64_t	 maxbytes;	/* 0: never rotate */
 	uint64_t	 size;		/* bytes in the current file */
+	int		 refs;		/* users sharing this file (logcap) */
 	bool		 regular;	/* a regular file: rotate, splice */
 	bool		 nosplice;	/* splice(2) refused: read/write only */
 	bool		 create;	/* the next open makes the file: nothing,
@@ -30,15 +31,13 @@ struct logfile {
 
 	/* Failure accounting: an episode runs from a failure to recovery. */
 	bool		 failing;
+	bool		 reported;	/* the episode's start was logged */
 	int		 error;		/* errno of the failure */
 	const char	*failed_op;	/* "open", "write", "rotate" */
 	uint64_t	 dropped;	/* bytes dropped, in total */
 	uint64_t	 episode_dropped;
-	bool		 reported;	/* the episode's start was logged */
 	double		 retry_at;	/* monotonic time of the next open try */
 	double		 retry_interval;	/* seconds between open tries */
-
-	int		 refs;		/* users sharing this file (logcap) */
 };
 
 /* Open (or start failing to open) path for appending.  Never NULL. */

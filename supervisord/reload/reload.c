@@ -536,6 +536,7 @@ reload_run_select(struct daemon *d, bool dry_run, struct reload_select *sel,
 		rc = -1;
 		goto out;
 	}
+	config_drop_text(ncfg);
 	if (sel != NULL && reload_select_check(sel, d, ncfg, res, &ecode,
 	    why, sizeof(why)) == -1) {
 		log_warnx("reload: refused: %s", why);

@@ -27,12 +27,18 @@ static void
 split_ok(const char *in, const char *const *want)
 {
 	char	**argv, cause[128];
-	int	  argc;
+	int	  argc, i;
 
 	ck_assert_msg(shlex_split(in, &argv, &argc, cause, sizeof(cause)) == 0,
 	    "split '%s': %s", in, cause);
 	expect_vec(argv, (size_t)argc, want);
-	strv_free(argv);
+	/* As the loader keeps it: packed, the same words in one block. */
+	argv = strv_pack(argv);
+	expect_vec(argv, (size_t)argc, want);
+	for (i = 0; i < argc; i++)
+		ck_assert_ptr_eq(argv[i], i == 0 ? (char *)(argv + argc + 1) :
+		    argv[i - 1] + strlen(argv[i - 1]) + 1);
+	free(argv);
 }
 
 static void
