@@ -146,6 +146,11 @@ def test_process_log_only_for_enabled_channels(daemon):
                                                     "talk.log")).read()
          if os.path.exists(os.path.join(daemon.dir, "talk.log")) else
          False, "the talker's last line", timeout=4 * DEADLINE)
+    # The event reaches the listener after the line reaches the log; a
+    # stdout event, were one wrongly made, would come first ("hello" is
+    # written before the stderr bytes).
+    wait(daemon, lambda: len(records(out)) >= 1, "the stderr event",
+         timeout=4 * DEADLINE)
     names = [e["h"]["eventname"] for e in records(out)]
     assert names == ["PROCESS_LOG_STDERR"]
 
