@@ -2,7 +2,7 @@
  * The HTTP server: libmicrohttpd run from our libev loop.  MHD owns no
  * listening socket and no thread: connections we accepted and sniffed
  * are handed to it (MHD_add_connection), its epoll descriptor is watched
- * by one ev_io, and sym_MHD_get_timeout() drives one ev_timer, stopped when
+ * by one ev_io, and MHD_get_timeout() drives one ev_timer, stopped when
  * MHD has no deadline, so an idle daemon never wakes up.  Each request
  * passes one gate and is served by its route (host/routes.c); a request that
  * waits (startProcess with wait, a stream with nothing new) suspends
@@ -22,7 +22,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
 
 #include "control.h"
 #include "log.h"

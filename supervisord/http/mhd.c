@@ -70,7 +70,9 @@ release_object(struct dl_phdr_info *info, size_t size, void *data)
 	if (info->dlpi_name == NULL || strstr(info->dlpi_name,
 	    "libmicrohttpd") != NULL)
 		return 0;		/* ours to call: kept */
-	for (i = 0; i < info->dlpi_phnum; i++) {
+	/* Backwards: the program headers read here lie in the first
+	   segment, which a read after its release would fault back. */
+	for (i = info->dlpi_phnum - 1; i >= 0; i--) {
 		if (info->dlpi_phdr[i].p_type != PT_LOAD ||
 		    (info->dlpi_phdr[i].p_flags & PF_W) != 0)
 			continue;
@@ -78,6 +80,8 @@ release_object(struct dl_phdr_info *info, size_t size, void *data)
 		end = start + info->dlpi_phdr[i].p_memsz;
 		start = (start + page - 1) & ~(uintptr_t)(page - 1);
 		end &= ~(uintptr_t)(page - 1);
+		/* Refused (never on Linux for such a range), it costs
+		   memory only: nothing to tell. */
 		if (end > start)
 			(void)madvise((void *)start, end - start,
 			    MADV_DONTNEED);
