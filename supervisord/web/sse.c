@@ -130,20 +130,23 @@ sse_stalled(struct stall *st)
 	sse_kick(s);
 }
 
-/* The suspended connection is readable: its peer closed it? */
+/* The suspended connection is readable: its peer closed it?  What it
+   sends meanwhile is read and dropped (a stream takes no request), so
+   that a close behind those bytes is seen too, as /logtail does. */
 static void
 hup_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sse	*s = container_of(w, struct sse, hup);
-	char		 c;
+	char		 buf[512];
 	ssize_t		 n;
 
-	n = recv(w->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n > 0)
 		return;
 	ev_io_stop(loop, w);
-	if (n > 0)
-		return;		/* bytes, not an end: MHD reads them later */
 	s->dropped = true;
 	sse_kick(s);
 }

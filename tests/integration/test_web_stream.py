@@ -120,6 +120,16 @@ def test_stream_reader_leaving_is_noticed(daemon):
         sse = SSE(port, "/api/events")
         sse.head()
         sse.close()
+    # Bytes sent before leaving (here a half-close, whose end comes behind
+    # them) must not hide the leaving: the daemon ends the stream.
+    sse = SSE(port, "/api/events")
+    sse.head()
+    sse.s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+    sse.s.shutdown(socket.SHUT_WR)
+    sse.s.settimeout(DEADLINE)
+    while sse.s.recv(65536):
+        pass
+    sse.close()
     # Each left while its stream was idle (suspended): the daemon closes
     # them without waiting for an event to write.
     def closed():
