@@ -242,6 +242,8 @@ struct proto_buf {
 void	 proto_buf_add(struct proto_buf *, const void *, size_t);
 /* Room for n more bytes at data + len: write there, then add to len. */
 char	*proto_buf_reserve(struct proto_buf *, size_t n);
+/* The same, its pages made present at once (a large response). */
+char	*proto_buf_reserve_present(struct proto_buf *, size_t n);
 size_t	 proto_buf_used(const struct proto_buf *);
 void	 proto_buf_consume(struct proto_buf *, size_t);
 void	 proto_buf_release(struct proto_buf *);

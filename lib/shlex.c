@@ -43,12 +43,10 @@ sbuf_add(struct sbuf *b, const char *p, size_t len)
 	b->s[b->n] = '\0';
 }
 
-/* The token, its doubling slack given back: argv lives as long as its
-   program's config. */
 static char *
 sbuf_take(struct sbuf *b)
 {
-	char	*s = b->s != NULL ? xrealloc(b->s, b->n + 1) : xstrdup("");
+	char	*s = b->s != NULL ? b->s : xstrdup("");
 
 	b->s = NULL;
 	b->n = b->cap = 0;
@@ -87,10 +85,11 @@ svec_finish(struct svec *v, int r)
 		svec_release(v);
 		return -1;
 	}
+	/* No slack given back here: a program's argv is packed into one
+	   block by strv_pack() (config_program.c), the other tokens are
+	   freed at once. */
 	if (v->v == NULL)
 		v->v = xcalloc(1, sizeof(*v->v));
-	else	/* to fit: the vector lives as long as the config */
-		v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
 	return 0;
 }
 

@@ -127,14 +127,6 @@ acceptor_reserve(struct acceptor *a)
 		a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* A connection went away: accept again, unless a pause is running. */
-void
-acceptor_again(struct acceptor *a)
-{
-	if (a->fd != -1 && !ev_is_active(&a->pause_w))
-		ev_io_start(a->loop, &a->accept_w);
-}
-
 void
 acceptor_stop(struct acceptor *a)
 {

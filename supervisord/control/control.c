@@ -102,7 +102,9 @@ control_client_add(struct ctl_client *c)
 	TAILQ_INSERT_TAIL(&ctl.clients, c, entry);
 }
 
-/* A client was dropped: free it after this turn, accept again. */
+/* A client was dropped: free it after this turn.  (Accepting goes on by
+   itself: only a pause, out of descriptors, stops it, and its timer
+   ends it.) */
 void
 control_client_gone(struct ctl_client *c)
 {
@@ -110,7 +112,6 @@ control_client_gone(struct ctl_client *c)
 		event_unsubscribe(c->daemon, cmd_event_send, c);
 	TAILQ_REMOVE(&ctl.clients, c, entry);
 	TAILQ_INSERT_TAIL(&ctl.dead, c, entry);
-	acceptor_again(&ctl.acceptor);
 }
 
 /* The clients connected to the socket (not XML-RPC's, which have none). */

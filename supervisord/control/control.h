@@ -127,8 +127,6 @@ struct acceptor {
 void	 acceptor_start(struct acceptor *, struct ev_loop *, int fd);
 /* The end of a turn: take the reserve again, if it was spent. */
 void	 acceptor_reserve(struct acceptor *);
-/* A connection went away: accept again, unless paused. */
-void	 acceptor_again(struct acceptor *);
 /* Stop watching, close the socket and the reserve. */
 void	 acceptor_stop(struct acceptor *);
 

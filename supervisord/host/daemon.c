@@ -389,7 +389,7 @@ daemon_modules_init(struct daemon *d, int ready_fd)
 	    -1) {
 		control_free(d);
 		pidfile_release(d);
-		detach_fail(ready_fd, "cannot set up the control socket: %s",
+		detach_fail(ready_fd, "cannot set up the HTTP server: %s",
 		    cause);
 	}
 	log_info("supervisord %s started with pid %d", SUPERVISORD_VERSION,

@@ -167,7 +167,6 @@ refuse(struct http_refusal *no, unsigned status, const char *fmt, ...)
 	va_list	ap;
 
 	no->status = status;
-	no->auth = false;
 	va_start(ap, fmt);
 	vsnprintf(no->text, sizeof(no->text), fmt, ap);
 	va_end(ap);
@@ -200,7 +199,6 @@ http_gate(struct MHD_Connection *conn, const struct config *cfg,
 		log_info("http: %s: wrong or missing credentials",
 		    peer->tcp ? "tcp" : "unix socket");
 		refuse(no, MHD_HTTP_UNAUTHORIZED, "unauthorized");
-		no->auth = true;
 		return NULL;
 	}
 	if ((rt = route_find(url, method, &status)) == NULL)
@@ -241,7 +239,7 @@ http_refusal_queue(struct MHD_Connection *conn, const struct http_refusal *no)
 	enum MHD_Result		 rc;
 	static char		 body[] = "unauthorized\n";
 
-	if (!no->auth)
+	if (no->status != MHD_HTTP_UNAUTHORIZED)
 		return http_reply_text(conn, no->status, no->text);
 	resp = sym_MHD_create_response_from_buffer(sizeof(body) - 1, body,
 	    MHD_RESPMEM_PERSISTENT);

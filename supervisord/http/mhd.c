@@ -2,8 +2,8 @@
  * libmicrohttpd is opened with dlopen() when HTTP is first needed: at
  * start when [inet_http_server] is set, otherwise at the first HTTP
  * connection on the Unix socket.  Debian's build links it with GnuTLS
- * and six more libraries (p11-kit, nettle, gmp, ...) we never use (no
- * TLS here); linked at build time they cost every daemon about 1.3 MB
+ * and eight more libraries (p11-kit, nettle, gmp, ...) we never use (no
+ * TLS here); linked at build time they cost every daemon about 1.8 MB
  * of memory and 4 ms of start-up, also the daemons that only ever speak
  * JSON to supctl.  Loading takes about 4 ms once, from the loop; what
  * GnuTLS's initialisation touched is then given back (release_object).

@@ -4,11 +4,13 @@
  * handler may use of the server (http.c, http_reply.c).
  *
  * Every request goes through the same gate before its route sees it:
- * the socket's uid check, the cross-site refusal and Basic auth
- * (http_auth.c); then its path picks the route (404 when none, 405 when
- * the method differs), its body is collected up to the route's bound
- * with the route's Content-Type only, and serve() answers, now or
- * later (suspend, then http_req_answer from the loop).
+ * the socket's uid check, the cross-site refusal, the DNS-rebinding
+ * check of Host and Basic auth (http_auth.c); then its path picks the
+ * route (404 when none, 405 when the method differs), its body must be
+ * of the route's Content-Type and within its bound (a refused request
+ * whose small body is on its way is answered once that body is read),
+ * and serve() answers, now or later (suspend, then http_req_answer from
+ * the loop).
  */
 #ifndef ROUTE_H
 #define ROUTE_H
@@ -27,8 +29,7 @@ struct http_req;
 
 /* A request the gate or its route refuses: what to answer. */
 struct http_refusal {
-	unsigned	 status;
-	bool		 auth;		/* 401 with WWW-Authenticate */
+	unsigned	 status;	/* 401: with WWW-Authenticate */
 	char		 text[160];
 };
 

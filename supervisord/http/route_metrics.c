@@ -5,7 +5,6 @@
  * processes a loop turn with its connection suspended, then writes the
  * families in the table's order.  Nothing runs between scrapes.
  */
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -459,20 +458,6 @@ scrape_release(struct scrape *s)
 	free(s->seen);
 }
 
-/* The pages of a fresh buffer of n bytes at p faulted in by one call,
-   not one fault each as the text fills them (on a virtual machine a
-   fault costs microseconds); nothing when the kernel cannot. */
-static void
-prefault(char *p, size_t n)
-{
-	uintptr_t	page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t	start = ((uintptr_t)p + page - 1) & ~(page - 1);
-	uintptr_t	end = ((uintptr_t)p + n) & ~(page - 1);
-
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-}
-
 /* The whole text, once the pass is over (scan NULL: /proc unreadable). */
 static struct MHD_Response *
 metrics_response(struct daemon *d, const struct metrics_scan *scan)
@@ -487,8 +472,7 @@ metrics_response(struct daemon *d, const struct metrics_scan *scan)
 	   on the way (they copy the text while it is under the mmap
 	   threshold). */
 	if (last_size > 0)
-		prefault(proto_buf_reserve(&s.out, last_size + last_size / 16),
-		    last_size);
+		proto_buf_reserve_present(&s.out, last_size + last_size / 16);
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		write_family(&s, &families[i]);
 	scrape_release(&s);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -79,25 +78,15 @@ rpc_fault(struct rpc_req *r, int code, const char *extra, ...)
 	    rpc_fault_name(code), buf);
 }
 
-/*
- * Room for n more bytes of the value, its pages made present at once: one
- * call instead of a page fault per 4 KiB of a large response.  Failure
- * (a kernel older than 5.14) leaves the faults to come.
- */
+/* Room for n more bytes of the value; a large one's pages made present
+   at once. */
 void
 rpc_value_reserve(struct rpc_req *r, size_t n)
 {
-	uintptr_t	page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
-	char		*p = proto_buf_reserve(&r->value, n);
-
 	if (n < RPC_POPULATE_MIN)
-		return;
-	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
-	hi = ((uintptr_t)p + n) & ~(page - 1);
-#ifdef MADV_POPULATE_WRITE
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-#endif
+		proto_buf_reserve(&r->value, n);
+	else
+		proto_buf_reserve_present(&r->value, n);
 }
 
 /* A command's reply line: handled at once, or from the loop when it

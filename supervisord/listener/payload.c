@@ -16,6 +16,7 @@
 
 #include "event.h"
 #include "listener.h"
+#include "proto.h"
 #include "xmalloc.h"
 
 static enum evtype
@@ -126,46 +127,12 @@ pevent_free(struct pevent *pe)
 	free(pe);
 }
 
-/* The length of the UTF-8 sequence at s (at most n bytes), 0 when it is
-   not one Python's strict decoder takes (overlong, surrogate, beyond
-   U+10FFFF, cut). */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t		 len, i;
-	unsigned char	 lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 bool
 payload_utf8(const char *s, size_t n, size_t *chars)
 {
-	size_t		i = 0, k, c = 0;
+	size_t		i = 0, c = 0;
 	uint64_t	w;
+	int		k;
 
 	while (i < n) {
 		/* ASCII eight bytes at a time: most output is. */
@@ -177,9 +144,11 @@ payload_utf8(const char *s, size_t n, size_t *chars)
 				continue;
 			}
 		}
-		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+		/* Invalid or cut short: not what Python's strict decoder
+		   takes. */
+		if ((k = proto_utf8_seq(s + i, n - i)) <= 0)
 			return false;
-		i += k;
+		i += (size_t)k;
 		c++;
 	}
 	*chars = c;

@@ -15,15 +15,8 @@
 
 #include "lsnparse.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_listener: %s:%d: failed: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
+#define FUZZ_TARGET	"fuzz_listener"
+#include "fuzz.h"
 
 #define BUF_MAX	(LSN_LINE_MAX + 1 + LSN_RESULT_MAX)
 

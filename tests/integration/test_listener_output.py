@@ -135,9 +135,10 @@ def test_process_log_after_strip_ansi(daemon, tmp_path):
 
 def test_process_log_only_for_enabled_channels(daemon):
     """stderr_events_enabled alone: the stdout lines are no events; a
-    PROCESS_LOG_STDOUT subscriber hears nothing, the log has all."""
+    PROCESS_LOG subscriber (both channels) hears the stderr one only,
+    the log has all."""
     out = os.path.join(daemon.dir, "ev.jsonl")
-    daemon.write_config(listener("rec", out, events="PROCESS_LOG_STDERR") +
+    daemon.write_config(listener("rec", out, events="PROCESS_LOG") +
                         talker("log", stderr_events_enabled="true",
                                stdout_logfile=os.path.join(daemon.dir,
                                                            "talk.log")))
